@@ -1,0 +1,79 @@
+"""The base of every scenario section: strict, frozen, SI inside.
+
+Field names carry their unit (``speed_mps``, ``spacing_m``, ``duration_s``).
+A scenario file may write the same quantity in a friendlier unit by changing
+the suffix (``speed_kmh: 50``, ``spacing_km: 1.2``, ``duration_h: 24``);
+:class:`Section` converts it to the SI field at load. The accepted
+alternatives are listed in :data:`UNIT_ALIASES`.
+
+Example:
+    >>> class Road(Section):
+    ...     speed_mps: float
+    >>> Road.model_validate({"speed_kmh": 36}).speed_mps
+    10.0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+#: (suffix written in a file, SI suffix of the field, factor to multiply by).
+#: Longer suffixes come first so ``_kmh`` is not read as ``_km``.
+UNIT_ALIASES: tuple[tuple[str, str, float], ...] = (
+    ("_g_per_kwh", "_kg_per_kwh", 1e-3),
+    ("_t_per_mwh", "_kg_per_kwh", 1.0),
+    ("_per_mwh", "_per_kwh", 1e-3),
+    ("_vphpl", "_vph_per_lane", 1.0),
+    ("_kmh", "_mps", 1 / 3.6),
+    ("_km", "_m", 1000.0),
+    ("_min", "_s", 60.0),
+    ("_h", "_s", 3600.0),
+    ("_mwp", "_kwp", 1000.0),
+    ("_mwh", "_kwh", 1000.0),
+    ("_gwh", "_kwh", 1e6),
+    ("_mw", "_kw", 1000.0),
+    ("_gw", "_kw", 1e6),
+    ("_t", "_kg", 1000.0),
+)
+
+
+def _scale(value: Any, factor: float) -> Any:
+    """Multiply a number or a (nested) list of numbers; leave anything else for validation."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value * factor
+    if isinstance(value, list):
+        return [_scale(v, factor) for v in value]
+    return value
+
+
+def convert_unit_aliases(data: Any, field_names: set[str]) -> Any:
+    """Rename alias-suffixed keys of ``data`` to the SI field they stand for."""
+    if not isinstance(data, dict):
+        return data
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        target, new_value = key, value
+        if isinstance(key, str) and key not in field_names:
+            for alt, canon, factor in UNIT_ALIASES:
+                if key.endswith(alt) and key[: -len(alt)] + canon in field_names:
+                    target, new_value = key[: -len(alt)] + canon, _scale(value, factor)
+                    break
+        if target in out:
+            raise ValueError(f"'{key}' and '{target}' give the same quantity twice; keep one")
+        out[target] = new_value
+    return out
+
+
+class Section(BaseModel):
+    """A strict, immutable part of a scenario (unknown fields are errors)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unit_aliases(cls, data: Any) -> Any:
+        return convert_unit_aliases(data, set(cls.model_fields))
