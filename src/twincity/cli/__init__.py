@@ -1,0 +1,49 @@
+"""The ``twincity`` command line.
+
+Each command lives in its own module of this package and is registered on
+the :func:`main` group below. Input errors (:class:`twincity.errors.InputError`)
+are printed as one line and the command exits with status 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from twincity import __version__
+from twincity.errors import InputError
+
+
+class _Group(click.Group):
+    """A click group that turns input errors into one line and exit status 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="twincity")
+def main() -> None:
+    """twincity: simulate a city's traffic, energy and emissions, and trial
+    one city's policies in another.
+
+    \b
+    Examples:
+      twincity validate scenarios/*.yaml
+      twincity info scenarios/sejong.yaml
+      twincity run scenarios/sejong.yaml --seed 7 --out results/sejong
+    """
+
+
+def _register() -> None:
+    """Attach the commands of this package's modules to :func:`main`."""
+    # Imported here so that `twincity --help` stays quick and modules stay small.
+    from twincity.cli import commands  # noqa: F401
+
+
+_register()

@@ -1,0 +1,5 @@
+"""Registers every command module on the ``twincity`` group.
+
+Add one import line per command module; each module decorates its commands
+with ``@main.command()``.
+"""
