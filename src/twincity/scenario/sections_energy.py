@@ -1,0 +1,361 @@
+"""Scenario sections of the energy subsystem: climate, buildings, grid, EV charging.
+
+Every field carries its unit; a scenario file may use the friendlier suffixes of
+:data:`twincity.scenario.base.UNIT_ALIASES` (``capacity_mw``, ``marginal_cost_per_mwh``,
+``co2_g_per_kwh``, ``off_peak_start_h``, ``kwp_total_mwp`` ...).
+
+Conventions chosen here (the energy kernels rely on them):
+
+* Floor area is given **per capita** for each building use (m² of conditioned floor
+  per resident); the city builder multiplies by each zone's population.
+* ``envelope_loss_w_per_m2k`` is the specific heat-loss coefficient (transmission plus
+  ventilation) per m² of *floor*, so a group's conductance is ``UA = loss × floor area``.
+* Heating-system shares are shares of *heated floor area* and are city wide.
+* Money (``marginal_cost_per_kwh``) is in the scenario's currency.
+
+Example:
+    >>> ClimateSpec.model_validate({
+    ...     "monthly_mean_temp_c": [-5, -4, 1, 8, 14, 19, 22, 22, 17, 10, 3, -2],
+    ...     "diurnal_range_c": 9,
+    ...     "cloudiness": [0.5] * 12}).representative_days[0].name
+    'winter_weekday'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from twincity.scenario.base import Section
+
+#: Days in each month of a non-leap year (the energy year is 365 days).
+DAYS_IN_MONTH: tuple[int, ...] = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+_SHARE_TOL = 1e-6
+
+
+def _twelve(value: object) -> object:
+    """Expand one number to twelve monthly values; leave lists for validation."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return [float(value)] * 12
+    return value
+
+
+def _check_len(values: tuple[float, ...], n: int, what: str) -> tuple[float, ...]:
+    if len(values) != n:
+        raise ValueError(f"expected {n} {what}, got {len(values)}")
+    return values
+
+
+# --------------------------------------------------------------------------- climate
+
+
+class RepresentativeDay(Section):
+    """One simulated day standing for ``weight_days`` days of the year."""
+
+    name: str = Field(min_length=1)
+    month: int = Field(ge=1, le=12)
+    day_of_month: int = Field(ge=1, le=31)
+    weight_days: Positive
+    day_type: Literal["weekday", "weekend"] = "weekday"
+
+    @model_validator(mode="after")
+    def _day_exists(self) -> RepresentativeDay:
+        last = DAYS_IN_MONTH[self.month - 1]
+        if self.day_of_month > last:
+            raise ValueError(
+                f"day_of_month {self.day_of_month} does not exist in month {self.month} "
+                f"(1..{last}, non-leap year)"
+            )
+        return self
+
+    @property
+    def day_of_year(self) -> int:
+        """1-based day of a non-leap year (1 January = 1)."""
+        return sum(DAYS_IN_MONTH[: self.month - 1]) + self.day_of_month
+
+
+def _default_days() -> list[RepresentativeDay]:
+    return [
+        RepresentativeDay(name="winter_weekday", month=1, day_of_month=15, weight_days=182.5),
+        RepresentativeDay(name="summer_weekday", month=7, day_of_month=15, weight_days=182.5),
+    ]
+
+
+class ClimateSpec(Section):
+    """Monthly climate normals from which hourly weather is synthesised.
+
+    ``diurnal_range_c`` is the mean daily maximum minus mean daily minimum (one
+    number for every month, or twelve). ``cloudiness`` is the mean cloud cover as a
+    share of sky (oktas / 8) per month. ``representative_days`` weights must sum to
+    365.
+    """
+
+    monthly_mean_temp_c: tuple[float, ...]
+    diurnal_range_c: tuple[Annotated[float, Field(ge=0.0, le=40.0)], ...]
+    cloudiness: tuple[Share, ...]
+    representative_days: tuple[RepresentativeDay, ...] = Field(
+        default_factory=lambda: tuple(_default_days()), min_length=1
+    )
+
+    @field_validator("diurnal_range_c", "cloudiness", mode="before")
+    @classmethod
+    def _one_or_twelve(cls, value: object) -> object:
+        return _twelve(value)
+
+    @field_validator("monthly_mean_temp_c", "diurnal_range_c", "cloudiness")
+    @classmethod
+    def _twelve_months(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        return _check_len(value, 12, "monthly values (January..December)")
+
+    @field_validator("monthly_mean_temp_c")
+    @classmethod
+    def _plausible_temps(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        for t in value:
+            if not -60.0 <= t <= 50.0:
+                raise ValueError(f"monthly mean temperature must be within -60..50 °C, got {t}")
+        return value
+
+    @model_validator(mode="after")
+    def _weights_cover_year(self) -> ClimateSpec:
+        total = sum(d.weight_days for d in self.representative_days)
+        if abs(total - 365.0) > 1e-6:
+            raise ValueError(f"representative_days weight_days must sum to 365, got {total:g}")
+        names = [d.name for d in self.representative_days]
+        if len(set(names)) != len(names):
+            raise ValueError(f"representative_days names must be unique, got {names}")
+        return self
+
+
+# --------------------------------------------------------------------------- buildings
+
+
+class BuildingUseSpec(Section):
+    """Physics and load of one building use (residential, office, ...).
+
+    ``heat_capacity_j_per_m2k`` is the effective internal heat capacity per m² of
+    floor (ISO 13790 classes: very light 80 kJ, light 110 kJ, medium 165 kJ, heavy
+    260 kJ, very heavy 370 kJ per m²K). ``solar_aperture_m2_per_m2`` is the effective
+    collecting area for solar gains per m² floor (window area × g-value × shading).
+    ``cooled_share`` is the share of floor area with air conditioning.
+    """
+
+    floor_area_m2_per_capita: NonNegative
+    envelope_loss_w_per_m2k: Positive
+    internal_gains_w_per_m2: NonNegative
+    base_electric_kwh_per_m2_yr: NonNegative
+    profile: Literal["residential", "office", "retail", "school", "flat"]
+    heating_setpoint_c: float = Field(default=20.0, ge=5.0, le=30.0)
+    cooling_setpoint_c: float = Field(default=26.0, ge=15.0, le=40.0)
+    cooling_cop: Positive = 3.0
+    cooled_share: Share = 1.0
+    heat_capacity_j_per_m2k: Positive = 165_000.0
+    solar_aperture_m2_per_m2: NonNegative = 0.03
+
+    @model_validator(mode="after")
+    def _deadband(self) -> BuildingUseSpec:
+        if self.cooling_setpoint_c <= self.heating_setpoint_c:
+            raise ValueError(
+                f"cooling_setpoint_c ({self.cooling_setpoint_c}) must exceed "
+                f"heating_setpoint_c ({self.heating_setpoint_c})"
+            )
+        return self
+
+
+class HeatingShares(Section):
+    """Shares of heated floor area by heating system; must sum to 1."""
+
+    gas_boiler: Share = 0.0
+    heat_pump: Share = 0.0
+    district_heating: Share = 0.0
+    electric_resistance: Share = 0.0
+    oil_boiler: Share = 0.0
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> HeatingShares:
+        total = (
+            self.gas_boiler
+            + self.heat_pump
+            + self.district_heating
+            + self.electric_resistance
+            + self.oil_boiler
+        )
+        if abs(total - 1.0) > _SHARE_TOL:
+            raise ValueError(f"shares must sum to 1, got {total:g}")
+        return self
+
+
+class HeatPumpSpec(Section):
+    """Heat-pump COP as a function of outdoor temperature.
+
+    ``staffell_ashp`` / ``staffell_gshp``: quadratic fits in the temperature lift
+    ΔT = sink − source of Staffell et al. (2012, Energy Environ. Sci. 5, 9291), as used
+    by Ruhnau et al. (2019, Sci. Data 6:189): ASHP 6.08 − 0.09ΔT + 0.0005ΔT², GSHP
+    10.29 − 0.21ΔT + 0.0012ΔT² (GSHP source fixed at ``ground_temp_c``), times a
+    real-world ``correction_factor``. ``carnot``: ``carnot_fraction`` × T_sink/ΔT (K).
+    The result is clipped to [``cop_min``, ``cop_max``].
+    """
+
+    model: Literal["staffell_ashp", "staffell_gshp", "carnot"] = "staffell_ashp"
+    sink_temp_c: float = Field(default=40.0, ge=20.0, le=80.0)
+    correction_factor: Positive = 0.85
+    carnot_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = 0.45
+    ground_temp_c: float = 10.0
+    cop_min: Positive = 1.0
+    cop_max: Positive = 7.0
+
+    @model_validator(mode="after")
+    def _bounds(self) -> HeatPumpSpec:
+        if self.cop_max < self.cop_min:
+            raise ValueError(f"cop_max ({self.cop_max}) must be >= cop_min ({self.cop_min})")
+        return self
+
+
+class RooftopPVSpec(Section):
+    """Rooftop PV: capacity per capita *or* a city total (distributed by population).
+
+    ``tilt_deg`` defaults to the city latitude; panels face the equator.
+    """
+
+    kwp_per_capita: NonNegative | None = None
+    kwp_total: NonNegative | None = None
+    performance_ratio: Annotated[float, Field(gt=0.0, le=1.0)] = 0.8
+    tilt_deg: Annotated[float, Field(ge=0.0, le=90.0)] | None = None
+    temp_coeff_per_k: Annotated[float, Field(le=0.0, ge=-0.01)] = -0.004
+
+    @model_validator(mode="after")
+    def _one_capacity(self) -> RooftopPVSpec:
+        if self.kwp_per_capita is not None and self.kwp_total is not None:
+            raise ValueError("give either kwp_per_capita or kwp_total, not both")
+        return self
+
+
+class BatterySpec(Section):
+    """Behind-the-meter batteries, per capita; round trip split √η each way."""
+
+    kwh_per_capita: NonNegative = 0.0
+    kw_per_capita: NonNegative = 0.0
+    round_trip_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = 0.9
+    initial_soc_share: Share = 0.5
+
+
+class BuildingsSpec(Section):
+    """Building stock of a city by use, heating systems, rooftop PV and batteries.
+
+    ``district_heating_loss_share`` is the share of heat fed into the district network
+    that is lost before the buildings (fed = delivered / (1 − losses));
+    ``district_heating_co2_kg_per_kwh`` is per kWh *fed*, so emissions are
+    ``fed × district_heating_co2_kg_per_kwh``.
+    """
+
+    uses: dict[str, BuildingUseSpec] = Field(min_length=1)
+    heating_shares: HeatingShares
+    boiler_efficiency: Annotated[float, Field(gt=0.0, le=1.1)] = 0.9
+    oil_boiler_efficiency: Annotated[float, Field(gt=0.0, le=1.1)] = 0.85
+    heat_pump: HeatPumpSpec = Field(default_factory=HeatPumpSpec)
+    district_heating_co2_kg_per_kwh: NonNegative = 0.0
+    district_heating_loss_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
+    rooftop_pv: RooftopPVSpec = Field(default_factory=RooftopPVSpec)
+    battery: BatterySpec = Field(default_factory=BatterySpec)
+
+    @field_validator("uses")
+    @classmethod
+    def _use_names(cls, value: dict[str, BuildingUseSpec]) -> dict[str, BuildingUseSpec]:
+        for name in value:
+            if not name.isidentifier():
+                raise ValueError(f"building use names must be identifiers, got {name!r}")
+        return value
+
+
+# --------------------------------------------------------------------------- grid
+
+Fuel = Literal["nuclear", "coal", "gas", "oil", "hydro", "wind", "solar", "imports", "biomass"]
+
+
+class GeneratorSpec(Section):
+    """One (aggregated) generating unit of the merit order.
+
+    ``availability``: one capacity factor or 24 hourly ones (0..1). Wind needs one;
+    solar without one follows the synthetic irradiance of the day (PV yield per kWp);
+    other fuels default to 1.
+    """
+
+    fuel: Fuel
+    name: str | None = None
+    capacity_kw: Positive
+    marginal_cost_per_kwh: float
+    co2_kg_per_kwh: NonNegative
+    availability: tuple[Share, ...] | None = None
+
+    @field_validator("availability", mode="before")
+    @classmethod
+    def _one_or_24(cls, value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return [float(value)] * 24
+        return value
+
+    @model_validator(mode="after")
+    def _profile(self) -> GeneratorSpec:
+        if self.availability is not None:
+            _check_len(self.availability, 24, "hourly availability values (or one)")
+        elif self.fuel == "wind":
+            raise ValueError(
+                "a wind generator needs availability: 24 hourly capacity factors or one"
+            )
+        return self
+
+
+class GridSpec(Section):
+    """The electricity supply: a merit order of generators *or* a fixed hourly intensity."""
+
+    generators: tuple[GeneratorSpec, ...] | None = None
+    hourly_intensity_kg_per_kwh: tuple[NonNegative, ...] | None = None
+    transmission_loss_share: Annotated[float, Field(ge=0.0, lt=0.5)] = 0.0
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> GridSpec:
+        has_gen = self.generators is not None
+        has_int = self.hourly_intensity_kg_per_kwh is not None
+        if has_gen == has_int:
+            raise ValueError(
+                "give exactly one of generators (a merit order) or "
+                "hourly_intensity_kg_per_kwh (24 values)"
+            )
+        if has_gen and len(self.generators) == 0:
+            raise ValueError("generators must list at least one generator")
+        if has_int:
+            _check_len(self.hourly_intensity_kg_per_kwh, 24, "hourly intensity values")
+        return self
+
+
+# --------------------------------------------------------------------------- charging
+
+
+class ChargingSpec(Section):
+    """How EVs charge: strategy, charger power and access, the off-peak window.
+
+    Times of day are seconds since midnight (write ``off_peak_start_h: 22``). The
+    window may wrap midnight. ``charger_efficiency`` converts battery energy to energy
+    drawn from the grid.
+    """
+
+    strategy: Literal["uncontrolled", "off_peak", "carbon_aware"] = "uncontrolled"
+    home_charger_kw: Positive = 7.4
+    work_charger_kw: Positive = 11.0
+    home_charger_share: Share = 0.7
+    work_charger_share: Share = 0.3
+    off_peak_start_s: float = Field(default=22 * 3600.0, ge=0.0, lt=86400.0)
+    off_peak_end_s: float = Field(default=6 * 3600.0, ge=0.0, lt=86400.0)
+    charger_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = 0.9
+
+    @model_validator(mode="after")
+    def _window(self) -> ChargingSpec:
+        if math.isclose(self.off_peak_start_s, self.off_peak_end_s):
+            raise ValueError("off-peak window is empty: start equals end")
+        return self
