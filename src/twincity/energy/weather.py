@@ -83,8 +83,8 @@ def declination_rad(day_of_year: np.ndarray | float) -> np.ndarray:
     """Solar declination (Spencer 1971), radians.
 
     Example:
-        >>> round(float(np.degrees(declination_rad(172))), 1)
-        23.4
+        >>> abs(float(np.degrees(declination_rad(172))) - 23.44) < 0.1  # June solstice
+        True
     """
     g = _day_angle(day_of_year)
     return (
@@ -244,7 +244,7 @@ def daily_mean_temp_c(climate: ClimateSpec, day_of_year: np.ndarray | int) -> np
     Example:
         >>> c = ClimateSpec.model_validate({"monthly_mean_temp_c": [5.0] * 12,
         ...                                  "diurnal_range_c": 8, "cloudiness": 0.5})
-        >>> float(daily_mean_temp_c(c, 100))
+        >>> round(float(daily_mean_temp_c(c, 100)[0]), 9)
         5.0
     """
     doy = np.atleast_1d(np.asarray(day_of_year, dtype=np.float64))
