@@ -3,3 +3,4 @@
 Add one import line per command module; each module decorates its commands
 with ``@main.command()``.
 """
+from twincity.cli import factors  # noqa: F401
