@@ -37,6 +37,21 @@ def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return start, order
 
 
+def nearest_index(x_m, y_m, ref_x_m, ref_y_m) -> np.ndarray:
+    """Index of the reference point nearest to each point (k-d tree).
+
+    >>> nearest_index([0.9, 5.0], [0.0, 0.0], [0.0, 1.0, 4.0], [0.0, 0.0, 0.0]).tolist()
+    [1, 2]
+    """
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(np.column_stack([np.asarray(ref_x_m, np.float64),
+                                    np.asarray(ref_y_m, np.float64)]))
+    pts = np.column_stack([np.atleast_1d(np.asarray(x_m, np.float64)),
+                           np.atleast_1d(np.asarray(y_m, np.float64))])
+    return tree.query(pts)[1].astype(np.int32)
+
+
 @dataclass(frozen=True, eq=False)
 class Network:
     """A directed road network; links are numbered ``0..n_links-1``.
@@ -211,15 +226,8 @@ class Network:
         return g
 
     def nearest_node(self, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
-        """Index of the node nearest to each point (brute force, vectorised in chunks)."""
-        x_m = np.atleast_1d(np.asarray(x_m, dtype=np.float64))
-        y_m = np.atleast_1d(np.asarray(y_m, dtype=np.float64))
-        out = np.empty(len(x_m), dtype=np.int32)
-        for s in range(0, len(x_m), 1024):
-            dx = x_m[s:s + 1024, None] - self.node_x_m[None, :]
-            dy = y_m[s:s + 1024, None] - self.node_y_m[None, :]
-            out[s:s + 1024] = np.argmin(dx * dx + dy * dy, axis=1)
-        return out
+        """Index of the node nearest to each point."""
+        return nearest_index(x_m, y_m, self.node_x_m, self.node_y_m)
 
     def strongly_connected_mask(self) -> np.ndarray:
         """Boolean mask of nodes in the largest strongly connected component."""
