@@ -18,8 +18,8 @@ The traffic kernel does not evaluate the formula: it indexes
 :func:`ef_table_g_per_m` by integer km/h bin, which gives per-metre factors.
 
 Example:
-    >>> float(emission_factor("petrol_car", "co2", 70.0)).__round__(0)
-    131.0
+    >>> round(float(emission_factor("petrol_car", "co2", 70.0)))
+    131
     >>> ef_table_g_per_m(["bev_car"], ["energy"], max_speed_kmh=130).shape
     (1, 1, 131)
 """
@@ -228,7 +228,7 @@ def ef_table_g_per_m(
 
     Example:
         >>> t = ef_table_g_per_m(["petrol_car"], ["co2", "pm25_nonexhaust"], 130)
-        >>> round(t[0, 0, 70] * 1000, 1)  # g/km
+        >>> round(float(t[0, 0, 70]) * 1000, 1)  # g/km
         131.0
     """
     classes = list(vehicle_classes() if classes is None else classes)

@@ -130,8 +130,8 @@ def wear_pm25_g_per_km(
     """Tyre + brake + road-wear PM2.5 (g/km) by the EMEP/EEA 1.A.3.b.vi-vii Tier 2 method.
 
     Example:
-        >>> float(wear_pm25_g_per_km(np.array([130.0]), heavy=False)[0]).__round__(5)
-        0.00865
+        >>> round(float(wear_pm25_g_per_km(np.array([130.0]), heavy=False)[0]), 4)
+        0.0086
     """
     v = np.asarray(speed_kmh, dtype=np.float64)
     sc_tyre = np.where(v < 40, 1.39, np.where(v <= 90, 1.78 - 0.00974 * v, 0.902))
