@@ -215,6 +215,32 @@ def test_regenerated_csv_equals_shipped_csv(tmp_path):
     assert fit.main(["--out", str(out), "--check"]) == 1
 
 
+def _clear_caches():
+    for cached in (ef._table, ef._rows, ef._names):
+        cached.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda t: t.assign(gamma=t["gamma"].where(t.index != 3)), r":5: gamma: expected a finite"),
+        (lambda t: t.assign(v_max_kmh=t["v_max_kmh"].where(t.index != 0, 5.0)), r":2: v_min_kmh"),
+        (lambda t: t.drop(columns="rf"), "expected columns"),
+    ],
+)
+def test_malformed_table_is_an_input_error_naming_the_line(tmp_path, monkeypatch, edit, expected):
+    bad = tmp_path / "emission_factors.csv"
+    edit(pd.read_csv(ef.factors_csv_path())).to_csv(bad, index=False)
+    monkeypatch.setattr(ef, "factors_csv_path", lambda: bad)
+    _clear_caches()
+    try:
+        with pytest.raises(InputError, match=expected):
+            ef.emission_factor("petrol_car", "co2", 50.0)
+    finally:
+        monkeypatch.undo()
+        _clear_caches()
+
+
 # --- CLI ----------------------------------------------------------------------------------
 
 

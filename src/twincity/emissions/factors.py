@@ -102,6 +102,20 @@ def _table() -> pd.DataFrame:
         ) from exc
     if tuple(table.columns) != TABLE_COLUMNS:
         raise InputError(f"expected columns {', '.join(TABLE_COLUMNS)}", file=path)
+    numeric = [*COEFF_NAMES, "rf", "v_min_kmh", "v_max_kmh"]
+    for i, rec in enumerate(table.to_dict("records")):
+        line = i + 2  # header is line 1
+        for name in numeric:
+            if not isinstance(rec[name], (int, float)) or not np.isfinite(rec[name]):
+                raise InputError(f"expected a finite number, got {rec[name]!r}", file=path,
+                                 line=line, path=name)  # fmt: skip
+        if not 0 < rec["v_min_kmh"] < rec["v_max_kmh"]:
+            raise InputError("expected 0 < v_min_kmh < v_max_kmh", file=path, line=line,
+                             path="v_min_kmh")  # fmt: skip
+    if table.duplicated(["class", "pollutant"]).any():
+        raise InputError("expected one row per (class, pollutant)", file=path)
+    if (table.groupby("pollutant")["unit"].nunique() > 1).any():
+        raise InputError("expected one unit per pollutant", file=path, path="unit")
     return table
 
 
@@ -117,6 +131,14 @@ def _rows() -> dict[tuple[str, str], tuple[dict[str, float], float, float]]:
             float(rec["v_max_kmh"]),
         )
     return out
+
+
+@lru_cache(maxsize=1)
+def _names() -> tuple[tuple[str, ...], tuple[str, ...], dict[str, str]]:
+    # (classes, pollutants, unit by pollutant), in table order.
+    table = _table()
+    units = dict(zip(table["pollutant"], table["unit"], strict=True))
+    return tuple(dict.fromkeys(table["class"])), tuple(dict.fromkeys(table["pollutant"])), units
 
 
 def load_factors() -> pd.DataFrame:
@@ -136,7 +158,7 @@ def vehicle_classes() -> list[str]:
         >>> "bev_car" in vehicle_classes()
         True
     """
-    return list(dict.fromkeys(_table()["class"]))
+    return list(_names()[0])
 
 
 def pollutants() -> list[str]:
@@ -150,7 +172,7 @@ def pollutants() -> list[str]:
 
 
 def _pollutant_names() -> list[str]:
-    return list(dict.fromkeys(_table()["pollutant"]))
+    return list(_names()[1])
 
 
 def unit(pollutant: str) -> str:
@@ -161,12 +183,11 @@ def unit(pollutant: str) -> str:
         'kWh/km'
     """
     _check_pollutant(pollutant)
-    units = _table().loc[_table()["pollutant"] == pollutant, "unit"]
-    return str(units.iloc[0])
+    return _names()[2][pollutant]
 
 
 def _check_class(vehicle_class: str) -> None:
-    if vehicle_class not in vehicle_classes():
+    if vehicle_class not in _names()[0]:
         raise InputError(
             f"unknown vehicle class {vehicle_class!r}; expected one of "
             + ", ".join(vehicle_classes()),
@@ -175,7 +196,7 @@ def _check_class(vehicle_class: str) -> None:
 
 
 def _check_pollutant(pollutant: str) -> None:
-    if pollutant not in _pollutant_names():
+    if pollutant not in _names()[1]:
         raise InputError(
             f"unknown pollutant {pollutant!r}; expected one of " + ", ".join(_pollutant_names()),
             path="pollutant",
