@@ -1,0 +1,116 @@
+"""Build a :class:`City` from a loaded scenario: network, zones and their checks.
+
+Example:
+    >>> from twincity.scenario.loader import load_scenario
+    >>> city = build_city(load_scenario("scenarios/sejong.yaml"))   # doctest: +SKIP
+    >>> city.network.n_links > 0, city.zones.n                        # doctest: +SKIP
+    (True, 40)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from twincity.city.network import Network
+from twincity.city.zones import Zones, build_zones, network_centre_and_radius
+from twincity.errors import ScenarioError
+from twincity.scenario.loader import LoadedScenario
+from twincity.scenario.schema import Scenario
+from twincity.scenario.yamlio import format_path
+
+
+@dataclass(frozen=True, eq=False)
+class City:
+    """A built city: the scenario it came from, its road network and zones.
+
+    ``notes`` says what the builder did that a researcher should know (e.g.
+    nodes dropped because they could not reach the rest of an imported network).
+    """
+
+    loaded: LoadedScenario
+    network: Network
+    zones: Zones
+    centre_xy_m: tuple[float, float]
+    radius_m: float
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def spec(self) -> Scenario:
+        return self.loaded.spec
+
+    def summary(self) -> dict[str, float | int | str]:
+        """Headline figures of the built city (what ``twincity info`` prints)."""
+        net, spec = self.network, self.spec
+        return {
+            "name": spec.city.name,
+            "country": spec.city.country,
+            "population": spec.city.population,
+            "area_km2": spec.city.area_km2,
+            "density_per_km2": round(spec.city.population / spec.city.area_km2, 1),
+            "nodes": net.n_nodes,
+            "links": net.n_links,
+            "lane_km": round(net.lane_km, 1),
+            "road_km": round(float(net.length_m.sum()) / 1000.0, 1),
+            "zones": self.zones.n,
+            "jobs": int(self.zones.jobs.sum()),
+            "network_radius_km": round(self.radius_m / 1000.0, 2),
+        }
+
+
+def load_network(loaded: LoadedScenario) -> Network:
+    """The scenario's road network: generated, or imported from its file."""
+    spec = loaded.spec.network
+    if spec.generator is not None:
+        from twincity.city.generator import generate_network
+
+        return generate_network(spec.generator)
+    path = loaded.reference("network.file")
+    if spec.format == "graphml":
+        from twincity.city.io_graphml import read_graphml
+
+        return read_graphml(path)
+    if spec.format == "osm":
+        from twincity.city.io_osm import read_osm
+
+        return read_osm(path)
+    from twincity.city.io_tntp import read_tntp_network
+
+    return read_tntp_network(path)[0]
+
+
+def _check_zones_reachable(loaded: LoadedScenario, net: Network, zones: Zones,
+                           main: np.ndarray) -> None:
+    """Refuse zones whose nearest node cannot reach, or be reached from, the main network."""
+    for z in range(zones.n):
+        if not main[zones.node[z]]:
+            path = ("zones", "list", z) if loaded.spec.zones.list is not None else ("zones",)
+            raise ScenarioError(
+                f"zone '{zones.name[z]}' lies at node {int(net.node_id[zones.node[z]])}, which "
+                "cannot reach or cannot be reached from the rest of the network; expected every "
+                "zone on one strongly connected network",
+                path=format_path(path), **loaded.where(path))
+
+
+def build_city(loaded: LoadedScenario) -> City:
+    """Build the network and zones of a scenario and check that every zone is reachable."""
+    net = load_network(loaded)
+    notes: list[str] = []
+    if net.n_links == 0:
+        raise ScenarioError("the network has no links; expected a road network",
+                            path="network", **loaded.where(("network",)))
+    main = net.strongly_connected_mask()
+    centre, radius = network_centre_and_radius(net)
+    # Zones are placed on the whole network first, so a zone that falls on an
+    # unreachable part is reported rather than silently moved.
+    zones = build_zones(loaded.spec.zones, loaded.spec.city, net, centre, radius)
+    _check_zones_reachable(loaded, net, zones, main)
+    if not main.all():
+        dropped = int((~main).sum())
+        notes.append(f"{dropped} of {net.n_nodes} nodes cannot reach or be reached from the main "
+                     "network and were left out")
+        net = net.subnetwork(main)
+        zones = build_zones(loaded.spec.zones, loaded.spec.city, net, centre, radius)
+    return City(loaded=loaded, network=net, zones=zones, centre_xy_m=centre, radius_m=radius,
+                notes=tuple(notes))

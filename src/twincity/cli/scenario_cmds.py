@@ -1,0 +1,105 @@
+"""``twincity validate``, ``info``, ``run`` and ``schema``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from twincity.cli import main
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Check scenario FILES: YAML, fields, units, references, and that the city builds.
+
+    \b
+    Examples:
+      twincity validate scenarios/sejong.yaml
+      twincity validate scenarios/*.yaml
+    """
+    from twincity.city.build import build_city
+    from twincity.scenario.loader import load_scenario
+
+    for file in files:
+        city = build_city(load_scenario(file))
+        s = city.summary()
+        click.echo(f"ok: {file} ({s['name']}: {s['nodes']} nodes, {s['links']} links, "
+                   f"{s['zones']} zones)")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+def info(file: Path) -> None:
+    """Summarise the city a scenario FILE builds: network size, zones, population.
+
+    \b
+    Example:
+      twincity info scenarios/helsinki.yaml
+    """
+    from twincity.city.build import build_city
+    from twincity.scenario.loader import load_scenario
+
+    loaded = load_scenario(file)
+    city = build_city(loaded)
+    for key, value in city.summary().items():
+        click.echo(f"{key:>20}: {value}")
+    click.echo(f"{'scenario_hash':>20}: {loaded.content_hash[:16]}")
+    for note in city.notes:
+        click.echo(f"note: {note}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--seed", type=int, default=None, help="Root seed (default: the scenario's).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Results folder (default: results/<scenario name>-seed<N>).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def run(file: Path, seed: int | None, out_dir: Path | None, quiet: bool) -> None:
+    """Run the city in scenario FILE and write a results folder.
+
+    The folder holds Parquet tables, summary.json (KPIs as records), the
+    resolved scenario and provenance; it is written atomically.
+
+    \b
+    Examples:
+      twincity run scenarios/sejong.yaml
+      twincity run scenarios/singapore.yaml --seed 7 --out results/sg7
+    """
+    from twincity.model import CityModel
+    from twincity.results import format_value
+
+    model = CityModel.from_file(file, seed=seed)
+    results = model.run(progress=not quiet)
+    if out_dir is None:
+        out_dir = Path("results") / f"{Path(file).stem}-seed{model.seed}"
+    results.write(out_dir)
+    click.echo(f"{model.city.spec.city.name} (seed {model.seed}):")
+    for k in results.kpis:
+        click.echo(f"  {k.name:<36} {format_value(k.value):>14} {k.unit}")
+    for note in results.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"results: {out_dir}")
+
+
+@main.command()
+@click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+def schema(out_file: Path | None) -> None:
+    """Print the JSON Schema of scenario files (for editor validation).
+
+    \b
+    Example:
+      twincity schema --out scenario.schema.json
+    """
+    from twincity.scenario.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        from twincity.ioutil import atomic_write_text
+
+        atomic_write_text(out_file, text)

@@ -1,0 +1,180 @@
+"""Results of a run: tidy tables, KPIs and provenance, written atomically.
+
+A results folder holds one Parquet file per table, ``summary.json`` (KPIs as
+a list of ``{name, value, unit, u4ssc}`` records, plus provenance and notes),
+``scenario.resolved.json`` (the fully resolved scenario in SI units) and
+``provenance.json``. It is written into a temporary sibling folder and
+renamed into place, so a reader never sees a half-written folder and an
+existing folder is replaced whole or not at all.
+
+Example:
+    >>> r = Results(kpis=[KPI("population", 392000, "persons")])
+    >>> r.kpi("population")
+    392000
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import twincity
+
+#: Packages whose versions go into provenance.
+PROVENANCE_PACKAGES = ("numpy", "numba", "mesa", "pandas", "pyarrow", "networkx", "pydantic")
+
+
+@dataclass(frozen=True)
+class KPI:
+    """A key performance indicator; ``u4ssc`` is the ITU U4SSC code where one exists."""
+
+    name: str
+    value: float
+    unit: str
+    u4ssc: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        value = self.value
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None  # JSON has no NaN; a missing value is null
+        return {**asdict(self), "value": value}
+
+
+@dataclass
+class Results:
+    """What a run produced: named tables, KPIs, notes and provenance."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    kpis: list[KPI] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    scenario: dict[str, Any] = field(default_factory=dict)
+
+    def kpi(self, name: str) -> float:
+        """The value of the KPI called ``name`` (``KeyError`` if absent)."""
+        for k in self.kpis:
+            if k.name == name:
+                return k.value
+        raise KeyError(f"no KPI named {name!r}; have {[k.name for k in self.kpis]}")
+
+    def kpi_table(self) -> pd.DataFrame:
+        """KPIs as a DataFrame with columns name, value, unit, u4ssc."""
+        return pd.DataFrame([k.record() for k in self.kpis],
+                            columns=["name", "value", "unit", "u4ssc"])
+
+    def summary(self) -> dict[str, Any]:
+        """The content of ``summary.json``."""
+        return {"kpis": [k.record() for k in self.kpis], "notes": list(self.notes),
+                "provenance": self.provenance, "tables": sorted(self.tables)}
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write the results folder atomically and return its path."""
+        out = Path(out_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        try:
+            tmp.chmod(0o755)  # mkdtemp makes it private; a results folder is for sharing
+            for name, table in self.tables.items():
+                table.to_parquet(tmp / f"{name}.parquet", index=False)
+            _write_json(tmp / "summary.json", self.summary())
+            _write_json(tmp / "provenance.json", self.provenance)
+            _write_json(tmp / "scenario.resolved.json", self.scenario)
+            replace_dir(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+    @classmethod
+    def read(cls, out_dir: str | Path) -> Results:
+        """Read a results folder written by :meth:`write`."""
+        out = Path(out_dir)
+        summary = json.loads((out / "summary.json").read_text())
+        tables = {p.stem: pd.read_parquet(p) for p in sorted(out.glob("*.parquet"))}
+        kpis = [KPI(**{**k, "value": math.nan if k["value"] is None else k["value"]})
+                for k in summary["kpis"]]
+        scenario = json.loads((out / "scenario.resolved.json").read_text())
+        return cls(tables=tables, kpis=kpis, notes=summary.get("notes", []),
+                   provenance=summary.get("provenance", {}), scenario=scenario)
+
+
+def format_value(value: float) -> str:
+    """A KPI value for people: thousands separated, four significant digits below.
+
+    >>> format_value(5920000.0), format_value(0.41875), format_value(float("nan"))
+    ('5,920,000', '0.4188', 'n/a')
+    """
+    if not math.isfinite(value):
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Move folder ``new`` to ``target``, replacing an existing ``target`` whole.
+
+    The old folder is first renamed aside, so at every instant ``target`` is
+    either the complete old folder, absent for the span of one rename, or the
+    complete new one; it is deleted only once the new one is in place.
+    """
+    if target.exists() and not target.is_dir():
+        raise FileExistsError(f"{target} exists and is not a folder")
+    aside = None
+    if target.exists():
+        aside = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(target, aside)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        if aside is not None:
+            os.replace(aside, target)
+        raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def git_commit() -> str | None:
+    """The git commit of the twincity source tree, when it is a checkout."""
+    src = Path(twincity.__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "-C", str(src), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def provenance(content_hash: str, seed: int, policies: list[str] | None = None,
+               **extra: Any) -> dict[str, Any]:
+    """What a result needs to be reproduced: inputs' hash, seed, versions."""
+    packages = {}
+    for name in PROVENANCE_PACKAGES:
+        try:
+            packages[name] = version(name)
+        except PackageNotFoundError:
+            packages[name] = None
+    return {
+        "scenario_hash": content_hash,
+        "seed": seed,
+        "policies": list(policies or []),
+        "twincity_version": twincity.__version__,
+        "git_commit": git_commit(),
+        "packages": packages,
+        **extra,
+    }

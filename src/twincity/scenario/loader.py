@@ -1,0 +1,242 @@
+"""Load a scenario file: safe YAML, ``extends:`` overlays, file references, validation.
+
+Rules a scenario file follows:
+
+* YAML is read with the safe loader only (see :mod:`twincity.scenario.yamlio`).
+* ``extends: base.yaml`` overlays this file on another: mappings merge key by
+  key (this file wins), anything else (numbers, strings, lists) is replaced
+  whole. Chains are allowed, cycles are refused.
+* Files named in a scenario (``extends``, ``network.file``) are resolved
+  relative to the referencing file and must stay inside the folder of the
+  scenario being loaded: ``../../etc/passwd`` is refused.
+* Every problem is one :class:`~twincity.errors.ScenarioError` line naming the
+  file, the line, the field path and what was expected.
+
+Example:
+    >>> loaded = load_scenario("scenarios/sejong.yaml")          # doctest: +SKIP
+    >>> loaded.spec.city.population, loaded.content_hash[:8]      # doctest: +SKIP
+    (392000, '3f1c…')
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from twincity.errors import ScenarioError
+from twincity.scenario.schema import Scenario
+from twincity.scenario.yamlio import FieldPath, LineMap, format_path, read_yaml
+
+#: Field paths whose value is a file reference (resolved and confined to the scenario folder).
+FILE_REFERENCES: tuple[FieldPath, ...] = (("network", "file"),)
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario with the facts needed to reproduce and explain a run.
+
+    ``spec`` is the typed, frozen :class:`Scenario`; ``content_hash`` is the
+    SHA-256 of the resolved scenario and of every file it references, so two
+    runs with the same hash saw the same inputs.
+    """
+
+    spec: Scenario
+    path: Path
+    base_dir: Path
+    content_hash: str
+    files: tuple[Path, ...] = field(default=())
+    references: dict[str, Path] = field(default_factory=dict)
+    lines: LineMap = field(default_factory=dict, repr=False, compare=False)
+
+    def reference(self, dotted: str) -> Path:
+        """Absolute, checked path of a referenced file, e.g. ``reference("network.file")``."""
+        return self.references[dotted]
+
+    def where(self, path: FieldPath) -> dict[str, Any]:
+        """``file=`` and ``line=`` keywords for an error about ``path`` (best known location)."""
+        return _where(self.lines, path, self.path)
+
+    def resolved_dict(self) -> dict[str, Any]:
+        """The fully resolved scenario as plain JSON-ready data (SI units)."""
+        return self.spec.model_dump(mode="json")
+
+
+def _where(lines: LineMap, path: FieldPath, default_file: Path) -> dict[str, Any]:
+    for n in range(len(path), 0, -1):
+        if path[:n] in lines:
+            file, line = lines[path[:n]]
+            return {"file": file, "line": line}
+    return {"file": str(default_file), "line": None}
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Overlay ``over`` on ``base``: mappings merge, everything else is replaced.
+
+    >>> deep_merge({"a": {"x": 1, "y": 2}, "b": [1]}, {"a": {"y": 3}, "b": [2]})
+    {'a': {'x': 1, 'y': 3}, 'b': [2]}
+    """
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _merge_lines(base: LineMap, over: LineMap) -> LineMap:
+    replaced = [p for p in over if not any(q[: len(p)] == p and len(q) > len(p) for q in over)]
+    out = {p: v for p, v in base.items()
+           if not any(p[: len(r)] == r and len(p) > len(r) for r in replaced)}
+    out.update(over)
+    return out
+
+
+def _confine(reference: Any, referrer: Path, root: Path, path: FieldPath,
+             lines: LineMap) -> Path:
+    """Resolve a file reference and refuse anything outside ``root``."""
+    where = _where(lines, path, referrer)
+    if not isinstance(reference, str) or not reference.strip():
+        raise ScenarioError("expected a file path (text)", path=format_path(path), **where)
+    candidate = Path(reference)
+    if candidate.is_absolute():
+        raise ScenarioError(f"expected a path relative to the scenario folder, got '{reference}'",
+                            path=format_path(path), **where)
+    resolved = (referrer.parent / candidate).resolve()
+    if not resolved.is_relative_to(root):
+        raise ScenarioError(f"'{reference}' points outside the scenario folder {root}; "
+                            "expected a file inside it", path=format_path(path), **where)
+    if not resolved.is_file():
+        raise ScenarioError(f"referenced file '{reference}' does not exist",
+                            path=format_path(path), **where)
+    return resolved
+
+
+def _read_chain(path: Path, root: Path, stack: tuple[Path, ...]
+                ) -> tuple[dict[str, Any], LineMap, list[Path]]:
+    """Read ``path`` and everything it extends, returning the overlaid data."""
+    data, lines = read_yaml(path)
+    files = [path]
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, lines, files
+    base_path = _confine(parent, path, root, ("extends",), lines)
+    if base_path in stack or base_path == path:
+        chain = " -> ".join(p.name for p in (*stack, path, base_path))
+        raise ScenarioError(f"'extends' cycle: {chain}; expected a chain that ends",
+                            path="extends", **_where(lines, ("extends",), path))
+    base, base_lines, base_files = _read_chain(base_path, root, (*stack, path))
+    lines.pop(("extends",), None)
+    return deep_merge(base, data), _merge_lines(base_lines, lines), base_files + files
+
+
+def _expected(error: dict[str, Any]) -> str:
+    """Turn one pydantic error into 'what was expected, what was found'."""
+    kind, msg, found = error["type"], error["msg"], error.get("input")
+    shown = repr(found) if not isinstance(found, dict | list) else type(found).__name__
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"expected a number {msg.removeprefix('Input should be ')}, got {shown}"
+    if kind == "value_error":
+        return f"{msg.removeprefix('Value error, ')}"
+    if kind == "literal_error":
+        return f"expected {msg.removeprefix('Input should be ')}, got {shown}"
+    return f"expected {msg.removeprefix('Input should be ').removeprefix('a valid ')}, got {shown}"
+
+
+def _known_fields(loc: tuple[Any, ...]) -> list[str]:
+    """Field names valid at the parent of ``loc`` (for 'did you mean')."""
+    model: Any = Scenario
+    for part in loc[:-1]:
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        annotation = fields[part].annotation
+        for candidate in getattr(annotation, "__args__", (annotation,)):
+            if hasattr(candidate, "model_fields"):
+                model = candidate
+                break
+        else:
+            return []
+    return sorted(getattr(model, "model_fields", {}))
+
+
+def validation_error(exc: ValidationError, lines: LineMap, file: Path) -> ScenarioError:
+    """One-line :class:`ScenarioError` for the first problem pydantic found."""
+    errors = exc.errors()
+    first = errors[0]
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
+    message = _expected(first)
+    if first["type"] == "extra_forbidden":
+        known = _known_fields(loc)
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        message += f"; did you mean '{close[0]}'?" if close else (
+            f"; expected one of: {', '.join(known)}" if known else "")
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return ScenarioError(message, path=format_path(loc) or None, **_where(lines, loc, file))
+
+
+def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Overlay ``{"simulation.seed": 3}``-style (or nested) overrides on the data."""
+    if not overrides:
+        return data
+    nested: dict[str, Any] = {}
+    for key, value in overrides.items():
+        cursor = nested
+        parts = key.split(".")
+        for part in parts[:-1]:
+            cursor = cursor.setdefault(part, {})
+        cursor[parts[-1]] = value
+    return deep_merge(data, nested)
+
+
+def content_hash(spec: Scenario, referenced: list[Path]) -> str:
+    """SHA-256 of the resolved scenario and of the bytes of every referenced file."""
+    h = hashlib.sha256()
+    h.update(json.dumps(spec.model_dump(mode="json"), sort_keys=True,
+                        separators=(",", ":")).encode())
+    for ref in referenced:
+        h.update(hashlib.sha256(ref.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> LoadedScenario:
+    """Load, overlay, confine and validate a scenario file.
+
+    ``overrides`` (dotted keys or nested mappings) are applied last, e.g.
+    ``{"simulation.seed": 7}``; experiments use them for variants.
+    """
+    path = Path(path)
+    root = path.resolve().parent
+    top = path.resolve()
+    data, lines, files = _read_chain(top, root, ())
+    data = _apply_overrides(data, overrides)
+    references: dict[str, Path] = {}
+    for ref_path in FILE_REFERENCES:
+        cursor: Any = data
+        for part in ref_path:
+            cursor = cursor.get(part) if isinstance(cursor, dict) else None
+        if cursor is not None:
+            referrer = Path(_where(lines, ref_path, top)["file"])
+            references[format_path(ref_path)] = _confine(cursor, referrer, root, ref_path, lines)
+    try:
+        spec = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, lines, path) from None
+    referenced = list(references.values())
+    return LoadedScenario(spec=spec, path=path, base_dir=root,
+                          content_hash=content_hash(spec, referenced),
+                          files=tuple(files + referenced), references=references, lines=lines)

@@ -1,0 +1,223 @@
+"""Scenario sections describing the city, its people and how they travel.
+
+Every field carries its unit in its name; see :mod:`twincity.scenario.base`
+for the unit aliases a file may use instead (``_kmh``, ``_h``, ``_min`` …).
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from twincity.scenario.base import Section
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+#: Tolerance on shares that must sum to one.
+SHARE_TOLERANCE = 1e-3
+
+
+def check_shares(shares: dict[str, float], what: str) -> dict[str, float]:
+    """Refuse shares that do not sum to one (within :data:`SHARE_TOLERANCE`)."""
+    total = sum(shares.values())
+    if not math.isclose(total, 1.0, abs_tol=SHARE_TOLERANCE):
+        raise ValueError(f"{what} shares must sum to 1, got {total:.4g}")
+    return shares
+
+
+class CitySpec(Section):
+    """Who the city is: identity, size and the money values people use."""
+
+    name: str = Field(min_length=1, description="Display name, e.g. 'Sejong'.")
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code.")
+    population: int = Field(gt=0, description="Residents (the whole city, not the simulated sample).")
+    area_km2: PositiveFloat = Field(description="Administrative land area, km².")
+    latitude_deg: float = Field(ge=-90, le=90, description="City centre latitude, degrees north.")
+    longitude_deg: float = Field(ge=-180, le=180, description="City centre longitude, degrees east.")
+    timezone: str = Field(description="IANA time zone, e.g. 'Asia/Seoul'.")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code of local money.")
+    value_of_time_per_h: PositiveFloat = Field(
+        description="Value of travel time savings, local currency per person-hour.")
+    ppp_per_usd: PositiveFloat = Field(
+        description="Purchasing-power parity: local currency units per international dollar "
+                    "(World Bank PA.NUS.PPP); converts money amounts between cities.")
+    cars_per_1000: NonNegFloat = Field(description="Registered passenger cars per 1000 residents.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"expected an IANA time zone like 'Europe/Helsinki', got {value!r}")
+        return value
+
+
+class ZoneSpec(Section):
+    """One traffic-analysis zone given explicitly (coordinates relative to the network)."""
+
+    name: str = Field(min_length=1)
+    x_m: float
+    y_m: float
+    population: int = Field(ge=0)
+    jobs: int = Field(ge=0)
+
+
+class ZoneLayoutSpec(Section):
+    """Zones generated over the network: a monocentric city with exponential density."""
+
+    count: int = Field(ge=2, le=5000, description="Number of zones.")
+    population_gradient_m: PositiveFloat = Field(
+        description="Distance over which residential density falls by e (negative exponential).")
+    jobs: int = Field(gt=0, description="Jobs located in the city.")
+    jobs_gradient_m: PositiveFloat = Field(
+        description="Distance over which job density falls by e; smaller = more central jobs.")
+
+
+class ZonesSpec(Section):
+    """Traffic-analysis zones: either generated or listed (exactly one)."""
+
+    generate: ZoneLayoutSpec | None = None
+    list: builtins.list[ZoneSpec] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ZonesSpec:
+        if (self.generate is None) == (self.list is None):
+            raise ValueError("expected exactly one of 'generate' or 'list'")
+        if self.list is not None:
+            if len(self.list) < 2:
+                raise ValueError("expected at least 2 zones")
+            names = [z.name for z in self.list]
+            if len(set(names)) != len(names):
+                raise ValueError("zone names must be unique")
+        return self
+
+
+Mode = Literal["car", "transit", "walk", "bike"]
+
+
+class DemandSpec(Section):
+    """How much people travel, when, where to and by what."""
+
+    trips_per_person_per_day: PositiveFloat = Field(description="Trips per resident per weekday.")
+    commute_share: Share = Field(
+        description="Share of trips that are home–work commutes (destinations weighted by jobs; "
+                    "the rest by jobs and population).")
+    departure_profile: list[NonNegFloat] = Field(
+        min_length=24, max_length=24,
+        description="Relative number of departures in each hour 0–23 (normalised at load).")
+    mode_constants: dict[Mode, float] = Field(
+        description="Alternative-specific constants of the mode-choice logit, in hours of "
+                    "travel time (car is the reference, usually 0).")
+    logit_scale_per_h: PositiveFloat = Field(
+        default=1.0, description="Logit scale: utility per hour of generalised cost.")
+    gravity_decay_per_h: PositiveFloat = Field(
+        default=1.5, description="Gravity-model decay of destination choice per hour of "
+                                 "free-flow travel time.")
+    fuel_cost_per_km: NonNegFloat = Field(description="Car running cost, local currency per km.")
+    parking_cost_centre: NonNegFloat = Field(
+        default=0.0, description="Parking charge per car trip ending in the central zones.")
+    walk_speed_mps: PositiveFloat = 1.3
+    bike_speed_mps: PositiveFloat = 4.2
+    bike_available_share: Share = Field(
+        default=0.5, description="Share of people for whom cycling is an option.")
+
+    @field_validator("departure_profile")
+    @classmethod
+    def _some_departures(cls, value: list[float]) -> list[float]:
+        if sum(value) <= 0:
+            raise ValueError("expected at least one hour with departures")
+        return value
+
+    @field_validator("mode_constants")
+    @classmethod
+    def _all_modes(cls, value: dict[str, float]) -> dict[str, float]:
+        missing = {"car", "transit", "walk", "bike"} - set(value)
+        if missing:
+            raise ValueError(f"expected constants for every mode; missing {sorted(missing)}")
+        return value
+
+
+CarClass = Literal["petrol_car", "diesel_car", "hybrid_car", "bev_car"]
+BusClass = Literal["diesel_bus", "electric_bus"]
+
+
+class FleetSpec(Section):
+    """The vehicle fleet by emission class."""
+
+    car_shares: dict[CarClass, Share] = Field(description="Passenger-car fleet by class; sums to 1.")
+    bus_shares: dict[BusClass, Share] = Field(description="Bus fleet by class; sums to 1.")
+    truck_share: Share = Field(
+        default=0.05, description="Freight vehicles as a share of road vehicle trips.")
+
+    @field_validator("car_shares")
+    @classmethod
+    def _cars_sum(cls, value: dict[str, float]) -> dict[str, float]:
+        return check_shares(value, "car fleet")
+
+    @field_validator("bus_shares")
+    @classmethod
+    def _buses_sum(cls, value: dict[str, float]) -> dict[str, float]:
+        return check_shares(value, "bus fleet")
+
+
+class TransitLineSpec(Section):
+    """A trunk transit line laid along a corridor through the city."""
+
+    name: str = Field(min_length=1)
+    kind: Literal["metro", "rail", "brt", "tram", "bus"]
+    corridor_angle_deg: float = Field(
+        default=0.0, description="Direction of a straight line through the centre (0 = east).")
+    ring_share: Share | None = Field(
+        default=None, description="If set, the line is a ring at this share of the city radius.")
+    headway_s: PositiveFloat = Field(description="Peak headway (files may write headway_min).")
+    speed_mps: PositiveFloat = Field(description="Commercial in-vehicle speed incl. dwell times.")
+    dedicated_lanes: bool = Field(
+        default=False, description="Runs on its own right of way (BRT lanes taken from the road).")
+
+
+class TransitSpec(Section):
+    """Public transport supply: trunk lines plus a feeder bus network everywhere."""
+
+    fare: NonNegFloat = Field(description="Fare per trip, local currency.")
+    lines: list[TransitLineSpec] = Field(default_factory=list)
+    feeder_headway_s: PositiveFloat = Field(description="Headway of the area-wide bus network.")
+    feeder_speed_mps: PositiveFloat = Field(description="Commercial speed of feeder buses.")
+    stop_spacing_m: PositiveFloat = 400.0
+
+
+class PolicySpec(Section):
+    """A policy the city applies: a registered name and its city-neutral parameters."""
+
+    name: str = Field(min_length=1, description="Registered policy name, e.g. 'erp'.")
+    label: str | None = Field(default=None, description="What the city calls it.")
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class SimulationSpec(Section):
+    """How the model runs: clock, sample, seed."""
+
+    seed: int = Field(default=0, ge=0, description="Root seed of every random stream.")
+    start_s: NonNegFloat = Field(default=0.0, description="Start time of day (files: start_h).")
+    duration_s: PositiveFloat = Field(default=86400.0, description="Simulated span (files: duration_h).")
+    tick_s: PositiveFloat = Field(default=1.0, le=60, description="Traffic kernel time step.")
+    interval_s: PositiveFloat = Field(
+        default=900.0, description="Model step and reporting interval (files: interval_min).")
+    sample_share: Annotated[float, Field(gt=0, le=1)] = Field(
+        default=0.01, description="Share of trips simulated; road flow and storage capacities are "
+                                  "scaled by the same share (the MATSim sample convention). "
+                                  "This is the `scale` knob of a run's size.")
+    stuck_time_s: PositiveFloat = Field(
+        default=300.0, description="A vehicle blocked this long is squeezed onto the next link.")
+
+    @model_validator(mode="after")
+    def _interval_fits(self) -> SimulationSpec:
+        if self.interval_s < self.tick_s:
+            raise ValueError("interval_s must be at least tick_s")
+        return self
