@@ -40,7 +40,10 @@ Published figures (these are also what the tests check):
   speed-independent): the curve is the fuel's CO2 shape (engine-out NOx scales
   roughly with fuel burned) scaled so that its mean over 20–130 km/h equals the
   Tier 2 figure;
-* non-exhaust PM2.5: EMEP/EEA 2023 chapter 1.A.3.b.vi–vii Tier 2 – passenger car
+* non-exhaust PM2.5: EMEP/EEA Guidebook chapter 1.A.3.b.vi–vii Tier 2 (constants
+  checked against the 2019 edition as transcribed in ipeaGIT/gtfs2emis
+  ``emi_europe_emep_wear.R``; the car road-wear TSP factor 0.0150 g/km is from the
+  chapter itself and reproduces the quoted 0.0041 g/km PM2.5) – passenger car
   TSP factors tyre 0.0107, brake 0.0075, road 0.0150 g/km; PM2.5 mass fractions
   tyre 0.42, brake 0.39, road 0.27; speed corrections tyre 1.39 below 40 km/h,
   1.78 − 0.00974·V to 90 km/h, 0.902 above; brake 1.67 below 40 km/h,
@@ -49,6 +52,9 @@ Published figures (these are also what the tests check):
   TSP 0.0760 g/km. Buses: 2 axles, trucks (articulated 34–40 t): 5 axles,
   load factor 0.5. Electric cars use the car factors (no credit for
   regenerative braking, no penalty for mass: the guidebook has neither).
+  The often quoted car figures, tyre+brake ≈ 0.0093 g/km and road ≈ 0.0041 g/km,
+  are this curve at ≈ 55 km/h (tyre+brake 0.0099 g/km at 50, 0.0087 at 60); below
+  40 km/h tyre+brake is 0.0111 g/km, at 130 km/h 0.0046 g/km.
 
 Engineering estimates (the ``search`` tool available while writing this did
 not return the EMEP/EEA 2023 Tier 2/3 tables for these, so they are
@@ -244,7 +250,7 @@ def _wear_fit(vehicle_class: str, v_max: float, *, heavy: bool, n_axles: int, de
     lo, hi = vals[0], vals[-1]
     return PointFit(
         vehicle_class, "pm25_nonexhaust", "g/km", 10.0, v_max,
-        "EMEP/EEA 2023 1.A.3.b.vi-vii Tier 2 tyre+brake+road wear PM2.5 with speed "
+        "EMEP/EEA Guidebook (2019 ed.) 1.A.3.b.vi-vii Tier 2 tyre+brake+road wear PM2.5 with speed "
         f"corrections ({desc}); fitted on 10-{v_max:.0f} km/h every 5 km/h",
         speeds_kmh=grid, values=vals,
         free=("alpha", "beta", "gamma", "epsilon", "zeta"),
