@@ -231,7 +231,7 @@ def read_tntp_network(path: str | Path, *, time_unit_s: float = 1.0,
             try:
                 row.append(float(token))
             except ValueError:
-                raise InputError(f"expected a number for {name}, got {token!r}", file=path,
+                raise InputError(f"expected a number, got {token!r}", file=path,
                                  line=no, path=name) from None
         row.extend([0.0] * (len(NET_COLUMNS) - len(row)))
         rows.append(row)
@@ -249,7 +249,7 @@ def read_tntp_network(path: str | Path, *, time_unit_s: float = 1.0,
         if np.any(mask):
             i = int(np.flatnonzero(mask)[0])
             value = data[i, NET_COLUMNS.index(column)]
-            raise InputError(f"expected {expected} for {column}, got {value:g}", file=path,
+            raise InputError(f"expected {expected}, got {value:g}", file=path,
                              line=int(lines[i]), path=column)
 
     ends = data[:, :2]
@@ -418,7 +418,7 @@ def read_tntp_flows(path: str | Path) -> TntpFlows:
             try:
                 row.append(float(token))
             except ValueError:
-                raise InputError(f"expected a number for {name}, got {token[:40]!r}",
+                raise InputError(f"expected a number, got {token[:40]!r}",
                                  file=path, line=no, path=name) from None
         if row[0] != round(row[0]) or row[1] != round(row[1]):
             raise InputError("expected integer node numbers in From and To", file=path,
