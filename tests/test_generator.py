@@ -111,6 +111,18 @@ def test_link_length_is_the_distance_between_its_end_nodes():
     np.testing.assert_allclose(net.free_flow_s, net.length_m / net.speed_mps)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_no_self_loops_duplicates_or_sliver_links(seed):
+    spec = GeneratorSpec(seed=seed, scale=1 + seed % 3, radials=seed + 2, jitter_share=0.4,
+                         ring_roads_share=[0.2, 0.5, 0.9][: seed % 4], drop_share=0.3,
+                         river=RiverSpec(angle_deg=37 * seed, offset_share=0.2))
+    net = generate_network(spec)
+    assert not np.any(net.link_from == net.link_to)
+    pairs = net.link_from.astype(np.int64) * net.n_nodes + net.link_to
+    assert len(np.unique(pairs)) == net.n_links
+    assert net.length_m.min() > 0.05 * spec.arterial_spacing_m
+
+
 def test_nodes_stay_within_the_city_radius_and_fill_it():
     spec = GeneratorSpec(scale=3, jitter_share=0.4)
     net = generate_network(spec)

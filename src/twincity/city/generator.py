@@ -217,13 +217,15 @@ def _add_motorways(roads: _Roads, spec: GeneratorSpec, radius_m: float,
 
     def node_at(x: float, y: float, interchange: str) -> int:
         """A motorway vertex: ``"snap"`` onto the nearest free grid junction, ``"ramp"``
-        a new vertex with a link road to its nearest grid junction, ``""`` a plain vertex."""
-        g = int(tree.query([x, y])[1]) if interchange else -1
+        a new vertex with a link road to its nearest grid junction (none if that is
+        closer than a tenth of a block), ``""`` a plain vertex."""
+        dist, g = tree.query([x, y]) if interchange else (np.inf, -1)
+        g = int(g)
         if interchange == "snap" and g not in used:
             used.add(g)
             return g
         v = new_node(x, y)
-        if g >= 0:
+        if g >= 0 and dist >= 0.1 * spacing:  # a shorter ramp would be a sliver link
             ramps.append((v, g))
         return v
 
@@ -232,7 +234,8 @@ def _add_motorways(roads: _Roads, spec: GeneratorSpec, radius_m: float,
     ring_phase = rng.uniform(0, 2 * np.pi, size=len(rings))
     r0 = max(spacing, 0.1 * radius_m)
     # junction[k][m]: node where radial m crosses ring k (only rings beyond the radials' start)
-    junction = [[new_node(rho * math.cos(t), rho * math.sin(t)) if rho > r0 else -1
+    junction = [[new_node(rho * math.cos(t), rho * math.sin(t))
+                 if rho > r0 + _MERGE_SHARE * spacing else -1
                  for t in radial_angle] for rho in rings]
 
     polylines: list[tuple[list[int], bool]] = []  # (nodes, closed)
@@ -259,24 +262,33 @@ def _add_motorways(roads: _Roads, spec: GeneratorSpec, radius_m: float,
 
     for m, theta in enumerate(radial_angle):
         c, s = math.cos(theta), math.sin(theta)
-        # End at the outermost grid junction in this direction (the grid stops short of R).
+        crossing = [(rho, junction[k][m]) for k, rho in enumerate(rings) if junction[k][m] >= 0]
+        # End on the outermost grid junction in this direction (the grid stops short
+        # of R), or on the outermost ring if that lies about as far out.
         g_end = int(tree.query([radius_m * c, radius_m * s])[1])
-        r_end = max(roads.x_m[g_end] * c + roads.y_m[g_end] * s,
-                    max((rho for k, rho in enumerate(rings) if junction[k][m] >= 0), default=0))
+        r_end = float(roads.x_m[g_end] * c + roads.y_m[g_end] * s)
+        ends_on_ring = bool(crossing) and crossing[-1][0] > r_end - _MERGE_SHARE * spacing
+        if ends_on_ring:
+            r_end = crossing[-1][0]
         if r_end - r0 < 0.5 * spacing:
             continue  # a city too small for this spoke; its ring junctions stay ring vertices
         n_seg = max(1, math.ceil((r_end - r0) / spacing))
         seg = (r_end - r0) / n_seg
-        radii = r0 + seg * np.arange(n_seg + 1)
         every = max(1, round(spec.interchange_spacing_m / seg))
-        crossing = [(rho, junction[k][m]) for k, rho in enumerate(rings) if junction[k][m] >= 0]
-        vertices = [(float(r), "snap" if i in (0, n_seg) else "ramp" if i % every == 0 else "", -1)
-                    for i, r in enumerate(radii)
-                    if i in (0, n_seg) or all(abs(r - rho) > _MERGE_SHARE * seg
-                                              for rho, _ in crossing)]
+        vertices = [(r0 + seg * i, "snap" if i == 0 else "ramp" if i % every == 0 else "", -1)
+                    for i in range(n_seg)
+                    if i == 0 or all(abs(r0 + seg * i - rho) > _MERGE_SHARE * seg
+                                     for rho, _ in crossing)]
+        if not ends_on_ring:
+            vertices.append((r_end, "snap", -1))
         vertices += [(rho, "", j) for rho, j in crossing]
         vertices.sort()
         nodes = [j if j >= 0 else node_at(r * c, r * s, ic) for r, ic, j in vertices]
+        if ends_on_ring:
+            j = crossing[-1][1]
+            dist, g = tree.query([new_x[j - n_grid], new_y[j - n_grid]])
+            if dist >= 0.1 * spacing:
+                ramps.append((j, int(g)))
         polylines.append((nodes, False))
 
     a_new, b_new = [], []
@@ -305,8 +317,9 @@ def river_signed_distance_m(x_m: np.ndarray, y_m: np.ndarray, river: RiverSpec,
 
     Example:
         >>> from twincity.scenario.sections_network import RiverSpec
-        >>> river_signed_distance_m(np.array([0.0]), np.array([50.0]), RiverSpec(), 1000.0)
-        array([50.])
+        >>> river = RiverSpec(angle_deg=0, offset_share=0.1)  # the line y = 100 m
+        >>> river_signed_distance_m(np.array([0.0]), np.array([50.0]), river, 1000.0)
+        array([-50.])
     """
     angle = math.radians(river.angle_deg)
     return -x_m * math.sin(angle) + y_m * math.cos(angle) - river.offset_share * radius_m
