@@ -75,12 +75,11 @@ DEFAULT_ROAD_CLASSES: dict[str, RoadClassSpec] = {
 class RiverSpec(Section):
     """A straight river band across the city, crossed only at a few bridges."""
 
-    # The defaults keep the river off the grid's axes, where it would swallow a whole row.
     angle_deg: float = Field(
-        default=20.0, ge=-360, le=360,
+        default=0.0, ge=-360, le=360,
         description="Direction of the river line, degrees anticlockwise from east (x axis).")
     offset_share: float = Field(
-        default=0.1, gt=-0.9, lt=0.9, allow_inf_nan=False,
+        default=0.0, gt=-0.9, lt=0.9, allow_inf_nan=False,
         description="Signed distance of the river line from the city centre as a share of the "
                     "radius (positive = to the left of the flow direction).")
     bridges: int = Field(default=3, ge=1, le=50,
