@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from twincity.city.geo import LocalProjection, haversine_m, segment_length_m
 from twincity.city.io_osm import parse_osm, read_osm
 from twincity.city.network import ROAD_CLASSES
 from twincity.city.osm_defaults import HIGHWAY_DEFAULTS
@@ -158,8 +159,9 @@ def test_unparseable_tags_fall_back_or_raise_when_strict(tmp_path):
     d = HIGHWAY_DEFAULTS["primary"]
     assert net.lanes.tolist() == [d.lanes_per_direction] * 2
     assert net.speed_mps == pytest.approx(d.speed_kmh / 3.6)
-    with pytest.raises(InputError, match=r"way\[101\]\.lanes.*lane count"):
+    with pytest.raises(InputError, match=r"way\[101\]\.lanes.*lane count") as e:
         read_osm(p, strict=True)
+    assert e.value.line == p.read_text().splitlines().index('  <way id="101">') + 1
 
 
 def test_doctype_entities_refused(tmp_path):
@@ -198,10 +200,38 @@ def test_missing_node_named(tmp_path):
     nodes = {k: v for k, v in NODES.items() if k != 4}
     p = tmp_path / "hole.osm"
     p.write_text(osm_xml(nodes=nodes))
-    with pytest.raises(InputError, match="way 101 references node 4"):
+    with pytest.raises(InputError, match="way 101 references node 4") as e:
         read_osm(p)
+    assert e.value.line == p.read_text().splitlines().index('  <way id="101">') + 1
 
 
 def test_unknown_highway_class_rejected(osm_file):
     with pytest.raises(InputError, match="highway_classes"):
         read_osm(osm_file, highway_classes=("primary", "footway"))
+
+
+# ------------------------------------------- geo (measures all OSM geometry)
+@pytest.mark.parametrize("lat, km_per_deg_lat, km_per_deg_lon", [
+    # WGS84 lengths of a degree (published tables, e.g. Wikipedia "Latitude").
+    (0.0, 110.574, 111.320), (45.0, 111.132, 78.847), (60.0, 111.412, 55.800),
+])
+def test_segment_length_matches_published_degree_lengths(lat, km_per_deg_lat, km_per_deg_lon):
+    lats = np.linspace(lat - 0.5, lat + 0.5, 1001)
+    meridian_m = segment_length_m(np.zeros(1000), lats[:-1], np.zeros(1000), lats[1:]).sum()
+    assert meridian_m / 1000 == pytest.approx(km_per_deg_lat, abs=1e-3)
+    assert segment_length_m(0.0, lat, 1.0, lat) / 1000 == pytest.approx(km_per_deg_lon, abs=1e-3)
+    # The sphere used by haversine is off by up to ~0.6 %, as documented.
+    assert haversine_m(0.0, lat, 0.0, lat + 0.001) == pytest.approx(meridian_m / 1000, rel=6e-3)
+
+
+def test_local_projection_scale_and_far_field_error():
+    proj = LocalProjection(lon0_deg=0.0, lat0_deg=45.0)
+    x, y = proj.forward(np.array([0.001, 0.0]), np.array([45.0, 45.001]))
+    assert x[0] == pytest.approx(78.847, rel=2e-5) and abs(y[0]) < 1e-3
+    assert y[1] == pytest.approx(111.132, rel=2e-5) and abs(x[1]) < 1e-9
+    # 20 km north: the tangent plane is within the documented ~5e-6 of the arc.
+    lats = np.linspace(45.0, 45.18, 1801)
+    arc_m = segment_length_m(np.zeros(1800), lats[:-1], np.zeros(1800), lats[1:]).sum()
+    _, y_far = proj.forward(0.0, 45.18)
+    assert abs(float(y_far) / arc_m - 1.0) < 1e-5
+    assert abs(float(y_far) / arc_m - 1.0) > 1e-7  # and the error is really there

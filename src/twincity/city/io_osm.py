@@ -35,8 +35,9 @@ What is kept and how it is built:
 
 Errors: a file that is not XML, is truncated, has no ``<osm>`` root, a node
 without numeric coordinates, or a kept way referencing a node missing from
-the file raises :class:`~twincity.errors.InputError` naming the file (and the
-line, where the XML parser knows it). Unparseable *tag values* (``lanes=many``,
+the file raises :class:`~twincity.errors.InputError` naming the file and the
+line (the XML parser's position, or for a named node or way a text search for
+its start tag, done only on the error path). Unparseable *tag values* (``lanes=many``,
 ``maxspeed=fast``) fall back to the class default; pass ``strict=True`` to
 have them raise instead.
 
@@ -51,6 +52,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from array import array
 from collections.abc import Iterable
@@ -117,6 +119,20 @@ def reject_xml_doctype(path: str | Path) -> None:
                                  "element near the start of the file", file=path)
             return  # truncated prolog: the parser reports it with its line
         i = end + step
+
+
+def _element_line(path: Path, kind: str, element_id) -> int | None:
+    """Line of ``<kind ... id="element_id"`` in the file (error path only: a text scan)."""
+    pattern = re.compile(rb"<" + kind.encode() + rb"\b[^>]*\bid=[\"']"
+                         + re.escape(str(element_id).encode()) + rb"[\"']")
+    try:
+        with open(path, "rb") as f:
+            for n, line in enumerate(f, 1):
+                if pattern.search(line):
+                    return n
+    except OSError:
+        return None
+    return None
 
 
 @dataclass(frozen=True)
@@ -220,11 +236,12 @@ def _scan(path: Path, wanted: frozenset[str]):
                     lat, lon = float(elem.get("lat")), float(elem.get("lon"))
                 except (TypeError, ValueError):
                     raise InputError(f"node {elem.get('id')!r} has no numeric id/lat/lon; "
-                                     "expected <node id=... lat=... lon=...>",
-                                     file=path) from None
+                                     "expected <node id=... lat=... lon=...>", file=path,
+                                     line=_element_line(path, "node", elem.get("id"))) from None
                 if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
                     raise InputError(f"node {nid} has lat={lat}, lon={lon}; expected degrees "
-                                     "within ±90 / ±180", file=path)
+                                     "within ±90 / ±180", file=path,
+                                     line=_element_line(path, "node", nid))
                 node_ids.append(nid)
                 lats.append(lat)
                 lons.append(lon)
@@ -236,7 +253,9 @@ def _scan(path: Path, wanted: frozenset[str]):
                         refs = [int(nd.get("ref")) for nd in elem.iterfind("nd")]
                     except (TypeError, ValueError):
                         raise InputError(f"way {elem.get('id')!r} has a non-numeric id or "
-                                         "<nd ref>; expected integers", file=path) from None
+                                         "<nd ref>; expected integers", file=path,
+                                         line=_element_line(path, "way", elem.get("id"))
+                                         ) from None
                     ways.append((wid, refs, tags))
             root.clear()  # drop finished top-level elements: constant memory
     except ET.ParseError as e:
@@ -264,7 +283,8 @@ def _way_attributes(wid: int, tags: dict[str, str], path: Path, strict: bool):
             raise InputError(f"way {wid}: cannot interpret {key}={raw!r}; expected "
                              + ("a positive lane count" if "lanes" in key else
                                 "a speed such as 50, '30 mph' or 'walk'" if "speed" in key
-                                else "yes/no/-1"), file=path, path=f"way[{wid}].{key}")
+                                else "yes/no/-1"), file=path, path=f"way[{wid}].{key}",
+                             line=_element_line(path, "way", wid))
         return value
 
     oneway = parsed("oneway", parse_oneway)
@@ -317,9 +337,10 @@ def parse_osm(
         np.zeros(len(refs), dtype=bool)
     if not found.all():
         k = int(np.flatnonzero(~found)[0])
-        raise InputError(f"way {ways[way_of[k]][0]} references node {refs[k]}, which is not in "
-                         "the file; expected every node of a kept way (export with complete "
-                         "ways)", file=path)
+        wid = ways[way_of[k]][0]
+        raise InputError(f"way {wid} references node {refs[k]}, which is not in the file; "
+                         "expected every node of a kept way (export with complete ways)",
+                         file=path, line=_element_line(path, "way", wid))
     node_row = order[pos]
 
     # Drop repeated consecutive refs within a way (zero-length pieces).
