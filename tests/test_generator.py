@@ -252,3 +252,17 @@ def test_section_units_and_file_formats():
     assert NetworkSpec.model_validate({"file": "x.xml", "format": "osm"}).format == "osm"
     assert GeneratorSpec(urban_area_km2=50, scale=2).radius_m == pytest.approx(
         math.sqrt(100e6 / math.pi))
+
+
+def test_cut_off_pieces_are_dropped_and_reported(caplog):
+    # Ring arcs beyond a wide river with sparse interchanges lose every link to the
+    # main network; they are dropped, logged and counted.
+    spec = GeneratorSpec(seed=17, ring_roads_share=[0.5, 0.85], radials=3,
+                         interchange_spacing_m=6000,
+                         river=RiverSpec(angle_deg=187, offset_share=0.5, width_m=700, bridges=1))
+    with caplog.at_level("INFO", logger="twincity.city.generator"):
+        net, rep = generate_network_report(spec)
+    assert rep.n_nodes_cut_off > 0
+    assert f"{rep.n_nodes_cut_off} junctions cut off" in caplog.text
+    assert nx.is_strongly_connected(nx.DiGraph(net.to_networkx()))
+    assert np.unique(net.node_id).size == net.n_nodes
