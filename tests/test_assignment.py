@@ -202,3 +202,19 @@ def test_cli_assign_zone_count_mismatch_names_the_trips_file(tmp_path):
     result = CliRunner().invoke(cli_main, ["assign", str(net_file), str(trips)])
     assert result.exit_code == 2 and str(trips) in result.stderr
     assert "expected 2 zones" in result.stderr
+
+
+def test_cli_assign_missing_output_folder_is_an_input_error(tmp_path):
+    net_file = tmp_path / "n_net.tntp"
+    net_file.write_text("<NUMBER OF ZONES> 2\n<END OF METADATA>\n1 2 10 1 1 0.15 4 0 0 1 ;\n")
+    trips = tmp_path / "t_trips.tntp"
+    trips.write_text("<NUMBER OF ZONES> 2\n<END OF METADATA>\nOrigin 1\n 2 : 5;\n")
+    out = tmp_path / "no_such_dir" / "flows.csv"
+    result = CliRunner().invoke(cli_main, ["assign", str(net_file), str(trips), "--out",
+                                           str(out)])
+    assert result.exit_code == 2 and "--out" in result.stderr and "folder" in result.stderr
+    ok = CliRunner().invoke(cli_main, ["assign", str(net_file), str(trips), "--out",
+                                       str(tmp_path / "f.csv")])
+    assert ok.exit_code == 0, ok.output
+    assert pd.read_csv(tmp_path / "f.csv").to_dict("records") == [
+        {"from": 1, "to": 2, "volume": 5.0, "cost": pytest.approx(1 + 0.15 * 0.5 ** 4)}]

@@ -48,6 +48,8 @@ def assign(net_file: Path, trips_file: Path, gap: float, max_iter: int, method: 
     from twincity.city.io_tntp import read_tntp_network, read_tntp_trips
     from twincity.traffic.assignment import frank_wolfe
 
+    if out is not None:
+        _check_out_folder(out)  # fail before a long assignment, not after
     net, meta = read_tntp_network(net_file)
     demand = read_tntp_trips(trips_file)
     if demand.shape[0] != meta.zones:
@@ -81,13 +83,17 @@ def assign(net_file: Path, trips_file: Path, gap: float, max_iter: int, method: 
         click.echo(f"wrote {out}")
 
 
-def _write_flows(out: Path, from_id, to_id, volume, cost) -> None:
-    """Write the link table to ``out`` atomically (temp file in the same folder)."""
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
+def _check_out_folder(out: Path) -> None:
+    if not out.absolute().parent.is_dir():
         raise InputError("expected an existing folder for the output file", file=out,
                          path="--out")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
+
+
+def _write_flows(out: Path, from_id, to_id, volume, cost) -> None:
+    """Write the link table to ``out`` atomically (temp file in the same folder)."""
+    _check_out_folder(out)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp",
+                               dir=out.absolute().parent)
     try:
         with os.fdopen(fd, "w", newline="") as fh:
             np.savetxt(fh, np.column_stack([from_id, to_id, volume, cost]),
