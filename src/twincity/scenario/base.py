@@ -55,6 +55,7 @@ def convert_unit_aliases(data: Any, field_names: set[str]) -> Any:
     if not isinstance(data, dict):
         return data
     out: dict[str, Any] = {}
+    written_as: dict[str, str] = {}
     for key, value in data.items():
         target, new_value = key, value
         if isinstance(key, str) and key not in field_names:
@@ -63,8 +64,10 @@ def convert_unit_aliases(data: Any, field_names: set[str]) -> Any:
                     target, new_value = key[: -len(alt)] + canon, _scale(value, factor)
                     break
         if target in out:
-            raise ValueError(f"'{key}' and '{target}' give the same quantity twice; keep one")
+            raise ValueError(f"'{written_as[target]}' and '{key}' give the same quantity twice; "
+                             "keep one")
         out[target] = new_value
+        written_as[target] = key
     return out
 
 

@@ -65,16 +65,29 @@ class Scenario(Section):
 
 
 def _add_unit_aliases(node: Any) -> None:
-    """Let editors accept the unit aliases the loader converts (``speed_kmh`` …)."""
+    """Let editors accept the unit aliases the loader converts (``speed_kmh`` …).
+
+    Each SI property gets its alias properties; a required SI property becomes
+    "one of the SI name or an alias is required".
+    """
     if isinstance(node, dict):
         props = node.get("properties")
         if isinstance(props, dict):
+            names_by_field: dict[str, list[str]] = {}
             for name, sub in list(props.items()):
                 for alt, canon, _ in UNIT_ALIASES:
                     if name.endswith(canon):
                         alias = name[: -len(canon)] + alt
                         props.setdefault(alias, {**sub, "description":
                                                  f"Same as '{name}' in other units ({alt[1:]})."})
+                        names_by_field.setdefault(name, [name]).append(alias)
+            required = node.get("required", [])
+            either = [n for n in required if n in names_by_field]
+            if either:
+                node["required"] = [n for n in required if n not in names_by_field]
+                node.setdefault("allOf", []).extend(
+                    {"anyOf": [{"required": [n]} for n in names_by_field[name]]}
+                    for name in either)
         for value in node.values():
             _add_unit_aliases(value)
     elif isinstance(node, list):

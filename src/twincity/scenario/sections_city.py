@@ -62,11 +62,11 @@ class CitySpec(Section):
 class ZoneSpec(Section):
     """One traffic-analysis zone given explicitly (coordinates relative to the network)."""
 
-    name: str = Field(min_length=1)
-    x_m: float
-    y_m: float
-    population: int = Field(ge=0)
-    jobs: int = Field(ge=0)
+    name: str = Field(min_length=1, description="Unique zone name.")
+    x_m: float = Field(description="Zone centre, metres east of the network's origin.")
+    y_m: float = Field(description="Zone centre, metres north of the network's origin.")
+    population: int = Field(ge=0, description="Residents of the zone.")
+    jobs: int = Field(ge=0, description="Jobs located in the zone.")
 
 
 class ZoneLayoutSpec(Section):
@@ -123,10 +123,20 @@ class DemandSpec(Section):
     fuel_cost_per_km: NonNegFloat = Field(description="Car running cost, local currency per km.")
     parking_cost_centre: NonNegFloat = Field(
         default=0.0, description="Parking charge per car trip ending in the central zones.")
-    walk_speed_mps: PositiveFloat = 1.3
-    bike_speed_mps: PositiveFloat = 4.2
+    walk_speed_mps: PositiveFloat = Field(default=1.3, description="Walking speed.")
+    bike_speed_mps: PositiveFloat = Field(default=4.2, description="Cycling speed.")
     bike_available_share: Share = Field(
         default=0.5, description="Share of people for whom cycling is an option.")
+
+    observed_mode_shares: dict[Mode, Share] | None = Field(
+        default=None, description="Published mode shares of trips (cite the source in the file); "
+                                  "the calibration target of the mode constants and a check "
+                                  "reported next to the simulated shares.")
+
+    @field_validator("observed_mode_shares")
+    @classmethod
+    def _observed_sum(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        return None if value is None else check_shares(value, "observed mode")
 
     @field_validator("departure_profile")
     @classmethod
@@ -170,8 +180,8 @@ class FleetSpec(Section):
 class TransitLineSpec(Section):
     """A trunk transit line laid along a corridor through the city."""
 
-    name: str = Field(min_length=1)
-    kind: Literal["metro", "rail", "brt", "tram", "bus"]
+    name: str = Field(min_length=1, description="Line name, e.g. 'B0' or 'M1'.")
+    kind: Literal["metro", "rail", "brt", "tram", "bus"] = Field(description="Mode of the line.")
     corridor_angle_deg: float = Field(
         default=0.0, description="Direction of a straight line through the centre (0 = east).")
     ring_share: Share | None = Field(
@@ -189,7 +199,8 @@ class TransitSpec(Section):
     lines: list[TransitLineSpec] = Field(default_factory=list)
     feeder_headway_s: PositiveFloat = Field(description="Headway of the area-wide bus network.")
     feeder_speed_mps: PositiveFloat = Field(description="Commercial speed of feeder buses.")
-    stop_spacing_m: PositiveFloat = 400.0
+    stop_spacing_m: PositiveFloat = Field(
+        default=400.0, description="Typical distance between stops (sets access walking).")
 
 
 class PolicySpec(Section):

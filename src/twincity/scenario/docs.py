@@ -1,0 +1,119 @@
+"""Generate the field reference of scenario files (``scenarios/README.md``) from the schema.
+
+Run ``python -m twincity.scenario.docs > scenarios/README.md`` after changing a
+section; a test fails while the README and the schema disagree.
+
+Example:
+    >>> "| `city.population` |" in field_reference()
+    True
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from twincity.scenario.base import UNIT_ALIASES
+from twincity.scenario.schema import Scenario
+
+HEADER = """# Scenario files
+
+A scenario file (YAML) describes one city. The shipped cities are
+`sejong.yaml`, `singapore.yaml` and `helsinki.yaml`; every number in them
+carries a comment naming its public source and year.
+
+* **Units are in field names**, SI inside (`speed_mps`, `length_m`,
+  `duration_s`). A file may write a friendlier unit by changing the suffix;
+  the loader converts: {aliases}.
+* **`extends: other.yaml`** overlays this file on another: mappings merge key
+  by key (this file wins), lists and values are replaced whole. Cycles are refused.
+* **File references** (`extends`, `network.file`) are relative to the file
+  that names them and must stay inside the scenario's folder.
+* `twincity schema` prints the JSON Schema for editors; `twincity validate FILE`
+  checks a file and builds its city.
+
+This reference is generated from the schema by
+`python -m twincity.scenario.docs > scenarios/README.md`; a test keeps it in sync.
+
+| field | type | default | description |
+|---|---|---|---|
+"""
+
+
+def _type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _type_name(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in args if a is not type(None)) + (
+            " (optional)" if type(None) in args else "")
+    if origin is typing.Literal:
+        return " \\| ".join(f"`{a}`" for a in args)
+    if origin in (list, tuple):
+        return f"list of {_type_name(args[0])}" if args else "list"
+    if origin is dict:
+        return f"map {_type_name(args[0])} → {_type_name(args[1])}"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "section"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _sections(annotation: Any) -> list[type[BaseModel]]:
+    """Models nested in an annotation (through lists, dicts, unions)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    out: list[type[BaseModel]] = []
+    for arg in typing.get_args(annotation):
+        out.extend(_sections(arg))
+    return out
+
+
+def _default(field: Any) -> str:
+    if field.default is not PydanticUndefined:
+        value = field.default
+    elif field.default_factory is not None:
+        try:
+            value = field.default_factory()
+        except TypeError:
+            return "(computed)"
+    else:
+        return "required"
+    if isinstance(value, BaseModel):
+        return "(defaults)"
+    if isinstance(value, list | tuple | dict):
+        return "(see schema)" if value else "empty"
+    return f"`{value}`"
+
+
+def _rows(model: type[BaseModel], prefix: str) -> list[str]:
+    rows: list[str] = []
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        subs = _sections(field.annotation)
+        desc = field.description or ""
+        if not desc and subs:
+            desc = (subs[0].__doc__ or "").strip().splitlines()[0]
+        desc = " ".join(desc.split()).replace("|", "\\|")
+        rows.append(f"| `{path}` | {_type_name(field.annotation)} | {_default(field)} | {desc} |")
+        for sub in subs:
+            is_list = typing.get_origin(field.annotation) in (list, tuple) or any(
+                typing.get_origin(a) in (list, tuple) for a in typing.get_args(field.annotation))
+            is_map = typing.get_origin(field.annotation) is dict
+            child = f"{path}[]." if is_list else f"{path}.<name>." if is_map else f"{path}."
+            rows.extend(_rows(sub, child))
+    return rows
+
+
+def field_reference() -> str:
+    """The whole Markdown reference of scenario fields."""
+    aliases = ", ".join(f"`{alt}` → `{canon}`" for alt, canon, _ in UNIT_ALIASES)
+    return HEADER.format(aliases=aliases) + "\n".join(_rows(Scenario, "")) + "\n"
+
+
+if __name__ == "__main__":
+    print(field_reference(), end="")
