@@ -10,6 +10,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from twincity.city import io_graphml
 from twincity.city.io_graphml import read_graphml, write_graphml
 from twincity.city.network import ROAD_CLASSES, Network
 from twincity.city.osm_defaults import HIGHWAY_DEFAULTS
@@ -51,16 +52,42 @@ def test_round_trip_is_exact(tmp_path):
     assert os.listdir(tmp_path) == ["net.graphml"]  # no temporary left behind
 
 
+def test_written_file_reads_in_networkx_as_to_networkx(tmp_path):
+    net = random_network(seed=3)
+    p = tmp_path / "net.graphml"
+    write_graphml(net, p)
+    g = nx.read_graphml(p, node_type=int, force_multigraph=True)
+    ref = net.to_networkx()
+    assert list(g.nodes(data=True)) == list(ref.nodes(data=True))
+    assert sorted(g.edges(keys=True, data=True), key=lambda e: e[2]) == \
+        sorted(ref.edges(keys=True, data=True), key=lambda e: e[2])
+    assert g.graph["twincity_format"] == "1"
+
+
+def test_edited_file_with_missing_attributes_uses_defaults(tmp_path):
+    net = random_network(seed=4)
+    p = tmp_path / "net.graphml"
+    write_graphml(net, p)
+    text = p.read_text()
+    first_edge = text.index("<edge ")
+    toll_data = text.index('<data key="e9">', first_edge)
+    end = text.index("</data>", toll_data) + len("</data>")
+    p.write_text(text[:toll_data] + text[end:])  # drop link 0's toll
+    back = read_graphml(p)
+    assert back.toll[0] == 0.0 and np.array_equal(back.toll[1:], net.toll[1:])
+    assert np.array_equal(back.length_m, net.length_m)
+
+
 def test_failed_write_keeps_old_file(tmp_path, monkeypatch):
     p = tmp_path / "net.graphml"
     write_graphml(random_network(seed=1), p)
     before = p.read_bytes()
 
-    def broken(g, fh, **kw):
-        fh.write(b"<graphml>half")
+    def broken(net):
+        yield "<graphml>half"
         raise OSError("disk full")
 
-    monkeypatch.setattr(nx, "write_graphml", broken)
+    monkeypatch.setattr(io_graphml, "_graphml_lines", broken)
     with pytest.raises(OSError, match="disk full"):
         write_graphml(random_network(seed=2), p)
     assert p.read_bytes() == before

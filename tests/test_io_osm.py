@@ -46,7 +46,8 @@ WAYS = {
                                 "maxspeed": "20 mph"}),
     103: ([5, 21, 22, 23, 5], {"highway": "tertiary", "junction": "roundabout"}),
     104: ([22, 30, 31], {"highway": "secondary", "lanes": "3", "lanes:forward": "2",
-                         "lanes:backward": "1", "maxspeed": "DE:urban"}),
+                         "lanes:backward": "1", "maxspeed": "DE:urban",
+                         "maxspeed:backward": "30"}),
     105: ([31, 50, 51], {"highway": "motorway"}),
 }
 
@@ -99,7 +100,7 @@ def test_lanes_speeds_capacity(osm_file):
         (3, 10): (1, 20 * 1.609344, "residential"), (13, 3): (1, 20 * 1.609344, "residential"),
         (5, 22): (1, HIGHWAY_DEFAULTS["tertiary"].speed_kmh, "tertiary"),
         (22, 31): (2, HIGHWAY_DEFAULTS["secondary"].speed_kmh, "secondary"),
-        (31, 22): (1, HIGHWAY_DEFAULTS["secondary"].speed_kmh, "secondary"),
+        (31, 22): (1, 30.0, "secondary"),  # maxspeed:backward
         (31, 51): (2, HIGHWAY_DEFAULTS["motorway"].speed_kmh, "motorway"),
     }
     for pair, (lanes, kmh, hw) in expect.items():

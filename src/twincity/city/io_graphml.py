@@ -88,24 +88,73 @@ _GEOGRAPHIC_CRS = ("4326", "wgs84", "wgs 84", "longlat", "crs84")
 _WKT_LINESTRING = re.compile(r"^\s*LINESTRING\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
 
 
+#: (name, GraphML type) of the node and link attributes twincity writes.
+NODE_ATTRS: tuple[tuple[str, str], ...] = (("x_m", "double"), ("y_m", "double"))
+LINK_ATTRS: tuple[tuple[str, str], ...] = (
+    ("length_m", "double"), ("lanes", "long"), ("speed_mps", "double"),
+    ("capacity_vph", "double"), ("road_class", "string"), ("free_flow_s", "double"),
+    ("storage_veh", "double"), ("bpr_alpha", "double"), ("bpr_beta", "double"),
+    ("toll", "double"))
+_CRS_NOTE = "local metres (x east, y north)"
+_CHUNK = 20000
+
+
+def _graphml_lines(net: Network):
+    """The GraphML text of ``net`` in chunks (the layout networkx writes, streamed)."""
+    yield ("<?xml version='1.0' encoding='utf-8'?>\n"
+           '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+           'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+           'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+           'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
+    keys = [("g0", "graph", FORMAT_ATTR, "string"), ("g1", "graph", "crs", "string")]
+    keys += [(f"n{i}", "node", n, t) for i, (n, t) in enumerate(NODE_ATTRS)]
+    keys += [(f"e{i}", "edge", n, t) for i, (n, t) in enumerate(LINK_ATTRS)]
+    yield "".join(f'  <key id="{k}" for="{f}" attr.name="{n}" attr.type="{t}" />\n'
+                  for k, f, n, t in keys)
+    yield ('  <graph edgedefault="directed">\n'
+           f'    <data key="g0">{FORMAT_VERSION}</data>\n'
+           f'    <data key="g1">{_CRS_NOTE}</data>\n')
+    ids = net.node_id.tolist()
+    xs, ys = net.node_x_m.tolist(), net.node_y_m.tolist()
+    for s in range(0, len(ids), _CHUNK):
+        yield "".join(f'    <node id="{i}"><data key="n0">{x!r}</data>'
+                      f'<data key="n1">{y!r}</data></node>\n'
+                      for i, x, y in zip(ids[s:s + _CHUNK], xs[s:s + _CHUNK],
+                                         ys[s:s + _CHUNK], strict=True))
+    src = net.node_id[net.link_from].tolist()
+    dst = net.node_id[net.link_to].tolist()
+    names = [ROAD_CLASSES[c] for c in net.road_class.tolist()]
+    cols = [getattr(net, n).tolist() if n != "road_class" else names for n, _ in LINK_ATTRS]
+    for s in range(0, net.n_links, _CHUNK):
+        rows = zip(range(s, min(s + _CHUNK, net.n_links)), src[s:s + _CHUNK],
+                   dst[s:s + _CHUNK], *(c[s:s + _CHUNK] for c in cols), strict=True)
+        yield "".join(
+            f'    <edge source="{u}" target="{v}" id="{k}">'
+            + "".join(f'<data key="e{j}">{val!r}</data>' if isinstance(val, float)
+                      else f'<data key="e{j}">{val}</data>' for j, val in enumerate(vals))
+            + "</edge>\n"
+            for k, u, v, *vals in rows)
+    yield "  </graph>\n</graphml>\n"
+
+
 def write_graphml(net: Network, path: str | Path) -> None:
     """Write ``net`` as GraphML with twincity's attribute names, atomically.
+
+    The layout is the one ``networkx.write_graphml`` produces for
+    ``net.to_networkx()`` (typed keys, edge ids = link indices), streamed
+    without building a tree; floats use ``repr`` so they read back exactly.
 
     Example:
         >>> write_graphml(net, "city.graphml")                 # doctest: +SKIP
     """
-    import networkx as nx
-
     path = Path(path)
     if len(np.unique(net.node_id)) != net.n_nodes:
         raise ValueError("Network.node_id has repeated values; GraphML node ids must be unique")
-    g = net.to_networkx()
-    g.graph[FORMAT_ATTR] = FORMAT_VERSION
-    g.graph["crs"] = "local metres (x east, y north)"
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            nx.write_graphml(g, fh)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for chunk in _graphml_lines(net):
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; give the usual file mode
@@ -197,18 +246,18 @@ def read_graphml(
     if not edges:
         raise InputError("the graph has no edges; expected a road network", file=path)
 
-    geographic = _is_geographic(g, keys, coords)
-    cols: dict[str, list] = {name: [] for name in (
-        "from", "to", "length_m", "lanes", "speed_mps", "capacity_vph", "road_class",
-        "free_flow_s", "storage_veh", "bpr_alpha", "bpr_beta", "toll")}
-    for u, v, key, d in edges:
-        where = f"edge[{u}->{v}:{key}]"
-        i, j = index[u], index[v]
-        for name, value in _link_values(g, u, v, d, i, j, x_m, y_m, geographic, own,
-                                        path, where).items():
-            cols[name].append(value)
-        cols["from"].append(i)
-        cols["to"].append(j)
+    cols = _own_columns(edges, index) if own else None
+    if cols is None:  # foreign, or an edited file: edge by edge, with named errors
+        geographic = _is_geographic(g, keys, coords)
+        cols = {name: [] for name in ("from", "to", *(n for n, _ in LINK_ATTRS))}
+        for u, v, key, d in edges:
+            where = f"edge[{u}->{v}:{key}]"
+            i, j = index[u], index[v]
+            for name, value in _link_values(g, u, v, d, i, j, x_m, y_m, geographic, own,
+                                            path, where).items():
+                cols[name].append(value)
+            cols["from"].append(i)
+            cols["to"].append(j)
     try:
         return Network.from_links(
             node_x_m=x_m, node_y_m=y_m, link_from=np.array(cols["from"]),
@@ -224,6 +273,29 @@ def read_graphml(
     except ValueError as e:
         raise InputError(f"inconsistent link attributes ({e}); expected positive lengths, "
                          "lanes, speeds and capacities", file=path) from None
+
+
+def _own_columns(edges, index) -> dict[str, np.ndarray] | None:
+    """Link columns of a complete twincity file in one pass, or None if any value is off."""
+    try:
+        class_index = {name: i for i, name in enumerate(ROAD_CLASSES)}
+        cols = {"from": np.fromiter((index[e[0]] for e in edges), np.int64, len(edges)),
+                "to": np.fromiter((index[e[1]] for e in edges), np.int64, len(edges)),
+                "road_class": np.fromiter((class_index[e[3]["road_class"]] for e in edges),
+                                          np.int64, len(edges))}
+        for name, kind in LINK_ATTRS:
+            if name == "road_class":
+                continue
+            dtype = np.float64 if kind == "double" else np.int64
+            values = [e[3][name] for e in edges]
+            if not all(type(x) is (float if kind == "double" else int) for x in values):
+                return None
+            cols[name] = np.array(values, dtype=dtype)
+    except KeyError:
+        return None
+    if np.any(cols["lanes"] < 1):
+        return None
+    return cols
 
 
 def _is_geographic(g, keys, coords: str) -> bool:

@@ -24,7 +24,8 @@ What is kept and how it is built:
   are dropped: no shortest path uses them.
 * direction: ``oneway`` yes/true/1 forward, -1/reverse backward, no/false/0
   both; implied for motorways and ``junction=roundabout``/``circular``;
-  anything else (``reversible``, ``alternating``) is read as two-way.
+  other values (``reversible``, ``alternating``, typos) follow that implied
+  rule, i.e. two-way except on motorways and roundabouts.
 * lanes per direction, speed and capacity follow
   :mod:`twincity.city.osm_defaults` (``lanes:forward``/``lanes:backward``,
   ``maxspeed:forward``/``maxspeed:backward`` honoured); capacity is lanes ×
@@ -188,6 +189,8 @@ def read_osm(
 
 
 def _check_classes(highway_classes: Iterable[str]) -> frozenset[str]:
+    if isinstance(highway_classes, str):
+        highway_classes = (highway_classes,)
     wanted = frozenset(highway_classes)
     unknown = sorted(wanted - HIGHWAY_DEFAULTS.keys())
     if unknown:
