@@ -198,7 +198,7 @@ def _load(path: Path):
         line = e.position[0] if getattr(e, "position", None) else None
         raise InputError(f"not well-formed XML ({e.msg}); expected a GraphML file",
                          file=path, line=line) from None
-    except (nx.NetworkXError, ValueError, TypeError, KeyError) as e:
+    except (nx.NetworkXError, ValueError, TypeError, KeyError, IndexError, AttributeError) as e:
         raise InputError(f"not a readable GraphML graph ({e}); expected GraphML "
                          "(as written by networkx or OSMnx)", file=path) from None
     except OSError as e:

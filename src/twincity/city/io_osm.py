@@ -400,6 +400,6 @@ def parse_osm(
         length_m=seg_len[seg_idx], lanes=lanes.astype(np.int16),
         speed_mps=speed_kmh / 3.6, capacity_vph=lanes * cap[seg_idx],
         road_class=cls[seg_idx].astype(np.int8),
-        way_id=np.array([ways[w][0] for w in seg_way[seg_idx]], dtype=np.int64),
+        way_id=np.array([w[0] for w in ways], dtype=np.int64)[seg_way[seg_idx]],
         forward=(seq[o] % 2 == 0),
     )
