@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import math
 
@@ -195,6 +196,17 @@ def test_not_osm_xml(tmp_path, content, expected):
     p.write_bytes(content)
     with pytest.raises(InputError, match=expected):
         read_osm(p)
+
+
+def test_gzip_input_reads_the_same(tmp_path, osm_file):
+    gz = tmp_path / "city.osm.gz"
+    gz.write_bytes(gzip.compress(osm_file.read_bytes()))
+    a, b = read_osm(osm_file), read_osm(gz)
+    assert np.array_equal(a.length_m, b.length_m) and np.array_equal(a.link_to, b.link_to)
+    bad = tmp_path / "broken.osm.gz"
+    bad.write_bytes(gzip.compress(osm_file.read_bytes())[:200])
+    with pytest.raises(InputError, match=r"broken\.osm\.gz"):
+        read_osm(bad)
 
 
 def test_missing_node_named(tmp_path):

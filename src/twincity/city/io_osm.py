@@ -42,6 +42,8 @@ its start tag, done only on the error path). Unparseable *tag values* (``lanes=m
 ``maxspeed=fast``) fall back to the class default; pass ``strict=True`` to
 have them raise instead.
 
+``.osm.gz`` and ``.osm.bz2`` are decompressed on the fly (by extension).
+
 Not done: turn restrictions (relations), conditional tags
 (``maxspeed:conditional``), per-vehicle access, ``.osm.pbf`` (binary) input.
 
@@ -53,12 +55,15 @@ Example:
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import re
 import xml.etree.ElementTree as ET
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -81,6 +86,21 @@ _EXCLUDED_SERVICE = frozenset({"parking_aisle", "driveway", "drive-through", "em
 _NO = frozenset({"no"})
 
 
+def open_xml(path: str | Path) -> IO[bytes]:
+    """Open ``path`` for reading bytes, decompressing ``.gz`` / ``.bz2`` by extension.
+
+    Example:
+        >>> with open_xml("city.osm.gz") as f:                # doctest: +SKIP
+        ...     head = f.read(100)
+    """
+    name = str(path).lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if name.endswith(".bz2"):
+        return bz2.open(path, "rb")
+    return open(path, "rb")
+
+
 def reject_xml_doctype(path: str | Path) -> None:
     """Raise :class:`InputError` if the XML prolog of ``path`` has a ``<!DOCTYPE``.
 
@@ -92,10 +112,11 @@ def reject_xml_doctype(path: str | Path) -> None:
         >>> reject_xml_doctype("city.osm")          # doctest: +SKIP
     """
     try:
-        with open(path, "rb") as f:
+        with open_xml(path) as f:
             head = f.read(_PROLOG_SCAN_CHARS)
-    except OSError as e:
-        raise InputError(f"cannot read the file ({e.strerror})", file=path) from None
+    except (OSError, EOFError) as e:  # unreadable, or a broken gzip/bz2 stream
+        raise InputError(f"cannot read the file ({getattr(e, 'strerror', None) or e})",
+                         file=path) from None
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = head.decode("utf-16", errors="replace")
     else:
@@ -127,11 +148,11 @@ def _element_line(path: Path, kind: str, element_id) -> int | None:
     pattern = re.compile(rb"<" + kind.encode() + rb"\b[^>]*\bid=[\"']"
                          + re.escape(str(element_id).encode()) + rb"[\"']")
     try:
-        with open(path, "rb") as f:
+        with open_xml(path) as f:
             for n, line in enumerate(f, 1):
                 if pattern.search(line):
                     return n
-    except OSError:
+    except (OSError, EOFError):
         return None
     return None
 
@@ -219,59 +240,60 @@ def _scan(path: Path, wanted: frozenset[str]):
     ways: list[tuple[int, list[int], dict[str, str]]] = []
     root = None
     try:
-        for event, elem in ET.iterparse(path, events=("start", "end")):
-            if root is None:
-                root = elem
-                if elem.tag != "osm":
-                    raise InputError(f"root element is <{elem.tag}>; expected <osm> "
-                                     "(an OpenStreetMap XML file)", file=path, line=1)
-                continue
-            if event != "end":
-                continue
-            tag = elem.tag
-            if tag not in ("node", "way", "relation"):
-                continue
-            if elem.get("action") == "delete" or elem.get("visible") == "false":
-                pass  # JOSM deletions / history: not part of the map
-            elif tag == "node":
-                try:
-                    nid = int(elem.get("id"))
-                    lat, lon = float(elem.get("lat")), float(elem.get("lon"))
-                except (TypeError, ValueError):
-                    raise InputError(f"node {elem.get('id')!r} has no numeric id/lat/lon; "
-                                     "expected <node id=... lat=... lon=...>", file=path,
-                                     line=_element_line(path, "node", elem.get("id"))) from None
-                if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-                    raise InputError(f"node {nid} has lat={lat}, lon={lon}; expected degrees "
-                                     "within ±90 / ±180", file=path,
-                                     line=_element_line(path, "node", nid))
-                node_ids.append(nid)
-                lats.append(lat)
-                lons.append(lon)
-            elif tag == "way":
-                tags = {t.get("k"): t.get("v") for t in elem.iterfind("tag")}
-                if _keep_way(tags, wanted):
-                    try:
-                        wid = int(elem.get("id"))
-                        refs = [int(nd.get("ref")) for nd in elem.iterfind("nd")]
-                    except (TypeError, ValueError):
-                        raise InputError(f"way {elem.get('id')!r} has a non-numeric id or "
-                                         "<nd ref>; expected integers", file=path,
-                                         line=_element_line(path, "way", elem.get("id"))
-                                         ) from None
-                    ways.append((wid, refs, tags))
-            root.clear()  # drop finished top-level elements: constant memory
+        with open_xml(path) as f:
+            for event, elem in ET.iterparse(f, events=("start", "end")):
+                if root is None:
+                    root = elem
+                    if elem.tag != "osm":
+                        raise InputError(f"root element is <{elem.tag}>; expected <osm> "
+                                         "(an OpenStreetMap XML file)", file=path, line=1)
+                    continue
+                if event == "end" and elem.tag in ("node", "way", "relation"):
+                    _take(elem, path, wanted, node_ids, lats, lons, ways)
+                    root.clear()  # drop finished top-level elements: constant memory
     except ET.ParseError as e:
         line = e.position[0] if getattr(e, "position", None) else None
-        raise InputError(f"not well-formed XML ({e.msg if hasattr(e, 'msg') else e}); "
-                         "expected an OpenStreetMap XML file (.osm)", file=path,
-                         line=line) from None
-    except OSError as e:
-        raise InputError(f"cannot read the file ({e.strerror})", file=path) from None
+        raise InputError(f"not well-formed XML ({e.msg}); expected an OpenStreetMap XML "
+                         "file (.osm, .osm.gz or .osm.bz2)", file=path, line=line) from None
+    except (OSError, EOFError) as e:  # unreadable, or a broken gzip/bz2 stream
+        raise InputError(f"cannot read the file ({getattr(e, 'strerror', None) or e})",
+                         file=path) from None
     if root is None:
         raise InputError("the file is empty; expected an OpenStreetMap XML file", file=path)
     return (np.frombuffer(node_ids, dtype=np.int64), np.frombuffer(lats, dtype=np.float64),
             np.frombuffer(lons, dtype=np.float64), ways)
+
+
+def _take(elem, path: Path, wanted, node_ids, lats, lons, ways) -> None:
+    """Record one finished <node> or kept <way>."""
+    if elem.get("action") == "delete" or elem.get("visible") == "false":
+        return  # JOSM deletions / history: not part of the map
+    if elem.tag == "node":
+        try:
+            nid = int(elem.get("id"))
+            lat, lon = float(elem.get("lat")), float(elem.get("lon"))
+        except (TypeError, ValueError):
+            raise InputError(f"node {elem.get('id')!r} has no numeric id/lat/lon; "
+                             "expected <node id=... lat=... lon=...>", file=path,
+                             line=_element_line(path, "node", elem.get("id"))) from None
+        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+            raise InputError(f"node {nid} has lat={lat}, lon={lon}; expected degrees "
+                             "within ±90 / ±180", file=path,
+                             line=_element_line(path, "node", nid))
+        node_ids.append(nid)
+        lats.append(lat)
+        lons.append(lon)
+    elif elem.tag == "way":
+        tags = {t.get("k"): t.get("v") for t in elem.iterfind("tag")}
+        if _keep_way(tags, wanted):
+            try:
+                wid = int(elem.get("id"))
+                refs = [int(nd.get("ref")) for nd in elem.iterfind("nd")]
+            except (TypeError, ValueError):
+                raise InputError(f"way {elem.get('id')!r} has a non-numeric id or <nd ref>; "
+                                 "expected integers", file=path,
+                                 line=_element_line(path, "way", elem.get("id"))) from None
+            ways.append((wid, refs, tags))
 
 
 def _way_attributes(wid: int, tags: dict[str, str], path: Path, strict: bool):
