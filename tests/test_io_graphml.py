@@ -50,6 +50,10 @@ def test_round_trip_is_exact(tmp_path):
         assert a.dtype == b.dtype, name
         assert np.array_equal(a, b), name
     assert os.listdir(tmp_path) == ["net.graphml"]  # no temporary left behind
+    gz = tmp_path / "net.graphml.gz"
+    write_graphml(net, gz)
+    assert gz.stat().st_size < p.stat().st_size / 2
+    assert np.array_equal(read_graphml(gz).length_m, net.length_m)
 
 
 def test_written_file_reads_in_networkx_as_to_networkx(tmp_path):

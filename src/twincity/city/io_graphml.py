@@ -59,6 +59,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import re
 import tempfile
@@ -137,12 +138,18 @@ def _graphml_lines(net: Network):
     yield "  </graph>\n</graphml>\n"
 
 
+def _write_chunks(net: Network, fh) -> None:
+    for chunk in _graphml_lines(net):
+        fh.write(chunk.encode("utf-8"))
+
+
 def write_graphml(net: Network, path: str | Path) -> None:
     """Write ``net`` as GraphML with twincity's attribute names, atomically.
 
     The layout is the one ``networkx.write_graphml`` produces for
     ``net.to_networkx()`` (typed keys, edge ids = link indices), streamed
     without building a tree; floats use ``repr`` so they read back exactly.
+    A path ending in ``.gz`` is gzip-compressed.
 
     Example:
         >>> write_graphml(net, "city.graphml")                 # doctest: +SKIP
@@ -152,11 +159,14 @@ def write_graphml(net: Network, path: str | Path) -> None:
         raise ValueError("Network.node_id has repeated values; GraphML node ids must be unique")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for chunk in _graphml_lines(net):
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
+        with os.fdopen(fd, "wb") as raw:
+            if path.name.lower().endswith(".gz"):  # networkx reads .gz by extension too
+                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+                    _write_chunks(net, gz)
+            else:
+                _write_chunks(net, raw)
+            raw.flush()
+            os.fsync(raw.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; give the usual file mode
         os.replace(tmp, path)
     except BaseException:
