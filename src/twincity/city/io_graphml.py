@@ -161,7 +161,7 @@ def write_graphml(net: Network, path: str | Path) -> None:
     try:
         with os.fdopen(fd, "wb") as raw:
             if path.name.lower().endswith(".gz"):  # networkx reads .gz by extension too
-                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+                with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
                     _write_chunks(net, gz)
             else:
                 _write_chunks(net, raw)
