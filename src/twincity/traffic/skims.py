@@ -41,18 +41,21 @@ from twincity.traffic.routing import shortest_path_trees
 
 
 @njit(cache=True)
-def _accumulate(pred, link_from, attrs, roots):
-    """``values[k, a, v]``: attribute ``a`` summed along tree ``k`` from its root to node ``v``.
+def _accumulate(pred, link_from, attrs, roots, dests):
+    """``out[k, a, d]``: attribute ``a`` summed along tree ``k`` from its root to ``dests[d]``.
 
     Nodes are visited by climbing each unvisited node's predecessor chain to
     the first finished node and filling the chain back down. This is the same
     recurrence as visiting nodes in increasing distance
     (``value[v] = value[tail(pred[v])] + attr[pred[v]]``) but stays correct
     when zero-cost links make distances tie. Unreachable nodes get ``inf``.
+    One ``attributes × nodes`` work array is reused for every tree.
     """
     k_trees, n = pred.shape
     n_attr = attrs.shape[0]
-    values = np.empty((k_trees, n_attr, n), dtype=np.float64)
+    n_dest = dests.shape[0]
+    out = np.empty((k_trees, n_attr, n_dest), dtype=np.float64)
+    values = np.empty((n_attr, n), dtype=np.float64)
     done = np.zeros(n, dtype=np.bool_)
     stack = np.empty(n, dtype=np.int64)
     for k in range(k_trees):
@@ -61,7 +64,7 @@ def _accumulate(pred, link_from, attrs, roots):
             done[v] = False
         root = roots[k]
         for a in range(n_attr):
-            values[k, a, root] = 0.0
+            values[a, root] = 0.0
         done[root] = True
         for v in range(n):
             if done[v]:
@@ -79,7 +82,7 @@ def _accumulate(pred, link_from, attrs, roots):
                     top -= 1
                     w = stack[top]
                     for a in range(n_attr):
-                        values[k, a, w] = np.inf
+                        values[a, w] = np.inf
                     done[w] = True
                 continue
             while top > 0:
@@ -88,19 +91,22 @@ def _accumulate(pred, link_from, attrs, roots):
                 link = p[w]
                 t = link_from[link]
                 for a in range(n_attr):
-                    values[k, a, w] = values[k, a, t] + attrs[a, link]
+                    values[a, w] = values[a, t] + attrs[a, link]
                 done[w] = True
-    return values
+        for a in range(n_attr):
+            for d in range(n_dest):
+                out[k, a, d] = values[a, dests[d]]
+    return out
 
 
 def accumulate_along_trees(pred_link: np.ndarray, link_from: np.ndarray, roots: np.ndarray,
-                           link_attrs: np.ndarray) -> np.ndarray:
+                           link_attrs: np.ndarray, dests: np.ndarray | None = None) -> np.ndarray:
     """Sum per-link attributes along shortest-path trees.
 
     ``pred_link[k, v]`` is the tree of root ``roots[k]`` (as returned by
     :func:`~twincity.traffic.routing.shortest_path_trees`); ``link_attrs[a, l]``
-    is attribute ``a`` of link ``l``. Returns ``values[k, a, v]``, ``inf`` where
-    ``v`` is unreachable.
+    is attribute ``a`` of link ``l``. Returns ``values[k, a, d]`` at the nodes
+    ``dests`` (default: every node), ``inf`` where unreachable.
 
     Example:
         >>> pred = np.array([[-1, 0, 1]], dtype=np.int32)           # 0 → 1 → 2
@@ -108,10 +114,36 @@ def accumulate_along_trees(pred_link: np.ndarray, link_from: np.ndarray, roots: 
         ...                        np.array([[2.0, 3.0]]))[0, 0].tolist()
         [0.0, 2.0, 5.0]
     """
+    pred = np.ascontiguousarray(np.atleast_2d(pred_link), dtype=np.int32)
     attrs = np.ascontiguousarray(np.atleast_2d(link_attrs), dtype=np.float64)
-    return _accumulate(np.ascontiguousarray(np.atleast_2d(pred_link), dtype=np.int32),
-                       np.ascontiguousarray(link_from, dtype=np.int32), attrs,
-                       np.ascontiguousarray(np.atleast_1d(roots), dtype=np.int64))
+    dests = np.arange(pred.shape[1]) if dests is None else dests
+    return _accumulate(pred, np.ascontiguousarray(link_from, dtype=np.int32), attrs,
+                       np.ascontiguousarray(np.atleast_1d(roots), dtype=np.int64),
+                       np.ascontiguousarray(dests, dtype=np.int64))
+
+
+def tree_skims(net: Network, cost: np.ndarray, link_attrs: np.ndarray, origins: np.ndarray,
+               dests: np.ndarray, *, chunk: int = 64,
+               no_through: np.ndarray | None = None) -> np.ndarray:
+    """``skim[a, i, j]``: attribute ``a`` along the least-``cost`` path ``origins[i] → dests[j]``.
+
+    Trees are grown ``chunk`` origins at a time (one kernel call per chunk), so
+    memory stays at ``chunk × nodes`` whatever the number of zones.
+
+    Example:
+        >>> sk = tree_skims(net, net.free_flow_s, net.length_m[None, :],
+        ...                 zones.node, zones.node)  # doctest: +SKIP
+    """
+    origins = np.ascontiguousarray(origins, dtype=np.int32)
+    attrs = np.ascontiguousarray(np.atleast_2d(link_attrs), dtype=np.float64)
+    out = np.empty((attrs.shape[0], len(origins), len(dests)), dtype=np.float64)
+    for lo in range(0, len(origins), chunk):  # chunks of origins, not a loop per zone
+        o = origins[lo:lo + chunk]
+        _, pred = shortest_path_trees(net.out_start, net.out_link, net.link_to, cost, o,
+                                      no_through)
+        out[:, lo:lo + chunk, :] = accumulate_along_trees(
+            pred, net.link_from, o, attrs, dests).transpose(1, 0, 2)
+    return out
 
 
 def fill_intrazonal(cost: np.ndarray, *others: np.ndarray) -> None:
@@ -180,12 +212,9 @@ def car_skims(net: Network, zones: Zones, link_cost_s: np.ndarray,
     cost = _link_array(link_cost_s, m, "link_cost_s")
     time = cost if link_time_s is None else _link_array(link_time_s, m, "link_time_s")
     toll = _link_array(net.toll if link_toll is None else link_toll, m, "link_toll")
-    origins = np.ascontiguousarray(zones.node, dtype=np.int32)
-    _, pred = shortest_path_trees(net.out_start, net.out_link, net.link_to, cost, origins)
-    attrs = np.stack([time, net.length_m, toll, cost])
-    values = accumulate_along_trees(pred, net.link_from, origins, attrs)
-    at_zones = values[:, :, origins]  # (origin zone, attribute, destination zone)
-    time_s, dist_m, toll_z, cost_s = (np.ascontiguousarray(at_zones[:, a, :]) for a in range(4))
+    sk = tree_skims(net, cost, np.stack([time, net.length_m, toll, cost]), zones.node,
+                    zones.node)
+    time_s, dist_m, toll_z, cost_s = (np.ascontiguousarray(sk[a]) for a in range(4))
     fill_intrazonal(cost_s, time_s, dist_m, toll_z)
     return CarSkims(time_s=time_s, distance_m=dist_m, toll=toll_z, cost_s=cost_s)
 
