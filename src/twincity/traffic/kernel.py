@@ -178,7 +178,11 @@ class KernelState(NamedTuple):
 
 
 # ----------------------------------------------------------------- helpers
-@njit(cache=True)
+# Helpers take arrays as explicit arguments: reading arrays out of the named
+# tuple inside hot loops costs a reference-count update per access in numba.
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _rand_u01(rng):
     """Uniform in [0, 1) from xorshift64* (state in ``rng[0]``, never zero)."""
     x = rng[0]
@@ -190,346 +194,379 @@ def _rand_u01(rng):
     return float(y) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True)
-def _settle_credit(st, l, k):
-    """Accrue link ``l``'s flow credit up to tick ``k`` (grows only while < 1)."""
-    last = st.credit_last[l]
+@njit(cache=True, error_model="numpy", inline="always")
+def _settle_credit(credit, credit_last, cpt, lk, k):
+    """Accrue link ``lk``'s flow credit up to tick ``k`` (grows only while < 1)."""
+    last = credit_last[lk]
     if k > last:
-        c = st.credit[l]
-        cpt = st.cpt[l]
-        if c < 1.0 - EPS and cpt > 0.0:
-            need = math.ceil((1.0 - EPS - c) / cpt)
-            st.credit[l] = c + min(k - last, need) * cpt
-        st.credit_last[l] = k
+        c = credit[lk]
+        r = cpt[lk]
+        if c < 1.0 - EPS and r > 0.0:
+            need = math.ceil((1.0 - EPS - c) / r)
+            credit[lk] = c + min(k - last, need) * r
+        credit_last[lk] = k
 
 
-@njit(cache=True)
-def _credit_tick(st, l):
-    """First tick at which link ``l`` has one vehicle of credit (credit settled)."""
-    c = st.credit[l]
+@njit(cache=True, error_model="numpy", inline="always")
+def _schedule(lk, k_min, ready, credit, credit_last, cpt, where, sched_tick, cal_next, bucket):
+    """Put non-empty link ``lk`` (head ready at ``ready``, credit settled) in the calendar."""
+    c = credit[lk]
     if c >= 1.0 - EPS:
-        return st.credit_last[l]
-    cpt = st.cpt[l]
-    if cpt <= 0.0:
-        return NEVER
-    return st.credit_last[l] + math.ceil((1.0 - EPS - c) / cpt)
-
-
-@njit(cache=True)
-def _schedule(st, l, k_min):
-    """Put non-empty link ``l`` in the calendar at the tick its head may leave."""
-    trip = st.ring[st.ring_off[l] + st.ring_head[l]]
-    t = max(np.int64(st.ready_tick[trip]), _credit_tick(st, l), k_min)
-    if t >= NEVER:
-        st.where[l] = PARKED
+        t_credit = credit_last[lk]
+    elif cpt[lk] <= 0.0:
+        where[lk] = PARKED
         return
-    b = t & (len(st.bucket) - 1)
-    st.cal_next[l] = st.bucket[b]
-    st.bucket[b] = l
-    st.sched_tick[l] = t
-    st.where[l] = SCHEDULED
-
-
-@njit(cache=True)
-def _interval(st, k):
-    iv = k // st.iparams[I_TICKS_PER_INTERVAL]
-    n_iv = st.iparams[I_N_INTERVALS]
-    return iv if iv < n_iv else n_iv - 1
-
-
-@njit(cache=True)
-def _integrate_occupancy(st, l, k, iv):
-    """Add occupancy × time since the last change to interval ``iv``."""
-    dt = k - st.occ_last[l]
-    if dt > 0:
-        st.occupancy_veh_s[iv, l] += st.ring_len[l] * dt * st.fparams[F_TICK_S]
-        st.occ_last[l] = k
-
-
-@njit(cache=True)
-def _enter_link(st, trip, l, k, iv):
-    """Vehicle of ``trip`` enters link ``l`` at tick ``k`` (storage checked by caller)."""
-    _integrate_occupancy(st, l, k, iv)
-    occ = st.ring_len[l]
-    cap = st.ring_cap[l]
-    slot = st.ring_head[l] + occ
-    if slot >= cap:
-        slot -= cap
-    st.ring[st.ring_off[l] + slot] = trip
-    st.ring_len[l] = occ + 1
-    tick_s = st.fparams[F_TICK_S]
-    if st.iparams[I_SPEED_MODEL] == 1:
-        ratio = max(st.fparams[F_MIN_SPEED_RATIO], 1.0 - occ / st.storage_veh[l])
-        tt = max(1, int(st.free_flow_s[l] / ratio / tick_s + 0.5))
     else:
-        tt = st.ff_ticks[l]
-    st.ready_tick[trip] = k + tt
-    st.link_enter_tick[trip] = k
-    st.inflow_veh[iv, l] += 1
-    n_slots = st.toll_schedule.shape[0]
-    s = int(k * tick_s / st.fparams[F_TOLL_SLOT_S])
-    if s >= n_slots:
-        s = n_slots - 1
-    toll = st.toll_schedule[s, l]
+        t_credit = credit_last[lk] + math.ceil((1.0 - EPS - c) / cpt[lk])
+    t = max(ready, t_credit, k_min)
+    b = t & (len(bucket) - 1)
+    cal_next[lk] = bucket[b]
+    bucket[b] = lk
+    sched_tick[lk] = t
+    where[lk] = SCHEDULED
+
+
+@njit(cache=True, error_model="numpy")
+def _enter_link(trip, lk, k, iv, fparams, iparams, free_flow_s, ff_ticks, storage_veh, ring,
+                ring_off, ring_cap, ring_head, ring_len,
+                ready_tick, link_enter_tick, inflow_veh, occupancy_veh_s, occ_last,
+                toll_schedule, toll_paid, toll_revenue,
+                credit, credit_last, cpt, where, sched_tick, cal_next, bucket):
+    """Vehicle of ``trip`` enters link ``lk`` at tick ``k`` (storage checked by caller)."""
+    tick_s = fparams[F_TICK_S]
+    occ = ring_len[lk]
+    occupancy_veh_s[iv, lk] += occ * (k - occ_last[lk]) * tick_s
+    occ_last[lk] = k
+    slot = ring_head[lk] + occ
+    if slot >= ring_cap[lk]:
+        slot -= ring_cap[lk]
+    ring[ring_off[lk] + slot] = trip
+    ring_len[lk] = occ + 1
+    if iparams[I_SPEED_MODEL] == 1:
+        ratio = max(fparams[F_MIN_SPEED_RATIO], 1.0 - occ / storage_veh[lk])
+        tt = max(1, int(free_flow_s[lk] / ratio / tick_s + 0.5))
+    else:
+        tt = ff_ticks[lk]
+    ready_tick[trip] = k + tt
+    link_enter_tick[trip] = k
+    inflow_veh[iv, lk] += 1
+    s = int(k * tick_s / fparams[F_TOLL_SLOT_S])
+    if s >= toll_schedule.shape[0]:
+        s = toll_schedule.shape[0] - 1
+    toll = toll_schedule[s, lk]
     if toll != 0.0:
-        st.toll_paid[trip] += toll
-        st.toll_revenue[iv, l] += toll
-    st.counters[C_TRANSITIONS] += 1
-    if st.where[l] == IDLE:
-        _settle_credit(st, l, k)
-        _schedule(st, l, k + 1)
+        toll_paid[trip] += toll
+        toll_revenue[iv, lk] += toll
+    if where[lk] == IDLE:
+        _settle_credit(credit, credit_last, cpt, lk, k)
+        _schedule(lk, k + 1, k + tt, credit, credit_last, cpt, where, sched_tick, cal_next,
+                  bucket)
 
 
-@njit(cache=True)
-def _exit_link(st, trip, l, k, iv):
-    """Head vehicle (``trip``) leaves link ``l`` at tick ``k``: FIFO pop and accounting."""
-    _integrate_occupancy(st, l, k, iv)
-    h = st.ring_head[l] + 1
-    if h >= st.ring_cap[l]:
-        h = 0
-    st.ring_head[l] = h
-    st.ring_len[l] -= 1
-    length = st.length_m[l]
-    trav_s = (k - st.link_enter_tick[trip]) * st.fparams[F_TICK_S]
-    st.outflow_veh[iv, l] += 1
-    st.travel_time_sum_s[iv, l] += trav_s
-    st.distance_m[trip] += length
-    if st.iparams[I_HAS_EF] != 0:
-        ef = st.ef_g_per_m
-        b = int(math.floor(length / trav_s * 3.6))
-        if b >= ef.shape[2]:
-            b = ef.shape[2] - 1
-        c = st.veh_class[trip]
-        for p in range(ef.shape[1]):
-            st.link_emis_g[iv, l, p] += ef[c, p, b] * length
-        ei = st.iparams[I_ENERGY_INDEX]
-        if ei >= 0:
-            st.trip_energy[trip] += ef[c, ei, b] * length
-
-
-@njit(cache=True)
-def _serve_link(st, l, k, iv):
-    """Move head vehicles out of link ``l`` at tick ``k`` while credit and room allow."""
-    _settle_credit(st, l, k)
-    off = st.ring_off[l]
-    tick_s = st.fparams[F_TICK_S]
-    while True:
-        if st.ring_len[l] == 0:
-            st.where[l] = IDLE
-            st.block_since[l] = -1
-            return
-        trip = st.ring[off + st.ring_head[l]]
-        if st.ready_tick[trip] > k or st.credit[l] < 1.0 - EPS:
-            _schedule(st, l, k + 1)
-            return
-        rs = st.route_start[trip]
-        p = st.pos[trip]
-        if rs + p + 1 >= st.route_start[trip + 1]:  # last link: arrival
-            _exit_link(st, trip, l, k, iv)
-            st.state[trip] = ARRIVED
-            st.arrive_s[trip] = k * tick_s
-            st.counters[C_ARRIVED] += 1
-            st.counters[C_EN_ROUTE] -= 1
-        else:
-            nl = st.route_links[rs + p + 1]
-            if st.ring_len[nl] >= st.storage_veh[nl]:
-                if st.block_since[l] < 0:
-                    st.block_since[l] = k
-                if (k - st.block_since[l] >= st.iparams[I_STUCK_TICKS]
-                        and st.ring_len[nl] < st.ring_cap[nl]):
-                    st.stuck[trip] = 1
-                    st.counters[C_STUCK] += 1
-                else:
-                    st.blocked[st.counters[C_NBLOCKED]] = l
-                    st.counters[C_NBLOCKED] += 1
-                    st.where[l] = BLOCKED
-                    return
-            _exit_link(st, trip, l, k, iv)
-            st.pos[trip] = p + 1
-            _enter_link(st, trip, nl, k, iv)
-        st.credit[l] -= 1.0
-        st.block_since[l] = -1
-
-
-@njit(cache=True)
-def _mark_due(st, l, n_active):
-    """Add link ``l`` to its downstream node's due list; return the new active count."""
-    n = st.link_to[l]
-    if st.node_due_head[n] < 0:
-        st.active_nodes[n_active] = n
-        n_active += 1
-    st.due_next[l] = st.node_due_head[n]
-    st.node_due_head[n] = l
-    st.where[l] = DUE
-    return n_active
-
-
-@njit(cache=True)
-def _serve_node(st, n, k, iv):
-    """Serve node ``n``'s due incoming links in a capacity-weighted random order."""
-    m = 0
-    l = st.node_due_head[n]
-    while l >= 0:
-        st.scratch_link[m] = l
-        st.scratch_w[m] = st.cpt[l]
-        m += 1
-        l = st.due_next[l]
-    st.node_due_head[n] = -1
-    for j in range(m):
-        if m - j > 1:
-            total = 0.0
-            for i in range(j, m):
-                total += st.scratch_w[i]
-            u = _rand_u01(st.rng) * total
-            pick = m - 1
-            acc = 0.0
-            for i in range(j, m):
-                acc += st.scratch_w[i]
-                if u < acc:
-                    pick = i
-                    break
-            tl = st.scratch_link[j]
-            tw = st.scratch_w[j]
-            st.scratch_link[j] = st.scratch_link[pick]
-            st.scratch_w[j] = st.scratch_w[pick]
-            st.scratch_link[pick] = tl
-            st.scratch_w[pick] = tw
-        _serve_link(st, st.scratch_link[j], k, iv)
-
-
-@njit(cache=True)
-def _release_departures(st, k):
-    """Trips whose departure tick has come join their first link's buffer."""
-    g = st.counters[C_GPTR]
-    n = len(st.gorder)
-    tick_s = st.fparams[F_TICK_S]
-    while g < n:
-        trip = st.gorder[g]
-        if st.dep_tick[trip] > k:
-            break
-        g += 1
-        st.counters[C_DEPARTED] += 1
-        rs = st.route_start[trip]
-        if rs == st.route_start[trip + 1]:  # empty route: arrives on departure
-            st.state[trip] = ARRIVED
-            st.enter_s[trip] = k * tick_s
-            st.arrive_s[trip] = k * tick_s
-            st.counters[C_ARRIVED] += 1
-            continue
-        st.state[trip] = WAITING
-        st.counters[C_WAITING] += 1
-        l = st.route_links[rs]
-        if st.pend_flag[l] == 0:
-            st.pend_flag[l] = 1
-            st.pend[st.counters[C_NPEND]] = l
-            st.counters[C_NPEND] += 1
-    st.counters[C_GPTR] = g
-
-
-@njit(cache=True)
-def _enter_from_buffers(st, k, iv):
-    """Departure buffers feed their links while storage remains (FIFO)."""
-    tick_s = st.fparams[F_TICK_S]
-    keep = 0
-    for i in range(st.counters[C_NPEND]):
-        l = st.pend[i]
-        p = st.dep_ptr[l]
-        end = st.dep_off[l + 1]
-        while p < end:
-            trip = st.dep_order[p]
-            if st.dep_tick[trip] > k or st.ring_len[l] >= st.storage_veh[l]:
-                break
-            st.pos[trip] = 0
-            st.state[trip] = EN_ROUTE
-            st.enter_s[trip] = k * tick_s
-            st.counters[C_WAITING] -= 1
-            st.counters[C_EN_ROUTE] += 1
-            _enter_link(st, trip, l, k, iv)
-            p += 1
-        st.dep_ptr[l] = p
-        if p < end and st.dep_tick[st.dep_order[p]] <= k:
-            st.pend[keep] = l
-            keep += 1
-        else:
-            st.pend_flag[l] = 0
-    st.counters[C_NPEND] = keep
-
-
-@njit(cache=True)
-def _close_interval(st, k_end, iv):
+@njit(cache=True, error_model="numpy")
+def _close_interval(k_end, iv, tick_s, ring, ring_off, ring_cap, ring_head, ring_len,
+                    ready_tick, occupancy_veh_s, occ_last, queue_veh):
     """Close interval ``iv`` at tick ``k_end``: occupancy integrals and queue lengths."""
-    for l in range(len(st.ring_len)):
-        _integrate_occupancy(st, l, k_end, iv)
-        occ = st.ring_len[l]
-        if occ == 0:
-            continue
-        off = st.ring_off[l]
-        cap = st.ring_cap[l]
-        h = st.ring_head[l]
+    for lk in range(len(ring_len)):
+        occ = ring_len[lk]
+        occupancy_veh_s[iv, lk] += occ * (k_end - occ_last[lk]) * tick_s
+        occ_last[lk] = k_end
+        off = ring_off[lk]
+        cap = ring_cap[lk]
+        h = ring_head[lk]
         q = 0
         for j in range(occ):
             s = h + j
             if s >= cap:
                 s -= cap
-            if st.ready_tick[st.ring[off + s]] < k_end:
+            if ready_tick[ring[off + s]] < k_end:
                 q += 1
-        st.queue_veh[iv, l] = q
+        queue_veh[iv, lk] = q
 
 
 # ------------------------------------------------------------------ entry points
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rebuild_calendar(st):
     """Apply ``cpt_new`` (capacity changes between calls) and rebuild the calendar.
 
     Credit is first settled up to now with the capacity that was in force.
     """
     k = st.counters[C_NOW]
-    for l in range(len(st.cpt)):
-        _settle_credit(st, l, k)
-        st.cpt[l] = st.cpt_new[l]
+    credit, credit_last, cpt, where = st.credit, st.credit_last, st.cpt, st.where
+    ring, ring_off, ring_head, ready_tick = st.ring, st.ring_off, st.ring_head, st.ready_tick
+    for lk in range(len(cpt)):
+        _settle_credit(credit, credit_last, cpt, lk, k)
+        cpt[lk] = st.cpt_new[lk]
     st.bucket[:] = -1
-    for l in range(len(st.cpt)):
-        w = st.where[l]
-        if w == SCHEDULED or w == PARKED:
-            _schedule(st, l, k)
+    for lk in range(len(cpt)):
+        if where[lk] == SCHEDULED or where[lk] == PARKED:
+            head = ring[ring_off[lk] + ring_head[lk]]
+            _schedule(lk, k, np.int64(ready_tick[head]), credit, credit_last, cpt, where,
+                      st.sched_tick, st.cal_next, st.bucket)
 
 
-@njit(cache=True)
-def advance_ticks(st, k_end):
-    """Simulate ticks ``counters[C_NOW] .. k_end - 1``; return link transitions done.
+def advance_ticks(st: KernelState, k_end: int) -> int:
+    """Simulate ticks ``counters[C_NOW] .. k_end - 1``; return the link transitions done.
 
-    Example (from Python): ``advance_ticks(sim.state, 3600)`` runs up to 1 h at 1 s ticks.
+    Example: ``advance_ticks(sim.state, 3600)`` runs up to 1 h at 1 s ticks.
     """
-    c = st.counters
+    return _advance(*st, k_end)
+
+
+@njit(cache=True, error_model="numpy")
+def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new,
+             toll_schedule, ef_g_per_m, ring, ring_off, ring_cap, ring_head, ring_len, credit,
+             credit_last, where, sched_tick, cal_next, bucket, block_since, occ_last, blocked,
+             due_next, node_due_head, active_nodes, scratch_link, scratch_w, pend, pend_flag,
+             dep_off, dep_ptr, dep_order, inflow_veh, outflow_veh, travel_time_sum_s,
+             occupancy_veh_s, queue_veh, toll_revenue, link_emis_g, dep_tick, gorder,
+             route_start, route_links, veh_class, pos, ready_tick, link_enter_tick, enter_s,
+             arrive_s, distance_m, toll_paid, trip_energy, state, stuck, rng, counters, fparams,
+             iparams, k_end):
+    c = counters
+    tick_s = fparams[F_TICK_S]
+    tpi = iparams[I_TICKS_PER_INTERVAL]
+    n_iv = iparams[I_N_INTERVALS]
+    stuck_ticks = iparams[I_STUCK_TICKS]
+    energy_index = iparams[I_ENERGY_INDEX]
+    horizon = iparams[I_HORIZON_TICKS]
+    has_ef = iparams[I_HAS_EF] != 0
+    speed_model = iparams[I_SPEED_MODEL]
+    min_speed_ratio = fparams[F_MIN_SPEED_RATIO]
+    n_slots = toll_schedule.shape[0]
+    mask = len(bucket) - 1
+    n_trips = len(gorder)
     k0 = c[C_NOW]
     tr0 = c[C_TRANSITIONS]
-    tpi = st.iparams[I_TICKS_PER_INTERVAL]
-    horizon = st.iparams[I_HORIZON_TICKS]
-    mask = len(st.bucket) - 1
+    n_blocked = c[C_NBLOCKED]
+    n_pend = c[C_NPEND]
+    g = c[C_GPTR]
     for k in range(k0, k_end):
-        iv = _interval(st, k)
-        _release_departures(st, k)
-        # links due now: the calendar bucket of tick k plus last tick's blocked links
+        iv = min(k // tpi, n_iv - 1)
+        toll_slot = min(int(k * tick_s / fparams[F_TOLL_SLOT_S]), n_slots - 1)
+        # -- 1. release: departing trips join their first link's buffer
+        while g < n_trips:
+            trip = gorder[g]
+            if dep_tick[trip] > k:
+                break
+            g += 1
+            c[C_DEPARTED] += 1
+            rs = route_start[trip]
+            if rs == route_start[trip + 1]:  # empty route: arrives on departure
+                state[trip] = ARRIVED
+                enter_s[trip] = k * tick_s
+                arrive_s[trip] = k * tick_s
+                c[C_ARRIVED] += 1
+                continue
+            state[trip] = WAITING
+            c[C_WAITING] += 1
+            lk = route_links[rs]
+            if pend_flag[lk] == 0:
+                pend_flag[lk] = 1
+                pend[n_pend] = lk
+                n_pend += 1
+        # -- 2. due links: this tick's calendar bucket plus last tick's blocked links
         n_active = 0
         b = k & mask
-        l = st.bucket[b]
-        st.bucket[b] = -1
-        while l >= 0:
-            nxt = st.cal_next[l]
-            if st.sched_tick[l] > k:  # a later lap of the ring
-                st.cal_next[l] = st.bucket[b]
-                st.bucket[b] = l
+        lk = bucket[b]
+        bucket[b] = -1
+        while lk >= 0:
+            nxt = cal_next[lk]
+            if sched_tick[lk] > k:  # a later lap of the ring
+                cal_next[lk] = bucket[b]
+                bucket[b] = lk
             else:
-                n_active = _mark_due(st, l, n_active)
-            l = nxt
-        for i in range(c[C_NBLOCKED]):
-            n_active = _mark_due(st, st.blocked[i], n_active)
-        c[C_NBLOCKED] = 0
-        for i in range(n_active):
-            _serve_node(st, st.active_nodes[i], k, iv)
-        if c[C_NPEND] > 0:
-            _enter_from_buffers(st, k, iv)
+                n = link_to[lk]
+                if node_due_head[n] < 0:
+                    active_nodes[n_active] = n
+                    n_active += 1
+                due_next[lk] = node_due_head[n]
+                node_due_head[n] = lk
+                where[lk] = DUE
+            lk = nxt
+        for i in range(n_blocked):
+            lk = blocked[i]
+            n = link_to[lk]
+            if node_due_head[n] < 0:
+                active_nodes[n_active] = n
+                n_active += 1
+            due_next[lk] = node_due_head[n]
+            node_due_head[n] = lk
+            where[lk] = DUE
+        n_blocked = 0
+        # -- 3. nodes serve their due incoming links, capacity-weighted random order
+        for a in range(n_active):
+            n = active_nodes[a]
+            m = 0
+            lk = node_due_head[n]
+            while lk >= 0:
+                scratch_link[m] = lk
+                scratch_w[m] = cpt[lk]
+                m += 1
+                lk = due_next[lk]
+            node_due_head[n] = -1
+            for j in range(m):
+                if m - j > 1:
+                    total = 0.0
+                    for i in range(j, m):
+                        total += scratch_w[i]
+                    u = _rand_u01(rng) * total
+                    pick = m - 1
+                    acc = 0.0
+                    for i in range(j, m):
+                        acc += scratch_w[i]
+                        if u < acc:
+                            pick = i
+                            break
+                    tl = scratch_link[j]
+                    tw = scratch_w[j]
+                    scratch_link[j] = scratch_link[pick]
+                    scratch_w[j] = scratch_w[pick]
+                    scratch_link[pick] = tl
+                    scratch_w[pick] = tw
+                lk = scratch_link[j]
+                # serve link lk: move head vehicles while credit and room allow.
+                # (Hand-inlined: numba's inliner adds a reference-count update per
+                # array argument, which would dominate the cost of a transition.)
+                last = credit_last[lk]
+                if k > last:  # settle credit (as _settle_credit)
+                    cr = credit[lk]
+                    r = cpt[lk]
+                    if cr < 1.0 - EPS and r > 0.0:
+                        credit[lk] = cr + min(k - last, math.ceil((1.0 - EPS - cr) / r)) * r
+                    credit_last[lk] = k
+                off = ring_off[lk]
+                while True:
+                    if ring_len[lk] == 0:
+                        where[lk] = IDLE
+                        block_since[lk] = -1
+                        break
+                    trip = ring[off + ring_head[lk]]
+                    cr = credit[lk]
+                    if ready_tick[trip] > k or cr < 1.0 - EPS:  # reschedule (as _schedule)
+                        if cr >= 1.0 - EPS:
+                            t = credit_last[lk]
+                        elif cpt[lk] <= 0.0:
+                            where[lk] = PARKED
+                            break
+                        else:
+                            t = credit_last[lk] + math.ceil((1.0 - EPS - cr) / cpt[lk])
+                        t = max(t, np.int64(ready_tick[trip]), k + 1)
+                        bb = t & mask
+                        cal_next[lk] = bucket[bb]
+                        bucket[bb] = lk
+                        sched_tick[lk] = t
+                        where[lk] = SCHEDULED
+                        break
+                    rs = route_start[trip]
+                    p = pos[trip]
+                    nl = -1
+                    if rs + p + 1 < route_start[trip + 1]:
+                        nl = route_links[rs + p + 1]
+                        if ring_len[nl] >= storage_veh[nl]:  # spillback
+                            if block_since[lk] < 0:
+                                block_since[lk] = k
+                            if k - block_since[lk] >= stuck_ticks and ring_len[nl] < ring_cap[nl]:
+                                stuck[trip] = 1  # squeeze
+                                c[C_STUCK] += 1
+                            else:
+                                blocked[n_blocked] = lk
+                                n_blocked += 1
+                                where[lk] = BLOCKED
+                                break
+                    # leave lk (as _exit_link)
+                    occupancy_veh_s[iv, lk] += ring_len[lk] * (k - occ_last[lk]) * tick_s
+                    occ_last[lk] = k
+                    h = ring_head[lk] + 1
+                    if h >= ring_cap[lk]:
+                        h = 0
+                    ring_head[lk] = h
+                    ring_len[lk] -= 1
+                    length = length_m[lk]
+                    trav_s = (k - link_enter_tick[trip]) * tick_s
+                    outflow_veh[iv, lk] += 1
+                    travel_time_sum_s[iv, lk] += trav_s
+                    distance_m[trip] += length
+                    if has_ef:
+                        sb = math.floor(length / trav_s * 3.6)
+                        if sb >= ef_g_per_m.shape[2]:
+                            sb = ef_g_per_m.shape[2] - 1
+                        vc = veh_class[trip]
+                        for q in range(ef_g_per_m.shape[1]):
+                            link_emis_g[iv, lk, q] += ef_g_per_m[vc, q, sb] * length
+                        if energy_index >= 0:
+                            trip_energy[trip] += ef_g_per_m[vc, energy_index, sb] * length
+                    credit[lk] -= 1.0
+                    block_since[lk] = -1
+                    if nl < 0:  # arrival
+                        state[trip] = ARRIVED
+                        arrive_s[trip] = k * tick_s
+                        c[C_ARRIVED] += 1
+                        c[C_EN_ROUTE] -= 1
+                        continue
+                    # enter nl (as _enter_link)
+                    pos[trip] = p + 1
+                    occ = ring_len[nl]
+                    occupancy_veh_s[iv, nl] += occ * (k - occ_last[nl]) * tick_s
+                    occ_last[nl] = k
+                    slot = ring_head[nl] + occ
+                    if slot >= ring_cap[nl]:
+                        slot -= ring_cap[nl]
+                    ring[ring_off[nl] + slot] = trip
+                    ring_len[nl] = occ + 1
+                    if speed_model == 1:
+                        ratio = max(min_speed_ratio, 1.0 - occ / storage_veh[nl])
+                        tt = max(1, int(free_flow_s[nl] / ratio / tick_s + 0.5))
+                    else:
+                        tt = ff_ticks[nl]
+                    ready_tick[trip] = k + tt
+                    link_enter_tick[trip] = k
+                    inflow_veh[iv, nl] += 1
+                    toll = toll_schedule[toll_slot, nl]
+                    if toll != 0.0:
+                        toll_paid[trip] += toll
+                        toll_revenue[iv, nl] += toll
+                    c[C_TRANSITIONS] += 1
+                    if where[nl] == IDLE:
+                        _settle_credit(credit, credit_last, cpt, nl, k)
+                        _schedule(nl, k + 1, k + tt, credit, credit_last, cpt, where,
+                                  sched_tick, cal_next, bucket)
+        # -- 4. departure buffers feed their links while storage remains (FIFO)
+        if n_pend > 0:
+            keep = 0
+            for i in range(n_pend):
+                lk = pend[i]
+                p = dep_ptr[lk]
+                end = dep_off[lk + 1]
+                while p < end:
+                    trip = dep_order[p]
+                    if dep_tick[trip] > k or ring_len[lk] >= storage_veh[lk]:
+                        break
+                    pos[trip] = 0
+                    state[trip] = EN_ROUTE
+                    enter_s[trip] = k * tick_s
+                    c[C_WAITING] -= 1
+                    c[C_EN_ROUTE] += 1
+                    _enter_link(trip, lk, k, iv, fparams, iparams, free_flow_s, ff_ticks,
+                                storage_veh, ring, ring_off, ring_cap, ring_head, ring_len,
+                                ready_tick, link_enter_tick, inflow_veh, occupancy_veh_s, occ_last,
+                                toll_schedule, toll_paid, toll_revenue, credit, credit_last,
+                                cpt, where, sched_tick, cal_next, bucket)
+                    c[C_TRANSITIONS] += 1
+                    p += 1
+                dep_ptr[lk] = p
+                if p < end and dep_tick[dep_order[p]] <= k:
+                    pend[keep] = lk
+                    keep += 1
+                else:
+                    pend_flag[lk] = 0
+            n_pend = keep
+        # -- 5. interval end
         if (k + 1) % tpi == 0 or k + 1 == horizon:
-            _close_interval(st, k + 1, iv)
+            _close_interval(k + 1, iv, tick_s, ring, ring_off, ring_cap, ring_head, ring_len,
+                            ready_tick, occupancy_veh_s, occ_last, queue_veh)
         c[C_NOW] = k + 1
+    c[C_NBLOCKED] = n_blocked
+    c[C_NPEND] = n_pend
+    c[C_GPTR] = g
     return c[C_TRANSITIONS] - tr0

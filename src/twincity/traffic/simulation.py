@@ -49,9 +49,9 @@ def _array(value, name: str, dtype, n: int | None = None, ndim: int = 1) -> np.n
     if n is not None and arr.shape[0] != n:
         raise InputError(f"expected length {n}, got {arr.shape[0]}", path=name)
     if np.issubdtype(np.dtype(dtype), np.integer):
-        if arr.size and not np.issubdtype(arr.dtype, np.integer):
-            if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-                raise InputError("expected integers", path=name)
+        if (arr.size and not np.issubdtype(arr.dtype, np.integer)
+                and not (np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))):
+            raise InputError("expected integers", path=name)
     elif arr.size and not np.all(np.isfinite(arr.astype(np.float64))):
         raise InputError("expected finite numbers", path=name)
     return np.ascontiguousarray(arr, dtype=dtype)
@@ -112,7 +112,8 @@ class TrafficSim:
             raise InputError(f"expected a positive tick, got {tick_s}", path="tick_s")
         ticks_per_interval = round(interval_s / tick_s)
         horizon_ticks = round(horizon_s / tick_s)
-        if ticks_per_interval < 1 or abs(ticks_per_interval * tick_s - interval_s) > 1e-9 * interval_s:
+        if (ticks_per_interval < 1
+                or abs(ticks_per_interval * tick_s - interval_s) > 1e-9 * interval_s):
             raise InputError(f"expected a positive multiple of tick_s={tick_s}, got {interval_s}",
                              path="interval_s")
         if horizon_ticks < 1 or abs(horizon_ticks * tick_s - horizon_s) > 1e-9 * horizon_s:
@@ -208,7 +209,8 @@ class TrafficSim:
         np.cumsum(np.bincount(first, minlength=n_links), out=dep_off[1:])
 
         n_iv = -(-horizon_ticks // ticks_per_interval)
-        seed_seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        seed_seq = (seed if isinstance(seed, np.random.SeedSequence)
+                    else np.random.SeedSequence(seed))
         rng = seed_seq.generate_state(1, dtype=np.uint64)
         if rng[0] == 0:
             rng[0] = np.uint64(0x9E3779B97F4A7C15)
