@@ -1,0 +1,280 @@
+"""Run an experiment's specs in this process or on a Dask cluster, into a result store.
+
+:func:`run_experiment` is the one entry point:
+
+* It loads every spec's scenario once in the parent (which validates it and
+  yields the content hash for its :func:`~twincity.experiment.spec.run_id`),
+  refuses unsupported policies, and skips runs the store has finished.
+* ``workers == 1`` and no ``scheduler``: runs execute one after another in
+  this process.
+* Otherwise runs go to Dask distributed: a ``LocalCluster`` of ``workers``
+  single-threaded worker *processes* (started for the experiment and closed
+  after it), or an existing scheduler (``"tcp://host:port"``), ``Client`` or
+  cluster object (e.g. dask-jobqueue's ``SLURMCluster``) given as
+  ``scheduler``. LocalCluster workers get ``NUMBA_NUM_THREADS=1`` in their
+  environment before they import numba, so N workers use N cores, not N².
+  Workers of an existing scheduler must be started with it themselves (see
+  ``docs/scaling-out.md``); a warning says when they were not.
+* Before fanning out, the parent warms numba's on-disk cache: it builds the
+  smallest pending spec's model and advances it one step, which compiles
+  (and caches, ``cache=True``) every kernel that a step reaches, so workers
+  load machine code instead of each compiling it. Kernels a single step does
+  not reach are compiled by the first worker that needs them.
+* The task a worker runs is :func:`run_task`, a plain module-level function
+  of a :class:`RunSpec` returning plain data (:class:`RunOutput`: KPI
+  records, provenance, notes, requested tables as DataFrames) — no jitted
+  function or model object is ever pickled. The parent writes each output to
+  the store as it completes (``as_completed``), with a progress bar over
+  runs. A failing run does not stop the others; once all have been tried,
+  :class:`RunsFailed` lists the failures.
+
+Example:
+    >>> from twincity.experiment import Experiment, ResultStore
+    >>> exp = Experiment.grid(["tests/data/tiny.yaml"], [()], [1, 2],
+    ...                       overrides={"simulation.duration_h": 1})
+    >>> kpis = run_experiment(exp, ResultStore("out/exp"), workers=2)   # doctest: +SKIP
+    >>> kpis.pivot_table(index="name", columns="seed", values="value")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from twincity.errors import InputError
+from twincity.experiment.spec import RunSpec, _build_model, check_policies, execute, run_id
+from twincity.experiment.store import ResultStore, RunOutput, executor_info, kpi_records
+
+#: Environment of LocalCluster worker processes: numba kernels single-threaded,
+#: one worker per core.
+WORKER_ENV = {"NUMBA_NUM_THREADS": "1"}
+
+log = logging.getLogger(__name__)
+
+
+class RunsFailed(RuntimeError):
+    """Some runs of an experiment raised; ``failures`` maps run id to its exception.
+
+    Runs that finished are in the store; re-running the experiment retries
+    only the failed ones.
+    """
+
+    def __init__(self, failures: dict[str, BaseException], labels: dict[str, str]) -> None:
+        self.failures = failures
+        rid, exc = next(iter(failures.items()))
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        super().__init__(f"{len(failures)} run(s) failed; first: {labels.get(rid, rid)} "
+                         f"[{rid}]: {type(exc).__name__}: {exc}{more}")
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """A spec with its run id, scenario hash and size (for picking the warm-up run)."""
+
+    spec: RunSpec
+    run_id: str
+    scenario_hash: str
+    size: float
+
+
+def plan(specs: Iterable[RunSpec]) -> list[PlannedRun]:
+    """Validate specs and give each its run id; duplicates (same run id) are dropped.
+
+    Loads each distinct (scenario, overrides) once; a bad scenario or an
+    unsupported policy raises here, before anything runs.
+    """
+    from twincity.scenario.loader import load_scenario
+
+    loaded: dict[tuple[str, tuple], Any] = {}
+    out: dict[str, PlannedRun] = {}
+    for spec in specs:
+        if not isinstance(spec, RunSpec):
+            raise InputError(f"expected RunSpec items, got {type(spec).__name__}")
+        check_policies(spec)
+        key = (spec.scenario, spec.overrides)
+        if key not in loaded:
+            loaded[key] = load_scenario(spec.scenario, spec.overrides_dict())
+        scen = loaded[key]
+        rid = run_id(spec, content_hash=scen.content_hash)
+        sim = scen.spec.simulation
+        size = scen.spec.city.population * sim.sample_share * sim.duration_s
+        out.setdefault(rid, PlannedRun(spec, rid, scen.content_hash, size))
+    return list(out.values())
+
+
+def run_task(spec: RunSpec, run_id: str, *, keep_tables: Sequence[str] = (),
+             base_dir: str | None = None) -> RunOutput:
+    """Execute one spec and return its outputs as plain data (the task a worker runs).
+
+    ``base_dir`` resolves a relative scenario path (the parent's working
+    folder, so workers started elsewhere find the same file on a shared file
+    system); the stored spec keeps the path as given.
+    """
+    runnable = spec
+    if base_dir is not None and not Path(spec.scenario).is_absolute():
+        runnable = replace(spec, scenario=str(Path(base_dir) / spec.scenario))
+    start = time.perf_counter()
+    results = execute(runnable)
+    elapsed_s = time.perf_counter() - start
+    return RunOutput(
+        run_id=run_id,
+        spec=spec.to_dict(),
+        scenario_hash=str(results.provenance.get("scenario_hash", "")),
+        kpis=kpi_records(results.kpis),
+        provenance=dict(results.provenance),
+        notes=list(results.notes),
+        tables={name: results.tables[name] for name in keep_tables if name in results.tables},
+        elapsed_s=elapsed_s,
+        executor=executor_info(),
+    )
+
+
+def warm_numba_cache(run: PlannedRun) -> float:
+    """Build ``run``'s model and advance it one step so its kernels compile into the cache.
+
+    Returns the seconds it took. Nothing is stored.
+    """
+    start = time.perf_counter()
+    _build_model(run.spec).step()
+    return time.perf_counter() - start
+
+
+def _check(output: RunOutput, run: PlannedRun) -> RunOutput:
+    if output.scenario_hash != run.scenario_hash:
+        raise InputError(f"the scenario changed while the experiment ran (content hash "
+                         f"{output.scenario_hash[:12]} at run time, {run.scenario_hash[:12]} "
+                         "when planned); expected unchanged inputs: re-run the experiment",
+                         file=run.spec.scenario)
+    return output
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="runs", unit="run", disable=not enabled)
+
+
+def _run_serial(pending: list[PlannedRun], store: ResultStore, progress: bool
+                ) -> dict[str, BaseException]:
+    failures: dict[str, BaseException] = {}
+    with _progress(len(pending), progress) as bar:
+        for run in pending:
+            try:
+                output = _check(run_task(run.spec, run.run_id, keep_tables=store.tables), run)
+            except Exception as exc:
+                failures[run.run_id] = exc
+                log.warning("run %s (%s) failed: %s", run.run_id, run.spec.label(), exc)
+            else:
+                store.write(output)
+            bar.update(1)
+    return failures
+
+
+def _worker_numba_threads() -> int:
+    """(On a worker) numba's thread count there."""
+    import numba
+
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
+def _connect(workers: int, scheduler: Any) -> tuple[Any, list[Any]]:
+    """A Dask client and the things to close when the experiment ends."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               env=WORKER_ENV, dashboard_address=None,
+                               silence_logs=logging.ERROR)
+        client = Client(cluster)
+        return client, [client, cluster]
+    if isinstance(scheduler, Client):
+        return scheduler, []
+    if isinstance(scheduler, str) or hasattr(scheduler, "scheduler_address"):
+        client = Client(scheduler)  # an address, or a cluster object (e.g. SLURMCluster)
+        return client, [client]
+    raise InputError(f"expected a scheduler address ('tcp://host:port'), a Client or a "
+                     f"cluster, got {type(scheduler).__name__}", path="scheduler")
+
+
+def _run_dask(pending: list[PlannedRun], store: ResultStore, progress: bool, workers: int,
+              scheduler: Any) -> dict[str, BaseException]:
+    from distributed import as_completed
+
+    client, closers = _connect(workers, scheduler)
+    failures: dict[str, BaseException] = {}
+    try:
+        if scheduler is not None:
+            threads = client.run(_worker_numba_threads)
+            many = {w: n for w, n in threads.items() if n > 1}
+            if many:
+                warnings.warn(f"{len(many)} Dask worker(s) run numba with more than one thread "
+                              f"(e.g. {next(iter(many.values()))}); start workers with "
+                              "NUMBA_NUM_THREADS=1 (see docs/scaling-out.md)", stacklevel=3)
+        base_dir = str(Path.cwd())
+        futures = [client.submit(run_task, run.spec, run.run_id, keep_tables=store.tables,
+                                 base_dir=base_dir, key=f"twincity-run-{run.run_id}",
+                                 pure=False) for run in pending]
+        by_key = {future.key: run for future, run in zip(futures, pending, strict=True)}
+        completed = as_completed(futures)
+        del futures  # as_completed holds them now; each is released once written
+        with _progress(len(pending), progress) as bar:
+            for future in completed:
+                run = by_key[future.key]
+                try:
+                    output = _check(future.result(), run)
+                except Exception as exc:
+                    failures[run.run_id] = exc
+                    log.warning("run %s (%s) failed: %s", run.run_id, run.spec.label(), exc)
+                else:
+                    store.write(output)
+                future.release()  # the worker may drop the output now
+                bar.update(1)
+    finally:
+        for obj in closers:
+            obj.close()
+    return failures
+
+
+def run_experiment(specs: Iterable[RunSpec], store: ResultStore, *, workers: int = 1,
+                   scheduler: Any = None, progress: bool = True,
+                   warm_cache: bool = True) -> pd.DataFrame:
+    """Run every spec not yet finished in ``store``; return the KPI rows of all ``specs``.
+
+    ``workers`` sizes the LocalCluster (``1`` with no ``scheduler`` runs in
+    this process); ``scheduler`` is an address (``"tcp://host:port"``), a
+    ``distributed.Client`` or a cluster object, and then the cluster's own
+    workers are used. The returned DataFrame has the store's KPI columns
+    (:data:`~twincity.experiment.store.KPI_SCHEMA`), for finished runs only.
+
+    >>> import tempfile
+    >>> run_experiment([], ResultStore(tempfile.mkdtemp()), progress=False).columns.tolist()[:4]
+    ['run_id', 'scenario', 'policies', 'seed']
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError(f"expected a positive whole number of workers, got {workers!r}",
+                         path="workers")
+    planned = plan(specs)
+    pending = [run for run in planned if not store.done(run.run_id)]
+    skipped = len(planned) - len(pending)
+    if skipped:
+        log.info("%d of %d runs already finished in %s; skipping them",
+                 skipped, len(planned), store.root)
+    labels = {run.run_id: run.spec.label() for run in planned}
+    if pending:
+        if workers == 1 and scheduler is None:
+            failures = _run_serial(pending, store, progress)
+        else:
+            if warm_cache:
+                seconds = warm_numba_cache(min(pending, key=lambda r: r.size))
+                log.info("numba cache warmed in %.1f s", seconds)
+            failures = _run_dask(pending, store, progress, workers, scheduler)
+        if failures:
+            raise RunsFailed(failures, labels)
+    return store.kpis([run.run_id for run in planned])

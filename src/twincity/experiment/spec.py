@@ -1,0 +1,330 @@
+"""Run specs: what one run is (scenario, policies, seed, overrides), its id, and how to execute it.
+
+A :class:`RunSpec` is frozen, hashable and JSON-serialisable, so it can be a
+dictionary key, travel to a Dask worker, and be written next to its results.
+Its :func:`run_id` names the run's results: it changes when the spec, the
+scenario's content (including every file the scenario references) or the
+engine version changes, so a result store never mistakes an old result for a
+new one.
+
+Seeds for replications come from :func:`spawn_seeds`, which draws independent
+child seeds from one root with numpy's ``SeedSequence``.
+
+Example:
+    >>> spec = RunSpec("tests/data/tiny.yaml", seed=3, overrides={"simulation.duration_h": 1})
+    >>> spec.overrides
+    (('simulation.duration_h', 1),)
+    >>> RunSpec.from_dict(spec.to_dict()) == spec
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+import twincity
+from twincity.errors import InputError
+
+if TYPE_CHECKING:
+    from twincity.model import CityModel
+    from twincity.results import Results
+
+#: Hex digits kept of the SHA-256 run id (64 bits: collisions need ~4e9 runs).
+RUN_ID_LENGTH = 16
+
+
+def _freeze(value: Any, where: str) -> Any:
+    """A hashable, JSON-ready copy of an override value (lists become tuples)."""
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InputError(f"expected a finite number, got {value}", path=where)
+        return value
+    if isinstance(value, np.generic):
+        return _freeze(value.item(), where)
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v, f"{where}[{i}]") for i, v in enumerate(value))
+    raise InputError(f"expected a number, text, boolean or list, got {type(value).__name__}",
+                     path=where)
+
+
+def _thaw(value: Any) -> Any:
+    """Undo :func:`_freeze`: tuples back to lists, as the scenario loader expects."""
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def _flatten(overrides: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Nested override mappings as dotted keys: ``{"a": {"b": 1}}`` -> ``("a.b", 1)``."""
+    for key, value in overrides.items():
+        if not isinstance(key, str) or not key:
+            raise InputError(f"expected a non-empty text key, got {key!r}",
+                             path=f"overrides.{prefix}".rstrip("."))
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _flatten(value, dotted + ".")
+        else:
+            yield dotted, value
+
+
+def normalise_overrides(overrides: Mapping[str, Any] | Iterable[tuple[str, Any]] | None
+                        ) -> tuple[tuple[str, Any], ...]:
+    """Overrides as sorted ``(dotted key, frozen value)`` pairs, one per key.
+
+    >>> normalise_overrides({"simulation": {"duration_h": 2}, "demand.commute_share": 0.5})
+    (('demand.commute_share', 0.5), ('simulation.duration_h', 2))
+    """
+    if not overrides:
+        return ()
+    mapping = overrides if isinstance(overrides, Mapping) else None
+    if mapping is None:
+        pairs = list(overrides)
+        keys = [k for k, _ in pairs]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:
+            raise InputError(f"override keys given more than once: {', '.join(twice)}",
+                             path="overrides")
+        mapping = dict(pairs)
+    flat = list(_flatten(mapping))
+    keys = [k for k, _ in flat]
+    for key in keys:  # "a" and "a.b" both set: which one wins would be an accident
+        parent = next((k for k in keys if key.startswith(k + ".")), None)
+        if parent is not None:
+            raise InputError(f"'{key}' and '{parent}' overlap; expected one of them",
+                             path="overrides")
+    return tuple(sorted((k, _freeze(v, f"overrides.{k}")) for k, v in flat))
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: a scenario file, the policies to apply, a seed and scenario overrides.
+
+    ``scenario`` is kept as given (a path string); the same file named by a
+    relative and by an absolute path gives two specs with different run ids.
+    ``policies`` are registered names such as ``"singapore:erp"`` in the
+    order they are applied. ``overrides`` may be given as a mapping (nested or
+    with dotted keys); they are stored as sorted ``(dotted key, value)``
+    pairs with lists turned into tuples, so equal specs compare and hash equal.
+
+    >>> a = RunSpec("city.yaml", seed=1, overrides={"simulation": {"duration_h": 1}})
+    >>> a == RunSpec("city.yaml", seed=1, overrides=[("simulation.duration_h", 1)])
+    True
+    >>> a.to_json()
+    '{"overrides":[["simulation.duration_h",1]],"policies":[],"scenario":"city.yaml","seed":1}'
+    """
+
+    scenario: str
+    _: KW_ONLY
+    policies: tuple[str, ...] = ()
+    seed: int
+    overrides: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.scenario, Path):
+            object.__setattr__(self, "scenario", str(self.scenario))
+        if not isinstance(self.scenario, str) or not self.scenario:
+            raise InputError(f"expected a scenario file path, got {self.scenario!r}",
+                             path="scenario")
+        policies = (self.policies,) if isinstance(self.policies, str) else tuple(self.policies)
+        for name in policies:
+            if not isinstance(name, str) or not name.strip():
+                raise InputError(f"expected policy names (text), got {name!r}", path="policies")
+        twice = sorted({p for p in policies if policies.count(p) > 1})
+        if twice:
+            raise InputError(f"policies given more than once: {', '.join(twice)}",
+                             path="policies")
+        object.__setattr__(self, "policies", policies)
+        seed = self.seed.item() if isinstance(self.seed, np.integer) else self.seed
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise InputError(f"expected a non-negative integer seed, got {self.seed!r}",
+                             path="seed")
+        object.__setattr__(self, "seed", seed)
+        object.__setattr__(self, "overrides", normalise_overrides(self.overrides))
+
+    def overrides_dict(self) -> dict[str, Any]:
+        """Overrides as the ``{dotted key: value}`` mapping :func:`load_scenario` takes."""
+        return {k: _thaw(v) for k, v in self.overrides}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (see :meth:`from_dict`)."""
+        return {"scenario": self.scenario, "policies": list(self.policies), "seed": self.seed,
+                "overrides": [[k, _thaw(v)] for k, v in self.overrides]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
+        """Inverse of :meth:`to_dict`."""
+        extra = set(data) - {"scenario", "policies", "seed", "overrides"}
+        if extra:
+            raise InputError(f"unknown run spec fields: {', '.join(sorted(extra))}")
+        if "seed" not in data or "scenario" not in data:
+            raise InputError("a run spec needs 'scenario' and 'seed'")
+        overrides = data.get("overrides") or ()
+        if isinstance(overrides, list | tuple):
+            overrides = [tuple(pair) for pair in overrides]
+        return cls(data["scenario"], policies=tuple(data.get("policies") or ()),
+                   seed=data["seed"], overrides=overrides)
+
+    def to_json(self) -> str:
+        """Canonical JSON: sorted keys, no whitespace (what :func:`run_id` hashes)."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    def label(self) -> str:
+        """A short human label: ``tiny.yaml[erp] seed=3``."""
+        policies = f"[{','.join(self.policies)}]" if self.policies else ""
+        return f"{Path(self.scenario).name}{policies} seed={self.seed}"
+
+
+def scenario_hash(spec: RunSpec) -> str:
+    """Content hash of the spec's scenario with its overrides applied (validates it too)."""
+    from twincity.scenario.loader import load_scenario
+
+    return load_scenario(spec.scenario, spec.overrides_dict()).content_hash
+
+
+def run_id(spec: RunSpec, *, content_hash: str | None = None) -> str:
+    """The id of a run: SHA-256 of the spec, the scenario's content and the engine version.
+
+    The scenario's content hash (:func:`load_scenario`'s, which covers the
+    resolved scenario after overrides and every file it references) is
+    computed unless given. Returns the first :data:`RUN_ID_LENGTH` hex digits.
+
+    >>> spec = RunSpec("tests/data/tiny.yaml", seed=0)
+    >>> run_id(spec)                                   # doctest: +SKIP
+    '3e6e82320d6083e2'
+    """
+    h = hashlib.sha256()
+    h.update(spec.to_json().encode())
+    h.update(b"\0")
+    h.update((content_hash or scenario_hash(spec)).encode())
+    h.update(b"\0")
+    h.update(twincity.__version__.encode())
+    return h.hexdigest()[:RUN_ID_LENGTH]
+
+
+def spawn_seeds(root_seed: int, n: int) -> list[int]:
+    """``n`` independent seeds for replications, derived from one root seed.
+
+    ``SeedSequence(root_seed).spawn(n)`` gives ``n`` statistically independent
+    child sequences; each child's first 32-bit state word,
+    ``child.generate_state(1, np.uint32)[0]``, becomes a plain integer seed
+    that a scenario (and :class:`RunSpec`) can carry. The same root always
+    gives the same list, and the first ``k`` seeds of ``spawn_seeds(r, n)``
+    are ``spawn_seeds(r, k)``, so adding replications keeps earlier ones.
+    Seeds are 32-bit, so two of them coincide with probability about
+    ``n**2 / 2**33`` (1e-4 for 1000 seeds); :class:`Experiment` drops
+    duplicate specs rather than running one twice.
+
+    >>> seeds = spawn_seeds(2026, 3)
+    >>> seeds == spawn_seeds(2026, 3), seeds[:2] == spawn_seeds(2026, 2), len(set(seeds))
+    (True, True, 3)
+    """
+    if isinstance(root_seed, bool) or not isinstance(root_seed, int | np.integer) or root_seed < 0:
+        raise InputError(f"expected a non-negative integer root seed, got {root_seed!r}",
+                         path="seed")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise InputError(f"expected a non-negative number of seeds, got {n!r}")
+    children = np.random.SeedSequence(int(root_seed)).spawn(int(n))
+    return [int(child.generate_state(1, np.uint32)[0]) for child in children]
+
+
+# ---------------------------------------------------------------------- execution
+def check_policies(spec: RunSpec) -> None:
+    """Refuse policies the model cannot apply yet (never ignore them silently).
+
+    The policy registry is not written yet, so every named policy is refused.
+    """
+    if spec.policies:
+        raise InputError(f"policies are not supported yet: {', '.join(spec.policies)} "
+                         f"(run spec {spec.label()}); expected no policies until the "
+                         "policy registry lands", path="policies")
+
+
+def _build_model(spec: RunSpec) -> CityModel:
+    """Build the model for ``spec``: the one place where policies will be applied.
+
+    Today: load the scenario with the spec's overrides, build the city and
+    wrap it in a :class:`CityModel` seeded with ``spec.seed``. When the policy
+    registry lands, each named policy is adapted to the city and attached
+    here; until then :func:`check_policies` refuses any policy.
+    """
+    from twincity.model import CityModel
+
+    check_policies(spec)
+    return CityModel.from_file(spec.scenario, seed=spec.seed, overrides=spec.overrides_dict())
+
+
+def execute(spec: RunSpec) -> Results:
+    """Run one spec to the end in this process and return its :class:`Results`.
+
+    >>> spec = RunSpec("tests/data/tiny.yaml", seed=1, overrides={"simulation.duration_h": 1})
+    >>> execute(spec).kpi("population")                # doctest: +SKIP
+    20000.0
+    """
+    return _build_model(spec).run()
+
+
+# ---------------------------------------------------------------------- experiments
+@dataclass(frozen=True)
+class Experiment:
+    """An ordered set of distinct run specs.
+
+    Duplicate specs are dropped (first kept): one spec is one run.
+
+    >>> exp = Experiment.grid(["a.yaml", "b.yaml"], [(), ("x:toll",)], spawn_seeds(1, 2))
+    >>> len(exp), exp.specs[0].scenario, exp.specs[-1].policies
+    (8, 'a.yaml', ('x:toll',))
+    """
+
+    specs: tuple[RunSpec, ...]
+
+    def __init__(self, specs: Iterable[RunSpec]) -> None:
+        specs = tuple(specs)
+        for s in specs:
+            if not isinstance(s, RunSpec):
+                raise InputError(f"expected RunSpec items, got {type(s).__name__}")
+        object.__setattr__(self, "specs", tuple(dict.fromkeys(specs)))
+
+    def __len__(self) -> int:
+        return len(self.specs)
+
+    def __iter__(self) -> Iterator[RunSpec]:
+        return iter(self.specs)
+
+    def __add__(self, other: Experiment) -> Experiment:
+        return Experiment((*self.specs, *other.specs))
+
+    @classmethod
+    def grid(cls, scenarios: Iterable[str | Path], policy_sets: Iterable[Sequence[str]],
+             seeds: Iterable[int], overrides: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+             | None = None) -> Experiment:
+        """Every combination of scenario × policy set × override variant × seed.
+
+        ``policy_sets`` holds one tuple of policy names per arm (``()`` is the
+        baseline). ``overrides`` is one mapping applied to every run, or a
+        list of mappings, each a variant (another axis of the grid).
+        """
+        policy_sets = [(p,) if isinstance(p, str) else tuple(p) for p in policy_sets]
+        if overrides is None or isinstance(overrides, Mapping):
+            variants: list[Any] = [overrides or {}]
+        else:
+            variants = list(overrides)
+        return cls(RunSpec(str(scenario), policies=policies, seed=seed, overrides=variant)
+                   for scenario, policies, variant, seed in itertools.product(
+                       list(scenarios), policy_sets, variants, list(seeds)))
+
+    def run(self, store: Any, **kwargs: Any) -> Any:
+        """Shorthand for :func:`twincity.experiment.runners.run_experiment`."""
+        from twincity.experiment.runners import run_experiment
+
+        return run_experiment(self.specs, store, **kwargs)
