@@ -297,6 +297,8 @@ def rebuild_calendar(st):
     for lk in range(len(cpt)):
         _settle_credit(credit, credit_last, cpt, lk, k)
         cpt[lk] = st.cpt_new[lk]
+        if cpt[lk] <= 0.0:  # a closed link (red light) passes nobody, banked credit too
+            credit[lk] = min(credit[lk], 0.0)
     st.bucket[:] = -1
     for lk in range(len(cpt)):
         if where[lk] == SCHEDULED or where[lk] == PARKED:

@@ -244,7 +244,7 @@ class TrafficSim:
             ring_cap=ring_cap,
             ring_head=i32(n_links),
             ring_len=i32(n_links),
-            credit=np.ones(n_links),
+            credit=(cpt > 0).astype(np.float64),  # a full vehicle unless closed
             credit_last=np.zeros(n_links, dtype=np.int64),
             where=np.zeros(n_links, dtype=np.int8),
             sched_tick=np.zeros(n_links, dtype=np.int64),
