@@ -109,16 +109,19 @@ def test_conservation_every_tick_on_congested_grid():
     net = grid_net()
     routes = random_walk_routes(net, 300, rng)
     dep = rng.uniform(0, 300, len(routes))
-    sim = make_sim(net, dep, routes, horizon_s=1800.0, stuck_time_s=30.0, interval_s=60.0)
-    for k in range(1, 1801):
+    sim = make_sim(net, dep, routes, horizon_s=900.0, stuck_time_s=30.0, interval_s=60.0)
+    max_waiting = 0
+    for k in range(1, 901):
         sim.advance(float(k))
         c = sim.counters
+        max_waiting = max(max_waiting, c["waiting"])
         states = np.bincount(sim.trip_state, minlength=4)
         assert c["departed"] == c["arrived"] + c["waiting"] + c["en_route"]
         assert c["en_route"] == sim.occupancy_veh.sum() == states[K.EN_ROUTE]
         assert c["waiting"] == states[K.WAITING] and c["arrived"] == states[K.ARRIVED]
         assert c["departed"] == np.count_nonzero(np.ceil(dep) <= k - 1)
     assert c["arrived"] == len(routes)
+    assert max_waiting > 0 and c["stuck"] > 0  # departure buffers and squeezes were exercised
     lt = sim.link_table()
     # every link entry is matched by an exit once the network is empty
     assert lt["inflow_veh"].sum() == lt["outflow_veh"].sum() == sum(len(r) for r in routes)
@@ -167,6 +170,34 @@ def test_green_share_halves_discharge():
     full = saturated_outflow()
     half = saturated_outflow(green_share=np.array([0.5, 1.0]))
     assert half / full == pytest.approx(0.5, rel=0.01)
+
+
+def test_capacity_change_between_calls_is_honoured():
+    n = 6000
+    net = chain(2, capacity_vph=[1000.0, 7200.0], storage_veh=[2 * n, 100.0])
+    sim = make_sim(net, np.arange(n) * 0.5, [[0, 1]] * n, horizon_s=2 * 3600.0)
+    sim.advance(3600.0)
+    sim.capacity_vph[0] = 2000.0  # in place, as an operator agent would
+    sim.run()
+    assert sim.outflow_veh[1:4, 0].sum() / 2700.0 * 3600.0 == pytest.approx(1000.0, rel=0.01)
+    assert sim.outflow_veh[4:8, 0].sum() == pytest.approx(2000.0, rel=0.01)
+
+
+def test_many_small_calls_equal_one_call():
+    rng = np.random.default_rng(7)
+    net = grid_net()
+    routes = random_walk_routes(net, 200, rng)
+    dep = rng.uniform(0, 200, len(routes))
+    one = make_sim(net, dep, routes, horizon_s=900.0, stuck_time_s=20.0, seed=4)
+    one.run()
+    many = make_sim(net, dep, routes, horizon_s=900.0, stuck_time_s=20.0, seed=4)
+    for t in np.arange(7.0, 900.0, 7.0):
+        many.advance(t)
+    many.run()
+    assert one.counters == many.counters
+    for field in ("arrive_s", "enter_s", "stuck"):
+        np.testing.assert_array_equal(getattr(one.state, field), getattr(many.state, field))
+    np.testing.assert_array_equal(one.occupancy_veh_s, many.occupancy_veh_s)
 
 
 def test_fifo_on_link_with_density_dependent_speed():
