@@ -17,14 +17,16 @@ intrazonal trips shorter than any interzonal one and makes them respond to
 congestion and tolls around the zone as interzonal trips do.
 
 Example:
-    >>> from twincity.scenario.loader import load_scenario      # doctest: +SKIP
-    >>> from twincity.city.build import build_city              # doctest: +SKIP
-    >>> city = build_city(load_scenario("tests/data/tiny.yaml"))  # doctest: +SKIP
-    >>> net = city.network                                      # doctest: +SKIP
-    >>> sk = car_skims(net, city.zones, net.free_flow_s, net.free_flow_s,
-    ...                np.zeros(net.n_links))                  # doctest: +SKIP
-    >>> sk.time_s.shape                                         # doctest: +SKIP
-    (8, 8)
+    >>> from types import SimpleNamespace
+    >>> net = Network.from_links(
+    ...     node_x_m=np.array([0.0, 600.0, 1200.0]), node_y_m=np.zeros(3),
+    ...     link_from=np.array([0, 1, 1, 2]), link_to=np.array([1, 0, 2, 1]),
+    ...     length_m=np.full(4, 600.0), lanes=np.ones(4), speed_mps=np.full(4, 10.0),
+    ...     capacity_vph=np.full(4, 1800.0))
+    >>> zones = SimpleNamespace(node=np.array([0, 2]))
+    >>> sk = car_skims(net, zones, net.free_flow_s)
+    >>> sk.time_s.tolist(), sk.distance_m.tolist()
+    ([[60.0, 120.0], [120.0, 60.0]], [[600.0, 1200.0], [1200.0, 600.0]])
 """
 
 from __future__ import annotations
@@ -205,8 +207,7 @@ def car_skims(net: Network, zones: Zones, link_cost_s: np.ndarray,
     itself) and ``link_toll`` the toll per traversal (default ``net.toll``).
     Intrazonal cells follow :func:`fill_intrazonal`.
 
-    Example:
-        >>> sk = car_skims(net, zones, net.free_flow_s)  # doctest: +SKIP
+    Example: ``car_skims(net, zones, car_link_cost_s(time_s, toll, vot), time_s, toll)``.
     """
     m = net.n_links
     cost = _link_array(link_cost_s, m, "link_cost_s")
