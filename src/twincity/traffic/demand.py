@@ -114,6 +114,8 @@ def gravity_matrix(productions: np.ndarray, attractions: np.ndarray, impedance_h
     if np.any(p < 0) or np.any(a < 0) or np.any(np.isnan(t)):
         raise InputError("expected non-negative productions and attractions and a "
                          "NaN-free impedance", path="gravity")
+    if max_iterations < 1 or not tolerance > 0:
+        raise InputError("expected max_iterations ≥ 1 and a positive tolerance", path="gravity")
     total = p.sum()
     if total <= 0:
         return GravityResult(np.zeros((n, n)), 0, 0.0, True)
