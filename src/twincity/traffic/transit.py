@@ -224,6 +224,9 @@ def build_transit_graph(city, *, transit: TransitSpec | None = None,
     # Trunk lines.
     lines = tuple(line_geometry(ln, net, city.centre_xy_m, city.radius_m, ts.stop_spacing_m)
                   for ln in ts.lines)
+    from scipy.spatial import cKDTree
+
+    road_tree = cKDTree(np.column_stack([net.node_x_m, net.node_y_m]))
     mid_x = 0.5 * (net.node_x_m[net.link_from] + net.node_x_m[net.link_to])
     mid_y = 0.5 * (net.node_y_m[net.link_from] + net.node_y_m[net.link_to])
     stop_acc, stop_egr, stop_x, stop_y, stop_line = [], [], [], [], []
@@ -259,12 +262,17 @@ def build_transit_graph(city, *, transit: TransitSpec | None = None,
         L.add(ACCESS, o_node[zi], acc[si], wm, walk=wm / walk)
         L.add(EGRESS, egr[si], d_node[zi], wm, walk=wm / walk)
         # Walk transfers between this line and the feeder at nearby road nodes.
-        dr = np.hypot(line.stop_x_m[:, None] - net.node_x_m[None, :],
-                      line.stop_y_m[:, None] - net.node_y_m[None, :])
-        close = dr <= TRANSFER_RADIUS_M
-        close[np.arange(n), np.argmin(dr, axis=1)] = True
-        si, ri = np.nonzero(close)
-        wm = dr[si, ri] * WALK_DETOUR
+        # (k-d tree: a road network can have far more nodes than a line has stops)
+        stops_xy = np.column_stack([line.stop_x_m, line.stop_y_m])
+        within = road_tree.query_ball_point(stops_xy, TRANSFER_RADIUS_M)
+        nearest_r = road_tree.query(stops_xy)[1]
+        si = np.concatenate([np.repeat(np.arange(n), [len(w) for w in within]),
+                             np.arange(n)]).astype(np.int64)
+        ri = np.concatenate([np.concatenate([np.asarray(w, np.int64) for w in within]),
+                             nearest_r]).astype(np.int64)
+        si, ri = np.unique(np.column_stack([si, ri]), axis=0).T
+        dr = np.hypot(line.stop_x_m[si] - net.node_x_m[ri], line.stop_y_m[si] - net.node_y_m[ri])
+        wm = dr * WALK_DETOUR
         L.add(TRANSFER, egr[si], f_acc[ri], wm, walk=wm / walk, transfer=transfer_penalty_s)
         L.add(TRANSFER, f_egr[ri], acc[si], wm, walk=wm / walk, transfer=transfer_penalty_s)
         stop_acc.append(acc)
@@ -276,8 +284,6 @@ def build_transit_graph(city, *, transit: TransitSpec | None = None,
         sx, sy = np.concatenate(stop_x), np.concatenate(stop_y)
         sl = np.concatenate(stop_line)
         sa, se = np.concatenate(stop_acc), np.concatenate(stop_egr)
-        from scipy.spatial import cKDTree
-
         pairs = cKDTree(np.column_stack([sx, sy])).query_pairs(TRANSFER_RADIUS_M,
                                                                output_type="ndarray")
         pairs = pairs[sl[pairs[:, 0]] != sl[pairs[:, 1]]]
