@@ -249,15 +249,15 @@ def merge_net(cap_a, cap_b):
         link_from=np.array([0, 1, 2, 3]), link_to=np.array([2, 2, 3, 4]),
         length_m=np.full(4, 500.0), lanes=np.ones(4, dtype=int), speed_mps=np.full(4, 12.5),
         capacity_vph=np.array([cap_a, cap_b, 1800.0, 7200.0]),
-        storage_veh=np.array([5000.0, 5000.0, 10.0, 100.0]))
+        storage_veh=np.array([20000.0, 20000.0, 30.0, 100.0]))
 
 
-def merge_sim(seed, cap_a=3600.0, cap_b=3600.0, n=2000):
+def merge_sim(seed, cap_a=3600.0, cap_b=3600.0, n=8000, until_s=1800.0):
     net = merge_net(cap_a, cap_b)
     routes = [[0, 2, 3]] * n + [[1, 2, 3]] * n
     dep = np.concatenate([np.arange(n) * 0.5, np.arange(n) * 0.5])
     sim = make_sim(net, dep, routes, seed=seed, horizon_s=3 * 3600.0)
-    sim.advance(1800.0)
+    sim.advance(until_s)
     return sim
 
 
@@ -269,13 +269,16 @@ def test_same_seed_identical_different_seed_differs():
     assert not np.array_equal(np.nan_to_num(a.state.arrive_s), np.nan_to_num(c.state.arrive_s))
 
 
-@pytest.mark.parametrize("cap_b", [3600.0, 1800.0])
-def test_node_shares_contested_capacity_by_incoming_capacity(cap_b):
-    """Both approaches saturated: each gets downstream space in proportion to capacity."""
-    sim = merge_sim(5, cap_b=cap_b)
-    out = sim.outflow_veh[:2].sum(axis=0)
+@pytest.mark.parametrize("cap_a", [3600.0, 7200.0])
+def test_node_shares_contested_capacity_by_incoming_capacity(cap_a):
+    """Both approaches saturated and never short of credit (>= 1 veh/tick): each gets
+    the merge's downstream space in proportion to its capacity."""
+    sim = merge_sim(5, cap_a=cap_a, until_s=3600.0)
+    out = sim.outflow_veh[:4].sum(axis=0)
+    # the merge's downstream link discharges at capacity from 80 s (two 40 s links) on
+    assert out[2] == pytest.approx(0.5 * (3600.0 - 80.0), abs=2)
     share_a = out[0] / (out[0] + out[1])
-    assert share_a == pytest.approx(3600.0 / (3600.0 + cap_b), abs=0.03)
+    assert share_a == pytest.approx(cap_a / (cap_a + 3600.0), abs=0.03)
 
 
 # ---------------------------------------------------------------- gridlock

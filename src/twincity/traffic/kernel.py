@@ -10,13 +10,16 @@ Model, per tick ``k`` (time ``k·tick_s``):
 1. *Release*: trips whose departure tick (``ceil(departure_s / tick_s)``) is
    ``k`` join the departure buffer of their first link (FIFO by departure).
 2. *Nodes*: every link whose head vehicle is due (its earliest exit tick has
-   come and the link has flow credit) or that was blocked last tick is served
-   by its downstream node. A node serves its due incoming links one after the
-   other in a random order drawn with weights proportional to their current
-   capacity (QSim's fair node logic); each link moves head vehicles while it
-   has credit and the head can go on: it arrives (leaves the network, using
-   outflow capacity but no downstream storage) or enters its next link if that
-   link's occupancy is below its storage capacity (spillback).
+   come and the link has flow credit) or that is blocked and whose downstream
+   link released a vehicle last tick is served by its downstream node, along
+   with the node's other blocked incoming links. A node
+   serves its due incoming links one after the other in a random order drawn
+   with weights proportional to their current capacity (QSim's fair node
+   logic); each link moves head vehicles while it has credit and the head can
+   go on: it arrives (leaves the network, using outflow capacity but no
+   downstream storage) or enters its next link if that link's occupancy is
+   below its storage capacity (spillback). A link whose capacity is zero
+   (``green_share`` 0) passes nobody, banked credit included.
 3. *Entry*: departure buffers move vehicles into their first link while it has
    storage; a departing vehicle starts at the link's upstream end and
    traverses it.
@@ -44,8 +47,10 @@ squeezed; they wait for storage.
 
 Cost is per link transition: a calendar (ring of buckets by tick, linked lists
 of links) wakes a link when its head vehicle becomes ready or its credit
-reaches one; blocked links sit in a list retried each tick; per-link FIFO queues
-are ring buffers sized by storage.
+reaches one; a blocked link sits in a list and is served again the tick after
+its downstream link has released a vehicle, when its stuck time is up, or
+whenever another incoming link of its node is served (so that it competes);
+per-link FIFO queues are ring buffers sized by storage.
 
 Randomness: one xorshift64* state (``rng[0]``) advanced only when a node has
 more than one due link; no global RNG, so runs are deterministic per seed.
@@ -69,7 +74,7 @@ NEVER = np.int64(2**62)
 # ``where`` of a link: what holds it at the moment.
 IDLE = 0  # empty, not scheduled
 SCHEDULED = 1  # in the calendar at sched_tick
-BLOCKED = 2  # in the blocked list, retried next tick
+BLOCKED = 2  # in the blocked list, retried when its downstream link changes
 DUE = 3  # being served this tick
 PARKED = 4  # has vehicles but zero capacity: waits for a capacity change
 
@@ -136,6 +141,11 @@ class KernelState(NamedTuple):
     block_since: np.ndarray  # int64[L], -1 when not blocked
     occ_last: np.ndarray  # int64[L] tick up to which occupancy is integrated
     blocked: np.ndarray  # int32[L] list of blocked links
+    blocked_on: np.ndarray  # int32[L] downstream link a blocked link waits for
+    block_try: np.ndarray  # int64[L] tick of a blocked link's last failed attempt
+    blk_flag: np.ndarray  # int8[L] 1 while the link is in the blocked list
+    in_start: np.ndarray  # int32[N+1] CSR of incoming links by node
+    in_link: np.ndarray  # int32[E]
     due_next: np.ndarray  # int32[L]
     node_due_head: np.ndarray  # int32[N]
     active_nodes: np.ndarray  # int32[N]
@@ -319,6 +329,7 @@ def advance_ticks(st: KernelState, k_end: int) -> int:
 def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new,
              toll_schedule, ef_g_per_m, ring, ring_off, ring_cap, ring_head, ring_len, credit,
              credit_last, where, sched_tick, cal_next, bucket, block_since, occ_last, blocked,
+             blocked_on, block_try, blk_flag, in_start, in_link,
              due_next, node_due_head, active_nodes, scratch_link, scratch_w, pend, pend_flag,
              dep_off, dep_ptr, dep_order, inflow_veh, outflow_veh, travel_time_sum_s,
              occupancy_veh_s, queue_veh, toll_revenue, link_emis_g, dep_tick, gorder,
@@ -386,8 +397,20 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
                 node_due_head[n] = lk
                 where[lk] = DUE
             lk = nxt
+        # a blocked link is retried once its downstream link has changed (a vehicle
+        # left it) since the failed attempt, when its stuck time is up, or (below)
+        # whenever another incoming link of its node is served
+        keep = 0
         for i in range(n_blocked):
             lk = blocked[i]
+            if where[lk] != BLOCKED:  # served meanwhile along with its node
+                blk_flag[lk] = 0
+                continue
+            if occ_last[blocked_on[lk]] < block_try[lk] and k - block_since[lk] < stuck_ticks:
+                blocked[keep] = lk
+                keep += 1
+                continue
+            blk_flag[lk] = 0
             n = link_to[lk]
             if node_due_head[n] < 0:
                 active_nodes[n_active] = n
@@ -395,7 +418,7 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
             due_next[lk] = node_due_head[n]
             node_due_head[n] = lk
             where[lk] = DUE
-        n_blocked = 0
+        n_blocked = keep
         # -- 3. nodes serve their due incoming links, capacity-weighted random order
         for a in range(n_active):
             n = active_nodes[a]
@@ -407,6 +430,14 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
                 m += 1
                 lk = due_next[lk]
             node_due_head[n] = -1
+            # blocked links of this node compete too (they stay in the blocked list)
+            for e in range(in_start[n], in_start[n + 1]):
+                lk = in_link[e]
+                if where[lk] == BLOCKED:
+                    where[lk] = DUE
+                    scratch_link[m] = lk
+                    scratch_w[m] = cpt[lk]
+                    m += 1
             for j in range(m):
                 if m - j > 1:
                     total = 0.0
@@ -472,8 +503,12 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
                                 stuck[trip] = 1  # squeeze
                                 c[C_STUCK] += 1
                             else:
-                                blocked[n_blocked] = lk
-                                n_blocked += 1
+                                if blk_flag[lk] == 0:
+                                    blk_flag[lk] = 1
+                                    blocked[n_blocked] = lk
+                                    n_blocked += 1
+                                blocked_on[lk] = nl
+                                block_try[lk] = k
                                 where[lk] = BLOCKED
                                 break
                     # leave lk (as _exit_link)
