@@ -18,6 +18,8 @@ from twincity.experiment import (
     run_id,
     runners,
 )
+from twincity.experiment import store as store_module
+from twincity.experiment.store import RunOutput
 from twincity.results import KPI, Results
 
 SHORT = {"simulation.duration_h": 1}
@@ -191,3 +193,40 @@ def test_store_refuses_unsafe_names_and_reports_missing_tables(tiny_path: Path,
         store.record("0000000000000000")
     store.discard(record["run_id"])
     assert store.finished() == set() and len(store.kpis()) == 0
+
+
+def _output(rid: str, seed: int, table: pd.DataFrame) -> RunOutput:
+    return RunOutput(run_id=rid, spec=RunSpec("x.yaml", seed=seed).to_dict(), scenario_hash="h",
+                     kpis=[{"name": "co2_kg", "value": float(seed), "unit": "kg", "u4ssc": None}],
+                     tables={"trips": table})
+
+
+def test_a_write_that_dies_before_its_marker_leaves_no_finished_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = ResultStore(tmp_path / "store", tables=["trips"])
+    store.write(_output("aaaaaaaaaaaaaaaa", 1, pd.DataFrame({"length_m": [1.0]})))
+
+    def die(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store_module, "atomic_write_text", die)   # the marker write fails
+    with pytest.raises(OSError):
+        store.write(_output("bbbbbbbbbbbbbbbb", 2, pd.DataFrame({"length_m": [2.0]})))
+    # a re-write of a finished run that dies leaves it unfinished, not half old, half new
+    with pytest.raises(OSError):
+        store.write(_output("aaaaaaaaaaaaaaaa", 3, pd.DataFrame({"length_m": [3.0]})))
+    assert store.kpi_path("bbbbbbbbbbbbbbbb").exists()            # the orphan is on disk...
+    assert store.finished() == set()                              # ...but nothing counts
+    assert len(store.kpis()) == 0 and len(store.table("trips")) == 0
+
+
+def test_kept_tables_stack_across_runs_with_different_columns(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path / "store", tables=["trips"])
+    store.write(_output("aaaaaaaaaaaaaaaa", 1, pd.DataFrame({"length_m": [1.0, 2.0]})))
+    store.write(_output("bbbbbbbbbbbbbbbb", 2, pd.DataFrame({"length_m": [3.0],
+                                                             "mode": ["car"]})))
+    trips = store.table("trips").sort_values("length_m").reset_index(drop=True)
+    assert trips.length_m.tolist() == [1.0, 2.0, 3.0]
+    assert trips.run_id.tolist() == ["aaaaaaaaaaaaaaaa"] * 2 + ["bbbbbbbbbbbbbbbb"]
+    assert trips["mode"].isna().tolist() == [True, True, False]
+    assert store.kpis().set_index("seed").value.to_dict() == {1: 1.0, 2: 2.0}

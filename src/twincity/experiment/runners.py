@@ -209,6 +209,7 @@ def _run_dask(pending: list[PlannedRun], store: ResultStore, progress: bool, wor
 
     client, closers = _connect(workers, scheduler)
     failures: dict[str, BaseException] = {}
+    outstanding: dict[Any, Any] = {}
     try:
         if scheduler is not None:
             threads = client.run(_worker_numba_threads)
@@ -222,8 +223,9 @@ def _run_dask(pending: list[PlannedRun], store: ResultStore, progress: bool, wor
                                  base_dir=base_dir, key=f"twincity-run-{run.run_id}",
                                  pure=False) for run in pending]
         by_key = {future.key: run for future, run in zip(futures, pending, strict=True)}
+        outstanding = {future.key: future for future in futures}
         completed = as_completed(futures)
-        del futures  # as_completed holds them now; each is released once written
+        del futures  # outstanding and as_completed hold them; each is released once written
         with _progress(len(pending), progress) as bar:
             for future in completed:
                 run = by_key[future.key]
@@ -234,9 +236,11 @@ def _run_dask(pending: list[PlannedRun], store: ResultStore, progress: bool, wor
                     log.warning("run %s (%s) failed: %s", run.run_id, run.spec.label(), exc)
                 else:
                     store.write(output)
-                future.release()  # the worker may drop the output now
+                outstanding.pop(future.key).release()  # the worker may drop the output now
                 bar.update(1)
     finally:
+        if outstanding and client.status == "running":
+            client.cancel(list(outstanding.values()))  # interrupted: free a shared cluster
         for obj in closers:
             obj.close()
     return failures

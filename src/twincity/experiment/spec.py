@@ -90,6 +90,9 @@ def normalise_overrides(overrides: Mapping[str, Any] | Iterable[tuple[str, Any]]
     mapping = overrides if isinstance(overrides, Mapping) else None
     if mapping is None:
         pairs = list(overrides)
+        for pair in pairs:
+            if not isinstance(pair, tuple | list) or len(pair) != 2:
+                raise InputError(f"expected (key, value) pairs, got {pair!r}", path="overrides")
         keys = [k for k, _ in pairs]
         twice = sorted({k for k in keys if keys.count(k) > 1})
         if twice:

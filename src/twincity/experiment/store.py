@@ -249,13 +249,20 @@ class ResultStore:
         return ds.dataset(files, schema=KPI_SCHEMA, format="parquet").to_table().to_pandas()
 
     def table(self, name: str, run_ids: Iterable[str] | None = None) -> pd.DataFrame:
-        """A kept per-run table of finished runs, stacked, with a ``run_id`` column."""
+        """A kept per-run table of finished runs, stacked, with a ``run_id`` column.
+
+        Columns missing from some runs are null there.
+        """
         folder = self.root / "tables" / _check_name(name, "table name")
         files = [str(folder / f"{r}.parquet") for r in self._selected(run_ids)
                  if (folder / f"{r}.parquet").is_file()]
         if not files:
             return pd.DataFrame({"run_id": pd.Series(dtype="string")})
-        return ds.dataset(files, format="parquet").to_table().to_pandas()
+        # runs may differ in columns (a subsystem added one) or in a column that is all
+        # null in some run: read with the union of the files' schemas
+        schema = pa.unify_schemas([pq.read_schema(f) for f in files],
+                                  promote_options="permissive")
+        return ds.dataset(files, schema=schema, format="parquet").to_table().to_pandas()
 
     def runs(self) -> pd.DataFrame:
         """One row per finished run: spec fields, hashes, versions and timings."""
