@@ -564,10 +564,26 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
                         toll_paid[trip] += toll
                         toll_revenue[iv, nl] += toll
                     c[C_TRANSITIONS] += 1
-                    if where[nl] == IDLE:
-                        _settle_credit(credit, credit_last, cpt, nl, k)
-                        _schedule(nl, k + 1, k + tt, credit, credit_last, cpt, where,
-                                  sched_tick, cal_next, bucket)
+                    if where[nl] == IDLE:  # settle credit and schedule (hand-inlined)
+                        last = credit_last[nl]
+                        cr = credit[nl]
+                        r = cpt[nl]
+                        if cr < 1.0 - EPS and r > 0.0:
+                            cr += min(k - last, math.ceil((1.0 - EPS - cr) / r)) * r
+                            credit[nl] = cr
+                        credit_last[nl] = k
+                        if cr >= 1.0 - EPS:
+                            t = k + tt
+                        elif r <= 0.0:
+                            where[nl] = PARKED
+                            continue
+                        else:
+                            t = max(k + tt, k + math.ceil((1.0 - EPS - cr) / r))
+                        bb = t & mask
+                        cal_next[nl] = bucket[bb]
+                        bucket[bb] = nl
+                        sched_tick[nl] = t
+                        where[nl] = SCHEDULED
         # -- 4. departure buffers feed their links while storage remains (FIFO)
         if n_pend > 0:
             keep = 0
