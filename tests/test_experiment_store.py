@@ -230,3 +230,22 @@ def test_kept_tables_stack_across_runs_with_different_columns(tmp_path: Path) ->
     assert trips.run_id.tolist() == ["aaaaaaaaaaaaaaaa"] * 2 + ["bbbbbbbbbbbbbbbb"]
     assert trips["mode"].isna().tolist() == [True, True, False]
     assert store.kpis().set_index("seed").value.to_dict() == {1: 1.0, 2: 2.0}
+
+
+def test_dask_path_warms_the_cache_once_with_the_smallest_run(
+        tiny_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warmed: list[RunSpec] = []
+    submitted: list[list[RunSpec]] = []
+    monkeypatch.setattr(runners, "warm_numba_cache", lambda run: warmed.append(run.spec) or 0.0)
+    monkeypatch.setattr(runners, "_run_dask", lambda pending, *args: submitted.append(
+        [r.spec for r in pending]) or {})
+    big = RunSpec(str(tiny_path), seed=1, overrides={"simulation.duration_h": 3})
+    small = RunSpec(str(tiny_path), seed=1, overrides={"simulation.duration_h": 1,
+                                                       "city.population": 5000})
+    store = ResultStore(tmp_path / "store")
+    run_experiment([big, small], store, workers=2, progress=False)
+    assert warmed == [small]
+    assert submitted == [[big, small]]
+    run_experiment([big], store, workers=2, progress=False, warm_cache=False)
+    assert warmed == [small]
+

@@ -89,6 +89,10 @@ def plan(specs: Iterable[RunSpec]) -> list[PlannedRun]:
 
     Loads each distinct (scenario, overrides) once; a bad scenario or an
     unsupported policy raises here, before anything runs.
+
+    >>> [run] = plan([RunSpec("tests/data/tiny.yaml", seed=1)] * 2)   # doctest: +SKIP
+    >>> run.run_id == run_id(run.spec)                               # doctest: +SKIP
+    True
     """
     from twincity.scenario.loader import load_scenario
 
@@ -116,6 +120,10 @@ def run_task(spec: RunSpec, run_id: str, *, keep_tables: Sequence[str] = (),
     ``base_dir`` resolves a relative scenario path (the parent's working
     folder, so workers started elsewhere find the same file on a shared file
     system); the stored spec keeps the path as given.
+
+    >>> spec = RunSpec("tests/data/tiny.yaml", seed=1, overrides={"simulation.duration_h": 1})
+    >>> run_task(spec, run_id(spec)).kpis[0]                     # doctest: +SKIP
+    {'name': 'population', 'value': 20000.0, 'unit': 'persons', 'u4ssc': None}
     """
     runnable = spec
     if base_dir is not None and not Path(spec.scenario).is_absolute():

@@ -189,7 +189,11 @@ class RunSpec:
 
 
 def scenario_hash(spec: RunSpec) -> str:
-    """Content hash of the spec's scenario with its overrides applied (validates it too)."""
+    """Content hash of the spec's scenario with its overrides applied (validates it too).
+
+    >>> scenario_hash(RunSpec("tests/data/tiny.yaml", seed=1))[:12]   # doctest: +SKIP
+    '523305970dd9'
+    """
     from twincity.scenario.loader import load_scenario
 
     return load_scenario(spec.scenario, spec.overrides_dict()).content_hash
@@ -246,6 +250,11 @@ def check_policies(spec: RunSpec) -> None:
     """Refuse policies the model cannot apply yet (never ignore them silently).
 
     The policy registry is not written yet, so every named policy is refused.
+
+    >>> check_policies(RunSpec("city.yaml", seed=1))            # a baseline passes
+    >>> check_policies(RunSpec("city.yaml", seed=1, policies=("singapore:erp",)))
+    Traceback (most recent call last):
+    twincity.errors.InputError: policies: policies are not supported yet: singapore:erp ...
     """
     if spec.policies:
         raise InputError(f"policies are not supported yet: {', '.join(spec.policies)} "

@@ -93,7 +93,11 @@ class RunOutput:
 
 
 def executor_info() -> dict[str, Any]:
-    """Where a run executed: host, process id and numba's thread count."""
+    """Where a run executed: host, process id and numba's thread count.
+
+    >>> sorted(executor_info())
+    ['host', 'numba_num_threads', 'pid']
+    """
     import numba
 
     return {"host": socket.gethostname(), "pid": os.getpid(),
@@ -292,7 +296,12 @@ class ResultStore:
 
 
 def kpi_records(kpis: Iterable[Any]) -> list[dict[str, Any]]:
-    """KPI objects (or records) as ``{name, value, unit, u4ssc}`` dicts (``None`` for NaN)."""
+    """KPI objects (or records) as ``{name, value, unit, u4ssc}`` dicts (``None`` for NaN).
+
+    >>> from twincity.results import KPI
+    >>> kpi_records([KPI("co2_kg", float("nan"), "kg")])
+    [{'name': 'co2_kg', 'value': None, 'unit': 'kg', 'u4ssc': None}]
+    """
     out = []
     for k in kpis:
         rec = k.record() if hasattr(k, "record") else dict(k)
