@@ -2,7 +2,7 @@
 
 Every field carries its unit; a scenario file may use the friendlier suffixes of
 :data:`twincity.scenario.base.UNIT_ALIASES` (``capacity_mw``, ``marginal_cost_per_mwh``,
-``co2_g_per_kwh``, ``off_peak_start_h``, ``kwp_total_mwp`` ...).
+``co2_g_per_kwh``, ``off_peak_start_h``, ``total_mwp`` ...).
 
 Conventions chosen here (the energy kernels rely on them):
 
@@ -223,24 +223,24 @@ class RooftopPVSpec(Section):
     ``tilt_deg`` defaults to the city latitude; panels face the equator.
     """
 
-    kwp_per_capita: NonNegative | None = None
-    kwp_total: NonNegative | None = None
+    per_capita_kwp: NonNegative | None = None
+    total_kwp: NonNegative | None = None
     performance_ratio: Annotated[float, Field(gt=0.0, le=1.0)] = 0.8
     tilt_deg: Annotated[float, Field(ge=0.0, le=90.0)] | None = None
     temp_coeff_per_k: Annotated[float, Field(le=0.0, ge=-0.01)] = -0.004
 
     @model_validator(mode="after")
     def _one_capacity(self) -> RooftopPVSpec:
-        if self.kwp_per_capita is not None and self.kwp_total is not None:
-            raise ValueError("give either kwp_per_capita or kwp_total, not both")
+        if self.per_capita_kwp is not None and self.total_kwp is not None:
+            raise ValueError("give either per_capita_kwp or total_kwp, not both")
         return self
 
 
 class BatterySpec(Section):
     """Behind-the-meter batteries, per capita; round trip split √η each way."""
 
-    kwh_per_capita: NonNegative = 0.0
-    kw_per_capita: NonNegative = 0.0
+    per_capita_kwh: NonNegative = 0.0
+    per_capita_kw: NonNegative = 0.0
     round_trip_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = 0.9
     initial_soc_share: Share = 0.5
 
