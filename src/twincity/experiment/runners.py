@@ -264,6 +264,8 @@ def run_experiment(specs: Iterable[RunSpec], store: ResultStore, *, workers: int
     ``distributed.Client`` or a cluster object, and then the cluster's own
     workers are used. The returned DataFrame has the store's KPI columns
     (:data:`~twincity.experiment.store.KPI_SCHEMA`), for finished runs only.
+    LocalCluster workers are spawned processes that import the calling
+    script: guard a script's experiment with ``if __name__ == "__main__":``.
 
     >>> import tempfile
     >>> run_experiment([], ResultStore(tempfile.mkdtemp()), progress=False).columns.tolist()[:4]
