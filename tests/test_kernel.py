@@ -86,6 +86,24 @@ def test_free_flow_travel_time_and_distance():
     assert list(t["state"]) == ["arrived", "arrived"]
 
 
+def test_link_table_units_in_free_flow():
+    net = chain(2, length_m=[500.0, 1000.0], speed_mps=[12.5, 20.0])
+    sim = make_sim(net, np.arange(90) * 10.0, [[0, 1]] * 90, interval_s=900.0, horizon_s=1800.0)
+    sim.run()
+    lt = sim.link_table()
+    assert list(lt.columns[:4]) == ["interval", "start_s", "link", "inflow_veh"]
+    first = lt[lt["interval"] == 0]
+    np.testing.assert_allclose(first["mean_speed_mps"], [12.5, 20.0])
+    np.testing.assert_allclose(first["mean_travel_time_s"], [40.0, 50.0])
+    # one vehicle per 10 s spends 40 s on link 0: 4 on average, less the first 40 s ramp
+    occ = (900 * 4 - (3 + 2 + 1) * 10) / 900
+    assert first["mean_occupancy_veh"].iloc[0] == pytest.approx(occ, rel=1e-9)
+    assert first["mean_density_vpkm"].iloc[0] == pytest.approx(occ / 0.5, rel=1e-9)
+    assert lt["inflow_veh"].sum() == lt["outflow_veh"].sum() == 180
+    with pytest.raises(ValueError):
+        sim.outflow_veh[0, 0] = 1  # results are read-only views
+
+
 def test_zero_trips_runs():
     sim = make_sim(chain(2), [], [])
     sim.run()
@@ -132,13 +150,14 @@ def test_conservation_every_tick_on_congested_grid():
 
 
 # ---------------------------------------------------------------- bottleneck
-@pytest.mark.parametrize("capacity_vph", [1800.0, 1000.0])
-def test_dd1_queue_delay(capacity_vph):
+@pytest.mark.parametrize(("capacity_vph", "tick_s"), [(1800.0, 1.0), (1000.0, 1.0), (1000.0, 2.0)])
+def test_dd1_queue_delay(capacity_vph, tick_s):
     """Arrivals at 1 veh/s into a bottleneck of rate mu: total delay N(N-1)/2 (1/mu - 1/lambda)."""
     n = 600
     net = chain(2, length_m=[500.0, 500.0], capacity_vph=[capacity_vph, 7200.0],
                 storage_veh=[2 * n, 2 * n])
-    sim = make_sim(net, np.arange(n, dtype=float), [[0, 1]] * n, horizon_s=3 * 3600.0)
+    sim = make_sim(net, np.arange(n, dtype=float), [[0, 1]] * n, horizon_s=3 * 3600.0,
+                   tick_s=tick_s)
     sim.run()
     t = sim.trip_table()
     free_s = 40.0 + 40.0
@@ -146,10 +165,11 @@ def test_dd1_queue_delay(capacity_vph):
     mu, lam = capacity_vph / 3600.0, 1.0
     expected = n * (n - 1) / 2 * (1 / mu - 1 / lam)
     assert delay.sum() == pytest.approx(expected, rel=0.01)
-    # the same area from the occupancy integral of the bottleneck link (Little's law)
-    assert sim.occupancy_veh_s[:, 0].sum() == pytest.approx(n * 40.0 + delay.sum(), rel=1e-9)
+    # time spent on the bottleneck link from the trip table equals its occupancy integral
+    on_link0_s = (t["arrive_s"] - 40.0 - t["enter_s"]).sum()
+    assert sim.occupancy_veh_s[:, 0].sum() == pytest.approx(on_link0_s, rel=1e-9)
     # queue at the end of the first interval: arrived at the head minus discharged
-    assert sim.queue_veh[0, 0] == pytest.approx(min(n, 900 - 40) - (900 - 40) * mu, abs=2)
+    assert sim.queue_veh[0, 0] == pytest.approx(min(n, 900 - 40) - (900 - 40) * mu, abs=3)
 
 
 def saturated_outflow(green_share=None, capacity_vph=1000.0):
