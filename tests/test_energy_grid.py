@@ -160,3 +160,13 @@ def test_grid_spec_needs_exactly_one_supply_description() -> None:
                 ]
             }
         )
+
+
+def test_fleet_share_scales_the_merit_order_to_the_city() -> None:
+    full = GridSpec.model_validate(GRID)
+    tenth = GridSpec.model_validate({**GRID, "fleet_share": 0.1})
+    solar = np.zeros(24)
+    a = dispatch_grid(full, np.full(24, 80_000.0), solar_availability=solar)
+    b = dispatch_grid(tenth, np.full(24, 8_000.0), solar_availability=solar)
+    assert np.allclose(b.generation_kwh * 10.0, a.generation_kwh, rtol=1e-12)
+    assert np.allclose(b.marginal_intensity_kg_per_kwh, a.marginal_intensity_kg_per_kwh)

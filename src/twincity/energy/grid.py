@@ -158,13 +158,12 @@ def dispatch_grid(
     net_load_kwh: np.ndarray,
     *,
     solar_availability: np.ndarray | None = None,
-    capacity_scale: float = 1.0,
 ) -> GridResult:
     """Dispatch the grid of a scenario against 24 hours of net load.
 
     ``solar_availability`` (24,) is the capacity factor used for solar generators that
-    give none (e.g. ``pv_output_kwh(weather, 1.0, pr)``). ``capacity_scale`` scales all
-    capacities (a city's share of a national fleet). With a fixed intensity series, the
+    give none (e.g. ``pv_output_kwh(weather, 1.0, pr)``). Capacities are scaled by
+    ``spec.fleet_share`` (the city's share of a national fleet). With a fixed intensity series, the
     result has no generators and ``losses``/``unserved`` follow the same identities with
     the grid as an unlimited source.
 
@@ -203,7 +202,7 @@ def dispatch_grid(
             avail[k] = np.clip(solar_availability, 0.0, 1.0)
     return dispatch_merit_order(
         net,
-        np.array([g.capacity_kw for g in gens]) * capacity_scale,
+        np.array([g.capacity_kw for g in gens]) * spec.fleet_share,
         avail,
         np.array([g.marginal_cost_per_kwh for g in gens]),
         np.array([g.co2_kg_per_kwh for g in gens]),

@@ -312,11 +312,18 @@ class GeneratorSpec(Section):
 
 
 class GridSpec(Section):
-    """The electricity supply: a merit order of generators *or* a fixed hourly intensity."""
+    """The electricity supply: a merit order of generators *or* a fixed hourly intensity.
+
+    A city usually draws on a national fleet: list the national generators and set
+    ``fleet_share`` to the share of that fleet serving the simulated population (e.g.
+    the city's share of national electricity demand); capacities are scaled by it so
+    the city's load meets a proportionate merit order.
+    """
 
     generators: tuple[GeneratorSpec, ...] | None = None
     hourly_intensity_kg_per_kwh: tuple[NonNegative, ...] | None = None
     transmission_loss_share: Annotated[float, Field(ge=0.0, lt=0.5)] = 0.0
+    fleet_share: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
 
     @model_validator(mode="after")
     def _exactly_one(self) -> GridSpec:
