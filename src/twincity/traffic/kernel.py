@@ -45,12 +45,35 @@ link's ring buffer (storage rounded up + :data:`RING_SLACK`); if even that is
 full the vehicle keeps waiting. Vehicles in a departure buffer are never
 squeezed; they wait for storage.
 
+Tolls: ``toll_schedule[slot, link]`` is charged when a vehicle enters a link
+(its first link included), slot ``floor(t / toll_slot_s)`` clamped to the last
+row; it adds to the trip's ``toll_paid`` and the link's interval revenue.
+
+Emissions (optional): when a vehicle leaves a link after traversal time ``T``,
+its speed bin is ``floor(3.6 · length / T)`` (km/h, clamped to the table) and
+``ef_g_per_m[class, :, bin] · length`` is added to ``link_emis_g`` of the exit
+interval; pollutant ``energy_index`` (if >= 0) also to the trip's ``trip_energy``.
+
+Per link and interval: entries, exits, the sum of the traversal times of the
+exits, the occupancy integral (veh·s), toll revenue, and the queue at the
+interval end (vehicles whose earliest exit tick has passed). Per trip: entry
+and arrival times, distance (links completed), tolls, stuck flag, state.
+
 Cost is per link transition: a calendar (ring of buckets by tick, linked lists
 of links) wakes a link when its head vehicle becomes ready or its credit
 reaches one; a blocked link sits in a list and is served again the tick after
 its downstream link has released a vehicle, when its stuck time is up, or
 whenever another incoming link of its node is served (so that it competes);
-per-link FIFO queues are ring buffers sized by storage.
+per-link FIFO queues are ring buffers sized by storage. What does cost per tick
+is a cheap scan of the blocked links and of the links with waiting departures,
+so a gridlocked network runs slower per transition than a flowing one.
+
+Not modelled (known simplifications): no lanes or turn pockets within a link,
+no "holes" travelling back upstream (QSim's optional kinematic-waves mode), no
+inflow capacity; space freed at a node may be used in the same tick or the
+next depending on the order in which nodes are served (as in QSim); vehicles
+start at the upstream end of their first link and leave at the end of their
+last one.
 
 Randomness: one xorshift64* state (``rng[0]``) advanced only when a node has
 more than one due link; no global RNG, so runs are deterministic per seed.
@@ -68,8 +91,6 @@ from numba import njit
 EPS = 1e-9
 #: Extra ring-buffer slots per link beyond ``ceil(storage)`` for squeezed vehicles.
 RING_SLACK = 8
-#: A tick that never comes (link with zero capacity).
-NEVER = np.int64(2**62)
 
 # ``where`` of a link: what holds it at the moment.
 IDLE = 0  # empty, not scheduled
@@ -143,6 +164,7 @@ class KernelState(NamedTuple):
     blocked: np.ndarray  # int32[L] list of blocked links
     blocked_on: np.ndarray  # int32[L] downstream link a blocked link waits for
     block_try: np.ndarray  # int64[L] tick of a blocked link's last failed attempt
+    exit_tick: np.ndarray  # int64[L] tick of the last exit from the link
     blk_flag: np.ndarray  # int8[L] 1 while the link is in the blocked list
     in_start: np.ndarray  # int32[N+1] CSR of incoming links by node
     in_link: np.ndarray  # int32[E]
@@ -329,7 +351,7 @@ def advance_ticks(st: KernelState, k_end: int) -> int:
 def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new,
              toll_schedule, ef_g_per_m, ring, ring_off, ring_cap, ring_head, ring_len, credit,
              credit_last, where, sched_tick, cal_next, bucket, block_since, occ_last, blocked,
-             blocked_on, block_try, blk_flag, in_start, in_link,
+             blocked_on, block_try, exit_tick, blk_flag, in_start, in_link,
              due_next, node_due_head, active_nodes, scratch_link, scratch_w, pend, pend_flag,
              dep_off, dep_ptr, dep_order, inflow_veh, outflow_veh, travel_time_sum_s,
              occupancy_veh_s, queue_veh, toll_revenue, link_emis_g, dep_tick, gorder,
@@ -406,7 +428,7 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
             if where[lk] != BLOCKED:  # served meanwhile along with its node
                 blk_flag[lk] = 0
                 continue
-            if occ_last[blocked_on[lk]] < block_try[lk] and k - block_since[lk] < stuck_ticks:
+            if exit_tick[blocked_on[lk]] < block_try[lk] and k - block_since[lk] < stuck_ticks:
                 blocked[keep] = lk
                 keep += 1
                 continue
@@ -519,6 +541,7 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
                         h = 0
                     ring_head[lk] = h
                     ring_len[lk] -= 1
+                    exit_tick[lk] = k
                     length = length_m[lk]
                     trav_s = (k - link_enter_tick[trip]) * tick_s
                     outflow_veh[iv, lk] += 1

@@ -255,6 +255,7 @@ class TrafficSim:
             blocked=i32(n_links),
             blocked_on=i32(n_links),
             block_try=np.zeros(n_links, dtype=np.int64),
+            exit_tick=np.full(n_links, -1, dtype=np.int64),
             blk_flag=np.zeros(n_links, dtype=np.int8),
             in_start=np.ascontiguousarray(net.in_start, dtype=np.int32),
             in_link=np.ascontiguousarray(net.in_link, dtype=np.int32),
@@ -367,16 +368,17 @@ class TrafficSim:
         v.flags.writeable = False
         return v
 
-    def _settle_occupancy(self) -> None:
-        """Integrate occupancy up to now so the current interval's figures are complete."""
+    def _occupancy_now(self) -> np.ndarray:
+        """Occupancy integrals with the current interval completed up to now (a copy;
+        the state is not touched, so reading results never alters a run)."""
         st = self.state
+        occ = st.occupancy_veh_s.copy()
         k = int(st.counters[K.C_NOW])
-        if k == 0:
-            return
-        tpi = int(st.iparams[K.I_TICKS_PER_INTERVAL])
-        iv = min(k // tpi, int(st.iparams[K.I_N_INTERVALS]) - 1)
-        st.occupancy_veh_s[iv] += st.ring_len * (k - st.occ_last) * self.tick_s
-        st.occ_last[:] = k
+        if k:
+            tpi = int(st.iparams[K.I_TICKS_PER_INTERVAL])
+            iv = min(k // tpi, int(st.iparams[K.I_N_INTERVALS]) - 1)
+            occ[iv] += st.ring_len * (k - st.occ_last) * self.tick_s
+        return occ
 
     @property
     def occupancy_veh(self) -> np.ndarray:
@@ -410,8 +412,8 @@ class TrafficSim:
 
     def link_table(self) -> pd.DataFrame:
         """One row per interval and link, long format, for the intervals begun so far."""
-        self._settle_occupancy()
         st = self.state
+        occ_veh_s = self._occupancy_now()
         n_iv, n_links = st.inflow_veh.shape
         k = int(st.counters[K.C_NOW])
         tpi = int(st.iparams[K.I_TICKS_PER_INTERVAL])
@@ -424,7 +426,7 @@ class TrafficSim:
         length = np.tile(self.net.length_m, n_seen)
         with np.errstate(divide="ignore", invalid="ignore"):
             mean_tt = np.where(out > 0, tt / out, np.nan)
-            occ = st.occupancy_veh_s[:n_seen].ravel() / dur_s
+            occ = occ_veh_s[:n_seen].ravel() / dur_s
         data = {
             "interval": np.repeat(np.arange(n_seen), n_links),
             "start_s": np.repeat(start_s, n_links),
@@ -457,8 +459,8 @@ class TrafficSim:
 
     @property
     def occupancy_veh_s(self) -> np.ndarray:
-        self._settle_occupancy()
-        return self._ro(self.state.occupancy_veh_s)
+        """Occupancy integral per interval and link (veh·s), complete up to now."""
+        return self._ro(self._occupancy_now())
 
     @property
     def queue_veh(self) -> np.ndarray:
