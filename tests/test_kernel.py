@@ -240,6 +240,22 @@ def test_fifo_on_link_with_density_dependent_speed():
     assert arr[9] == 5001.0  # right behind vehicle 8 (capacity 1 veh/s)
 
 
+def test_departure_buffer_is_fifo_by_departure_time():
+    net = chain(1, capacity_vph=360.0, storage_veh=2.0)
+    dep = np.array([50.0, 40.0, 30.0, 20.0, 10.0, 0.0])  # trip ids in reverse departure order
+    sim = make_sim(net, dep, [[0]] * 6)
+    sim.advance(60.0)
+    c = sim.counters  # storage 2: departures at 40 s and 50 s still wait in the buffer
+    assert (c["arrived"], c["en_route"], c["waiting"]) == (2, 2, 2)
+    sim.run()
+    t = sim.trip_table()
+    order = np.argsort(dep)
+    assert np.all(np.diff(t["enter_s"].to_numpy()[order]) > 0)
+    assert np.all(np.diff(t["arrive_s"].to_numpy()[order]) > 0)
+    # the link discharges one vehicle per 10 s once the first two have traversed it
+    np.testing.assert_allclose(np.sort(t["arrive_s"]), [40.0, 50.0, 80.0, 90.0, 120.0, 130.0])
+
+
 def test_spillback_stops_upstream_and_resumes_on_capacity_change():
     net = chain(2, storage_veh=[50.0, 5.0])
     n = 30
