@@ -407,7 +407,8 @@ class TrafficSim:
             "veh_class": st.veh_class,
         }
         if st.iparams[K.I_ENERGY_INDEX] >= 0:
-            data["trip_energy_g"] = st.trip_energy.astype(np.float64)
+            # unit: the table's per-metre unit times metres (g, or kWh for an energy row)
+            data["trip_energy"] = st.trip_energy.astype(np.float64)
         return pd.DataFrame(data)
 
     def link_table(self) -> pd.DataFrame:
