@@ -70,7 +70,8 @@ class TrafficSim:
         tick_s: time step; ``interval_s`` and ``horizon_s`` must be multiples.
         interval_s: length of the per-link statistics intervals.
         horizon_s: end of the run; trips departing later never depart.
-        seed: seed of the node-competition random stream.
+        seed: seed of the node-competition random stream (an int, a SeedSequence,
+            or a Generator from which one 64-bit state is drawn).
         stuck_time_s: a head vehicle blocked this long is squeezed ahead.
         green_share: per-link share of capacity available (signals); default 1.
         toll_schedule: ``[n_slots, n_links]`` toll per traversal by time slot;
@@ -96,7 +97,7 @@ class TrafficSim:
         tick_s: float = 1.0,
         interval_s: float = 900.0,
         horizon_s: float,
-        seed: int | np.random.SeedSequence,
+        seed: int | np.random.SeedSequence | np.random.Generator,
         stuck_time_s: float = 300.0,
         green_share: np.ndarray | None = None,
         toll_schedule: np.ndarray | None = None,
@@ -209,9 +210,12 @@ class TrafficSim:
         np.cumsum(np.bincount(first, minlength=n_links), out=dep_off[1:])
 
         n_iv = -(-horizon_ticks // ticks_per_interval)
-        seed_seq = (seed if isinstance(seed, np.random.SeedSequence)
-                    else np.random.SeedSequence(seed))
-        rng = seed_seq.generate_state(1, dtype=np.uint64)
+        if isinstance(seed, np.random.Generator):
+            rng = seed.integers(1, 2**63, size=1, dtype=np.uint64)
+        else:
+            seed_seq = (seed if isinstance(seed, np.random.SeedSequence)
+                        else np.random.SeedSequence(seed))
+            rng = seed_seq.generate_state(1, dtype=np.uint64)
         if rng[0] == 0:
             rng[0] = np.uint64(0x9E3779B97F4A7C15)
         fparams = np.zeros(K.N_FPARAMS)
