@@ -170,3 +170,20 @@ def test_fleet_share_scales_the_merit_order_to_the_city() -> None:
     b = dispatch_grid(tenth, np.full(24, 8_000.0), solar_availability=solar)
     assert np.allclose(b.generation_kwh * 10.0, a.generation_kwh, rtol=1e-12)
     assert np.allclose(b.marginal_intensity_kg_per_kwh, a.marginal_intensity_kg_per_kwh)
+
+
+def test_background_load_shifts_the_city_up_the_merit_order() -> None:
+    solar = np.zeros(24)
+    alone = dispatch_grid(
+        GridSpec.model_validate(GRID), np.full(24, 10_000.0), solar_availability=solar
+    )
+    spec = GridSpec.model_validate({**GRID, "background_load_mw": 100.0, "fleet_share": 0.5})
+    shared = dispatch_grid(spec, np.full(24, 10_000.0), solar_availability=solar)
+    assert np.allclose(shared.background_kwh, 50_000.0)
+    assert np.allclose(alone.marginal_intensity_kg_per_kwh, 0.012)  # nuclear has room
+    # 60 MWh on a half-size fleet: wind 3 + nuclear 30, coal 20 full, gas marginal.
+    assert np.allclose(shared.marginal_intensity_kg_per_kwh, 0.42)
+    supply = shared.generation_kwh.sum(axis=0) + shared.unserved_kwh
+    assert np.allclose(supply, 60_000.0 + shared.losses_kwh, rtol=1e-9, atol=0.0)
+    with pytest.raises(Exception, match="background load"):
+        GridSpec.model_validate({**GRID, "background_load_mw": [1.0] * 23})

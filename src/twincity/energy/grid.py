@@ -29,7 +29,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numba import njit
@@ -49,6 +49,8 @@ class GridResult:
     average_intensity_kg_per_kwh: np.ndarray
     delivered_intensity_kg_per_kwh: np.ndarray
     marginal_intensity_kg_per_kwh: np.ndarray
+    #: Demand dispatched besides the city's net load (GridSpec.background_load_kw × fleet share).
+    background_kwh: np.ndarray | None = None
 
     @property
     def co2_kg(self) -> np.ndarray:
@@ -162,8 +164,10 @@ def dispatch_grid(
     """Dispatch the grid of a scenario against 24 hours of net load.
 
     ``solar_availability`` (24,) is the capacity factor used for solar generators that
-    give none (e.g. ``pv_output_kwh(weather, 1.0, pr)``). Capacities are scaled by
-    ``spec.fleet_share`` (the city's share of a national fleet). With a fixed intensity series, the
+    give none (e.g. ``pv_output_kwh(weather, 1.0, pr)``). Capacities and the background
+    load are scaled by ``spec.fleet_share``; the background load is added to the city's
+    net load before dispatch (``result.background_kwh``), so the balance identity reads
+    Σ gen + unserved = max(net + background, 0) + losses. With a fixed intensity series, the
     result has no generators and ``losses``/``unserved`` follow the same identities with
     the grid as an unlimited source.
 
@@ -174,9 +178,13 @@ def dispatch_grid(
         >>> float(dispatch_grid(g, np.ones(24)).marginal_intensity_kg_per_kwh[0])
         0.4
     """
-    net = np.asarray(net_load_kwh, dtype=np.float64)
-    if net.shape != (24,):
-        raise ValueError(f"net_load_kwh must have 24 hourly values, got shape {net.shape}")
+    city_net = np.asarray(net_load_kwh, dtype=np.float64)
+    if city_net.shape != (24,):
+        raise ValueError(f"net_load_kwh must have 24 hourly values, got shape {city_net.shape}")
+    background = np.zeros(24)
+    if spec.background_load_kw is not None:
+        background = np.asarray(spec.background_load_kw, dtype=np.float64) * spec.fleet_share
+    net = city_net + background  # kWh in one-hour steps
     loss = spec.transmission_loss_share
     if spec.generators is None:
         intensity = np.asarray(spec.hourly_intensity_kg_per_kwh, dtype=np.float64)
@@ -190,6 +198,7 @@ def dispatch_grid(
             average_intensity_kg_per_kwh=intensity.copy(),
             delivered_intensity_kg_per_kwh=intensity / (1.0 - loss),
             marginal_intensity_kg_per_kwh=intensity.copy(),
+            background_kwh=background,
         )
     gens = spec.generators
     avail = np.ones((len(gens), 24))
@@ -200,7 +209,7 @@ def dispatch_grid(
             if solar_availability is None:
                 raise ValueError("solar generators without availability need solar_availability")
             avail[k] = np.clip(solar_availability, 0.0, 1.0)
-    return dispatch_merit_order(
+    result = dispatch_merit_order(
         net,
         np.array([g.capacity_kw for g in gens]) * spec.fleet_share,
         avail,
@@ -210,6 +219,7 @@ def dispatch_grid(
         loss_share=loss,
         fuel=tuple(g.fuel for g in gens),
     )
+    return replace(result, background_kwh=background)
 
 
 def net_load_kwh(

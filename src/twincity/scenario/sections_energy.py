@@ -317,13 +317,25 @@ class GridSpec(Section):
     A city usually draws on a national fleet: list the national generators and set
     ``fleet_share`` to the share of that fleet serving the simulated population (e.g.
     the city's share of national electricity demand); capacities are scaled by it so
-    the city's load meets a proportionate merit order.
+    the city's load meets a proportionate merit order. ``background_load_kw`` (one value
+    or 24 hourly values, national scale) is the rest of the system's demand that the
+    simulation does not model (industry, other cities, unmodelled uses); it is scaled
+    by ``fleet_share`` too and dispatched together with the city's net load, so the
+    intensities are those of the system the city actually draws on.
     """
 
     generators: tuple[GeneratorSpec, ...] | None = None
     hourly_intensity_kg_per_kwh: tuple[NonNegative, ...] | None = None
     transmission_loss_share: Annotated[float, Field(ge=0.0, lt=0.5)] = 0.0
     fleet_share: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    background_load_kw: tuple[NonNegative, ...] | None = None
+
+    @field_validator("background_load_kw", mode="before")
+    @classmethod
+    def _background_one_or_24(cls, value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return [float(value)] * 24
+        return value
 
     @model_validator(mode="after")
     def _exactly_one(self) -> GridSpec:
@@ -338,6 +350,8 @@ class GridSpec(Section):
             raise ValueError("generators must list at least one generator")
         if has_int:
             _check_len(self.hourly_intensity_kg_per_kwh, 24, "hourly intensity values")
+        if self.background_load_kw is not None:
+            _check_len(self.background_load_kw, 24, "hourly background load values (or one)")
         return self
 
 
