@@ -99,3 +99,23 @@ def test_same_seed_same_weather_different_seed_differs() -> None:
 def test_bad_day_of_year_is_rejected() -> None:
     with pytest.raises(ValueError, match="day_of_year"):
         synthesize_weather(climate("seoul"), 37.5, 127.0, 9.0, 366, np.random.default_rng(0))
+
+
+def test_temperature_noise_is_stationary_ar1_with_the_given_moments() -> None:
+    c = climate("helsinki")
+    lat, lon, tz = CLIMATES["helsinki"][1:]
+    base = synthesize_weather(c, lat, lon, tz, 100, np.random.default_rng(0), noise_std_c=0.0)
+    rng = np.random.default_rng(42)
+    noise = np.array(
+        [
+            synthesize_weather(
+                c, lat, lon, tz, 100, rng, noise_std_c=1.5, noise_autocorrelation=0.8
+            ).temp_c
+            - base.temp_c
+            for _ in range(1500)
+        ]
+    )
+    assert noise.std(axis=0).mean() == pytest.approx(1.5, rel=0.05)  # stationary: every hour
+    lag1 = np.mean([np.corrcoef(noise[:, h], noise[:, h + 1])[0, 1] for h in range(23)])
+    assert lag1 == pytest.approx(0.8, abs=0.03)
+    assert abs(noise.mean()) < 0.05

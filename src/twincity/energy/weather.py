@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import lfilter
 
 from twincity.scenario.sections_energy import DAYS_IN_MONTH, ClimateSpec
 
@@ -263,10 +264,13 @@ def sunrise_solar_h(latitude_deg: float, day_of_year: np.ndarray | int) -> np.nd
     return 12.0 - np.degrees(np.arccos(np.clip(arg, -1.0, 1.0))) / 15.0
 
 
-def diurnal_shape(solar_h: np.ndarray, sunrise_h: float) -> np.ndarray:
-    """Diurnal temperature shape in [-1, 1]: −1 at sunrise, +1 at 15:00 solar, zero mean."""
+def diurnal_shape(solar_h: np.ndarray, sunrise_h: float | np.ndarray) -> np.ndarray:
+    """Diurnal temperature shape in [-1, 1]: −1 at sunrise, +1 at 15:00 solar, zero mean.
+
+    ``sunrise_h`` may be an array broadcasting against ``solar_h`` (e.g. days × hours).
+    """
     # Keep at least six hours of warming even in polar summer/winter.
-    t_min = float(np.clip(sunrise_h, 3.0, T_MAX_SOLAR_HOUR - 6.0))
+    t_min = np.clip(np.asarray(sunrise_h, dtype=np.float64), 3.0, T_MAX_SOLAR_HOUR - 6.0)
     rise = T_MAX_SOLAR_HOUR - t_min
     fall = 24.0 - rise
     s = (np.asarray(solar_h, dtype=np.float64) - t_min) % 24.0  # hours since the minimum
@@ -309,18 +313,16 @@ def synthesize_weather(
 
     clock = np.arange(24) + 0.5
     solar_h = solar_time_h(clock, longitude_deg, timezone_offset_h, doy)
-    shape = diurnal_shape(solar_h, float(sunrise_solar_h(latitude_deg, doy)))
+    shape = diurnal_shape(solar_h, sunrise_solar_h(latitude_deg, doy))
     temp = t_mean + 0.5 * dtr * shape
 
     if noise_std_c > 0.0:
         phi = float(noise_autocorrelation)
         eps = rng.standard_normal(24)
-        noise = np.empty(24)
-        noise[0] = noise_std_c * eps[0]
-        innov = noise_std_c * np.sqrt(1.0 - phi * phi)
-        for h in range(1, 24):  # 24 steps of a scalar recurrence, not a population loop
-            noise[h] = phi * noise[h - 1] + innov * eps[h]
-        temp = temp + noise
+        # Stationary AR(1): x0 ~ N(0, σ²), x_h = φ·x_{h−1} + σ·√(1−φ²)·ε_h, as a linear filter.
+        drive = noise_std_c * np.sqrt(1.0 - phi * phi) * eps
+        drive[0] = noise_std_c * eps[0]
+        temp = temp + lfilter([1.0], [1.0, -phi], drive)
 
     sun = subhourly_sun(latitude_deg, longitude_deg, timezone_offset_h, doy, cloud)
     return HourlyWeather(
@@ -381,11 +383,10 @@ def degree_days(
         t_mean = daily_mean_temp_c(climate, days)
         dtr = _interp_weights(days - 0.5) @ np.asarray(climate.diurnal_range_c)
         sunrise = sunrise_solar_h(latitude_deg, days)
-        solar_h = np.arange(24) + 0.5
-        hdd = cdd = 0.0
-        for d in range(365):  # 365 days × 24 hours of scalar climate, not a population
-            temp = t_mean[d] + 0.5 * dtr[d] * diurnal_shape(solar_h, float(sunrise[d]))
-            hdd += float(np.maximum(base_c - temp, 0.0).mean())
-            cdd += float(np.maximum(temp - base_c, 0.0).mean())
+        solar_h = np.arange(24)[None, :] + 0.5
+        shape = diurnal_shape(solar_h, sunrise[:, None])  # (365, 24)
+        temp = t_mean[:, None] + 0.5 * dtr[:, None] * shape
+        hdd = float(np.maximum(base_c - temp, 0.0).mean(axis=1).sum())
+        cdd = float(np.maximum(temp - base_c, 0.0).mean(axis=1).sum())
         return DegreeDays(hdd, cdd, float(base_c))
     raise ValueError(f"method must be 'erbs' or 'synthetic', got {method!r}")
