@@ -138,16 +138,16 @@ def build_building_groups(spec: BuildingsSpec, zone_population: np.ndarray) -> B
     zone, use = np.meshgrid(np.arange(pop.size), np.arange(len(names)), indexing="ij")
     zone, use = zone.ravel(), use.ravel()
 
-    def per_use(attr: str) -> np.ndarray:
-        return np.array([getattr(u, attr) for u in uses], dtype=np.float64)[use]
+    def by_use(attr: str) -> np.ndarray:
+        return np.array([getattr(u, attr) for u in uses], dtype=np.float64)
 
-    area = pop[zone] * per_use("floor_area_m2_per_capita")
-    keep = area > 0.0
+    area = pop[zone] * by_use("floor_area_m2_per_capita")[use]
+    keep = area > 0.0  # no group for a use a zone does not have
     area = area[keep]
     zone, use = zone[keep], use[keep]
 
     def pick(attr: str) -> np.ndarray:
-        return np.array([getattr(u, attr) for u in uses], dtype=np.float64)[use]
+        return by_use(attr)[use]
 
     profile = np.array([PROFILE_NAMES.index(u.profile) for u in uses], dtype=np.int64)[use]
     return BuildingGroups(
