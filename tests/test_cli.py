@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import SCENARIOS, SHIPPED_CITIES
 
+from conftest import SCENARIOS, SHIPPED_CITIES
 from twincity.cli import main
 
 

@@ -134,7 +134,7 @@ def test_conservation_every_tick_on_congested_grid():
         c = sim.counters
         max_waiting = max(max_waiting, c["waiting"])
         states = np.bincount(sim.trip_state, minlength=4)
-        assert c["departed"] == c["arrived"] + c["waiting"] + c["en_route"]
+        assert c["departed"] == c["arrived"] + c["aborted"] + c["waiting"] + c["en_route"]
         assert c["en_route"] == sim.occupancy_veh.sum() == states[K.EN_ROUTE]
         assert c["waiting"] == states[K.WAITING] and c["arrived"] == states[K.ARRIVED]
         assert c["departed"] == np.count_nonzero(np.ceil(dep) <= k - 1)

@@ -14,7 +14,8 @@ from twincity.results import KPI, Results, replace_dir
 def sample_results(value: float = 1.0) -> Results:
     return Results(
         tables={"trips": pd.DataFrame({"trip": [0, 1], "travel_time_s": [60.0, 90.0]})},
-        kpis=[KPI("mean_commute_time", value, "min", "EC:I:T:2A"), KPI("missing", float("nan"), "")],
+        kpis=[KPI("mean_commute_time", value, "min", "EC:I:T:2A"),
+              KPI("missing", float("nan"), "")],
         notes=["a note"], provenance={"seed": 3}, scenario={"city": {"name": "X"}})
 
 

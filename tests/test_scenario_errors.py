@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import write_variant
 
+from conftest import write_variant
 from twincity.cli import main
 from twincity.errors import ScenarioError
 from twincity.scenario.loader import load_scenario
@@ -73,7 +73,8 @@ def test_wrong_type_names_the_field_and_value(tiny_dir: Path) -> None:
 @pytest.mark.parametrize("changes, field", [
     ({"city": {"population": 0}}, "city.population"),
     ({"city": {"population": -5}}, "city.population"),
-    ({"network": {"generator": {"arterial_spacing_m": -100}}}, "network.generator.arterial_spacing_m"),
+    ({"network": {"generator": {"arterial_spacing_m": -100}}},
+     "network.generator.arterial_spacing_m"),
     ({"network": {"generator": {"road_classes": {"arterial": {"capacity_vphpl": 0}}}}},
      "network.generator.road_classes.arterial.capacity_vph_per_lane"),
     ({"network": {"generator": {"road_classes": {"motorway": {"lanes": 0}}}}},

@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import SCENARIOS, SHIPPED_CITIES, write_variant
 
+from conftest import SCENARIOS, SHIPPED_CITIES, write_variant
 from twincity.cli import main
 from twincity.scenario.docs import field_reference
 from twincity.scenario.loader import deep_merge, load_scenario

@@ -30,8 +30,14 @@ import pandas as pd
 from mesa import DataCollector
 
 from twincity.city.build import City, build_city
+from twincity.operators import TransportAuthority
 from twincity.results import KPI, Results, provenance
 from twincity.scenario.loader import LoadedScenario, load_scenario
+
+#: Subsystems a model runs, in the order they advance each step.
+SUBSYSTEMS: tuple[str, ...] = ("traffic",)
+#: Length of a road-pricing time slot (Singapore's ERP rates change every 30 min).
+TOLL_SLOT_S = 1800.0
 
 
 class Subsystem(Protocol):
@@ -60,7 +66,8 @@ def stream_key(name: str) -> int:
 class CityModel(mesa.Model):
     """A city simulated over ``simulation.duration_s`` in steps of ``interval_s``."""
 
-    def __init__(self, city: City, *, seed: int | None = None) -> None:
+    def __init__(self, city: City, *, seed: int | None = None,
+                 subsystems: tuple[str, ...] = SUBSYSTEMS, progress: bool = False) -> None:
         sim = city.spec.simulation
         self.seed = int(sim.seed if seed is None else seed)
         self.seed_sequence = np.random.SeedSequence(self.seed)
@@ -72,21 +79,38 @@ class CityModel(mesa.Model):
         self.subsystems: list[Subsystem] = []
         self.notes: list[str] = list(city.notes)
         self.datacollector = DataCollector(model_reporters={"time_s": "clock_s"})
+        net = city.network
+        n_toll_slots = max(1, int(np.ceil(sim.duration_s / TOLL_SLOT_S)))
+        self.transport_authority = TransportAuthority(
+            self, toll_schedule=np.repeat(net.toll[None, :], n_toll_slots, axis=0),
+            green_share=np.ones(net.n_links), toll_slot_s=TOLL_SLOT_S)
+        unknown = set(subsystems) - set(SUBSYSTEMS)
+        if unknown:
+            raise ValueError(f"unknown subsystems {sorted(unknown)}; expected some of {SUBSYSTEMS}")
+        self.traffic = None
+        if "traffic" in subsystems:
+            from twincity.traffic.subsystem import TrafficSubsystem
+
+            self.traffic = TrafficSubsystem(self, progress=progress)
+            self.subsystems.append(self.traffic)
 
     @classmethod
     def from_file(cls, path: str | Path, *, seed: int | None = None,
-                  overrides: dict | None = None) -> CityModel:
-        """Load, build and wrap a scenario file in one call."""
-        return cls(build_city(load_scenario(path, overrides)), seed=seed)
+                  overrides: dict | None = None, **kwargs) -> CityModel:
+        """Load, build and wrap a scenario file in one call (keywords go to the model)."""
+        return cls(build_city(load_scenario(path, overrides)), seed=seed, **kwargs)
 
     @property
     def loaded(self) -> LoadedScenario:
         return self.city.loaded
 
+    def stream_seed(self, name: str) -> np.random.SeedSequence:
+        """The seed sequence of stream ``name``: a child of the root seed keyed by the name."""
+        return np.random.SeedSequence(self.seed, spawn_key=(stream_key(name),))
+
     def stream(self, name: str) -> np.random.Generator:
         """A random stream of its own for ``name``, spawned from the root seed."""
-        child = np.random.SeedSequence(self.seed, spawn_key=(stream_key(name),))
-        return np.random.default_rng(child)
+        return np.random.default_rng(self.stream_seed(name))
 
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:

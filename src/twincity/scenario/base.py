@@ -71,6 +71,18 @@ def convert_unit_aliases(data: Any, field_names: set[str]) -> Any:
     return out
 
 
+def one_or_many_schema(schema: dict[str, Any]) -> None:
+    """JSON Schema of a list field that a file may also give as one number (repeated at load).
+
+    Used as ``Field(json_schema_extra=one_or_many_schema)`` next to a ``mode="before"``
+    validator that expands the number.
+    """
+    options = schema.pop("anyOf", None) or [{k: schema.pop(k) for k in ("type", "items")
+                                              if k in schema}]
+    items = [o["items"] for o in options if o.get("type") == "array" and "items" in o]
+    schema["anyOf"] = [*items[:1], *options]
+
+
 class Section(BaseModel):
     """A strict, immutable part of a scenario (unknown fields are errors)."""
 

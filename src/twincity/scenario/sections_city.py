@@ -36,10 +36,12 @@ class CitySpec(Section):
 
     name: str = Field(min_length=1, description="Display name, e.g. 'Sejong'.")
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code.")
-    population: int = Field(gt=0, description="Residents (the whole city, not the simulated sample).")
+    population: int = Field(
+        gt=0, description="Residents (the whole city, not the simulated sample).")
     area_km2: PositiveFloat = Field(description="Administrative land area, km².")
     latitude_deg: float = Field(ge=-90, le=90, description="City centre latitude, degrees north.")
-    longitude_deg: float = Field(ge=-180, le=180, description="City centre longitude, degrees east.")
+    longitude_deg: float = Field(ge=-180, le=180,
+                                 description="City centre longitude, degrees east.")
     timezone: str = Field(description="IANA time zone, e.g. 'Asia/Seoul'.")
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code of local money.")
     value_of_time_per_h: PositiveFloat = Field(
@@ -55,7 +57,8 @@ class CitySpec(Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"expected an IANA time zone like 'Europe/Helsinki', got {value!r}")
+            raise ValueError(
+                f"expected an IANA time zone like 'Europe/Helsinki', got {value!r}") from None
         return value
 
 
@@ -161,7 +164,8 @@ BusClass = Literal["diesel_bus", "electric_bus"]
 class FleetSpec(Section):
     """The vehicle fleet by emission class."""
 
-    car_shares: dict[CarClass, Share] = Field(description="Passenger-car fleet by class; sums to 1.")
+    car_shares: dict[CarClass, Share] = Field(
+        description="Passenger-car fleet by class; sums to 1.")
     bus_shares: dict[BusClass, Share] = Field(description="Bus fleet by class; sums to 1.")
     truck_share: Share = Field(
         default=0.05, description="Freight vehicles as a share of road vehicle trips.")
@@ -216,7 +220,8 @@ class SimulationSpec(Section):
 
     seed: int = Field(default=0, ge=0, description="Root seed of every random stream.")
     start_s: NonNegFloat = Field(default=0.0, description="Start time of day (files: start_h).")
-    duration_s: PositiveFloat = Field(default=86400.0, description="Simulated span (files: duration_h).")
+    duration_s: PositiveFloat = Field(default=86400.0,
+                                      description="Simulated span (files: duration_h).")
     tick_s: PositiveFloat = Field(default=1.0, le=60, description="Traffic kernel time step.")
     interval_s: PositiveFloat = Field(
         default=900.0, description="Model step and reporting interval (files: interval_min).")
@@ -225,7 +230,18 @@ class SimulationSpec(Section):
                                   "scaled by the same share (the MATSim sample convention). "
                                   "This is the `scale` knob of a run's size.")
     stuck_time_s: PositiveFloat = Field(
-        default=300.0, description="A vehicle blocked this long is squeezed onto the next link.")
+        default=10.0, description="A vehicle blocked this long is squeezed onto the next link "
+                                  "(MATSim's qsim.stuckTime default, 10 s).")
+    routing_slot_s: PositiveFloat = Field(
+        default=3600.0, description="Routes and car skims use link costs per slot of this length "
+                                    "(files: routing_slot_min).")
+    equilibrium_days: int = Field(
+        default=6, ge=1, le=100,
+        description="Most simulated days of day-to-day route and mode adjustment before the "
+                    "reported day (1 = no adjustment: free-flow routes).")
+    equilibrium_gap: Annotated[float, Field(gt=0, lt=1)] = Field(
+        default=0.02, description="Stop adjusting once the relative gap of car routes (share of "
+                                  "travel cost above the best routes) falls below this.")
 
     @model_validator(mode="after")
     def _interval_fits(self) -> SimulationSpec:

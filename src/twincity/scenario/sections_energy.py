@@ -28,7 +28,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from twincity.scenario.base import Section
+from twincity.scenario.base import Section, one_or_many_schema
 
 #: Days in each month of a non-leap year (the energy year is 365 days).
 DAYS_IN_MONTH: tuple[int, ...] = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -98,8 +98,9 @@ class ClimateSpec(Section):
     """
 
     monthly_mean_temp_c: tuple[float, ...]
-    diurnal_range_c: tuple[Annotated[float, Field(ge=0.0, le=40.0)], ...]
-    cloudiness: tuple[Share, ...]
+    diurnal_range_c: tuple[Annotated[float, Field(ge=0.0, le=40.0)], ...] = Field(
+        json_schema_extra=one_or_many_schema)
+    cloudiness: tuple[Share, ...] = Field(json_schema_extra=one_or_many_schema)
     representative_days: tuple[RepresentativeDay, ...] = Field(
         default_factory=lambda: tuple(_default_days()), min_length=1
     )
@@ -291,7 +292,8 @@ class GeneratorSpec(Section):
     capacity_kw: Positive
     marginal_cost_per_kwh: float
     co2_kg_per_kwh: NonNegative
-    availability: tuple[Share, ...] | None = None
+    availability: tuple[Share, ...] | None = Field(default=None,
+                                                   json_schema_extra=one_or_many_schema)
 
     @field_validator("availability", mode="before")
     @classmethod

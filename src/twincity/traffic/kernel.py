@@ -41,8 +41,10 @@ Gridlock ("squeeze", QSim's default ``stuckTime``): a head vehicle that has
 been ready and blocked by downstream storage for ``stuck_ticks`` ticks is
 moved into its next link anyway, above storage; its trip is flagged ``stuck``
 and a global counter increments. A squeeze needs physical room in the next
-link's ring buffer (storage rounded up + :data:`RING_SLACK`); if even that is
-full the vehicle keeps waiting. Vehicles in a departure buffer are never
+link's ring buffer (twice the storage rounded up, + :data:`RING_SLACK`); if
+even that is full, the vehicle is removed from the network (MATSim's
+``removeStuckVehicles``): its trip ends ``aborted``, never ``arrived``, so a
+gridlock dissolves instead of freezing the rest of the day. Vehicles in a departure buffer are never
 squeezed; they wait for storage.
 
 Tolls: ``toll_schedule[slot, link]`` is charged when a vehicle enters a link
@@ -104,7 +106,8 @@ PLANNED = 0
 WAITING = 1
 EN_ROUTE = 2
 ARRIVED = 3
-STATE_NAMES = ("planned", "waiting", "en_route", "arrived")
+ABORTED = 4  # removed from a gridlock with no room left to squeeze into
+STATE_NAMES = ("planned", "waiting", "en_route", "arrived", "aborted")
 
 # Indices into ``counters`` (int64).
 C_DEPARTED = 0
@@ -117,7 +120,8 @@ C_GPTR = 6  # next trip (in departure order) to release
 C_NBLOCKED = 7
 C_NPEND = 8
 C_TRANSITIONS = 9  # link entries, departures included
-N_COUNTERS = 10
+C_ABORTED = 10
+N_COUNTERS = 11
 
 # Indices into ``fparams`` (float64) and ``iparams`` (int64).
 F_TICK_S = 0
@@ -516,14 +520,17 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
                     rs = route_start[trip]
                     p = pos[trip]
                     nl = -1
+                    abort = False
                     if rs + p + 1 < route_start[trip + 1]:
                         nl = route_links[rs + p + 1]
                         if ring_len[nl] >= storage_veh[nl]:  # spillback
                             if block_since[lk] < 0:
                                 block_since[lk] = k
-                            if k - block_since[lk] >= stuck_ticks and ring_len[nl] < ring_cap[nl]:
+                            if k - block_since[lk] >= stuck_ticks:
                                 stuck[trip] = 1  # squeeze
                                 c[C_STUCK] += 1
+                                # no physical room even above storage: remove the vehicle
+                                abort = ring_len[nl] >= ring_cap[nl]
                             else:
                                 if blk_flag[lk] == 0:
                                     blk_flag[lk] = 1
@@ -558,6 +565,11 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
                             trip_energy[trip] += ef_g_per_m[vc, energy_index, sb] * length
                     credit[lk] -= 1.0
                     block_since[lk] = -1
+                    if abort:
+                        state[trip] = ABORTED
+                        c[C_ABORTED] += 1
+                        c[C_EN_ROUTE] -= 1
+                        continue
                     if nl < 0:  # arrival
                         state[trip] = ARRIVED
                         arrive_s[trip] = k * tick_s

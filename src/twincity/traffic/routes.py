@@ -131,12 +131,27 @@ def replace_routes(old: Routes, which: np.ndarray, new: Routes) -> Routes:
     keep = np.ones(n, dtype=bool)
     keep[which] = False
     kept = np.flatnonzero(keep)
-    sub_start = np.concatenate([[0], np.cumsum(np.diff(old.start)[kept])])
-    lens = np.diff(old.start)[kept]
-    gather = np.repeat(old.start[:-1][kept], lens) + (
-        np.arange(int(sub_start[-1])) - np.repeat(sub_start[:-1], lens))
-    start, links = assemble_csr(n, [kept, np.asarray(which)],
-                                [sub_start, new.start], [old.links[gather], new.links])
+    stay = take_routes(old, kept)
+    start, links = assemble_csr(n, [kept, np.asarray(which)], [stay.start, new.start],
+                                [stay.links, new.links])
     ok, cost = old.ok.copy(), old.cost_s.copy()
     ok[which], cost[which] = new.ok, new.cost_s
     return Routes(start=start, links=links, ok=ok, cost_s=cost)
+
+
+def take_routes(routes: Routes, index: np.ndarray) -> Routes:
+    """The routes of the trips ``index`` (in that order) as a new CSR."""
+    index = np.asarray(index, dtype=np.int64)
+    lens = np.diff(routes.start)[index]
+    start = np.zeros(len(index) + 1, dtype=np.int64)
+    np.cumsum(lens, out=start[1:])
+    gather = np.repeat(routes.start[:-1][index], lens) + (
+        np.arange(int(start[-1])) - np.repeat(start[:-1], lens))
+    return Routes(start=start, links=routes.links[gather], ok=routes.ok[index],
+                  cost_s=routes.cost_s[index])
+
+
+def no_routes(n_trips: int) -> Routes:
+    """``n_trips`` empty routes (none found yet)."""
+    return Routes(start=np.zeros(n_trips + 1, dtype=np.int64), links=np.zeros(0, np.int32),
+                  ok=np.zeros(n_trips, dtype=bool), cost_s=np.full(n_trips, np.inf))

@@ -192,7 +192,8 @@ class TrafficSim:
         w = 64
         while w < max_ticks + 2 and w < 2**20:
             w *= 2
-        ring_cap = (np.ceil(net.storage_veh).astype(np.int64) + K.RING_SLACK).astype(np.int32)
+        # room above storage for squeezed vehicles (see the kernel's gridlock rule)
+        ring_cap = (2 * np.ceil(net.storage_veh).astype(np.int64) + K.RING_SLACK).astype(np.int32)
         ring_off = np.zeros(n_links, dtype=np.int64)
         if n_links:
             np.cumsum(ring_cap[:-1], out=ring_off[1:])
@@ -359,10 +360,12 @@ class TrafficSim:
 
     @property
     def counters(self) -> dict[str, int]:
-        """Global counts: departed, arrived, waiting (departure buffers), en_route
-        (on links), stuck (squeeze events), transitions (link entries)."""
+        """Global counts: departed, arrived, aborted (removed from a gridlock), waiting
+        (departure buffers), en_route (on links), stuck (squeeze events), transitions
+        (link entries). departed = arrived + aborted + waiting + en_route."""
         c = self.state.counters
         return {"departed": int(c[K.C_DEPARTED]), "arrived": int(c[K.C_ARRIVED]),
+                "aborted": int(c[K.C_ABORTED]),
                 "waiting": int(c[K.C_WAITING]), "en_route": int(c[K.C_EN_ROUTE]),
                 "stuck": int(c[K.C_STUCK]), "transitions": int(c[K.C_TRANSITIONS])}
 

@@ -1,0 +1,55 @@
+"""Link travel times and tolls per routing slot, from a simulated day.
+
+The kernel records, per link and reporting interval, the traversal times of
+vehicles that left the link, and the queue standing at the interval's end.
+A routing slot (e.g. one hour) groups whole intervals. The experienced time
+of a link in a slot is the mean traversal time of the vehicles that left it,
+but never less than free flow, nor less than the time the standing queue
+needs to discharge at the link's capacity (a link blocked all slot long has
+no leavers, yet is clearly slow).
+
+Example:
+    >>> import numpy as np
+    >>> slot_times_s(np.array([[100.0, 0.0]]), np.array([[2, 0]]), np.array([[0, 0]]),
+    ...              free_flow_s=np.array([30.0, 40.0]), capacity_vph=np.array([1800., 1800.]),
+    ...              intervals_per_slot=1).tolist()
+    [[50.0, 40.0]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def by_slot(a: np.ndarray, per: int) -> np.ndarray:
+    """Interval rows ``[n_intervals, m]`` grouped as ``[n_slots, per, m]`` (zero-padded)."""
+    n_iv, m = a.shape
+    n_slots = -(-n_iv // per)
+    pad = n_slots * per - n_iv
+    if pad:
+        a = np.concatenate([a, np.zeros((pad, m), dtype=a.dtype)])
+    return a.reshape(n_slots, per, m)
+
+
+def slot_times_s(travel_time_sum_s: np.ndarray, outflow_veh: np.ndarray, queue_veh: np.ndarray,
+                 *, free_flow_s: np.ndarray, capacity_vph: np.ndarray,
+                 intervals_per_slot: int) -> np.ndarray:
+    """Experienced link times ``[n_slots, n_links]`` from interval statistics."""
+    per = intervals_per_slot
+    tt = by_slot(travel_time_sum_s.astype(np.float64), per).sum(axis=1)
+    out = by_slot(outflow_veh.astype(np.float64), per).sum(axis=1)
+    queue = by_slot(queue_veh.astype(np.float64), per).max(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_tt = np.where(out > 0, tt / out, 0.0)
+        discharge = np.where(capacity_vph > 0, queue / capacity_vph * 3600.0, np.inf)
+    return np.maximum(np.maximum(mean_tt, free_flow_s[None, :]), free_flow_s[None, :] + discharge)
+
+
+def tolls_by_slot(toll_schedule: np.ndarray, toll_slot_s: float, slot_s: float,
+                  n_slots: int) -> np.ndarray:
+    """Mean toll per routing slot from a schedule in (possibly finer) toll slots."""
+    toll_schedule = np.atleast_2d(toll_schedule)
+    centres = (np.arange(n_slots)[:, None] * slot_s
+               + (np.arange(max(1, round(slot_s / toll_slot_s))) + 0.5)[None, :] * toll_slot_s)
+    idx = np.minimum((centres // toll_slot_s).astype(np.int64), toll_schedule.shape[0] - 1)
+    return toll_schedule[idx].mean(axis=1)

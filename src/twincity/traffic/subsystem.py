@@ -1,0 +1,462 @@
+"""The traffic subsystem: demand, mode choice, routes, day-to-day adjustment, the kernel.
+
+Built when a :class:`~twincity.model.CityModel` is made:
+
+1. **Demand.** Trips of a sample of the population (``simulation.sample_share``)
+   from the free-flow car skim (:func:`~twincity.traffic.demand.generate_trips`).
+   Freight vehicles are added as ``fleet.truck_share`` of road vehicles: they
+   take the origin and destination of a random car-available trip and depart
+   uniformly between 06:00 and 20:00 (an assumption; no freight survey is used).
+2. **Warm start.** Modes are chosen on free-flow skims, then twice: each
+   routing slot's road demand is assigned by static user equilibrium (BPR
+   costs, bi-conjugate Frank-Wolfe) and modes are chosen again on those times.
+   First-day routes start from those link times and are spread over
+   alternative paths by a discrete method of successive averages on BPR costs
+   (:meth:`TrafficSubsystem._spread_routes`).
+3. **Day-to-day adjustment** (MATSim's and the DTA literature's iterated day):
+   simulate a whole day in the kernel; read experienced link times per routing
+   slot; compute the relative gap of car routes against the best routes under
+   those times; then a share ``1/(d + 2)`` of travellers (the method of
+   successive averages) reconsider their mode (logit on the congested skims of
+   their departure slot) and, if driving, take the best route, both under the
+   link times averaged over the days so far. Repeat until the
+   gap is below ``simulation.equilibrium_gap`` or ``equilibrium_days`` days.
+   The transport authority may revise its settings between days (``review``).
+4. **The reported day**: the plan from step 2 is simulated once more,
+   interval by interval, as the model steps, with operator agents acting.
+
+Road flow capacities are multiplied by ``sample_share`` and storage by
+``sample_share ** 0.75`` (MATSim's sample convention, see :func:`sampled_network`).
+Transit, walk and bike trips are not vehicles on the roads: their times come
+from the skims (door to door). Buses are not simulated as vehicles; transit
+supply reaches cars only through dedicated lanes taken by policies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from twincity.city.network import Network
+from twincity.emissions.factors import ef_table_g_per_m, pollutants, vehicle_classes
+from twincity.results import KPI
+from twincity.traffic import kpis as tk
+from twincity.traffic.assignment import bpr_cost, frank_wolfe
+from twincity.traffic.demand import Trips, generate_trips
+from twincity.traffic.linkcosts import by_slot, slot_times_s, tolls_by_slot
+from twincity.traffic.modechoice import (
+    CAR,
+    MODES,
+    choose_modes,
+    generalised_costs,
+    mode_probabilities,
+)
+from twincity.traffic.routes import (
+    Routes,
+    departure_slot,
+    no_routes,
+    replace_routes,
+    route_costs,
+    route_trips,
+    take_routes,
+)
+from twincity.traffic.simulation import TrafficSim
+from twincity.traffic.skims import car_link_cost_s, car_skims, straight_line_m
+from twincity.traffic.transit import transit_skims
+
+if TYPE_CHECKING:
+    from twincity.model import CityModel
+
+#: Detour factor of walking and cycling over straight-line distance (as mode choice uses).
+ACTIVE_DETOUR = 1.3
+#: Rounds of (static assignment, mode choice) before the first simulated day.
+WARM_START_ROUNDS = 2
+#: Iterations of the discrete route-spreading step before the first simulated day.
+SPREAD_ITERATIONS = 8
+#: Relative gap of the warm-start static assignments.
+WARM_START_GAP = 1e-3
+#: Freight vehicles depart uniformly in this window (s after midnight).
+TRUCK_WINDOW_S = (6 * 3600.0, 20 * 3600.0)
+
+
+#: Storage capacity is scaled by ``share ** STORAGE_EXPONENT`` rather than by the share:
+#: a small sample scaled linearly holds too few vehicles per link and gridlocks
+#: spuriously (Ben-Dor, Ben-Elia & Benenson 2021, "Population downscaling in
+#: multi-agent transportation simulations", Simul. Model. Pract. Theory 108; the
+#: MATSim community's storageCapacityFactor = flowCapacityFactor^0.75 rule of thumb).
+STORAGE_EXPONENT = 0.75
+
+
+def sampled_network(net: Network, share: float) -> Network:
+    """The network with flow and storage capacity scaled to a sample of the traffic.
+
+    Flow capacity scales with the share; storage with ``share ** 0.75`` and at
+    least one vehicle per link (see :data:`STORAGE_EXPONENT`).
+    """
+    return net.replace(capacity_vph=net.capacity_vph * share,
+                       storage_veh=np.maximum(1.0, net.storage_veh * share ** STORAGE_EXPONENT))
+
+
+@dataclass
+class DayRecord:
+    """What one simulated day of the adjustment showed."""
+
+    day: int
+    relative_gap: float
+    car_trips: int
+    switched: int
+    mean_car_time_s: float
+    link_time_s: np.ndarray  # [slot, link]
+
+
+class TrafficSubsystem:
+    """Trips, their modes and routes, and the queue kernel simulating the day."""
+
+    name = "traffic"
+
+    def __init__(self, model: CityModel, *, progress: bool = False) -> None:
+        self.model = model
+        city = model.city
+        spec = city.spec
+        sim = spec.simulation
+        self.share = sim.sample_share
+        self.vot = spec.city.value_of_time_per_h
+        self.start_s, self.duration_s = sim.start_s, sim.duration_s
+        self.slot_s = sim.routing_slot_s
+        self.n_slots = max(1, int(np.ceil(sim.duration_s / self.slot_s - 1e-9)))
+        self.net = sampled_network(city.network, self.share)
+        self.authority = model.transport_authority
+        self.classes = vehicle_classes()
+        self.pollutants = pollutants()
+        self.ef = ef_table_g_per_m(self.classes, self.pollutants)
+        self.energy_index = self.pollutants.index("energy")
+
+        free = car_skims(city.network, city.zones, city.network.free_flow_s)
+        trips = generate_trips(city, model.stream("demand"), sample_share=self.share,
+                               impedance_s=free.time_s)
+        inside = (trips.departure_s >= self.start_s) & (
+            trips.departure_s < self.start_s + self.duration_s)
+        self.trips: Trips = trips.take(np.flatnonzero(inside))
+        self._draw_vehicles(model.stream("fleet"))
+        self.days: list[DayRecord] = []
+        self.sim: TrafficSim | None = None
+        self._plan(progress)
+        self.sim = self._make_sim(seed_name="kernel-reported-day")
+
+    # ------------------------------------------------------------------ set-up
+    def _draw_vehicles(self, rng: np.random.Generator) -> None:
+        """Car class per traveller (fleet shares) and the day's freight vehicles."""
+        fleet = self.model.city.spec.fleet
+        names = list(fleet.car_shares)
+        p = np.array([fleet.car_shares[c] for c in names])
+        draw = rng.choice(len(names), size=len(self.trips), p=p / p.sum())
+        index = np.array([self.classes.index(c) for c in names], dtype=np.int8)
+        self.car_class = index[draw]
+        cand = np.flatnonzero(self.trips.car_available)
+        n_cars = round(len(cand) * 0.6)  # road vehicles ≈ the car trips of a typical day
+        n_trucks = round(fleet.truck_share / (1 - fleet.truck_share) * n_cars) \
+            if len(cand) else 0
+        pick = rng.choice(cand, size=n_trucks) if n_trucks else np.zeros(0, dtype=np.int64)
+        t = self.trips
+        self.n_trucks = n_trucks
+        self.truck_origin = t.origin_node[pick]
+        self.truck_dest = t.dest_node[pick]
+        lo, hi = max(TRUCK_WINDOW_S[0], self.start_s), min(TRUCK_WINDOW_S[1],
+                                                           self.start_s + self.duration_s)
+        self.truck_departure = rng.uniform(lo, max(lo, hi), n_trucks)
+
+    def _tolls(self) -> np.ndarray:
+        """Tolls per routing slot and link from the authority's schedule."""
+        return tolls_by_slot(self.authority.toll_schedule, self.authority.toll_slot_s,
+                             self.slot_s, self.n_slots)
+
+    def _link_costs(self, link_time_s: np.ndarray) -> np.ndarray:
+        return car_link_cost_s(link_time_s, self._tolls(), self.vot)
+
+    def _skims_by_slot(self, link_time_s: np.ndarray) -> np.ndarray:
+        """Generalised costs ``gc[slot, mode, o, d]`` on the times of each slot."""
+        city = self.model.city
+        tolls, costs = self._tolls(), self._link_costs(link_time_s)
+        weights = np.maximum(1.0, self._flows_by_slot)
+        mean_time = (link_time_s * weights).sum(axis=0) / weights.sum(axis=0)
+        transit = transit_skims(city, link_time_s=mean_time)
+        return np.stack([
+            generalised_costs(city, car_skims(city.network, city.zones, costs[s], link_time_s[s],
+                                              tolls[s]), transit)
+            for s in range(self.n_slots)])
+
+    # ------------------------------------------------------------------ choices
+    def _choose(self, who: np.ndarray, gc: np.ndarray, rng: np.random.Generator) -> None:
+        """Mode choice of the travellers ``who`` on slot-specific generalised costs."""
+        d = self.model.city.spec.demand
+        slot = departure_slot(self.trips.departure_s[who] - self.start_s, self.slot_s,
+                              self.n_slots)
+        for s in np.unique(slot):  # a loop over time slots, not travellers
+            idx = who[slot == s]
+            p = mode_probabilities(gc[s], self.trips.take(idx), d.mode_constants,
+                                   logit_scale_per_h=d.logit_scale_per_h,
+                                   value_of_time_per_h=self.vot)
+            self.mode[idx] = choose_modes(p, rng)
+
+    def _road_vehicles(self) -> np.ndarray:
+        """Indices into the route book of today's road vehicles: drivers, then trucks."""
+        drivers = np.flatnonzero(self.mode == CAR)
+        return np.concatenate([drivers, len(self.trips) + np.arange(self.n_trucks)])
+
+    def _book_od(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Origin node, destination node and departure (from the start) of book entries."""
+        return self._origin[idx], self._dest[idx], self._departure[idx] - self.start_s
+
+    def _reroute(self, idx: np.ndarray, link_time_s: np.ndarray) -> Routes:
+        """Best routes of book entries ``idx`` under the given link times."""
+        o, d, dep = self._book_od(idx)
+        return route_trips(self.net, self._link_costs(link_time_s), self.slot_s, o, d, dep)
+
+    def _static_link_times(self) -> np.ndarray:
+        """Warm start: BPR link times per slot at the static equilibrium of its road OD.
+
+        Each slot's road vehicles (as zone-to-zone flows per hour) are assigned by
+        bi-conjugate Frank-Wolfe to a relative gap of :data:`WARM_START_GAP`, tolls
+        counted at the value of time; free-flow routes would pile a whole city's
+        demand onto the same few links on the first simulated day.
+        """
+        zones = self.model.city.zones
+        road = self._road_vehicles()
+        slot = departure_slot(self._departure[road] - self.start_s, self.slot_s, self.n_slots)
+        cell = self._origin_zone[road].astype(np.int64) * zones.n + self._dest_zone[road]
+        tolls = self._tolls()
+        times = np.repeat(self.net.free_flow_s[None, :], self.n_slots, axis=0)
+        per_h = 3600.0 / self.slot_s
+        for s in np.unique(slot):  # a loop over time slots, not vehicles
+            od = np.bincount(cell[slot == s], minlength=zones.n * zones.n).reshape(
+                zones.n, zones.n) * per_h
+            net = self.net.replace(toll=tolls[s])
+            res = frank_wolfe(net, od, zones.node, gap=WARM_START_GAP, max_iter=100,
+                              method="bfw", toll_factor=3600.0 / self.vot)
+            times[s] = bpr_cost(net, res.flow_vph)
+        return times
+
+    def _spread_routes(self, link_time_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """First-day routes spread like a static equilibrium; returns their BPR link times.
+
+        Routing every vehicle on equilibrium link times puts all trips of an
+        origin on one path (all-or-nothing), which overloads it. Instead, as a
+        discrete method of successive averages on BPR costs, a share
+        ``1/(k + 1)`` of vehicles takes the best route under the link flows of
+        the current routes at each of :data:`SPREAD_ITERATIONS` iterations.
+        """
+        net = self.net
+        road = self._road_vehicles()
+        slot = departure_slot(self._departure[road] - self.start_s, self.slot_s, self.n_slots)
+        self.book = replace_routes(self.book, road, self._reroute(road, link_time_s))
+        per_h = 3600.0 / self.slot_s
+        times = link_time_s
+        for k in range(1, SPREAD_ITERATIONS + 1):
+            mine = take_routes(self.book, road)
+            cell = np.repeat(slot, np.diff(mine.start)) * net.n_links + mine.links
+            flow_vph = np.bincount(cell, minlength=self.n_slots * net.n_links).reshape(
+                self.n_slots, net.n_links) * per_h
+            times = net.free_flow_s * (1.0 + net.bpr_alpha * (flow_vph / net.capacity_vph)
+                                       ** net.bpr_beta)
+            movers = road[rng.random(len(road)) < 1.0 / (k + 1)]
+            self.book = replace_routes(self.book, movers, self._reroute(movers, times))
+        return times
+
+    def _plan(self, progress: bool) -> None:
+        """Day-to-day adjustment of modes and routes (see the module docstring)."""
+        from tqdm.auto import tqdm
+
+        sim_spec = self.model.city.spec.simulation
+        rng = self.model.stream("day-to-day")
+        t = self.trips
+        # The route book: one entry per traveller, then one per truck.
+        self._origin = np.concatenate([t.origin_node, self.truck_origin])
+        self._dest = np.concatenate([t.dest_node, self.truck_dest])
+        self._departure = np.concatenate([t.departure_s, self.truck_departure])
+        self._origin_zone = np.concatenate(
+            [t.origin_zone, self.model.city.zones.node_zone[self.truck_origin]])
+        self._dest_zone = np.concatenate(
+            [t.dest_zone, self.model.city.zones.node_zone[self.truck_dest]])
+        self.book = no_routes(len(t) + self.n_trucks)
+        link_time = np.repeat(self.net.free_flow_s[None, :], self.n_slots, axis=0)
+        self._flows_by_slot = np.ones_like(link_time)
+        self.mode = np.full(len(t), -1, dtype=np.int8)
+        everyone = np.arange(len(t))
+        self._choose(everyone, self._skims_by_slot(link_time), rng)
+        for _ in range(WARM_START_ROUNDS):
+            link_time = self._static_link_times()
+            self._choose(everyone, self._skims_by_slot(link_time), rng)
+        self._spread_routes(link_time, rng)
+        smoothed = None
+        bar = tqdm(total=sim_spec.equilibrium_days, desc="day-to-day", unit="day",
+                   disable=not progress, leave=False)
+        with bar:
+            for day in range(sim_spec.equilibrium_days):
+                sim = self._make_sim(seed_name=f"kernel-day-{day}")
+                sim.run()
+                per = max(1, round(self.slot_s / sim.interval_s))
+                link_time = slot_times_s(
+                    sim.travel_time_sum_s, sim.outflow_veh, sim.queue_veh,
+                    free_flow_s=self.net.free_flow_s, capacity_vph=self.net.capacity_vph,
+                    intervals_per_slot=per)
+                self._flows_by_slot = by_slot(sim.outflow_veh.astype(np.float64),
+                                              per)[: self.n_slots].sum(axis=1)
+                record = self._record(day, sim, link_time)
+                self.days.append(record)
+                self.authority.review(record)
+                bar.update(1)
+                if record.relative_gap <= sim_spec.equilibrium_gap \
+                        or day == sim_spec.equilibrium_days - 1:
+                    break
+                # travellers learn from all days so far (MSA on link times), not only the last
+                smoothed = link_time if smoothed is None else smoothed + (
+                    link_time - smoothed) / (day + 1)
+                record.switched = self._switch(day, smoothed, rng)
+
+    def _record(self, day: int, sim: TrafficSim, link_time: np.ndarray) -> DayRecord:
+        """The day's relative gap: route cost above the best routes, under that day's times."""
+        road = self._road_vehicles()
+        mine = take_routes(self.book, road)
+        best = self._reroute(road, link_time)
+        slot = departure_slot(self._departure[road] - self.start_s, self.slot_s, self.n_slots)
+        current = route_costs(mine.start, mine.links, self._link_costs(link_time), slot)
+        ok = mine.ok & best.ok
+        total = current[ok].sum()
+        gap = float((total - best.cost_s[ok].sum()) / total) if total > 0 else 0.0
+        tt = sim.trip_table()["travel_time_s"].to_numpy()
+        return DayRecord(day=day, relative_gap=max(gap, 0.0),
+                         car_trips=int(np.sum(self.mode == CAR)), switched=0,
+                         mean_car_time_s=float(np.nanmean(tt)) if len(tt) else float("nan"),
+                         link_time_s=link_time)
+
+    def _switch(self, day: int, link_time: np.ndarray, rng: np.random.Generator) -> int:
+        """MSA step: a share ``1/(day + 2)`` of travellers and trucks reconsider."""
+        share = 1.0 / (day + 2)
+        who = np.flatnonzero(rng.random(len(self.trips)) < share)
+        self._choose(who, self._skims_by_slot(link_time), rng)
+        trucks = len(self.trips) + np.flatnonzero(rng.random(self.n_trucks) < share)
+        movers = np.concatenate([who[self.mode[who] == CAR], trucks])
+        self.book = replace_routes(self.book, movers, self._reroute(movers, link_time))
+        return len(who) + len(trucks)
+
+    # ------------------------------------------------------------------ kernel
+    def _make_sim(self, seed_name: str) -> TrafficSim:
+        """A kernel for today's road vehicles with their routes from the book."""
+        road = self._road_vehicles()
+        routes = take_routes(self.book, road)
+        keep = np.repeat(routes.ok, np.diff(routes.start))
+        lengths = np.where(routes.ok, np.diff(routes.start), 0)
+        route_start = np.concatenate([[0], np.cumsum(lengths)])
+        cls = np.concatenate([self.car_class[road[road < len(self.trips)]],
+                              np.full(self.n_trucks, self.classes.index("truck"), np.int8)])
+        sim_spec = self.model.city.spec.simulation
+        self._sim_road = road
+        return TrafficSim(
+            self.net, departure_s=self._departure[road] - self.start_s, route_start=route_start,
+            route_links=routes.links[keep], veh_class=cls,
+            tick_s=sim_spec.tick_s, interval_s=sim_spec.interval_s,
+            horizon_s=self.duration_s, seed=self.model.stream_seed(seed_name),
+            stuck_time_s=sim_spec.stuck_time_s, green_share=self.authority.green_share,
+            toll_schedule=self.authority.toll_schedule, toll_slot_s=self.authority.toll_slot_s,
+            ef_g_per_m=self.ef, energy_index=self.energy_index)
+
+    def advance(self, model: CityModel, start_s: float, end_s: float) -> None:
+        """Advance the reported day's kernel to ``end_s`` (model clock)."""
+        self.sim.advance(min(end_s - self.start_s, self.duration_s))
+
+    # ------------------------------------------------------------------ outputs
+    def observations(self) -> dict[str, float]:
+        c = self.sim.counters
+        return {"vehicles_on_road": c["en_route"] / self.share,
+                "vehicles_arrived": c["arrived"] / self.share,
+                "vehicles_waiting_to_enter": c["waiting"] / self.share}
+
+    def trip_table(self) -> pd.DataFrame:
+        """One row per person trip (every mode), then one per freight vehicle.
+
+        Road trips carry the kernel's times; transit, walk and bike trips their
+        door-to-door skim times (access + wait + in-vehicle for transit). Times are
+        seconds after midnight; ``free_flow_time_s`` is the free-flow time of the
+        route driven.
+        """
+        t, kernel = self.trips, self.sim.trip_table()
+        city = self.model.city
+        d = city.spec.demand
+        road = self._sim_road
+        drivers = road[road < len(t)]
+        n_drv = len(drivers)
+        walk_m = straight_line_m(city.zones)[t.origin_zone, t.dest_zone] * ACTIVE_DETOUR
+        link_time = self.days[-1].link_time_s if self.days else None
+        transit = transit_skims(city, link_time_s=None if link_time is None
+                                else link_time.mean(axis=0))
+        pt_s = (transit.access_s + transit.wait_s + transit.in_vehicle_s)[t.origin_zone,
+                                                                           t.dest_zone]
+        mode = self.mode
+        tt = np.select([mode == 1, mode == 2, mode == 3],
+                       [pt_s, walk_m / d.walk_speed_mps, walk_m / d.bike_speed_mps], np.nan)
+        dist = np.where(mode >= 2, walk_m, np.nan)
+        routes = take_routes(self.book, road)
+        ff = np.where(routes.ok, route_costs(routes.start, routes.links, self.net.free_flow_s,
+                                             np.zeros(len(road), dtype=np.int64)), np.nan)
+        col = {c: np.zeros(len(t), dtype=kernel[c].dtype)
+               for c in ("toll_paid", "stuck", "trip_energy")}
+        free = np.full(len(t), np.nan)
+        tt[drivers] = kernel["travel_time_s"].to_numpy()[:n_drv]
+        dist[drivers] = kernel["distance_m"].to_numpy()[:n_drv]
+        for c in col:
+            col[c][drivers] = kernel[c].to_numpy()[:n_drv]
+        free[drivers] = ff[:n_drv]
+        aborted = np.asarray(kernel["state"] == "aborted")
+        person_aborted = np.zeros(len(t), dtype=bool)
+        person_aborted[drivers] = aborted[:n_drv]
+        cls = np.full(len(t), "", dtype=object)
+        cls[drivers] = np.asarray(self.classes, dtype=object)[self.car_class[drivers]]
+        modes = [*MODES, "freight"]
+        purposes = ["commute", "other", "freight"]
+        trucks = kernel.iloc[n_drv:]
+        n_tr = len(trucks)
+        return pd.DataFrame({
+            "mode": pd.Categorical.from_codes(np.concatenate([mode, np.full(n_tr, 4)]), modes),
+            "purpose": pd.Categorical.from_codes(
+                np.concatenate([t.purpose, np.full(n_tr, 2)]), purposes),
+            "veh_class": np.concatenate([cls, np.full(n_tr, "truck", dtype=object)]),
+            "origin_zone": np.concatenate([t.origin_zone, np.full(n_tr, -1)]),
+            "dest_zone": np.concatenate([t.dest_zone, np.full(n_tr, -1)]),
+            "departure_s": np.concatenate([t.departure_s, trucks["departure_s"] + self.start_s]),
+            "travel_time_s": np.concatenate([tt, trucks["travel_time_s"]]),
+            "distance_m": np.concatenate([dist, trucks["distance_m"]]),
+            "toll_paid": np.concatenate([col["toll_paid"], trucks["toll_paid"]]),
+            "energy_kwh": np.concatenate([col["trip_energy"], trucks["trip_energy"]]),
+            "aborted": np.concatenate([person_aborted, aborted[n_drv:]]),
+            "stuck": np.concatenate([col["stuck"], trucks["stuck"]]).astype(bool),
+            "road": np.concatenate([mode == CAR, np.ones(n_tr, dtype=bool)]),
+            "free_flow_time_s": np.concatenate([free, ff[n_drv:]]),
+        }).assign(arrival_s=lambda df: df["departure_s"] + df["travel_time_s"])
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        links = self.sim.link_table()
+        for p, name in enumerate(self.pollutants):
+            unit = "kwh" if name == "energy" else "g"
+            links = links.rename(columns={f"emission_{p}_g": f"{name}_{unit}"})
+        days = pd.DataFrame([{"day": r.day, "relative_gap": r.relative_gap,
+                              "car_trips": r.car_trips, "switched": r.switched,
+                              "mean_road_time_s": r.mean_car_time_s} for r in self.days])
+        return {"trips": self.trip_table(), "links": links, "equilibration": days}
+
+    def kpis(self) -> list[KPI]:
+        trips = self.trip_table()
+        out = tk.trip_kpis(trips, sample_share=self.share)
+        sim = self.sim
+        with np.errstate(divide="ignore", invalid="ignore"):
+            speed = np.where(sim.outflow_veh > 0, self.net.length_m[None, :] * sim.outflow_veh
+                             / sim.travel_time_sum_s, np.nan)
+        out += [
+            KPI("congested_lane_km", tk.congested_lane_km(self.model.city.network, speed),
+                "lane-km"),
+            KPI("relative_gap", self.days[-1].relative_gap if self.days else float("nan"),
+                "share"),
+        ]
+        return out
