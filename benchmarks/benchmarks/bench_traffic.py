@@ -1,5 +1,11 @@
 """Traffic kernel throughput on the synthetic city: 10k / 100k / 1M trips.
 
+The trips are *local* (destinations at an exponential straight-line distance,
+mean 8 km; see :func:`common.city_trips`), which the network carries without
+gridlock at every size. ``KernelGridlock`` is the stress case: 1M uniform
+node-to-node trips, which funnel onto the motorways and gridlock the city
+(about one trip in nine arrives): the kernel's blocked-link and squeeze paths.
+
 Routes are built once per size (``setup_cache``, free-flow shortest paths); each
 timed sample simulates a fresh :class:`TrafficSim` over the whole 24 h horizon
 (``number = 1`` makes asv call ``setup`` — which builds the sim — before every
@@ -60,6 +66,35 @@ class KernelThroughput:
         return self.sim.counters["arrived"] / trips
 
     track_arrived_share.unit = "share"
+
+
+class KernelGridlock:
+    """1M uniform node-to-node trips on the synthetic city: a gridlocked day."""
+
+    params = [[1_000_000]]
+    param_names = ["trips"]
+    number = 1
+    repeat = (1, 2, 120.0)
+    warmup_time = 0.0
+    timeout = 1800
+
+    def setup_cache(self):
+        return city_trips(synthetic_city(), 1_000_000, mean_trip_m=None)
+
+    def setup(self, workload, trips):
+        self.sim = workload.sim(seed=SEED)
+        self.sim.advance(1.0)
+
+    def time_run(self, workload, trips):
+        self.sim.run()
+
+    def track_transitions_per_s(self, workload, trips):
+        t0 = time.perf_counter()
+        self.sim.run()
+        dt = time.perf_counter() - t0
+        return self.sim.counters["transitions"] / dt
+
+    track_transitions_per_s.unit = "transitions/s"
 
 
 class TripTable:

@@ -9,8 +9,13 @@ same call yields the same network, trips and routes in every tool and run.
   uniformly over one hour and free-flow shortest-path routes.
 - :func:`synthetic_city`: the scaling/throughput network, a generated
   monocentric city (:data:`SYNTHETIC_CITY`, ~3.3k junctions, ~12k links).
-- :func:`city_trips`: random node-to-node trips departing uniformly over
-  :data:`CITY_DEPARTURE_WINDOW_S` on any network, routed at free flow.
+- :func:`city_trips`: trips departing uniformly over
+  :data:`CITY_DEPARTURE_WINDOW_S` on any network, routed at free flow; by
+  default *local* (destination at an exponentially distributed straight-line
+  distance, mean :data:`CITY_MEAN_TRIP_M`, in a uniform direction, snapped to
+  the nearest node), or uniform node-to-node (``mean_trip_m=None``). Uniform
+  node-to-node trips across a 25 km city funnel onto the motorways: at 1M
+  trips the synthetic city gridlocks (the ``KernelGridlock`` benchmark).
 - :func:`gravity_demand`: a zones × zones peak-hour OD matrix for static
   assignment (zones on a Vogel spiral, Clark density profiles, exponential
   deterministic gravity).
@@ -30,7 +35,7 @@ import numpy as np
 
 from twincity.city.generator import generate_network
 from twincity.city.grid_network import grid_network
-from twincity.city.network import Network
+from twincity.city.network import Network, nearest_index
 from twincity.city.zones import vogel_points
 from twincity.scenario.sections_network import GeneratorSpec
 from twincity.traffic.routes import Routes, route_trips
@@ -50,6 +55,9 @@ SYNTHETIC_CITY = {"urban_area_km2": 480.0, "arterial_spacing_m": 500.0, "seed": 
 CITY_DEPARTURE_WINDOW_S = 20 * 3600.0
 #: ... and the run lasts this long (s).
 CITY_HORIZON_S = 24 * 3600.0
+#: Mean straight-line distance of local city trips (m): about 19 links, 9.5 km
+#: of road on the synthetic city, a typical urban car trip.
+CITY_MEAN_TRIP_M = 8000.0
 
 #: Peer-comparison grid: departures over one hour, a two-hour horizon.
 GRID_DEPARTURE_WINDOW_S = 3600.0
@@ -69,6 +77,22 @@ def random_trips(n_nodes: int, n_trips: int, window_s: float, rng: np.random.Gen
     origin = rng.integers(0, n_nodes, n_trips)
     shift = rng.integers(1, n_nodes, n_trips)  # uniform over the other nodes
     dest = (origin + shift) % n_nodes
+    departure_s = np.sort(rng.uniform(0.0, window_s, n_trips))
+    return origin.astype(np.int32), dest.astype(np.int32), departure_s
+
+
+def local_trips(net: Network, n_trips: int, mean_trip_m: float, window_s: float,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Trips from uniformly drawn nodes to the node nearest a point at an exponentially
+    distributed distance (mean ``mean_trip_m``) in a uniform direction; departures
+    uniform over ``[0, window_s)``, sorted: ``(origin, dest, departure_s)``."""
+    origin = rng.integers(0, net.n_nodes, n_trips)
+    r = rng.exponential(mean_trip_m, n_trips)
+    theta = rng.uniform(0.0, 2.0 * np.pi, n_trips)
+    dest = nearest_index(net.node_x_m[origin] + r * np.cos(theta),
+                         net.node_y_m[origin] + r * np.sin(theta), net.node_x_m, net.node_y_m)
+    same = dest == origin  # very short draws: go to the first neighbour instead
+    dest[same] = net.link_to[net.out_link[net.out_start[origin[same]]]]
     departure_s = np.sort(rng.uniform(0.0, window_s, n_trips))
     return origin.astype(np.int32), dest.astype(np.int32), departure_s
 
@@ -116,9 +140,15 @@ def synthetic_city() -> Network:
 
 def city_trips(net: Network, n_trips: int, seed: int = SEED,
                window_s: float = CITY_DEPARTURE_WINDOW_S,
-               horizon_s: float = CITY_HORIZON_S) -> Workload:
-    """Random node-to-node trips on ``net``, routed at free flow."""
-    o, d, dep = random_trips(net.n_nodes, n_trips, window_s, rng_for("city", seed))
+               horizon_s: float = CITY_HORIZON_S,
+               mean_trip_m: float | None = CITY_MEAN_TRIP_M) -> Workload:
+    """Local trips (or uniform node-to-node ones, ``mean_trip_m=None``) on ``net``,
+    routed at free flow."""
+    rng = rng_for("city", seed)
+    if mean_trip_m is None:
+        o, d, dep = random_trips(net.n_nodes, n_trips, window_s, rng)
+    else:
+        o, d, dep = local_trips(net, n_trips, mean_trip_m, window_s, rng)
     return Workload(net, o, d, dep, free_flow_routes(net, o, d, dep), horizon_s)
 
 

@@ -63,7 +63,7 @@ def city_scenario(city: str, n_trips: int, seed: int = SEED) -> tuple[str, Workl
 
     net = build_city(load_scenario(SCENARIOS / f"{city}.yaml")).network
     return f"{city}-{n_trips}trips", city_trips(net, n_trips, seed, window_s=3600.0,
-                                                horizon_s=7200.0)
+                                                horizon_s=7200.0, mean_trip_m=None)
 
 
 def write_npz(w: Workload, path: Path) -> None:

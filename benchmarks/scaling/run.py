@@ -7,7 +7,8 @@ Usage (from the repository root):
 
 Each size runs in a fresh process (after one untimed run that fills the numba
 cache) doing the whole pipeline: generate the synthetic city
-(:data:`common.SYNTHETIC_CITY`), draw random node-to-node trips departing over
+(:data:`common.SYNTHETIC_CITY`), draw local trips (:func:`common.city_trips`: mean
+straight-line distance 8 km) departing over
 20 h, route them at free flow, build the :class:`TrafficSim`, simulate the
 24 h horizon and collect the trip table. The parent records the process wall
 time and its peak RSS (GNU ``time``); the child reports each phase.
