@@ -282,8 +282,14 @@ def main(argv: list[str] | None = None) -> None:
 
     missing = {t: why for t in tools if (why := availability(t)) is not None}
     folder = a.keep or Path(tempfile.mkdtemp(prefix="twincity-peers-"))
-    name, w = (city_scenario(a.city, a.trips) if a.city
-               else grid_scenario(a.grid, a.trips, a.lanes))
+    from twincity.errors import InputError
+
+    try:
+        name, w = (city_scenario(a.city, a.trips) if a.city
+                   else grid_scenario(a.grid, a.trips, a.lanes))
+    except (InputError, FileNotFoundError) as exc:
+        print(f"compare.py: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     need_sumo = any(t.startswith("sumo") and t not in missing for t in tools)
     info = export(name, w, folder, sumo=need_sumo)
     warm_twincity_cache()
