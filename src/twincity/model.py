@@ -35,7 +35,7 @@ from twincity.results import KPI, Results, provenance
 from twincity.scenario.loader import LoadedScenario, load_scenario
 
 #: Subsystems a model runs, in the order they advance each step.
-SUBSYSTEMS: tuple[str, ...] = ("traffic",)
+SUBSYSTEMS: tuple[str, ...] = ("traffic", "energy", "emissions")
 #: Length of a road-pricing time slot (Singapore's ERP rates change every 30 min).
 TOLL_SLOT_S = 1800.0
 
@@ -93,6 +93,20 @@ class CityModel(mesa.Model):
 
             self.traffic = TrafficSubsystem(self, progress=progress)
             self.subsystems.append(self.traffic)
+        # Energy needs traffic's trips for EV charging; emissions need both. Both compute
+        # their year at the end of the run (``finish``), when arrival times are known.
+        self.energy = None
+        if "energy" in subsystems:
+            from twincity.energy.subsystem import EnergySubsystem
+
+            self.energy = EnergySubsystem(self)
+            self.subsystems.append(self.energy)
+        self.emissions = None
+        if "emissions" in subsystems:
+            from twincity.emissions.subsystem import EmissionsSubsystem
+
+            self.emissions = EmissionsSubsystem(self)
+            self.subsystems.append(self.emissions)
 
     @classmethod
     def from_file(cls, path: str | Path, *, seed: int | None = None,
@@ -145,7 +159,19 @@ class CityModel(mesa.Model):
             while self.running:
                 self.step()
                 bar.update(1)
+        self.finish()
         return self.results()
+
+    def finish(self) -> None:
+        """End-of-run step: subsystems with a ``finish(model)`` compute what needs the whole run.
+
+        Energy and emissions compute their representative days and yearly account here
+        (charging needs the reported day's arrival times).
+        """
+        for sub in self.subsystems:
+            done = getattr(sub, "finish", None)
+            if done is not None:
+                done(self)
 
     # ------------------------------------------------------------------ results
     def observations_table(self) -> pd.DataFrame:
@@ -172,6 +198,8 @@ class CityModel(mesa.Model):
             tables.update(sub.tables())
             kpis.extend(sub.kpis())
         notes = list(self.notes)
+        for sub in self.subsystems:
+            notes.extend(getattr(sub, "notes", []))
         simulated = [s.name for s in self.subsystems]
         if not simulated:
             notes.append("no subsystem simulated: this run builds the city and steps the clock; "

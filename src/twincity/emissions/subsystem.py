@@ -1,0 +1,240 @@
+"""The emissions subsystem: yearly CO₂, NOx and PM2.5 of transport, buildings and electricity.
+
+Sources (all t/yr unless stated; the city's whole population):
+
+* **Road vehicles** (cars and trucks): the traffic kernel's per-link, per-interval
+  emissions (COPERT average-speed factors applied per link traversal at the simulated
+  speed, ``TrafficSim.link_emis_g``) divided by the sample share; the simulated
+  weekday stands for **every day of the year** (× 365). PM2.5 is exhaust + non-exhaust
+  (tyre, brake and road wear).
+* **Buses** — an *estimate*: buses are not vehicles in the traffic kernel. Bus
+  vehicle-km per day = for each trunk line of kind ``bus`` or ``brt``, its length
+  (the transit module's line geometry) × 2 directions × :data:`BUS_SERVICE_H_PER_DAY`
+  × 3600 / headway, plus the feeder network: the length of every directed arterial and
+  collector link (so both directions of a two-way road) × service hours × 3600 /
+  ``feeder_headway_s``. Headways are peak headways, so off-peak service is
+  overestimated. The vehicle-km are split by ``fleet.bus_shares`` and priced with the
+  bus factors at the service's commercial speed. Electric buses' electricity is
+  charged at the year's consumption-weighted delivered grid intensity; it is not part
+  of the dispatched grid load.
+* **Buildings** (combustion and district heat): gas × IPCC 2006 default 56.1 t CO₂/TJ
+  (0.202 kg/kWh), oil × 74.1 t/TJ (gas/diesel oil, 0.267 kg/kWh), district heat *fed*
+  × ``buildings.district_heating_co2_kg_per_kwh``. Heat pumps and resistance heating
+  are electricity. Boiler NOx and PM are not modelled.
+* **Electricity**: the city's hourly grid import × the hour's delivered intensity
+  (EV charging included; its part is reported as its own row).
+
+Yearly energy sums are Σ over representative days × ``weight_days``. Everything is
+computed at the end of the run (:meth:`EmissionsSubsystem.finish`, or lazily).
+
+Example:
+    >>> from twincity.model import CityModel                                   # doctest: +SKIP
+    >>> r = CityModel.from_file("tests/data/tiny.yaml").run()                  # doctest: +SKIP
+    >>> r.kpi("co2_per_capita_total") > 0                                      # doctest: +SKIP
+    True
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from twincity.city.network import ROAD_CLASSES
+from twincity.emissions.factors import emission_factor, pollutants
+from twincity.results import KPI
+
+if TYPE_CHECKING:
+    from twincity.model import CityModel
+
+#: Hours of bus service per day (05:00–24:00), an assumption of the bus estimate.
+BUS_SERVICE_H_PER_DAY = 19.0
+#: IPCC 2006 Guidelines vol. 2 ch. 2, default CO₂ factors: natural gas 56,100 kg/TJ,
+#: gas/diesel oil 74,100 kg/TJ; 1 TJ = 277,777.8 kWh.
+GAS_CO2_KG_PER_KWH = 56_100.0 / 277_777.78
+OIL_CO2_KG_PER_KWH = 74_100.0 / 277_777.78
+DAYS_PER_YEAR = 365.0
+G_PER_T = 1e6
+KG_PER_T = 1e3
+BUS_KINDS = ("bus", "brt")
+FEEDER_ROAD_CLASSES = ("arterial", "collector")
+
+COLUMNS = ("source", "sector", "estimate", "co2_t_per_yr", "nox_t_per_yr", "pm25_t_per_yr",
+           "energy_kwh_per_yr", "vehicle_km_per_yr")
+
+
+def road_emissions_t_per_yr(link_emis_g: np.ndarray, sample_share: float) -> dict[str, float]:
+    """Yearly city totals (t; ``energy`` in kWh) of the kernel's link emissions.
+
+    ``link_emis_g`` is ``[interval, link, pollutant]`` in the order of
+    :func:`~twincity.emissions.factors.pollutants`.
+
+    Example:
+        >>> e = np.zeros((1, 1, len(pollutants()))); e[0, 0, pollutants().index("co2")] = 1e3
+        >>> road_emissions_t_per_yr(e, 0.5)["co2"]   # 1 kg / 0.5 × 365 = 0.73 t
+        0.73
+    """
+    total = np.asarray(link_emis_g, dtype=np.float64).sum(axis=(0, 1)) / sample_share
+    out = {}
+    for p, name in enumerate(pollutants()):
+        scale = DAYS_PER_YEAR if name == "energy" else DAYS_PER_YEAR / G_PER_T
+        out[name] = float(total[p] * scale)
+    return out
+
+
+def bus_vehicle_km_per_day(city) -> list[tuple[str, float, float]]:
+    """Estimated bus services: (name, vehicle-km per day, commercial speed km/h).
+
+    See the module docstring for the rule. Example (the tiny city)::
+
+        >>> from twincity.city.build import build_city                       # doctest: +SKIP
+        >>> from twincity.scenario.loader import load_scenario              # doctest: +SKIP
+        >>> bus_vehicle_km_per_day(build_city(load_scenario("tests/data/tiny.yaml")))[0][0]
+        'feeder'                                                            # doctest: +SKIP
+    """
+    from twincity.traffic.transit import line_geometry
+
+    ts = city.spec.transit
+    net = city.network
+    services_per_day = BUS_SERVICE_H_PER_DAY * 3600.0
+    feeder = np.isin(net.road_class, [ROAD_CLASSES.index(c) for c in FEEDER_ROAD_CLASSES])
+    feeder_km = float(net.length_m[feeder].sum()) / 1000.0
+    out = [("feeder", feeder_km * services_per_day / ts.feeder_headway_s,
+            ts.feeder_speed_mps * 3.6)]
+    for line in ts.lines:  # a handful of lines
+        if line.kind not in BUS_KINDS:
+            continue
+        geo = line_geometry(line, net, city.centre_xy_m, city.radius_m, ts.stop_spacing_m)
+        x, y = geo.stop_x_m, geo.stop_y_m
+        if geo.ring:
+            x, y = np.append(x, x[0]), np.append(y, y[0])
+        length_km = float(np.hypot(np.diff(x), np.diff(y)).sum()) / 1000.0
+        out.append((line.name, length_km * 2.0 * services_per_day / line.headway_s,
+                    line.speed_mps * 3.6))
+    return out
+
+
+class EmissionsSubsystem:
+    """Emissions of the run's traffic and energy year, by source, and their KPIs."""
+
+    name = "emissions"
+
+    def __init__(self, model: CityModel) -> None:
+        self.model = model
+        self.population = float(model.city.spec.city.population)
+        self._table: pd.DataFrame | None = None
+        self.notes = [
+            "emissions: the simulated traffic weekday stands for every day of the year (x 365); "
+            "yearly energy is the sum over representative days x weight_days",
+            "emissions: bus emissions are an estimate from transit supply (line length x 2 "
+            f"directions x {BUS_SERVICE_H_PER_DAY:g} service hours / peak headway; feeder buses "
+            "on every arterial and collector link), not simulated vehicles"]
+
+    def advance(self, model: CityModel, start_s: float, end_s: float) -> None:
+        """Nothing per step: the yearly account is made in :meth:`finish`."""
+
+    def observations(self) -> dict[str, float]:
+        return {}
+
+    def finish(self, model: CityModel) -> None:
+        """Build the by-source table from the traffic and energy results."""
+        self._table = self._by_source(model)
+
+    def _by_source(self, model: CityModel) -> pd.DataFrame:
+        rows: list[dict] = []
+        energy = model.energy
+        mean_delivered = float("nan")
+        if energy is not None:
+            imp = energy.yearly(lambda d: energy.grid_import_kwh(d).sum())
+            co2 = energy.yearly(lambda d: energy.electricity_co2_kg(d)[0].sum())
+            mean_delivered = co2 / imp if imp > 0 else float(
+                energy.yearly(lambda d: d.grid.delivered_intensity_kg_per_kwh.mean()) / 365.0)
+        traffic = model.traffic
+        if traffic is not None:
+            road = road_emissions_t_per_yr(traffic.sim.link_emis_g, traffic.share)
+            vkm = float(traffic.sim.trip_table()["distance_m"].sum()) / 1000.0 \
+                / traffic.share * DAYS_PER_YEAR
+            rows.append(dict(source="road_vehicles", sector="transport", estimate=False,
+                             co2_t_per_yr=road["co2"], nox_t_per_yr=road["nox"],
+                             pm25_t_per_yr=road["pm25_exhaust"] + road["pm25_nonexhaust"],
+                             energy_kwh_per_yr=road["energy"], vehicle_km_per_yr=vkm))
+        rows += self._bus_rows(model, mean_delivered)
+        if energy is not None:
+            b = model.city.spec.buildings
+            gas = energy.yearly(lambda d: d.buildings.gas_kwh.sum())
+            oil = energy.yearly(lambda d: d.buildings.oil_kwh.sum())
+            dh = energy.yearly(lambda d: d.buildings.district_heat_kwh.sum())
+            for source, kwh, factor in (("buildings_gas", gas, GAS_CO2_KG_PER_KWH),
+                                        ("buildings_oil", oil, OIL_CO2_KG_PER_KWH),
+                                        ("buildings_district_heat", dh,
+                                         b.district_heating_co2_kg_per_kwh)):
+                rows.append(dict(source=source, sector="buildings", estimate=False,
+                                 co2_t_per_yr=kwh * factor / KG_PER_T, nox_t_per_yr=np.nan,
+                                 pm25_t_per_yr=np.nan, energy_kwh_per_yr=kwh,
+                                 vehicle_km_per_yr=np.nan))
+            total_kg = energy.yearly(lambda d: energy.electricity_co2_kg(d)[0].sum())
+            ev_kg = energy.yearly(lambda d: energy.electricity_co2_kg(d)[1].sum())
+            ev_kwh = energy.yearly(lambda d: d.charging.load_kwh.sum())
+            bld_kwh = energy.yearly(lambda d: d.building_zone_kwh.sum())
+            for source, kg, kwh in (("electricity_buildings", total_kg - ev_kg, bld_kwh),
+                                    ("electricity_ev_charging", ev_kg, ev_kwh)):
+                rows.append(dict(source=source, sector="electricity", estimate=False,
+                                 co2_t_per_yr=kg / KG_PER_T, nox_t_per_yr=np.nan,
+                                 pm25_t_per_yr=np.nan, energy_kwh_per_yr=kwh,
+                                 vehicle_km_per_yr=np.nan))
+        return pd.DataFrame(rows, columns=list(COLUMNS))
+
+    def _bus_rows(self, model: CityModel, intensity_kg_per_kwh: float) -> list[dict]:
+        """The bus estimate, one row per bus class (see the module docstring)."""
+        shares = model.city.spec.fleet.bus_shares
+        services = bus_vehicle_km_per_day(model.city)
+        rows = []
+        for cls, share in shares.items():
+            if share <= 0.0:
+                continue
+            acc = dict.fromkeys(("co2", "nox", "pm25", "energy", "vkm"), 0.0)
+            for _, vkm_day, speed_kmh in services:
+                vkm = vkm_day * share * DAYS_PER_YEAR
+                ef = {p: float(emission_factor(cls, p, speed_kmh)) for p in pollutants()}
+                acc["co2"] += vkm * ef["co2"] / G_PER_T
+                acc["nox"] += vkm * ef["nox"] / G_PER_T
+                acc["pm25"] += vkm * (ef["pm25_exhaust"] + ef["pm25_nonexhaust"]) / G_PER_T
+                acc["energy"] += vkm * ef["energy"]
+                acc["vkm"] += vkm
+            if cls == "electric_bus":  # tailpipe 0: electricity at the grid intensity
+                acc["co2"] = acc["energy"] * intensity_kg_per_kwh / KG_PER_T
+            rows.append(dict(source=f"buses_{cls}", sector="transport", estimate=True,
+                             co2_t_per_yr=acc["co2"], nox_t_per_yr=acc["nox"],
+                             pm25_t_per_yr=acc["pm25"], energy_kwh_per_yr=acc["energy"],
+                             vehicle_km_per_yr=acc["vkm"]))
+        return rows
+
+    def by_source(self) -> pd.DataFrame:
+        """The ``emissions`` table: one row per source (computed at the end of the run)."""
+        if self._table is None:
+            self.finish(self.model)
+        return self._table
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"emissions": self.by_source()}
+
+    def kpis(self) -> list[KPI]:
+        t = self.by_source()
+        pop = self.population
+
+        def sector(name: str) -> float:
+            part = t.loc[t["sector"] == name, "co2_t_per_yr"]
+            return float(part.sum()) if len(part) else float("nan")
+
+        bus = t.loc[t["source"].str.startswith("buses_"), "co2_t_per_yr"]
+        sectors = [sector(s) for s in ("transport", "buildings", "electricity")]
+        return [
+            KPI("co2_per_capita_transport", sectors[0] / pop, "t/person/yr"),
+            KPI("co2_per_capita_buildings", sectors[1] / pop, "t/person/yr"),
+            KPI("co2_per_capita_electricity", sectors[2] / pop, "t/person/yr"),
+            KPI("co2_per_capita_total", float(np.nansum(sectors)) / pop, "t/person/yr"),
+            KPI("bus_co2_t_per_yr", float(bus.sum()), "t/yr"),
+            KPI("nox_t_per_yr", float(np.nansum(t["nox_t_per_yr"])), "t/yr"),
+            KPI("pm25_t_per_yr", float(np.nansum(t["pm25_t_per_yr"])), "t/yr"),
+        ]

@@ -1,0 +1,463 @@
+"""The energy subsystem: buildings, EV charging, rooftop PV, batteries and the grid per day.
+
+The year is a set of *representative days* (``climate.representative_days``, each
+standing for ``weight_days`` days; weights sum to 365). For every day:
+
+1. **Weather** — 24 hours synthesised from the climate normals
+   (:func:`~twincity.energy.weather.synthesize_weather`), days drawn in order from the
+   model's ``"weather"`` stream.
+2. **Buildings** — one 1R1C group per zone × use with floor area from the zone's
+   *whole* population (not the traffic sample), simulated by the numba thermal kernel
+   and summed per zone (:mod:`twincity.energy.buildings`).
+3. **EV charging** — sessions from the reported traffic day's battery-electric car
+   trips (:func:`charging_sessions`), charged per zone by the scenario's strategy
+   (:mod:`twincity.energy.charging`). ``carbon_aware`` needs that day's intensity
+   forecast: the grid is dispatched once *without* charging (buildings, PV and
+   batteries only) and the resulting hourly **average** intensity is the forecast the
+   chargers follow (a published average-intensity signal, as real carbon-aware
+   chargers use); then the day is dispatched again with the charging load.
+4. **PV and batteries** per zone — rooftop PV (per capita or a city total
+   distributed by population) and behind-the-meter batteries (per capita) dispatched
+   for self-consumption (:mod:`twincity.energy.storage`).
+5. **Grid** — the city's net load (Σ zones: import − export) plus the background
+   load is dispatched by merit order, or priced at the given hourly intensity
+   (:func:`~twincity.energy.grid.dispatch_grid`).
+
+Every hour then closes the balance (asserted in the tests at 1e-9)::
+
+    Σ generation + unserved + PV
+        = buildings + EV charging + background + surplus
+          + grid losses + battery losses + Δ battery state of charge
+
+**When it runs.** Building, PV and weather do not depend on traffic, but charging
+needs the reported day's arrival times, known only after the traffic run. The whole
+energy year is therefore computed in :meth:`EnergySubsystem.finish`, which
+:meth:`CityModel.run <twincity.model.CityModel.run>` calls once at the end of the run;
+``tables()``/``kpis()`` call it themselves if a caller steps the model by hand (the
+result then reflects the trips simulated so far). ``advance`` does nothing.
+
+**Assumptions to know.** The one simulated traffic weekday stands for every
+representative day (weekend days included: charging does not vary by season or day
+type). Without a traffic subsystem there is no EV charging. Electricity of trams,
+metro, rail and electric buses is not part of the dispatched load.
+
+Example:
+    >>> from twincity.model import CityModel                                   # doctest: +SKIP
+    >>> m = CityModel.from_file("tests/data/tiny.yaml")                         # doctest: +SKIP
+    >>> r = m.run(); r.kpi("peak_load") > 0                                     # doctest: +SKIP
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from twincity.energy.buildings import BuildingEnergy, build_building_groups, simulate_buildings
+from twincity.energy.charging import ChargingResult, charger_power_kw, charging_load_kwh
+from twincity.energy.grid import GridResult, dispatch_grid
+from twincity.energy.pv import pv_output_kwh
+from twincity.energy.storage import StorageResult, self_consumption_dispatch
+from twincity.energy.weather import HourlyWeather, synthesize_weather
+from twincity.results import KPI
+from twincity.scenario.sections_energy import ChargingSpec
+
+if TYPE_CHECKING:
+    from twincity.model import CityModel
+
+#: Vehicles arriving at or after this hour (or before :data:`NIGHT_END_H`) park at home.
+HOME_ARRIVAL_FROM_H = 15.0
+#: Arrivals before this hour of the morning are late-night returns home.
+NIGHT_END_H = 5.0
+#: Fallback departure hours when the day has no BEV trips in the morning/afternoon window.
+MORNING_DEPARTURE_H = 7.5
+EVENING_DEPARTURE_H = 17.0
+#: Fuels counted as renewable electricity (besides the city's own rooftop PV).
+RENEWABLE_FUELS: tuple[str, ...] = ("hydro", "wind", "solar", "biomass")
+
+
+@dataclass(frozen=True)
+class ChargingSessions:
+    """Charging sessions as a struct of arrays (city scale: energy already ÷ sample share).
+
+    ``arrival_h``/``departure_h`` are hours since midnight (a departure at or before
+    the arrival is the next day); ``energy_kwh`` is battery energy to restore;
+    ``power_kw`` the charger power; ``zone`` where the car is parked; ``at_home``
+    whether it is a home (overnight) session.
+    """
+
+    arrival_h: np.ndarray
+    departure_h: np.ndarray
+    energy_kwh: np.ndarray
+    power_kw: np.ndarray
+    zone: np.ndarray
+    at_home: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.arrival_h.size)
+
+    def take(self, mask: np.ndarray) -> ChargingSessions:
+        return ChargingSessions(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
+
+
+def _median_or(values: np.ndarray, fallback: float) -> float:
+    return float(np.median(values)) if values.size else fallback
+
+
+def charging_sessions(trips: pd.DataFrame, sample_share: float, spec: ChargingSpec,
+                      rng: np.random.Generator) -> ChargingSessions:
+    """Charging sessions from a trip table (``TrafficSubsystem.trip_table()`` columns).
+
+    The rule (documented assumption; trips are not chained per person):
+
+    * every battery-electric car trip that arrived restores its own energy
+      (``energy_kwh / sample_share``, city scale) in one session starting at arrival;
+    * arrivals at or after 15:00, or before 05:00, are **home** sessions in the
+      destination zone, parked until the next morning's departure (the median
+      departure of the day's BEV trips leaving 05:00–12:00; 07:30 if none);
+    * other arrivals are **work/destination** sessions in the destination zone, parked
+      until the afternoon departure (median of BEV departures 15:00–21:00; 17:00 if none);
+    * charger access is drawn with the spec's shares (:func:`charger_power_kw`). A work
+      session without a charger is charged at home instead: in the trip's origin zone,
+      arriving at the afternoon departure time. A home session without a home charger
+      uses a public charger in the same zone (power ``work_charger_kw``), so no trip's
+      energy is dropped.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"veh_class": ["bev_car", "petrol_car"], "road": [True, True],
+        ...     "arrival_s": [18 * 3600.0, 9 * 3600.0], "departure_s": [17 * 3600.0, 8 * 3600.0],
+        ...     "energy_kwh": [0.5, 9.0], "origin_zone": [0, 1], "dest_zone": [1, 0]})
+        >>> s = charging_sessions(t, 0.1, ChargingSpec(home_charger_share=1.0),
+        ...                       np.random.default_rng(0))
+        >>> s.energy_kwh.tolist(), s.zone.tolist(), s.at_home.tolist()
+        ([5.0], [1], [True])
+    """
+    arrival_s = trips["arrival_s"].to_numpy(dtype=np.float64)
+    energy = trips["energy_kwh"].to_numpy(dtype=np.float64)
+    pick = ((trips["veh_class"].to_numpy() == "bev_car") & trips["road"].to_numpy(dtype=bool)
+            & np.isfinite(arrival_s) & np.isfinite(energy) & (energy > 0.0))
+    dep_all = trips["departure_s"].to_numpy(dtype=np.float64)[pick] / 3600.0
+    arr = np.minimum(arrival_s[pick] / 3600.0, 47.999)
+    hour = arr % 24.0
+    home = (hour >= HOME_ARRIVAL_FROM_H) | (hour < NIGHT_END_H)
+    dep_clock = dep_all % 24.0
+    morning = _median_or(dep_clock[(dep_clock >= NIGHT_END_H) & (dep_clock < 12.0)],
+                         MORNING_DEPARTURE_H)
+    evening = _median_or(dep_clock[(dep_clock >= HOME_ARRIVAL_FROM_H) & (dep_clock < 21.0)],
+                         EVENING_DEPARTURE_H)
+    power = charger_power_kw(home, spec, rng)
+    zone = trips["dest_zone"].to_numpy()[pick].astype(np.int64)
+    # A work session without a charger moves home: origin zone, evening arrival.
+    moved = ~home & (power <= 0.0)
+    arr = np.where(moved, np.maximum(evening, arr), arr)
+    zone = np.where(moved, trips["origin_zone"].to_numpy()[pick].astype(np.int64), zone)
+    home = home | moved
+    redraw = charger_power_kw(np.ones(int(moved.sum()), dtype=bool), spec, rng)
+    power[moved] = redraw
+    power = np.where(home & (power <= 0.0), spec.work_charger_kw, power)  # public charger
+    departure = np.where(home, morning, evening)
+    return ChargingSessions(arrival_h=arr, departure_h=departure,
+                            energy_kwh=energy[pick] / sample_share, power_kw=power,
+                            zone=zone, at_home=home)
+
+
+def charge(sessions: ChargingSessions, n_zones: int, spec: ChargingSpec,
+           intensity_kg_per_kwh: np.ndarray | None) -> ChargingResult:
+    """Charging load per zone and hour; the off-peak window governs home sessions only.
+
+    Under ``off_peak`` a workplace session charges on arrival (``uncontrolled``): the
+    window is a tariff for overnight home charging, and a car parked 09:00–17:00
+    would otherwise never charge. The other strategies apply to every session.
+
+    Example:
+        >>> s = ChargingSessions(np.array([18.0]), np.array([7.0]), np.array([7.4]),
+        ...                      np.array([7.4]), np.array([0]), np.array([True]))
+        >>> r = charge(s, 1, ChargingSpec(strategy="off_peak", charger_efficiency=1.0), None)
+        >>> int(np.argmax(r.load_kwh[0]))
+        22
+    """
+    def run(sub: ChargingSessions, strategy_spec: ChargingSpec) -> ChargingResult:
+        return charging_load_kwh(sub.arrival_h, sub.departure_h, sub.energy_kwh, sub.power_kw,
+                                 sub.zone, n_zones, strategy_spec,
+                                 intensity_kg_per_kwh=intensity_kg_per_kwh)
+
+    if spec.strategy != "off_peak":
+        return run(sessions, spec)
+    home, work = sessions.take(sessions.at_home), sessions.take(~sessions.at_home)
+    a = run(home, spec)
+    b = run(work, spec.model_copy(update={"strategy": "uncontrolled"}))
+    delivered = np.zeros(sessions.size)
+    unmet = np.zeros(sessions.size)
+    delivered[sessions.at_home], delivered[~sessions.at_home] = a.delivered_kwh, b.delivered_kwh
+    unmet[sessions.at_home], unmet[~sessions.at_home] = a.unmet_kwh, b.unmet_kwh
+    return ChargingResult(a.load_kwh + b.load_kwh, delivered, unmet)
+
+
+def zone_sum(values: np.ndarray, zone: np.ndarray, n_zones: int) -> np.ndarray:
+    """Sum rows of ``values`` (n, 24) into their zones → (n_zones, 24).
+
+    Example:
+        >>> zone_sum(np.ones((3, 24)), np.array([0, 1, 0]), 2)[:, 0].tolist()
+        [2.0, 1.0]
+    """
+    out = np.zeros((n_zones, values.shape[1]))
+    np.add.at(out, zone, values)
+    return out
+
+
+def standard_utc_offset_h(timezone: str) -> float:
+    """The zone's standard-time offset from UTC in hours (DST removed).
+
+    Example:
+        >>> standard_utc_offset_h("Europe/Helsinki"), standard_utc_offset_h("Asia/Singapore")
+        (2.0, 8.0)
+    """
+    tz = ZoneInfo(timezone)
+    moment = datetime(2021, 1, 15, 12, tzinfo=tz)
+    return (moment.utcoffset() - moment.dst()).total_seconds() / 3600.0
+
+
+@dataclass(frozen=True)
+class EnergyDay:
+    """One representative day, zone-resolved where it matters; arrays (…, 24) in kWh."""
+
+    name: str
+    weight_days: float
+    weather: HourlyWeather
+    buildings: BuildingEnergy  # per group
+    building_zone_kwh: np.ndarray  # (n_zones, 24) electricity
+    charging: ChargingResult
+    pv_kwh: np.ndarray  # (n_zones, 24)
+    storage: StorageResult
+    initial_soc_kwh: np.ndarray  # (n_zones,)
+    grid: GridResult
+    forecast_intensity_kg_per_kwh: np.ndarray
+
+    @property
+    def city_net_kwh(self) -> np.ndarray:
+        """The city's net load on the grid (Σ zones import − export)."""
+        return (self.storage.grid_import_kwh - self.storage.grid_export_kwh).sum(axis=0)
+
+    @property
+    def demand_kwh(self) -> np.ndarray:
+        """City electricity demand per hour: buildings + EV charging."""
+        return self.building_zone_kwh.sum(axis=0) + self.charging.load_kwh.sum(axis=0)
+
+
+class EnergySubsystem:
+    """Buildings, charging, PV, batteries and the grid over the representative days."""
+
+    name = "energy"
+
+    def __init__(self, model: CityModel) -> None:
+        self.model = model
+        city = model.city
+        spec = city.spec
+        self.population = float(spec.city.population)
+        self.zone_population = np.asarray(city.zones.population, dtype=np.float64)
+        self.n_zones = city.zones.n
+        self.groups = build_building_groups(spec.buildings, self.zone_population)
+        tz = standard_utc_offset_h(spec.city.timezone)
+        rng = model.stream("weather")
+        self.weather = [synthesize_weather(spec.climate, spec.city.latitude_deg,
+                                           spec.city.longitude_deg, tz, d.day_of_year, rng)
+                        for d in spec.climate.representative_days]  # a handful of days
+        pv = spec.buildings.rooftop_pv
+        share = self.zone_population / max(self.zone_population.sum(), 1.0)
+        if pv.total_kwp is not None:
+            self.pv_kwp = pv.total_kwp * share
+        else:
+            self.pv_kwp = (pv.per_capita_kwp or 0.0) * self.zone_population
+        bat = spec.buildings.battery
+        self.battery_kwh = bat.per_capita_kwh * self.zone_population
+        self.battery_kw = bat.per_capita_kw * self.zone_population
+        self.days: list[EnergyDay] | None = None
+        self.sessions: ChargingSessions | None = None
+        self.notes: list[str] = []
+
+    # ------------------------------------------------------------------ protocol
+    def advance(self, model: CityModel, start_s: float, end_s: float) -> None:
+        """Nothing to do per step: the energy days are computed in :meth:`finish`."""
+
+    def observations(self) -> dict[str, float]:
+        return {}
+
+    def finish(self, model: CityModel) -> None:
+        """Compute every representative day from the traffic of the run (see module doc)."""
+        spec = model.city.spec
+        traffic = model.traffic
+        if traffic is not None:
+            self.sessions = charging_sessions(traffic.trip_table(), traffic.share,
+                                              spec.charging, model.stream("charging"))
+        else:
+            empty = np.zeros(0)
+            self.sessions = ChargingSessions(empty, empty, empty, empty,
+                                             np.zeros(0, np.int64), np.zeros(0, bool))
+            self.notes.append("energy: no traffic subsystem, so no EV charging load")
+        self.days = [self._simulate_day(d, w) for d, w in
+                     zip(spec.climate.representative_days, self.weather, strict=True)]
+        unmet = sum(d.weight_days * d.charging.unmet_kwh.sum() for d in self.days)
+        if unmet > 0.0:
+            self.notes.append(f"energy: {unmet:,.0f} kWh/yr of EV battery energy did not fit "
+                              "into parking times and was not charged")
+
+    def _ensure(self) -> list[EnergyDay]:
+        if self.days is None:
+            self.finish(self.model)
+        return self.days
+
+    def _simulate_day(self, day, weather: HourlyWeather) -> EnergyDay:
+        spec = self.model.city.spec
+        b = spec.buildings
+        be = simulate_buildings(self.groups, weather, b)
+        bz = zone_sum(be.electricity_kwh, self.groups.zone, self.n_zones)
+        pv = pv_output_kwh(weather, self.pv_kwp, b.rooftop_pv.performance_ratio,
+                           tilt_deg=b.rooftop_pv.tilt_deg,
+                           temp_coeff_per_k=b.rooftop_pv.temp_coeff_per_k)
+        solar_cf = pv_output_kwh(weather, 1.0, b.rooftop_pv.performance_ratio)
+        soc0 = b.battery.initial_soc_share * self.battery_kwh
+        eta = b.battery.round_trip_efficiency
+
+        def dispatch(load: np.ndarray) -> tuple[StorageResult, GridResult]:
+            st = self_consumption_dispatch(load, pv, self.battery_kwh, self.battery_kw, eta, soc0)
+            net = (st.grid_import_kwh - st.grid_export_kwh).sum(axis=0)
+            return st, dispatch_grid(spec.grid, net, solar_availability=solar_cf)
+
+        # The forecast: the day dispatched without charging (used by carbon-aware charging).
+        forecast = dispatch(bz)[1].average_intensity_kg_per_kwh
+        ch = charge(self.sessions, self.n_zones, spec.charging, forecast)
+        storage, grid = dispatch(bz + ch.load_kwh)
+        return EnergyDay(name=day.name, weight_days=float(day.weight_days), weather=weather,
+                         buildings=be, building_zone_kwh=bz, charging=ch, pv_kwh=pv,
+                         storage=storage, initial_soc_kwh=soc0, grid=grid,
+                         forecast_intensity_kg_per_kwh=forecast)
+
+    # ------------------------------------------------------------------ results
+    def yearly(self, per_day) -> float:
+        """Σ over representative days of ``per_day(day)`` × the day's weight.
+
+        Example: ``energy.yearly(lambda d: d.demand_kwh.sum())`` is kWh per year.
+        """
+        return float(sum(d.weight_days * per_day(d) for d in self._ensure()))
+
+    def hourly_table(self) -> pd.DataFrame:
+        """``energy_hourly``: one row per representative day and hour, zone-summed (kWh)."""
+        rows = []
+        for d in self._ensure():  # a handful of days
+            be, st, g = d.buildings, d.storage, d.grid
+            soc_end = st.soc_kwh.sum(axis=0)
+            soc_start = np.concatenate([[d.initial_soc_kwh.sum()], soc_end[:-1]])
+            cols = {
+                "day": np.full(24, d.name, dtype=object),
+                "day_of_year": np.full(24, d.weather.day_of_year),
+                "weight_days": np.full(24, d.weight_days),
+                "hour": np.arange(24),
+                "temp_c": d.weather.temp_c,
+                "ghi_wm2": d.weather.ghi_wm2,
+                "heat_kwh_th": be.heat_kwh_th.sum(axis=0),
+                "cool_kwh_th": be.cool_kwh_th.sum(axis=0),
+                "base_electric_kwh": be.base_electric_kwh.sum(axis=0),
+                "heat_pump_electric_kwh": be.heat_pump_electric_kwh.sum(axis=0),
+                "resistance_electric_kwh": be.resistance_electric_kwh.sum(axis=0),
+                "cooling_electric_kwh": be.cooling_electric_kwh.sum(axis=0),
+                "buildings_electric_kwh": d.building_zone_kwh.sum(axis=0),
+                "gas_kwh": be.gas_kwh.sum(axis=0),
+                "oil_kwh": be.oil_kwh.sum(axis=0),
+                "district_heat_fed_kwh": be.district_heat_kwh.sum(axis=0),
+                "ev_charging_kwh": d.charging.load_kwh.sum(axis=0),
+                "pv_kwh": d.pv_kwh.sum(axis=0),
+                "battery_charge_kwh": st.charge_kwh.sum(axis=0),
+                "battery_discharge_kwh": st.discharge_kwh.sum(axis=0),
+                "battery_losses_kwh": st.losses_kwh.sum(axis=0),
+                "battery_soc_start_kwh": soc_start,
+                "battery_soc_kwh": soc_end,
+                "city_net_load_kwh": d.city_net_kwh,
+                "background_load_kwh": (g.background_kwh if g.background_kwh is not None
+                                        else np.zeros(24)),
+            }
+            for fuel, gen in g.generation_by_fuel_kwh().items():
+                cols[f"gen_{fuel}_kwh"] = gen
+            cols |= {
+                "generation_kwh": g.generation_kwh.sum(axis=0),
+                "unserved_kwh": g.unserved_kwh,
+                "surplus_kwh": g.surplus_kwh,
+                "grid_losses_kwh": g.losses_kwh,
+                "average_intensity_kg_per_kwh": g.average_intensity_kg_per_kwh,
+                "delivered_intensity_kg_per_kwh": g.delivered_intensity_kg_per_kwh,
+                "marginal_intensity_kg_per_kwh": g.marginal_intensity_kg_per_kwh,
+                "forecast_intensity_kg_per_kwh": d.forecast_intensity_kg_per_kwh,
+            }
+            rows.append(pd.DataFrame(cols))
+        table = pd.concat(rows, ignore_index=True)
+        gen_cols = [c for c in table if c.startswith("gen_")]
+        table[gen_cols] = table[gen_cols].fillna(0.0)
+        return table
+
+    def grid_import_kwh(self, d: EnergyDay) -> np.ndarray:
+        """What the city draws from the grid each hour (its positive net load)."""
+        return np.maximum(d.city_net_kwh, 0.0)
+
+    def electricity_co2_kg(self, d: EnergyDay) -> tuple[np.ndarray, np.ndarray]:
+        """(all, EV charging) electricity CO₂ per hour, kg, at the delivered intensity.
+
+        The grid import is charged at the delivered intensity (generation emissions per
+        kWh delivered, so transmission losses are included); EV charging gets the share
+        of the import equal to its share of the hour's demand (attributional).
+        """
+        imp = self.grid_import_kwh(d)
+        total = imp * d.grid.delivered_intensity_kg_per_kwh
+        demand = d.demand_kwh
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ev_share = np.where(demand > 0.0, d.charging.load_kwh.sum(axis=0) / demand, 0.0)
+        return total, total * ev_share
+
+    def renewable_share(self) -> float:
+        """Share of the city's electricity from renewables (incl. local PV), yearly.
+
+        Local PV used in the city is PV minus any city-level surplus; grid imports carry
+        the hour's renewable share of generation (:data:`RENEWABLE_FUELS`). NaN with a
+        fixed-intensity grid (no generation mix).
+        """
+        ren = tot = 0.0
+        for d in self._ensure():
+            by_fuel = d.grid.generation_by_fuel_kwh()
+            if "grid" in by_fuel:
+                return float("nan")
+            gen = d.grid.generation_kwh.sum(axis=0)
+            ren_gen = sum((by_fuel[f] for f in RENEWABLE_FUELS if f in by_fuel), np.zeros(24))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frac = np.where(gen > 0.0, ren_gen / gen, 0.0)
+            pv_used = np.maximum(d.pv_kwh.sum(axis=0) - np.maximum(-d.city_net_kwh, 0.0), 0.0)
+            imp = self.grid_import_kwh(d)
+            ren += d.weight_days * float((pv_used + imp * frac).sum())
+            tot += d.weight_days * float((pv_used + imp).sum())
+        return ren / tot if tot > 0 else float("nan")
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"energy_hourly": self.hourly_table()}
+
+    def kpis(self) -> list[KPI]:
+        days = self._ensure()
+        pop = self.population
+        peak_day, peak_h, peak_kwh = max(
+            ((d, int(np.argmax(d.demand_kwh)), float(d.demand_kwh.max())) for d in days),
+            key=lambda x: x[2])
+        charging_peak = max(float(d.charging.load_kwh.sum(axis=0).max()) for d in days)
+        mean_intensity = self.yearly(lambda d: d.grid.average_intensity_kg_per_kwh.mean()) / 365.0
+        return [
+            KPI("electricity_per_capita", self.yearly(lambda d: d.demand_kwh.sum()) / pop,
+                "kWh/person/yr"),
+            KPI("peak_load", peak_kwh / 1000.0, "MW"),
+            KPI("renewable_share", self.renewable_share(), "share"),
+            KPI("ev_charging_peak", charging_peak / 1000.0, "MW"),
+            KPI("grid_intensity_mean", mean_intensity, "kg/kWh"),
+            KPI("grid_intensity_at_peak",
+                float(peak_day.grid.average_intensity_kg_per_kwh[peak_h]), "kg/kWh"),
+        ]
