@@ -59,11 +59,20 @@ def _check_len(values: tuple[float, ...], n: int, what: str) -> tuple[float, ...
 class RepresentativeDay(Section):
     """One simulated day standing for ``weight_days`` days of the year."""
 
-    name: str = Field(min_length=1)
-    month: int = Field(ge=1, le=12)
-    day_of_month: int = Field(ge=1, le=31)
-    weight_days: Positive
-    day_type: Literal["weekday", "weekend"] = "weekday"
+    name: str = Field(
+        min_length=1,
+        description="Unique name of the day, e.g. 'winter_weekday'.")
+    month: int = Field(
+        ge=1, le=12,
+        description="Month of the day (1 = January).")
+    day_of_month: int = Field(
+        ge=1, le=31,
+        description="Day of the month (non-leap year).")
+    weight_days: Positive = Field(
+        description="Days of the year this day stands for; weights of all days sum to 365.")
+    day_type: Literal["weekday", "weekend"] = Field(
+        default="weekday",
+        description="Weekday or weekend (the traffic day is a weekday either way).")
 
     @model_validator(mode="after")
     def _day_exists(self) -> RepresentativeDay:
@@ -97,13 +106,17 @@ class ClimateSpec(Section):
     365.
     """
 
-    monthly_mean_temp_c: tuple[float, ...]
+    monthly_mean_temp_c: tuple[float, ...] = Field(
+        description="Monthly means of the daily mean air temperature, °C (January..December).")
     diurnal_range_c: tuple[Annotated[float, Field(ge=0.0, le=40.0)], ...] = Field(
-        json_schema_extra=one_or_many_schema)
-    cloudiness: tuple[Share, ...] = Field(json_schema_extra=one_or_many_schema)
+        json_schema_extra=one_or_many_schema,
+        description="Mean daily maximum minus mean daily minimum, K: one value or twelve.")
+    cloudiness: tuple[Share, ...] = Field(
+        json_schema_extra=one_or_many_schema,
+        description="Mean total cloud cover as a share of sky (oktas / 8): one value or twelve.")
     representative_days: tuple[RepresentativeDay, ...] = Field(
-        default_factory=lambda: tuple(_default_days()), min_length=1
-    )
+        default_factory=lambda: tuple(_default_days()), min_length=1,
+        description="Days simulated for the energy year with their weights in days (sum 365).")
 
     @field_validator("diurnal_range_c", "cloudiness", mode="before")
     @classmethod
@@ -147,17 +160,34 @@ class BuildingUseSpec(Section):
     ``cooled_share`` is the share of floor area with air conditioning.
     """
 
-    floor_area_m2_per_capita: NonNegative
-    envelope_loss_w_per_m2k: Positive
-    internal_gains_w_per_m2: NonNegative
-    base_electric_kwh_per_m2_yr: NonNegative
-    profile: Literal["residential", "office", "retail", "school", "flat"]
-    heating_setpoint_c: float = Field(default=20.0, ge=5.0, le=30.0)
-    cooling_setpoint_c: float = Field(default=26.0, ge=15.0, le=40.0)
-    cooling_cop: Positive = 3.0
-    cooled_share: Share = 1.0
-    heat_capacity_j_per_m2k: Positive = 165_000.0
-    solar_aperture_m2_per_m2: NonNegative = 0.03
+    floor_area_m2_per_capita: NonNegative = Field(
+        description="Conditioned floor area of this use per resident, m².")
+    envelope_loss_w_per_m2k: Positive = Field(
+        description="Specific heat loss (transmission + ventilation) per m² of floor, W/(m²K).")
+    internal_gains_w_per_m2: NonNegative = Field(
+        description="Daily mean internal heat gains (people, appliances, lighting), W/m².")
+    base_electric_kwh_per_m2_yr: NonNegative = Field(
+        description="Electricity for uses other than heating and cooling, kWh/(m² yr).")
+    profile: Literal["residential", "office", "retail", "school", "flat"] = Field(
+        description="Daily occupancy/load shape used for internal gains and base electricity.")
+    heating_setpoint_c: float = Field(
+        default=20.0, ge=5.0, le=30.0,
+        description="Indoor temperature below which the building is heated, °C.")
+    cooling_setpoint_c: float = Field(
+        default=26.0, ge=15.0, le=40.0,
+        description="Indoor temperature above which cooled floor is cooled, °C.")
+    cooling_cop: Positive = Field(
+        default=3.0,
+        description="Cooling plant COP (heat removed per unit of electricity).")
+    cooled_share: Share = Field(
+        default=1.0,
+        description="Share of floor area with air conditioning.")
+    heat_capacity_j_per_m2k: Positive = Field(
+        default=165_000.0,
+        description="Internal heat capacity per m² of floor, J/(m²K) (ISO 13790 classes).")
+    solar_aperture_m2_per_m2: NonNegative = Field(
+        default=0.03,
+        description="Solar collecting area per m² of floor (windows × g-value × shading).")
 
     @model_validator(mode="after")
     def _deadband(self) -> BuildingUseSpec:
@@ -172,11 +202,21 @@ class BuildingUseSpec(Section):
 class HeatingShares(Section):
     """Shares of heated floor area by heating system; must sum to 1."""
 
-    gas_boiler: Share = 0.0
-    heat_pump: Share = 0.0
-    district_heating: Share = 0.0
-    electric_resistance: Share = 0.0
-    oil_boiler: Share = 0.0
+    gas_boiler: Share = Field(
+        default=0.0,
+        description="Share of heated floor area with gas boilers.")
+    heat_pump: Share = Field(
+        default=0.0,
+        description="Share of heated floor area with electric heat pumps.")
+    district_heating: Share = Field(
+        default=0.0,
+        description="Share of heated floor area on district heating.")
+    electric_resistance: Share = Field(
+        default=0.0,
+        description="Share of heated floor area with direct electric (resistance) heating.")
+    oil_boiler: Share = Field(
+        default=0.0,
+        description="Share of heated floor area with oil boilers.")
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> HeatingShares:
@@ -203,13 +243,27 @@ class HeatPumpSpec(Section):
     The result is clipped to [``cop_min``, ``cop_max``].
     """
 
-    model: Literal["staffell_ashp", "staffell_gshp", "carnot"] = "staffell_ashp"
-    sink_temp_c: float = Field(default=40.0, ge=20.0, le=80.0)
-    correction_factor: Positive = 0.85
-    carnot_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = 0.45
-    ground_temp_c: float = 10.0
-    cop_min: Positive = 1.0
-    cop_max: Positive = 7.0
+    model: Literal["staffell_ashp", "staffell_gshp", "carnot"] = Field(
+        default="staffell_ashp",
+        description="COP model: Staffell air-source or ground-source fit, or a share of Carnot.")
+    sink_temp_c: float = Field(
+        default=40.0, ge=20.0, le=80.0,
+        description="Supply (sink) temperature of the heating system, °C.")
+    correction_factor: Positive = Field(
+        default=0.85,
+        description="Real-world correction applied to the Staffell COP fits.")
+    carnot_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        default=0.45,
+        description="Share of the Carnot COP reached (model 'carnot').")
+    ground_temp_c: float = Field(
+        default=10.0,
+        description="Source temperature of ground-source heat pumps, °C.")
+    cop_min: Positive = Field(
+        default=1.0,
+        description="Lower bound of the COP.")
+    cop_max: Positive = Field(
+        default=7.0,
+        description="Upper bound of the COP.")
 
     @model_validator(mode="after")
     def _bounds(self) -> HeatPumpSpec:
@@ -224,11 +278,21 @@ class RooftopPVSpec(Section):
     ``tilt_deg`` defaults to the city latitude; panels face the equator.
     """
 
-    per_capita_kwp: NonNegative | None = None
-    total_kwp: NonNegative | None = None
-    performance_ratio: Annotated[float, Field(gt=0.0, le=1.0)] = 0.8
-    tilt_deg: Annotated[float, Field(ge=0.0, le=90.0)] | None = None
-    temp_coeff_per_k: Annotated[float, Field(le=0.0, ge=-0.01)] = -0.004
+    per_capita_kwp: NonNegative | None = Field(
+        default=None,
+        description="Installed rooftop PV per resident, kWp (or give total_kwp).")
+    total_kwp: NonNegative | None = Field(
+        default=None,
+        description="Installed rooftop PV in the city, kWp, spread over zones by population.")
+    performance_ratio: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        default=0.8,
+        description="AC yield over nominal yield (inverter, wiring, soiling, mismatch losses).")
+    tilt_deg: Annotated[float, Field(ge=0.0, le=90.0)] | None = Field(
+        default=None,
+        description="Panel tilt from horizontal, degrees, equator-facing; default the latitude.")
+    temp_coeff_per_k: Annotated[float, Field(le=0.0, ge=-0.01)] = Field(
+        default=-0.004,
+        description="Relative change of PV power per K of cell temperature above 25 °C.")
 
     @model_validator(mode="after")
     def _one_capacity(self) -> RooftopPVSpec:
@@ -240,10 +304,18 @@ class RooftopPVSpec(Section):
 class BatterySpec(Section):
     """Behind-the-meter batteries, per capita; round trip split √η each way."""
 
-    per_capita_kwh: NonNegative = 0.0
-    per_capita_kw: NonNegative = 0.0
-    round_trip_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = 0.9
-    initial_soc_share: Share = 0.5
+    per_capita_kwh: NonNegative = Field(
+        default=0.0,
+        description="Behind-the-meter battery energy capacity per resident, kWh.")
+    per_capita_kw: NonNegative = Field(
+        default=0.0,
+        description="Behind-the-meter battery power per resident, kW.")
+    round_trip_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        default=0.9,
+        description="Battery round-trip efficiency (split as its square root each way).")
+    initial_soc_share: Share = Field(
+        default=0.5,
+        description="State of charge at the start of each simulated day, share of capacity.")
 
 
 class BuildingsSpec(Section):
@@ -255,15 +327,32 @@ class BuildingsSpec(Section):
     ``fed × district_heating_co2_kg_per_kwh``.
     """
 
-    uses: dict[str, BuildingUseSpec] = Field(min_length=1)
-    heating_shares: HeatingShares
-    boiler_efficiency: Annotated[float, Field(gt=0.0, le=1.1)] = 0.9
-    oil_boiler_efficiency: Annotated[float, Field(gt=0.0, le=1.1)] = 0.85
-    heat_pump: HeatPumpSpec = Field(default_factory=HeatPumpSpec)
-    district_heating_co2_kg_per_kwh: NonNegative = 0.0
-    district_heating_loss_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
-    rooftop_pv: RooftopPVSpec = Field(default_factory=RooftopPVSpec)
-    battery: BatterySpec = Field(default_factory=BatterySpec)
+    uses: dict[str, BuildingUseSpec] = Field(
+        min_length=1,
+        description="Building uses by name (residential, office, ...): physics and loads.")
+    heating_shares: HeatingShares = Field(
+        description="Shares of heated floor area by heating system (sum 1).")
+    boiler_efficiency: Annotated[float, Field(gt=0.0, le=1.1)] = Field(
+        default=0.9,
+        description="Seasonal efficiency of gas boilers (heat per fuel, net calorific value).")
+    oil_boiler_efficiency: Annotated[float, Field(gt=0.0, le=1.1)] = Field(
+        default=0.85,
+        description="Seasonal efficiency of oil boilers.")
+    heat_pump: HeatPumpSpec = Field(
+        default_factory=HeatPumpSpec,
+        description="How heat-pump COP depends on outdoor temperature.")
+    district_heating_co2_kg_per_kwh: NonNegative = Field(
+        default=0.0,
+        description="CO2 per kWh of heat fed into the district network, kg/kWh.")
+    district_heating_loss_share: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        default=0.1,
+        description="Share of heat fed into the district network lost before the buildings.")
+    rooftop_pv: RooftopPVSpec = Field(
+        default_factory=RooftopPVSpec,
+        description="Rooftop photovoltaics on the city's buildings.")
+    battery: BatterySpec = Field(
+        default_factory=BatterySpec,
+        description="Behind-the-meter batteries dispatched for PV self-consumption.")
 
     @field_validator("uses")
     @classmethod
@@ -287,13 +376,20 @@ class GeneratorSpec(Section):
     other fuels default to 1.
     """
 
-    fuel: Fuel
-    name: str | None = None
-    capacity_kw: Positive
-    marginal_cost_per_kwh: float
-    co2_kg_per_kwh: NonNegative
-    availability: tuple[Share, ...] | None = Field(default=None,
-                                                   json_schema_extra=one_or_many_schema)
+    fuel: Fuel = Field(
+        description="Fuel or source of the unit (imports are dispatched last).")
+    name: str | None = Field(
+        default=None,
+        description="Optional display name of the unit.")
+    capacity_kw: Positive = Field(
+        description="Net generating capacity, kW (files may write capacity_mw).")
+    marginal_cost_per_kwh: float = Field(
+        description="Marginal cost of generation, currency per kWh (sets the merit order).")
+    co2_kg_per_kwh: NonNegative = Field(
+        description="Direct CO2 per kWh generated, kg/kWh.")
+    availability: tuple[Share, ...] | None = Field(
+        default=None, json_schema_extra=one_or_many_schema,
+        description="Capacity factor: one value or 24 hourly values (0..1); required for wind.")
 
     @field_validator("availability", mode="before")
     @classmethod
@@ -326,11 +422,21 @@ class GridSpec(Section):
     intensities are those of the system the city actually draws on.
     """
 
-    generators: tuple[GeneratorSpec, ...] | None = None
-    hourly_intensity_kg_per_kwh: tuple[NonNegative, ...] | None = None
-    transmission_loss_share: Annotated[float, Field(ge=0.0, lt=0.5)] = 0.0
-    fleet_share: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
-    background_load_kw: tuple[NonNegative, ...] | None = None
+    generators: tuple[GeneratorSpec, ...] | None = Field(
+        default=None,
+        description="The merit order of generating units (or give hourly_intensity_kg_per_kwh).")
+    hourly_intensity_kg_per_kwh: tuple[NonNegative, ...] | None = Field(
+        default=None,
+        description="24 hourly grid carbon intensities, kg/kWh, used instead of a dispatch.")
+    transmission_loss_share: Annotated[float, Field(ge=0.0, lt=0.5)] = Field(
+        default=0.0,
+        description="Share of generation lost in transmission and distribution.")
+    fleet_share: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        default=1.0,
+        description="Share of the listed (national) fleet serving the simulated city.")
+    background_load_kw: tuple[NonNegative, ...] | None = Field(
+        default=None,
+        description="Rest of the system's demand, national scale, kW: one value or 24.")
 
     @field_validator("background_load_kw", mode="before")
     @classmethod
@@ -368,14 +474,30 @@ class ChargingSpec(Section):
     drawn from the grid.
     """
 
-    strategy: Literal["uncontrolled", "off_peak", "carbon_aware"] = "uncontrolled"
-    home_charger_kw: Positive = 7.4
-    work_charger_kw: Positive = 11.0
-    home_charger_share: Share = 0.7
-    work_charger_share: Share = 0.3
-    off_peak_start_s: float = Field(default=22 * 3600.0, ge=0.0, lt=86400.0)
-    off_peak_end_s: float = Field(default=6 * 3600.0, ge=0.0, lt=86400.0)
-    charger_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = 0.9
+    strategy: Literal["uncontrolled", "off_peak", "carbon_aware"] = Field(
+        default="uncontrolled",
+        description="How EVs charge: on arrival, in the off-peak window, or in low-carbon hours.")
+    home_charger_kw: Positive = Field(
+        default=7.4,
+        description="Power of a home charger, kW.")
+    work_charger_kw: Positive = Field(
+        default=11.0,
+        description="Power of a workplace (and public) charger, kW.")
+    home_charger_share: Share = Field(
+        default=0.7,
+        description="Share of EV owners with a charger at home.")
+    work_charger_share: Share = Field(
+        default=0.3,
+        description="Share of EV commuters with a charger at work.")
+    off_peak_start_s: float = Field(
+        default=22 * 3600.0, ge=0.0, lt=86400.0,
+        description="Start of the off-peak window, s after midnight (files: off_peak_start_h).")
+    off_peak_end_s: float = Field(
+        default=6 * 3600.0, ge=0.0, lt=86400.0,
+        description="End of the off-peak window, s after midnight; may wrap midnight.")
+    charger_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        default=0.9,
+        description="Battery energy stored per kWh drawn from the grid.")
 
     @model_validator(mode="after")
     def _window(self) -> ChargingSpec:
