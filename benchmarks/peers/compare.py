@@ -248,6 +248,38 @@ def table(info: ScenarioInfo, runs: list[Run], missing: dict[str, str]) -> list[
     return lines
 
 
+#: Issue targets: twincity's wall time at least this many times below each peer's.
+SPEED_TARGETS = {"sumo-meso": 5.0, "uxsim-cpp": 5.0, "uxsim-py": 100.0}
+#: Uncongested mean travel time within this relative distance of each peer's.
+TT_TOLERANCE = 0.15
+
+
+def targets(info: ScenarioInfo, runs: list[Run]) -> list[str]:
+    """How the fixed-regime runs compare with the project's targets (reported, not asserted)."""
+    fixed = {r.tool: r for r in runs if r.regime == "fixed" and r.status == "ok"}
+    tc = fixed.get("twincity")
+    if tc is None:
+        return []
+    lines = ["", "targets (fixed routing):"]
+    for tool, want in SPEED_TARGETS.items():
+        r = fixed.get(tool)
+        if r is None:
+            continue
+        got = r.wall_s / tc.wall_s
+        verdict = "met" if got >= want else f"missed by {want / got:.1f}x"
+        lines.append(f"  speed vs {tool:<10} {got:8.2f}x (target >= {want:.0f}x): {verdict}")
+    uncongested = (tc.mean_travel_time_s is not None
+                   and tc.mean_travel_time_s / info.mean_free_flow_s < UNCONGESTED_RATIO)
+    for tool, r in fixed.items():
+        if tool == "twincity" or not r.mean_travel_time_s or not uncongested:
+            continue
+        rel = tc.mean_travel_time_s / r.mean_travel_time_s - 1.0
+        verdict = "met" if abs(rel) <= TT_TOLERANCE else "missed"
+        lines.append(f"  mean travel time vs {tool:<10} {rel:+7.1%} (target within "
+                     f"±{TT_TOLERANCE:.0%}): {verdict}")
+    return lines
+
+
 def speedup(runs: list[Run]) -> str:
     fixed = [r for r in runs if r.regime == "fixed" and r.status == "ok"]
     tc = next((r for r in fixed if r.tool == "twincity"), None)
@@ -320,7 +352,7 @@ def main(argv: list[str] | None = None) -> None:
     if a.json:
         a.json.write_text(json.dumps({"scenario": info.__dict__,
                                       "runs": [r.__dict__ for r in runs]}, indent=1))
-    print("\n".join(table(info, runs, missing)))
+    print("\n".join(table(info, runs, missing) + targets(info, runs)))
     print(speedup(runs))
 
 

@@ -7,7 +7,8 @@ TOOL in ``twincity``, ``uxsim-cpp``, ``uxsim-py`` and REGIME in ``fixed``
 (:mod:`compare`) measures the process's wall time and peak RSS; the worker
 writes trips completed, mean travel time of completed trips (arrival minus
 planned departure, so waiting to enter the network counts) and the time of its
-simulation phase (``sim_s``: everything after reading the scenario file).
+simulation phase (``sim_s``: everything after reading the scenario file,
+twincity's imports included), with a breakdown by phase.
 
 twincity's dynamic regime is a day-to-day replanning loop (MATSim style):
 free-flow routes, then :data:`REPLAN_ITERATIONS` times: simulate, take each
@@ -50,11 +51,16 @@ def _experienced_cost_s(sim, net) -> np.ndarray:
 
 
 def run_twincity(d: dict, regime: str, seed: int) -> dict:
+    """Phases reported: ``import_s`` (twincity, numba, pandas), ``load_s`` (the first
+    kernel call: numba loads the compiled kernel from its cache), ``kernel_s`` (the rest
+    of the simulation), and for the dynamic regime ``routing_s``."""
+    t0 = time.perf_counter()
     from twincity.city.network import Network
     from twincity.traffic.routes import replace_routes, route_trips
     from twincity.traffic.simulation import TrafficSim
 
-    t0 = time.perf_counter()
+    phases = {"import_s": time.perf_counter() - t0, "load_s": 0.0, "kernel_s": 0.0,
+              "routing_s": 0.0}
     net = Network.from_links(
         node_x_m=d["node_x_m"], node_y_m=d["node_y_m"], link_from=d["link_from"],
         link_to=d["link_to"], length_m=d["length_m"], lanes=d["lanes"],
@@ -67,26 +73,39 @@ def run_twincity(d: dict, regime: str, seed: int) -> dict:
     def simulate(start, links):
         sim = TrafficSim(net, dep, start, links, np.zeros(n, dtype=np.int8), horizon_s=horizon,
                          interval_s=REPLAN_SLOT_S, seed=seed)
+        t = time.perf_counter()
+        sim.advance(sim.tick_s)
+        t1 = time.perf_counter()
         sim.run()
+        phases["load_s"] += t1 - t
+        phases["kernel_s"] += time.perf_counter() - t1
         return sim
+
+    def routed(*args):
+        t = time.perf_counter()
+        r = route_trips(net, *args)
+        phases["routing_s"] += time.perf_counter() - t
+        return r
 
     if regime == "fixed":
         sim = simulate(d["route_start"], d["route_links"])
     else:
-        routes = route_trips(net, net.free_flow_s[None, :], 1e12, o, dst, dep)
+        routes = routed(net.free_flow_s[None, :], 1e12, o, dst, dep)
         rng = np.random.default_rng(seed)
         sim = simulate(routes.start, routes.links)
         for it in range(REPLAN_ITERATIONS):
             cost = _experienced_cost_s(sim, net)
             which = np.flatnonzero(rng.random(n) < 1.0 / (it + 2))
-            new = route_trips(net, cost, REPLAN_SLOT_S, o[which], dst[which], dep[which])
+            new = routed(cost, REPLAN_SLOT_S, o[which], dst[which], dep[which])
             routes = replace_routes(routes, which, new)
             sim = simulate(routes.start, routes.links)
     tt = sim.trip_table()
     done = tt["state"] == "arrived"
-    return {"completed": int(done.sum()), "mean_travel_time_s": float(tt["travel_time_s"][done]
-                                                                      .mean()),
-            "sim_s": time.perf_counter() - t0, "stuck": sim.counters["stuck"]}
+    if regime == "fixed":
+        del phases["routing_s"]
+    return {"completed": int(done.sum()),
+            "mean_travel_time_s": float(tt["travel_time_s"][done].mean()),
+            "sim_s": time.perf_counter() - t0, "stuck": sim.counters["stuck"], **phases}
 
 
 # ------------------------------------------------------------------------ UXsim
