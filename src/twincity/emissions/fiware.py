@@ -154,7 +154,7 @@ def export_ngsi_ld(source, out_dir: str | Path, *, city=None, date: str = "2025-
         k = int(rec["link"])
         start = t0 + float(rec["start_s"])
         end = start + interval_s
-        eid = urn("TrafficFlowObserved", name, f"link-{k}-t{int(round(start))}")
+        eid = urn("TrafficFlowObserved", name, f"link-{k}-t{round(start)}")
         speed_kmh = float(rec["mean_speed_mps"]) * 3.6
         a, b = int(net.link_from[k]), int(net.link_to[k])
         tfo_ids.append(eid)
