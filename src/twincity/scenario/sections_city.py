@@ -131,6 +131,10 @@ class DemandSpec(Section):
     bike_available_share: Share = Field(
         default=0.5, description="Share of people for whom cycling is an option.")
 
+    loading_nodes_per_zone: int | None = Field(
+        default=6, ge=1, description="Road nodes of a zone where its trips start and end (spread "
+                                     "through the zone, centroid included); fewer nodes mean "
+                                     "fewer shortest-path trees. null = every node of the zone.")
     observed_mode_shares: dict[Mode, Share] | None = Field(
         default=None, description="Published mode shares of trips (cite the source in the file); "
                                   "the calibration target of the mode constants and a check "

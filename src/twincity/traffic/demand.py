@@ -154,17 +154,33 @@ def car_available_probability(cars_per_1000: float,
     return float(min(1.0, cars_per_1000 / 1000.0 * persons_per_car_household))
 
 
-def zone_node_lists(node_zone: np.ndarray, centroid_node: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def zone_node_lists(node_zone: np.ndarray, centroid_node: np.ndarray,
+                    max_per_zone: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Nodes of each zone as CSR (``start``, ``nodes``): its Voronoi cell plus its centroid.
+
+    With ``max_per_zone``, a zone with more nodes keeps its centroid and nodes
+    evenly spaced through its (index-ordered) list, so trip ends still spread
+    over the zone while routing needs fewer shortest-path trees.
 
     >>> zone_node_lists(np.array([0, 0, 1]), np.array([0, 0]))
     (array([0, 2, 4]), array([0, 1, 0, 2]))
+    >>> zone_node_lists(np.array([0, 0, 0, 0, 1]), np.array([2, 4]), max_per_zone=2)
+    (array([0, 2, 3]), array([0, 2, 4]))
     """
     n_zones = len(centroid_node)
     zone = np.concatenate([node_zone, np.arange(n_zones)])
     node = np.concatenate([np.arange(len(node_zone)), centroid_node])
     pairs = np.unique(np.column_stack([zone, node]).astype(np.int64), axis=0)  # sorted by zone
+    if max_per_zone is not None:
+        count = np.bincount(pairs[:, 0], minlength=n_zones)
+        first = np.concatenate([[0], np.cumsum(count)[:-1]])
+        rank = np.arange(len(pairs)) - first[pairs[:, 0]]
+        size = count[pairs[:, 0]]
+        k = max(1, int(max_per_zone))
+        step = np.maximum(1, size // k)
+        keep = (size <= k) | ((rank % step == 0) & (rank // step < k - 1))
+        keep |= pairs[:, 1] == centroid_node[pairs[:, 0]]
+        pairs = pairs[keep]
     start = np.zeros(n_zones + 1, dtype=np.int64)
     np.cumsum(np.bincount(pairs[:, 0], minlength=n_zones), out=start[1:])
     return start, pairs[:, 1]
@@ -243,7 +259,7 @@ def generate_trips(city, rng: np.random.Generator, *, sample_share: float | None
     oz = (cell // n_z).astype(np.int32)
     dz = (cell % n_z).astype(np.int32)
 
-    start, nodes = zone_node_lists(zones.node_zone, zones.node)
+    start, nodes = zone_node_lists(zones.node_zone, zones.node, d.loading_nodes_per_zone)
     onode = _draw_nodes(oz, start, nodes, rng)
     dnode = _draw_nodes(dz, start, nodes, rng)
 

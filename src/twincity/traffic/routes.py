@@ -55,6 +55,32 @@ def departure_slot(departure_s: np.ndarray, slot_s: float, n_slots: int) -> np.n
     return np.minimum((np.asarray(departure_s) // slot_s).astype(np.int64), n_slots - 1)
 
 
+#: Slots whose link costs differ by at most this share on every link share their trees.
+SLOT_COST_RTOL = 0.02
+
+
+def representative_slots(link_cost_s: np.ndarray, rtol: float = SLOT_COST_RTOL) -> np.ndarray:
+    """For each slot, the first slot whose link costs match it within ``rtol`` on every link.
+
+    Quiet hours have (nearly) free-flow costs; their trees are grown once.
+
+    >>> c = np.array([[10.0, 20.0], [10.1, 20.0], [30.0, 20.0]])
+    >>> representative_slots(c).tolist()
+    [0, 0, 2]
+    """
+    link_cost_s = np.atleast_2d(link_cost_s)
+    rep = np.arange(len(link_cost_s))
+    reps: list[int] = []
+    for s in range(len(link_cost_s)):  # a loop over time slots (tens), not trips
+        for r in reps:
+            if np.all(np.abs(link_cost_s[s] - link_cost_s[r]) <= rtol * link_cost_s[r]):
+                rep[s] = r
+                break
+        else:
+            reps.append(s)
+    return rep
+
+
 def assemble_csr(n_trips: int, trip_ids: list[np.ndarray], starts: list[np.ndarray],
                  links: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Merge per-chunk CSR pieces (each for a subset of trips) into one CSR in trip order."""
@@ -79,14 +105,14 @@ def route_trips(net: Network, link_cost_s: np.ndarray, slot_s: float, origin_nod
 
     ``link_cost_s[slot, link]`` is the generalised cost of traversing a link
     (time plus toll over value of time, in seconds) for vehicles departing in
-    that slot.
+    that slot. Slots with matching costs share trees (:func:`representative_slots`).
     """
     link_cost_s = np.atleast_2d(np.asarray(link_cost_s, dtype=np.float64))
     n_slots = link_cost_s.shape[0]
     n = len(origin_node)
     origin_node = np.asarray(origin_node, dtype=np.int32)
     dest_node = np.asarray(dest_node, dtype=np.int32)
-    slot = departure_slot(departure_s, slot_s, n_slots)
+    slot = representative_slots(link_cost_s)[departure_slot(departure_s, slot_s, n_slots)]
     batch = max(1, TREE_BATCH_BYTES // max(1, 12 * net.n_nodes))
     ok = np.zeros(n, dtype=bool)
     cost = np.full(n, np.inf)

@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit
 
@@ -118,18 +119,21 @@ def _dijkstra_into(out_start, out_link, link_to, cost, origin, no_through,
     return settled
 
 
-@njit(cache=True)
-def _trees(out_start, out_link, link_to, cost, origins, no_through):
+@njit(cache=True, parallel=True)
+def _trees(out_start, out_link, link_to, cost, origins, no_through, n_chunks):
+    # Trees are independent: grown in parallel over origins (numba threads; set
+    # NUMBA_NUM_THREADS=1 where processes already share the cores, as Dask workers do).
     n = out_start.shape[0] - 1
     k = origins.shape[0]
     dist = np.empty((k, n), dtype=np.float64)
     pred = np.empty((k, n), dtype=np.int32)
-    order = np.empty(n, dtype=np.int32)
-    heap = np.empty(n, dtype=np.int32)
-    pos = np.empty(n, dtype=np.int32)
-    for i in range(k):
-        _dijkstra_into(out_start, out_link, link_to, cost, origins[i], no_through,
-                       dist[i], pred[i], order, heap, pos)
+    for c in numba.prange(n_chunks):
+        order = np.empty(n, dtype=np.int32)
+        heap = np.empty(n, dtype=np.int32)
+        pos = np.empty(n, dtype=np.int32)
+        for i in range(c, k, n_chunks):
+            _dijkstra_into(out_start, out_link, link_to, cost, origins[i], no_through,
+                           dist[i], pred[i], order, heap, pos)
     return dist, pred
 
 
@@ -261,7 +265,8 @@ def shortest_path_trees(out_start: np.ndarray, out_link: np.ndarray, link_to: np
     if len(origins) and (origins.min() < 0 or origins.max() >= n):
         raise ValueError("an origin is not a node index")
     return _trees(out_start, _i32(out_link), _i32(link_to), _as_cost(cost, len(link_to)),
-                  origins, _as_mask(no_through, n))
+                  origins, _as_mask(no_through, n),
+                  max(1, min(len(origins), 4 * numba.get_num_threads())))
 
 
 def extract_routes(pred_link: np.ndarray, link_from: np.ndarray, tree_index: np.ndarray,

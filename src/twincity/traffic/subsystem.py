@@ -7,9 +7,9 @@ Built when a :class:`~twincity.model.CityModel` is made:
    Freight vehicles are added as ``fleet.truck_share`` of road vehicles: they
    take the origin and destination of a random car-available trip and depart
    uniformly between 06:00 and 20:00 (an assumption; no freight survey is used).
-2. **Warm start.** Modes are chosen on free-flow skims, then twice: each
-   routing slot's road demand is assigned by static user equilibrium (BPR
-   costs, bi-conjugate Frank-Wolfe) and modes are chosen again on those times.
+2. **Warm start.** Modes are chosen on free-flow skims; each routing slot's
+   road demand is then assigned by static user equilibrium (BPR costs,
+   bi-conjugate Frank-Wolfe) and modes are chosen again on those times.
    First-day routes start from those link times and are spread over
    alternative paths by a discrete method of successive averages on BPR costs
    (:meth:`TrafficSubsystem._spread_routes`).
@@ -18,8 +18,8 @@ Built when a :class:`~twincity.model.CityModel` is made:
    slot; compute the relative gap of car routes against the best routes under
    those times; then a share ``1/(d + 2)`` of travellers (the method of
    successive averages) reconsider their mode (logit on the congested skims of
-   their departure slot) and, if driving, take the best route, both under the
-   link times averaged over the days so far. Repeat until the
+   their departure slot, with link times averaged over the days so far) and,
+   if driving, take the best route under the last day's times. Repeat until the
    gap is below ``simulation.equilibrium_gap`` or ``equilibrium_days`` days.
    The transport authority may revise its settings between days (``review``).
 4. **The reported day**: the plan from step 2 is simulated once more,
@@ -59,6 +59,7 @@ from twincity.traffic.routes import (
     departure_slot,
     no_routes,
     replace_routes,
+    representative_slots,
     route_costs,
     route_trips,
     take_routes,
@@ -73,9 +74,9 @@ if TYPE_CHECKING:
 #: Detour factor of walking and cycling over straight-line distance (as mode choice uses).
 ACTIVE_DETOUR = 1.3
 #: Rounds of (static assignment, mode choice) before the first simulated day.
-WARM_START_ROUNDS = 2
+WARM_START_ROUNDS = 1
 #: Iterations of the discrete route-spreading step before the first simulated day.
-SPREAD_ITERATIONS = 8
+SPREAD_ITERATIONS = 4
 #: Relative gap of the warm-start static assignments.
 WARM_START_GAP = 1e-3
 #: Freight vehicles depart uniformly in this window (s after midnight).
@@ -183,10 +184,11 @@ class TrafficSubsystem:
         weights = np.maximum(1.0, self._flows_by_slot)
         mean_time = (link_time_s * weights).sum(axis=0) / weights.sum(axis=0)
         transit = transit_skims(city, link_time_s=mean_time)
-        return np.stack([
-            generalised_costs(city, car_skims(city.network, city.zones, costs[s], link_time_s[s],
-                                              tolls[s]), transit)
-            for s in range(self.n_slots)])
+        rep = representative_slots(costs)
+        gc = {int(r): generalised_costs(city, car_skims(city.network, city.zones, costs[r],
+                                                        link_time_s[r], tolls[r]), transit)
+              for r in np.unique(rep)}
+        return np.stack([gc[int(r)] for r in rep])
 
     # ------------------------------------------------------------------ choices
     def _choose(self, who: np.ndarray, gc: np.ndarray, rng: np.random.Generator) -> None:
@@ -314,7 +316,7 @@ class TrafficSubsystem:
                 # travellers learn from all days so far (MSA on link times), not only the last
                 smoothed = link_time if smoothed is None else smoothed + (
                     link_time - smoothed) / (day + 1)
-                record.switched = self._switch(day, smoothed, rng)
+                record.switched = self._switch(day, link_time, smoothed, rng)
 
     def _record(self, day: int, sim: TrafficSim, link_time: np.ndarray) -> DayRecord:
         """The day's relative gap: route cost above the best routes, under that day's times."""
@@ -327,19 +329,36 @@ class TrafficSubsystem:
         total = current[ok].sum()
         gap = float((total - best.cost_s[ok].sum()) / total) if total > 0 else 0.0
         tt = sim.trip_table()["travel_time_s"].to_numpy()
+        self._best = (road, best)
         return DayRecord(day=day, relative_gap=max(gap, 0.0),
                          car_trips=int(np.sum(self.mode == CAR)), switched=0,
                          mean_car_time_s=float(np.nanmean(tt)) if len(tt) else float("nan"),
                          link_time_s=link_time)
 
-    def _switch(self, day: int, link_time: np.ndarray, rng: np.random.Generator) -> int:
-        """MSA step: a share ``1/(day + 2)`` of travellers and trucks reconsider."""
+    def _switch(self, day: int, link_time: np.ndarray, skim_time: np.ndarray,
+                rng: np.random.Generator) -> int:
+        """MSA step: a share ``1/(day + 2)`` of travellers and trucks reconsider.
+
+        Mode choice uses ``skim_time`` (link times averaged over the days so far);
+        drivers who reconsider take the best route under the last day's times
+        (``link_time``), already found when the day's gap was measured; only
+        travellers new to driving are routed afresh.
+        """
         share = 1.0 / (day + 2)
         who = np.flatnonzero(rng.random(len(self.trips)) < share)
-        self._choose(who, self._skims_by_slot(link_time), rng)
+        self._choose(who, self._skims_by_slot(skim_time), rng)
         trucks = len(self.trips) + np.flatnonzero(rng.random(self.n_trucks) < share)
         movers = np.concatenate([who[self.mode[who] == CAR], trucks])
-        self.book = replace_routes(self.book, movers, self._reroute(movers, link_time))
+        road, best = self._best
+        known = np.zeros(len(self._origin), dtype=bool)
+        known[road] = True
+        where = np.full(len(self._origin), -1, dtype=np.int64)
+        where[road] = np.arange(len(road))
+        have = movers[known[movers]]
+        self.book = replace_routes(self.book, have, take_routes(best, where[have]))
+        new = movers[~known[movers]]
+        if len(new):
+            self.book = replace_routes(self.book, new, self._reroute(new, link_time))
         return len(who) + len(trucks)
 
     # ------------------------------------------------------------------ kernel
