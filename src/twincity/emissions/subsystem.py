@@ -43,6 +43,7 @@ import pandas as pd
 
 from twincity.city.network import ROAD_CLASSES
 from twincity.emissions.factors import emission_factor, pollutants
+from twincity.kpi import make_kpi
 from twincity.results import KPI
 
 if TYPE_CHECKING:
@@ -90,8 +91,9 @@ def bus_vehicle_km_per_day(city) -> list[tuple[str, float, float]]:
 
         >>> from twincity.city.build import build_city                       # doctest: +SKIP
         >>> from twincity.scenario.loader import load_scenario              # doctest: +SKIP
-        >>> bus_vehicle_km_per_day(build_city(load_scenario("tests/data/tiny.yaml")))[0][0]
-        'feeder'                                                            # doctest: +SKIP
+        >>> city = build_city(load_scenario("tests/data/tiny.yaml"))        # doctest: +SKIP
+        >>> [name for name, _, _ in bus_vehicle_km_per_day(city)]          # doctest: +SKIP
+        ['feeder', 'BRT']
     """
     from twincity.traffic.transit import line_geometry
 
@@ -230,11 +232,11 @@ class EmissionsSubsystem:
         bus = t.loc[t["source"].str.startswith("buses_"), "co2_t_per_yr"]
         sectors = [sector(s) for s in ("transport", "buildings", "electricity")]
         return [
-            KPI("co2_per_capita_transport", sectors[0] / pop, "t/person/yr"),
-            KPI("co2_per_capita_buildings", sectors[1] / pop, "t/person/yr"),
-            KPI("co2_per_capita_electricity", sectors[2] / pop, "t/person/yr"),
-            KPI("co2_per_capita_total", float(np.nansum(sectors)) / pop, "t/person/yr"),
-            KPI("bus_co2_t_per_yr", float(bus.sum()), "t/yr"),
-            KPI("nox_t_per_yr", float(np.nansum(t["nox_t_per_yr"])), "t/yr"),
-            KPI("pm25_t_per_yr", float(np.nansum(t["pm25_t_per_yr"])), "t/yr"),
+            make_kpi("co2_per_capita_transport", sectors[0] / pop),
+            make_kpi("co2_per_capita_buildings", sectors[1] / pop),
+            make_kpi("co2_per_capita_electricity", sectors[2] / pop),
+            make_kpi("co2_per_capita_total", float(np.nansum(sectors)) / pop),
+            make_kpi("bus_co2_t_per_yr", float(bus.sum())),
+            make_kpi("nox_t_per_yr", float(np.nansum(t["nox_t_per_yr"]))),
+            make_kpi("pm25_t_per_yr", float(np.nansum(t["pm25_t_per_yr"]))),
         ]

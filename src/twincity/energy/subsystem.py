@@ -64,6 +64,7 @@ from twincity.energy.grid import GridResult, dispatch_grid
 from twincity.energy.pv import pv_output_kwh
 from twincity.energy.storage import StorageResult, self_consumption_dispatch
 from twincity.energy.weather import HourlyWeather, synthesize_weather
+from twincity.kpi import make_kpi
 from twincity.results import KPI
 from twincity.scenario.sections_energy import ChargingSpec
 
@@ -301,6 +302,10 @@ class EnergySubsystem:
             self.sessions = ChargingSessions(empty, empty, empty, empty,
                                              np.zeros(0, np.int64), np.zeros(0, bool))
             self.notes.append("energy: no traffic subsystem, so no EV charging load")
+        weekend = [d.name for d in spec.climate.representative_days if d.day_type == "weekend"]
+        if weekend and traffic is not None:
+            self.notes.append(f"energy: weekend days {weekend} use the simulated weekday's "
+                              "EV charging (traffic simulates one weekday)")
         self.days = [self._simulate_day(d, w) for d, w in
                      zip(spec.climate.representative_days, self.weather, strict=True)]
         unmet = sum(d.weight_days * d.charging.unmet_kwh.sum() for d in self.days)
@@ -452,12 +457,12 @@ class EnergySubsystem:
         charging_peak = max(float(d.charging.load_kwh.sum(axis=0).max()) for d in days)
         mean_intensity = self.yearly(lambda d: d.grid.average_intensity_kg_per_kwh.mean()) / 365.0
         return [
-            KPI("electricity_per_capita", self.yearly(lambda d: d.demand_kwh.sum()) / pop,
-                "kWh/person/yr"),
-            KPI("peak_load", peak_kwh / 1000.0, "MW"),
-            KPI("renewable_share", self.renewable_share(), "share"),
-            KPI("ev_charging_peak", charging_peak / 1000.0, "MW"),
-            KPI("grid_intensity_mean", mean_intensity, "kg/kWh"),
-            KPI("grid_intensity_at_peak",
-                float(peak_day.grid.average_intensity_kg_per_kwh[peak_h]), "kg/kWh"),
+            make_kpi("electricity_per_capita",
+                     self.yearly(lambda d: d.demand_kwh.sum()) / pop),
+            make_kpi("peak_load", peak_kwh / 1000.0),
+            make_kpi("renewable_share", self.renewable_share()),
+            make_kpi("ev_charging_peak", charging_peak / 1000.0),
+            make_kpi("grid_intensity_mean", mean_intensity),
+            make_kpi("grid_intensity_at_peak",
+                     float(peak_day.grid.average_intensity_kg_per_kwh[peak_h])),
         ]
