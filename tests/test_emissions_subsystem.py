@@ -104,5 +104,6 @@ def test_emission_kpis_are_finite_and_named(tiny_run) -> None:
     for n in names:
         assert np.isfinite(res.kpi(n)) and res.kpi(n) > 0, n
     records = {r["name"]: r for r in res.summary()["kpis"]}
-    assert records["renewable_share"]["value"] is None  # fixed intensity: no generation mix
+    assert "renewable_share" not in records  # fixed intensity: no generation mix
+    assert any("renewable_share is not reported" in n for n in res.notes)
     assert set(records["nox_t_per_yr"]) == {"name", "value", "unit", "u4ssc"}

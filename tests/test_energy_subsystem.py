@@ -162,3 +162,24 @@ def test_deterministic_per_seed(tiny_path: Path) -> None:
     pd.testing.assert_frame_equal(h1, h2)
     pd.testing.assert_frame_equal(e1, e2)
     assert not np.array_equal(h1["temp_c"], h3["temp_c"])  # weather follows the seed
+
+
+@pytest.mark.parametrize(("fuel", "pv_kwp", "expected"), [
+    ("hydro", 0.0, 1.0), ("nuclear", 0.0, 0.0), ("nuclear", 0.5, None)])
+def test_renewable_share_bounds(tiny_dir: Path, fuel: str, pv_kwp: float, expected) -> None:
+    path = write_variant(tiny_dir, f"{fuel}.yaml", {
+        "buildings": {"rooftop_pv": {"per_capita_kwp": pv_kwp}},
+        "grid": {"hourly_intensity_g_per_kwh": None, "generators": [
+            {"fuel": fuel, "capacity_mw": 100, "marginal_cost_per_mwh": 1,
+             "co2_kg_per_kwh": 0.0}]}})
+    model = CityModel.from_file(path, subsystems=("energy",))
+    res = model.run()
+    share = res.kpi("renewable_share")
+    if expected is not None:
+        assert share == expected
+    else:  # only the city's own PV is renewable: PV used over electricity used
+        h = res.tables["energy_hourly"]
+        used = ((h["buildings_electric_kwh"] + h["ev_charging_kwh"]) * h["weight_days"]).sum()
+        pv = ((h["pv_kwh"] - h["surplus_kwh"]).clip(lower=0) * h["weight_days"]).sum()
+        assert share == pytest.approx(pv / used, rel=1e-9)
+        assert 0.0 < share < 1.0

@@ -37,7 +37,7 @@ _DEFS = (
                   "over the representative days."),
     KPIDefinition("renewable_share", "share",
                   "Share of the city's electricity from hydro, wind, solar and biomass, "
-                  "including local rooftop PV; null with a fixed-intensity grid."),
+                  "including local rooftop PV; not reported with a fixed-intensity grid."),
     KPIDefinition("ev_charging_peak", "MW", "Highest hourly EV charging load of the city."),
     KPIDefinition("grid_intensity_mean", "kg/kWh",
                   "Time mean over the year of the hourly average CO2 intensity of generation."),

@@ -308,6 +308,9 @@ class EnergySubsystem:
                               "EV charging (traffic simulates one weekday)")
         self.days = [self._simulate_day(d, w) for d, w in
                      zip(spec.climate.representative_days, self.weather, strict=True)]
+        if not np.isfinite(self.renewable_share()):
+            self.notes.append("energy: renewable_share is not reported: the grid is a given "
+                              "intensity series without a generation mix")
         unmet = sum(d.weight_days * d.charging.unmet_kwh.sum() for d in self.days)
         if unmet > 0.0:
             self.notes.append(f"energy: {unmet:,.0f} kWh/yr of EV battery energy did not fit "
@@ -428,7 +431,7 @@ class EnergySubsystem:
 
         Local PV used in the city is PV minus any city-level surplus; grid imports carry
         the hour's renewable share of generation (:data:`RENEWABLE_FUELS`). NaN with a
-        fixed-intensity grid (no generation mix).
+        fixed-intensity grid (no generation mix); the KPI is then left out, with a note.
         """
         ren = tot = 0.0
         for d in self._ensure():
@@ -456,13 +459,16 @@ class EnergySubsystem:
             key=lambda x: x[2])
         charging_peak = max(float(d.charging.load_kwh.sum(axis=0).max()) for d in days)
         mean_intensity = self.yearly(lambda d: d.grid.average_intensity_kg_per_kwh.mean()) / 365.0
-        return [
+        out = [
             make_kpi("electricity_per_capita",
                      self.yearly(lambda d: d.demand_kwh.sum()) / pop),
             make_kpi("peak_load", peak_kwh / 1000.0),
-            make_kpi("renewable_share", self.renewable_share()),
             make_kpi("ev_charging_peak", charging_peak / 1000.0),
             make_kpi("grid_intensity_mean", mean_intensity),
             make_kpi("grid_intensity_at_peak",
                      float(peak_day.grid.average_intensity_kg_per_kwh[peak_h])),
         ]
+        renewable = self.renewable_share()
+        if np.isfinite(renewable):  # undefined with a given intensity series (see notes)
+            out.insert(2, make_kpi("renewable_share", renewable))
+        return out
