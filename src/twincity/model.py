@@ -31,6 +31,7 @@ from mesa import DataCollector
 
 from twincity.city.build import City, build_city
 from twincity.operators import TransportAuthority
+from twincity.policies.base import Adaptation, Policy
 from twincity.results import KPI, Results, provenance
 from twincity.scenario.loader import LoadedScenario, load_scenario
 
@@ -67,7 +68,8 @@ class CityModel(mesa.Model):
     """A city simulated over ``simulation.duration_s`` in steps of ``interval_s``."""
 
     def __init__(self, city: City, *, seed: int | None = None,
-                 subsystems: tuple[str, ...] = SUBSYSTEMS, progress: bool = False) -> None:
+                 subsystems: tuple[str, ...] = SUBSYSTEMS, progress: bool = False,
+                 policies: list[tuple[Policy, Adaptation]] | tuple = ()) -> None:
         sim = city.spec.simulation
         self.seed = int(sim.seed if seed is None else seed)
         self.seed_sequence = np.random.SeedSequence(self.seed)
@@ -84,6 +86,10 @@ class CityModel(mesa.Model):
         self.transport_authority = TransportAuthority(
             self, toll_schedule=np.repeat(net.toll[None, :], n_toll_slots, axis=0),
             green_share=np.ones(net.n_links), toll_slot_s=TOLL_SLOT_S)
+        self.policies = list(policies)
+        for policy, adaptation in self.policies:
+            policy.attach(self, adaptation)
+            self.notes.append(f"policy {policy.label}: {adaptation.note}")
         unknown = set(subsystems) - set(SUBSYSTEMS)
         if unknown:
             raise ValueError(f"unknown subsystems {sorted(unknown)}; expected some of {SUBSYSTEMS}")
@@ -110,9 +116,22 @@ class CityModel(mesa.Model):
 
     @classmethod
     def from_file(cls, path: str | Path, *, seed: int | None = None,
-                  overrides: dict | None = None, **kwargs) -> CityModel:
-        """Load, build and wrap a scenario file in one call (keywords go to the model)."""
-        return cls(build_city(load_scenario(path, overrides)), seed=seed, **kwargs)
+                  overrides: dict | None = None, policies: list[Policy | str] = (),
+                  **kwargs) -> CityModel:
+        """Load, build and wrap a scenario file in one call (keywords go to the model).
+
+        ``policies`` are :class:`~twincity.policies.base.Policy` objects or
+        references (``"singapore:erp"``, a policy file, a registered name)
+        resolved against the scenario's folder.
+        """
+        if not policies:
+            return cls(build_city(load_scenario(path, overrides)), seed=seed, **kwargs)
+        from twincity.policies.registry import apply_policies, resolve_policy
+
+        folder = Path(path).resolve().parent
+        objs = [p if isinstance(p, Policy) else resolve_policy(p, folder) for p in policies]
+        city, applied = apply_policies(path, objs, overrides=overrides)
+        return cls(city, seed=seed, policies=applied, **kwargs)
 
     @property
     def loaded(self) -> LoadedScenario:
@@ -193,6 +212,10 @@ class CityModel(mesa.Model):
     def results(self) -> Results:
         """Tables, KPIs, notes and provenance of the run so far."""
         tables: dict[str, pd.DataFrame] = {"observables": self.observations_table()}
+        if self.policies:
+            from twincity.policies.registry import adaptation_table
+
+            tables["policies"] = adaptation_table(self.policies)
         kpis = self.city_kpis()
         for sub in self.subsystems:
             tables.update(sub.tables())
@@ -207,7 +230,7 @@ class CityModel(mesa.Model):
         return Results(
             tables=tables, kpis=kpis, notes=notes,
             provenance=provenance(self.loaded.content_hash, self.seed,
-                                  [p.name for p in self.city.spec.policies],
+                                  [p.describe() for p, _ in self.policies],
                                   scenario_file=str(self.loaded.path), subsystems=simulated),
             scenario=self.loaded.resolved_dict(),
         )

@@ -31,6 +31,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from twincity.errors import ScenarioError
+from twincity.scenario.base import UNIT_ALIASES
 from twincity.scenario.schema import Scenario
 from twincity.scenario.yamlio import FieldPath, LineMap, format_path, read_yaml
 
@@ -76,14 +77,34 @@ def _where(lines: LineMap, path: FieldPath, default_file: Path) -> dict[str, Any
     return {"file": str(default_file), "line": None}
 
 
+def same_quantity_keys(key: str) -> set[str]:
+    """Keys naming the same quantity in other units (``headway_s`` ↔ ``headway_min`` …)."""
+    out: set[str] = set()
+    for alt, canon, _ in UNIT_ALIASES:
+        for a, b in ((canon, alt), (alt, canon)):
+            if key.endswith(a):
+                out.add(key[: -len(a)] + b)
+    out.discard(key)
+    return out
+
+
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """Overlay ``over`` on ``base``: mappings merge, everything else is replaced.
 
+    A key of ``over`` also replaces a key of ``base`` that gives the same
+    quantity in other units (an overlay writing ``headway_s`` replaces a base
+    ``headway_min``).
+
     >>> deep_merge({"a": {"x": 1, "y": 2}, "b": [1]}, {"a": {"y": 3}, "b": [2]})
     {'a': {'x': 1, 'y': 3}, 'b': [2]}
+    >>> deep_merge({"headway_min": 5}, {"headway_s": 60})
+    {'headway_s': 60}
     """
     out = copy.deepcopy(base)
     for key, value in over.items():
+        if isinstance(key, str):
+            for other in same_quantity_keys(key):
+                out.pop(other, None)
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = deep_merge(out[key], value)
         else:
@@ -189,18 +210,26 @@ def validation_error(exc: ValidationError, lines: LineMap, file: Path) -> Scenar
     return ScenarioError(message, path=format_path(loc) or None, **_where(lines, loc, file))
 
 
-def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
-    """Overlay ``{"simulation.seed": 3}``-style (or nested) overrides on the data."""
-    if not overrides:
-        return data
+def nest_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Dotted keys as nested mappings (nested values merge too).
+
+    >>> nest_overrides({"simulation.seed": 3, "city": {"population": 5}})
+    {'simulation': {'seed': 3}, 'city': {'population': 5}}
+    """
     nested: dict[str, Any] = {}
     for key, value in overrides.items():
-        cursor = nested
         parts = key.split(".")
+        cursor = nested
         for part in parts[:-1]:
             cursor = cursor.setdefault(part, {})
-        cursor[parts[-1]] = value
-    return deep_merge(data, nested)
+        cursor[parts[-1]] = deep_merge(cursor.get(parts[-1], {}), value) \
+            if isinstance(value, dict) else value
+    return nested
+
+
+def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Overlay ``{"simulation.seed": 3}``-style (or nested) overrides on the data."""
+    return deep_merge(data, nest_overrides(overrides)) if overrides else data
 
 
 def content_hash(spec: Scenario, referenced: list[Path]) -> str:

@@ -1,0 +1,184 @@
+"""Road pricing: cordon or gantry charges by time of day, with an optional review rule.
+
+Modelled on Singapore's Electronic Road Pricing (ERP): charges per passage
+that vary by 30-minute slot, reviewed so that traffic on priced roads keeps
+moving (LTA reviews rates quarterly to hold arterial speeds within 20–30 km/h
+and expressway speeds within 45–65 km/h).
+
+City-neutral parameters: the priced area is the most central ``central_share``
+of road nodes; the charge is ``charge_vot_h`` hours of the local value of
+time (or ``charge_origin`` in the origin city's money, converted by
+purchasing power); the schedule lists periods with a multiplier of the
+charge. ``scheme`` is ``cordon`` (charged on every link entering the area) or
+``gantries`` (charged on entering links and on arterial and motorway links
+inside).
+
+Mechanism: the transport authority's toll schedule. Tolls enter route costs
+(toll / value of time), car skims and so mode choice, and are paid in the
+kernel at link entry (trip table ``toll_paid``, link table ``toll_revenue``).
+With ``review``, after each simulated day of the day-to-day adjustment the
+authority raises the charge of a slot by ``review_step_share`` where the mean
+speed on priced links fell below ``target_speed_kmh[0]`` and lowers it where
+it rose above ``target_speed_kmh[1]`` (never below zero).
+
+Example:
+    >>> ErpPolicy({"central_share": 0.1, "charge_vot_h": 0.2}).params.scheme
+    'cordon'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from twincity.city.network import ROAD_CLASSES
+from twincity.policies.base import Adaptation, Policy, central_node_mask, money_from_origin
+from twincity.scenario.base import Section
+
+if TYPE_CHECKING:
+    from twincity.city.build import City
+    from twincity.model import CityModel
+
+
+class ChargePeriod(Section):
+    """A period of the day with a multiplier of the base charge."""
+
+    start_h: float = Field(ge=0, lt=24, description="Start, hours after midnight.")
+    end_h: float = Field(gt=0, le=24, description="End, hours after midnight.")
+    multiplier: float = Field(default=1.0, ge=0, description="Share of the base charge.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ChargePeriod:
+        if self.end_h <= self.start_h:
+            raise ValueError("end_h must be after start_h")
+        return self
+
+
+class ErpParams(Section):
+    """City-neutral parameters of road pricing (see the module docstring)."""
+
+    scheme: Literal["cordon", "gantries"] = "cordon"
+    central_share: float = Field(default=0.1, gt=0, lt=1,
+                                 description="Share of road nodes, most central first, priced.")
+    charge_vot_h: float | None = Field(
+        default=0.2, ge=0, description="Base charge per passage as hours of local value of time.")
+    charge_origin: float | None = Field(
+        default=None, ge=0, description="Base charge in the origin city's money (PPP-converted).")
+    periods: list[ChargePeriod] = Field(
+        default_factory=lambda: [ChargePeriod(start_h=7.5, end_h=9.5, multiplier=1.0),
+                                 ChargePeriod(start_h=17.5, end_h=20.0, multiplier=0.8)],
+        description="Charging periods; outside them passage is free.")
+    review: bool = Field(default=False, description="Apply the speed-band review rule.")
+    target_speed_kmh: tuple[float, float] = Field(
+        default=(20.0, 30.0), description="Speed band on priced links the review aims for.")
+    review_step_share: float = Field(default=0.25, gt=0, le=1,
+                                     description="Change of a slot's charge per review.")
+
+    @model_validator(mode="after")
+    def _one_charge(self) -> ErpParams:
+        if self.charge_origin is not None:
+            object.__setattr__(self, "charge_vot_h", None)
+        if self.charge_vot_h is None and self.charge_origin is None:
+            raise ValueError("give charge_vot_h or charge_origin")
+        if self.target_speed_kmh[0] >= self.target_speed_kmh[1]:
+            raise ValueError("target_speed_kmh must be (low, high) with low < high")
+        return self
+
+
+def priced_links(city: City, scheme: str, central_share: float) -> tuple[np.ndarray, np.ndarray]:
+    """(node mask of the priced area, boolean mask of charged links)."""
+    net = city.network
+    inside = central_node_mask(city, central_share)
+    entering = ~inside[net.link_from] & inside[net.link_to]
+    if scheme == "cordon":
+        return inside, entering
+    major = np.isin(net.road_class, [ROAD_CLASSES.index("motorway"),
+                                     ROAD_CLASSES.index("arterial")])
+    return inside, entering | (inside[net.link_from] & inside[net.link_to] & major)
+
+
+class ErpPolicy(Policy):
+    """Road pricing by time of day (Singapore ERP style)."""
+
+    name = "congestion_pricing"
+    summary = "Cordon or gantry charges by 30-min slot, optionally reviewed to a speed band."
+    Params = ErpParams
+
+    def adapt(self, city: City) -> Adaptation:
+        p = self.params
+        target = city.spec.city
+        inside, charged = priced_links(city, p.scheme, p.central_share)
+        if p.charge_origin is not None:
+            charge = money_from_origin(p.charge_origin, self.origin, target)
+            how = (f"{p.charge_origin:g} {self.origin.currency if self.origin else ''} converted "
+                   f"by purchasing power ({self.origin.ppp_per_usd if self.origin else 1:g} → "
+                   f"{target.ppp_per_usd:g} per intl $)")
+        else:
+            charge = p.charge_vot_h * target.value_of_time_per_h
+            how = (f"{p.charge_vot_h:g} h × value of time {target.value_of_time_per_h:g} "
+                   f"{target.currency}/h")
+        radius = float(np.max(np.hypot(city.network.node_x_m[inside] - city.centre_xy_m[0],
+                                       city.network.node_y_m[inside] - city.centre_xy_m[1])))
+        periods = ", ".join(f"{q.start_h:g}–{q.end_h:g} h ×{q.multiplier:g}" for q in p.periods)
+        note = (f"{p.scheme}: the {p.central_share:.0%} most central nodes ({int(inside.sum())} "
+                f"nodes, within {radius / 1000:.1f} km of the centre); {int(charged.sum())} links "
+                f"charged; base charge {charge:,.2f} {target.currency} per passage ({how}); "
+                f"periods {periods}" + ("; reviewed to keep priced-link speeds within "
+                                        f"{p.target_speed_kmh[0]:g}–{p.target_speed_kmh[1]:g} km/h"
+                                        if p.review else ""))
+        return Adaptation(policy=self.name, note=note, concrete={
+            "charged_links": np.flatnonzero(charged).tolist(), "charge": charge,
+            "currency": target.currency, "area_nodes": int(inside.sum()),
+            "area_radius_m": radius})
+
+    def attach(self, model: CityModel, adaptation: Adaptation) -> None:
+        ta = model.transport_authority
+        links = np.asarray(adaptation.concrete["charged_links"], dtype=np.int64)
+        n_slots = ta.toll_schedule.shape[0]
+        centre_h = (np.arange(n_slots) + 0.5) * ta.toll_slot_s / 3600.0 + \
+            model.city.spec.simulation.start_s / 3600.0
+        rate = np.zeros(n_slots)
+        for q in self.params.periods:
+            on = (centre_h % 24 >= q.start_h) & (centre_h % 24 < q.end_h)
+            rate[on] = np.maximum(rate[on], q.multiplier * adaptation.concrete["charge"])
+        ta.toll_schedule[:, links] += rate[:, None]
+        if self.params.review:
+            ta.reviewers.append(SpeedBandReview(links, rate > 0, self.params.target_speed_kmh,
+                                                self.params.review_step_share,
+                                                adaptation.concrete["charge"]))
+
+
+class SpeedBandReview:
+    """ERP's review rule: per charged slot, raise or lower the charge to a speed band.
+
+    Speeds are the mean over priced links of length / experienced time in the
+    routing slot containing the toll slot (from the day's :class:`DayRecord`).
+    """
+
+    def __init__(self, links: np.ndarray, operating: np.ndarray, band_kmh: tuple[float, float],
+                 step: float, base_charge: float) -> None:
+        self.links = links
+        self.operating = operating  # toll slots inside the charging periods
+        self.low, self.high = band_kmh
+        self.step = step * base_charge
+        self.history: list[dict] = []
+
+    def __call__(self, authority, day) -> None:
+        if len(self.links) == 0:
+            return
+        traffic = authority.model.traffic
+        length = traffic.net.length_m[self.links]
+        speed_kmh = (length[None, :] / day.link_time_s[:, self.links]).mean(axis=1) * 3.6
+        per = traffic.slot_s / authority.toll_slot_s
+        n = authority.toll_schedule.shape[0]
+        slot_of = np.minimum((np.arange(n) / per).astype(np.int64), len(speed_kmh) - 1)
+        charged = self.operating
+        v = speed_kmh[slot_of]
+        change = np.where(charged & (v < self.low), self.step,
+                          np.where(charged & (v > self.high), -self.step, 0.0))
+        authority.toll_schedule[:, self.links] = np.maximum(
+            0.0, authority.toll_schedule[:, self.links] + change[:, None])
+        self.history.append({"day": day.day, "raised": int((change > 0).sum()),
+                             "lowered": int((change < 0).sum())})
