@@ -56,8 +56,14 @@ def info(file: Path) -> None:
 @click.option("--seed", type=int, default=None, help="Root seed (default: the scenario's).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Results folder (default: results/<scenario name>-seed<N>).")
+@click.option("--policy", "policies", multiple=True,
+              help="Apply a policy: city:label (e.g. singapore:erp), a policy file or a name. "
+                   "Repeatable.")
+@click.option("--ngsi-ld", "ngsi_dir", type=click.Path(path_type=Path), default=None,
+              help="Also export time series as FIWARE NGSI-LD JSON into this folder.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run(file: Path, seed: int | None, out_dir: Path | None, quiet: bool) -> None:
+def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str, ...],
+        ngsi_dir: Path | None, quiet: bool) -> None:
     """Run the city in scenario FILE and write a results folder.
 
     The folder holds Parquet tables, summary.json (KPIs as records), the
@@ -67,15 +73,20 @@ def run(file: Path, seed: int | None, out_dir: Path | None, quiet: bool) -> None
     Examples:
       twincity run scenarios/sejong.yaml
       twincity run scenarios/singapore.yaml --seed 7 --out results/sg7
+      twincity run scenarios/sejong.yaml --policy singapore:erp
     """
     from twincity.model import CityModel
     from twincity.results import format_value
 
-    model = CityModel.from_file(file, seed=seed)
+    model = CityModel.from_file(file, seed=seed, policies=list(policies), progress=not quiet)
     results = model.run(progress=not quiet)
     if out_dir is None:
         out_dir = Path("results") / f"{Path(file).stem}-seed{model.seed}"
     results.write(out_dir)
+    if ngsi_dir is not None:
+        from twincity.emissions.fiware import export_ngsi_ld
+
+        export_ngsi_ld(model, ngsi_dir)
     click.echo(f"{model.city.spec.city.name} (seed {model.seed}):")
     for k in results.kpis:
         click.echo(f"  {k.name:<36} {format_value(k.value):>14} {k.unit}")

@@ -216,7 +216,9 @@ class PolicySpec(Section):
 
     name: str = Field(min_length=1, description="Registered policy name, e.g. 'erp'.")
     label: str | None = Field(default=None, description="What the city calls it.")
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="City-neutral parameters of the policy (`twincity "
+                                          "policies` lists each policy's parameters).")
 
 
 class SimulationSpec(Section):
