@@ -2,14 +2,23 @@
 # Every measurement quoted in benchmarks/README.md, one after the other, into
 # benchmarks/latest/ (about an hour on 2 cores; run it on a quiet machine).
 #   bash benchmarks/run_all.sh            # from the repository root
-# PYTHON (default: python) is the interpreter with twincity and the peers installed.
+# PYTHON (default: python) is the interpreter with twincity and the peers installed;
+# QUICK=1 runs tiny sizes (a smoke test of this script; asv with --quick, nothing saved)
+# into OUT (default benchmarks/latest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 ASV=${ASV:-asv}
-OUT=benchmarks/latest
+OUT=${OUT:-benchmarks/latest}
+if [ "${QUICK:-0}" = 1 ]; then
+  SCALE=(1000 3000); MESA=(200 1000); PEER=(300 1000); CITY=500
+else
+  SCALE=(10000 30000 100000 300000 1000000); MESA=(2000 10000 50000); PEER=(10000 50000)
+  CITY=50000
+fi
 TIMEOUT=${PEER_TIMEOUT:-1800}
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 {
   echo "start: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "commit: $(git rev-parse HEAD)$(git diff --quiet HEAD -- src || echo ' (+ uncommitted changes in src/)')"
@@ -19,23 +28,33 @@ mkdir -p "$OUT"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$OUT/machine.txt"
 
-"$PY" benchmarks/scaling/run.py | tee "$OUT/scaling.txt"
-"$PY" benchmarks/mesa_baseline/run.py --grid 10 --lanes 2 --trips 2000 10000 50000 \
+if [ "${QUICK:-0}" = 1 ]; then
+  "$PY" benchmarks/scaling/run.py --trips "${SCALE[@]}" --no-readme | tee "$OUT/scaling.txt"
+else
+  "$PY" benchmarks/scaling/run.py --trips "${SCALE[@]}" | tee "$OUT/scaling.txt"
+fi
+"$PY" benchmarks/mesa_baseline/run.py --grid 10 --lanes 2 --trips "${MESA[@]}" \
   | tee "$OUT/mesa_baseline.txt"
 for lanes in 1 2; do
-  for trips in 10000 50000; do
+  for trips in "${PEER[@]}"; do
     "$PY" benchmarks/peers/compare.py --grid 10 --trips "$trips" --lanes "$lanes" \
       --timeout "$TIMEOUT" --json "$OUT/peers-grid10-$trips-${lanes}lane.json" \
       | tee "$OUT/peers-grid10-$trips-${lanes}lane.txt"
   done
 done
-"$PY" benchmarks/peers/compare.py --city sejong --trips 50000 --timeout "$TIMEOUT" \
-  --json "$OUT/peers-sejong-50000.json" | tee "$OUT/peers-sejong-50000.txt"
+"$PY" benchmarks/peers/compare.py --city sejong --trips "$CITY" --timeout "$TIMEOUT" \
+  --json "$OUT/peers-sejong-$CITY.json" | tee "$OUT/peers-sejong-$CITY.txt"
 (
   cd benchmarks
   "$ASV" machine --yes > /dev/null
-  "$ASV" run --python=same --set-commit-hash "$(git rev-parse HEAD)" 2>&1 | tee "../$OUT/asv.txt"
-  "$ASV" publish > /dev/null
+  if [ "${QUICK:-0}" = 1 ]; then
+    "$ASV" run --python=same --quick --bench "bench_startup.Import|ThermalKernel" 2>&1 \
+      | tee "$OUT/asv.txt"
+  else
+    "$ASV" run --python=same --set-commit-hash "$(git rev-parse HEAD)" 2>&1 \
+      | tee "$OUT/asv.txt"
+    "$ASV" publish > /dev/null
+  fi
 )
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 echo "end: $(date -u '+%Y-%m-%d %H:%M:%S UTC')" >> "$OUT/machine.txt"

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
         w = grid_workload(a.grid, n, a.lanes)
         tc, mesa_ = run_twincity(w), run_mesa(w)
         print(f"{n:>7} {tc[0]:>8} {mesa_[0]:>9} {tc[1]:>10.1f} {mesa_[1]:>12.1f} "
-              f"{tc[2]:>7.3f} {mesa_[2]:>8.2f} {mesa_[2] / tc[2]:>8.0f}x")
+              f"{tc[2]:>7.4f} {mesa_[2]:>8.2f} {mesa_[2] / tc[2]:>8.0f}x")
 
 
 if __name__ == "__main__":
