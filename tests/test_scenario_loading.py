@@ -26,12 +26,21 @@ def test_unit_aliases_convert_to_si(tiny_path: Path) -> None:
     assert spec.grid.hourly_intensity_kg_per_kwh[0] == pytest.approx(0.4)
 
 
-def test_same_quantity_twice_is_refused(tiny_dir: Path) -> None:
-    path = write_variant(tiny_dir, "v.yaml", {"transit": {"feeder_headway_s": 60}})
+def test_same_quantity_twice_in_one_file_is_refused(tiny_dir: Path) -> None:
+    path = write_variant(tiny_dir, "v.yaml", {"transit": {"feeder_headway_s": 60,
+                                                          "feeder_headway_min": 2}})
     from twincity.errors import ScenarioError
 
     with pytest.raises(ScenarioError, match="give the same quantity twice"):
         load_scenario(path)
+
+
+def test_overlay_in_other_units_replaces_the_base_value(tiny_dir: Path) -> None:
+    """The base writes feeder_headway_min: 12; a variant (or override) in seconds wins."""
+    path = write_variant(tiny_dir, "v.yaml", {"transit": {"feeder_headway_s": 60}})
+    assert load_scenario(path).spec.transit.feeder_headway_s == 60.0
+    over = load_scenario(tiny_dir / "tiny.yaml", {"transit.feeder_headway_s": 90})
+    assert over.spec.transit.feeder_headway_s == 90.0
 
 
 def test_extends_overlays_mappings_and_replaces_lists(tiny_dir: Path) -> None:

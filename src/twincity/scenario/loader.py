@@ -103,7 +103,7 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in over.items():
         if isinstance(key, str):
-            for other in same_quantity_keys(key):
+            for other in same_quantity_keys(key) - set(over):
                 out.pop(other, None)
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = deep_merge(out[key], value)
