@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchmarks.common import SCENARIOS, SEED, city_trips, synthetic_city  # noqa: E402
+from benchmarks.common import SCENARIOS, SEED, city_trips, synthetic_city
 
 
 def _report(prof: cProfile.Profile, title: str, top: int) -> str:
