@@ -35,6 +35,11 @@ else
 fi
 "$PY" benchmarks/mesa_baseline/run.py --grid 10 --lanes 2 --trips "${MESA[@]}" \
   | tee "$OUT/mesa_baseline.txt"
+if [ "${QUICK:-0}" = 1 ]; then
+  "$PY" benchmarks/profile_pipeline.py --only pipeline --trips 2000 > "$OUT/profiles.txt"
+else
+  "$PY" benchmarks/profile_pipeline.py > "$OUT/profiles.txt"
+fi
 for lanes in 1 2; do
   for trips in "${PEER[@]}"; do
     "$PY" benchmarks/peers/compare.py --grid 10 --trips "$trips" --lanes "$lanes" \
