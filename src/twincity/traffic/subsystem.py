@@ -91,6 +91,13 @@ TRUCK_WINDOW_S = (6 * 3600.0, 20 * 3600.0)
 STORAGE_EXPONENT = 0.75
 
 
+def _scatter(values: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
+    """``values`` placed at ``index`` of a NaN array of length ``n``."""
+    out = np.full(n, np.nan)
+    out[index] = values
+    return out
+
+
 def sampled_network(net: Network, share: float) -> Network:
     """The network with flow and storage capacity scaled to a sample of the traffic.
 
@@ -366,16 +373,19 @@ class TrafficSubsystem:
         """A kernel for today's road vehicles with their routes from the book."""
         road = self._road_vehicles()
         routes = take_routes(self.book, road)
-        keep = np.repeat(routes.ok, np.diff(routes.start))
-        lengths = np.where(routes.ok, np.diff(routes.start), 0)
-        route_start = np.concatenate([[0], np.cumsum(lengths)])
-        cls = np.concatenate([self.car_class[road[road < len(self.trips)]],
-                              np.full(self.n_trucks, self.classes.index("truck"), np.int8)])
+        # a vehicle with no path is reported (trip table ``no_path``), never simulated
+        self.unroutable = road[~routes.ok]
+        road = road[routes.ok]
+        routes = take_routes(routes, np.flatnonzero(routes.ok))
+        n_people = len(self.trips)
+        cls = np.concatenate([self.car_class[road[road < n_people]],
+                              np.full(int(np.sum(road >= n_people)), self.classes.index("truck"),
+                                      np.int8)])
         sim_spec = self.model.city.spec.simulation
         self._sim_road = road
         return TrafficSim(
-            self.net, departure_s=self._departure[road] - self.start_s, route_start=route_start,
-            route_links=routes.links[keep], veh_class=cls,
+            self.net, departure_s=self._departure[road] - self.start_s, route_start=routes.start,
+            route_links=routes.links, veh_class=cls,
             tick_s=sim_spec.tick_s, interval_s=sim_spec.interval_s,
             horizon_s=self.duration_s, seed=self.model.stream_seed(seed_name),
             stuck_time_s=sim_spec.stuck_time_s, green_share=self.authority.green_share,
@@ -435,8 +445,16 @@ class TrafficSubsystem:
         cls[drivers] = np.asarray(self.classes, dtype=object)[self.car_class[drivers]]
         modes = [*MODES, "freight"]
         purposes = ["commute", "other", "freight"]
-        trucks = kernel.iloc[n_drv:]
-        n_tr = len(trucks)
+        n_tr = self.n_trucks
+        truck_rows = road[n_drv:] - len(t)  # trucks the kernel simulated, in kernel order
+        sim_tr = kernel.iloc[n_drv:]
+        trucks = {c: _scatter(sim_tr[c].to_numpy(np.float64), truck_rows, n_tr)
+                  for c in ("travel_time_s", "distance_m", "toll_paid", "trip_energy")}
+        trucks["stuck"] = _scatter(sim_tr["stuck"].to_numpy(np.float64), truck_rows, n_tr) == 1
+        truck_aborted = _scatter(aborted[n_drv:].astype(np.float64), truck_rows, n_tr) == 1
+        trucks["departure_s"] = self.truck_departure
+        no_path = np.zeros(len(t) + n_tr, dtype=bool)
+        no_path[self.unroutable] = True
         return pd.DataFrame({
             "mode": pd.Categorical.from_codes(np.concatenate([mode, np.full(n_tr, 4)]), modes),
             "purpose": pd.Categorical.from_codes(
@@ -444,15 +462,16 @@ class TrafficSubsystem:
             "veh_class": np.concatenate([cls, np.full(n_tr, "truck", dtype=object)]),
             "origin_zone": np.concatenate([t.origin_zone, np.full(n_tr, -1)]),
             "dest_zone": np.concatenate([t.dest_zone, np.full(n_tr, -1)]),
-            "departure_s": np.concatenate([t.departure_s, trucks["departure_s"] + self.start_s]),
+            "departure_s": np.concatenate([t.departure_s, trucks["departure_s"]]),
             "travel_time_s": np.concatenate([tt, trucks["travel_time_s"]]),
             "distance_m": np.concatenate([dist, trucks["distance_m"]]),
             "toll_paid": np.concatenate([col["toll_paid"], trucks["toll_paid"]]),
             "energy_kwh": np.concatenate([col["trip_energy"], trucks["trip_energy"]]),
-            "aborted": np.concatenate([person_aborted, aborted[n_drv:]]),
+            "aborted": np.concatenate([person_aborted, truck_aborted]),
+            "no_path": no_path,
             "stuck": np.concatenate([col["stuck"], trucks["stuck"]]).astype(bool),
             "road": np.concatenate([mode == CAR, np.ones(n_tr, dtype=bool)]),
-            "free_flow_time_s": np.concatenate([free, ff[n_drv:]]),
+            "free_flow_time_s": np.concatenate([free, _scatter(ff[n_drv:], truck_rows, n_tr)]),
         }).assign(arrival_s=lambda df: df["departure_s"] + df["travel_time_s"])
 
     def tables(self) -> dict[str, pd.DataFrame]:
