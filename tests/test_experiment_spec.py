@@ -116,7 +116,7 @@ def test_grid_is_the_product_of_its_axes_without_duplicates() -> None:
 def test_unknown_policies_are_refused_not_ignored(tiny_path: Path) -> None:
     spec = RunSpec(str(tiny_path), policies=("singapore:erp",), seed=1,
                    overrides={"simulation.duration_h": 1})
-    with pytest.raises(InputError, match=r"policies are not supported yet: singapore:erp"):
+    with pytest.raises(InputError, match=r"no scenario 'singapore' for policy reference"):
         execute(spec)
 
 

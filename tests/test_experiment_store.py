@@ -175,7 +175,7 @@ def test_unsupported_policies_fail_before_anything_runs(tiny_path: Path, tmp_pat
     store = ResultStore(tmp_path / "store")
     specs = [*_specs(tiny_path, (1,)),
              RunSpec(str(tiny_path), policies=("singapore:erp",), seed=1, overrides=SHORT)]
-    with pytest.raises(InputError, match="policies are not supported yet: singapore:erp"):
+    with pytest.raises(InputError, match="no scenario 'singapore' for policy reference"):
         run_experiment(specs, store, progress=False)
     assert store.finished() == set()
 

@@ -4,7 +4,9 @@
 
 * It loads every spec's scenario once in the parent (which validates it and
   yields the content hash for its :func:`~twincity.experiment.spec.run_id`),
-  refuses unsupported policies, and skips runs the store has finished.
+  resolves every policy reference (an unknown one fails the experiment
+  before anything runs; the resolved parameters go into the run id), and
+  skips runs the store has finished.
 * ``workers == 1`` and no ``scheduler``: runs execute one after another in
   this process.
 * Otherwise runs go to Dask distributed: a ``LocalCluster`` of ``workers``
@@ -49,7 +51,14 @@ from typing import Any
 import pandas as pd
 
 from twincity.errors import InputError
-from twincity.experiment.spec import RunSpec, _build_model, check_policies, execute, run_id
+from twincity.experiment.spec import (
+    RunSpec,
+    _build_model,
+    check_policies,
+    execute,
+    policy_folder,
+    run_id,
+)
 from twincity.experiment.store import ResultStore, RunOutput, executor_info, kpi_records
 
 #: Environment of LocalCluster worker processes: numba kernels single-threaded,
@@ -87,8 +96,9 @@ class PlannedRun:
 def plan(specs: Iterable[RunSpec]) -> list[PlannedRun]:
     """Validate specs and give each its run id; duplicates (same run id) are dropped.
 
-    Loads each distinct (scenario, overrides) once; a bad scenario or an
-    unsupported policy raises here, before anything runs.
+    Loads each distinct (scenario, overrides) once and resolves each distinct
+    (scenario folder, policies) once; a bad scenario or an unknown policy
+    reference raises here, before anything runs.
 
     >>> [run] = plan([RunSpec("tests/data/tiny.yaml", seed=1)] * 2)   # doctest: +SKIP
     >>> run.run_id == run_id(run.spec)                               # doctest: +SKIP
@@ -97,16 +107,19 @@ def plan(specs: Iterable[RunSpec]) -> list[PlannedRun]:
     from twincity.scenario.loader import load_scenario
 
     loaded: dict[tuple[str, tuple], Any] = {}
+    described: dict[tuple[Path, tuple[str, ...]], list[dict[str, Any]]] = {}
     out: dict[str, PlannedRun] = {}
     for spec in specs:
         if not isinstance(spec, RunSpec):
             raise InputError(f"expected RunSpec items, got {type(spec).__name__}")
-        check_policies(spec)
+        pkey = (policy_folder(spec), spec.policies)
+        if pkey not in described:
+            described[pkey] = check_policies(spec)
         key = (spec.scenario, spec.overrides)
         if key not in loaded:
             loaded[key] = load_scenario(spec.scenario, spec.overrides_dict())
         scen = loaded[key]
-        rid = run_id(spec, content_hash=scen.content_hash)
+        rid = run_id(spec, content_hash=scen.content_hash, policies=described[pkey])
         sim = scen.spec.simulation
         size = scen.spec.city.population * sim.sample_share * sim.duration_s
         out.setdefault(rid, PlannedRun(spec, rid, scen.content_hash, size))

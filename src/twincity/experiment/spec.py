@@ -36,6 +36,7 @@ from twincity.errors import InputError
 
 if TYPE_CHECKING:
     from twincity.model import CityModel
+    from twincity.policies.base import Policy
     from twincity.results import Results
 
 #: Hex digits kept of the SHA-256 run id (64 bits: collisions need ~4e9 runs).
@@ -199,12 +200,19 @@ def scenario_hash(spec: RunSpec) -> str:
     return load_scenario(spec.scenario, spec.overrides_dict()).content_hash
 
 
-def run_id(spec: RunSpec, *, content_hash: str | None = None) -> str:
-    """The id of a run: SHA-256 of the spec, the scenario's content and the engine version.
+def run_id(spec: RunSpec, *, content_hash: str | None = None,
+           policies: Sequence[Mapping[str, Any]] | None = None) -> str:
+    """The id of a run: SHA-256 of the spec, the scenario's content, the policies and the version.
 
     The scenario's content hash (:func:`load_scenario`'s, which covers the
     resolved scenario after overrides and every file it references) is
-    computed unless given. Returns the first :data:`RUN_ID_LENGTH` hex digits.
+    computed unless given. A spec with policies also hashes each policy's
+    *resolved* description (:func:`describe_policies`: registered name,
+    city-neutral parameters and the origin city's settings), so editing the
+    origin scenario's policy parameters or money changes the id even though
+    the reference (``"singapore:erp"``) is unchanged. Baselines hash exactly
+    as before policies existed, so their stored results stay valid.
+    Returns the first :data:`RUN_ID_LENGTH` hex digits.
 
     >>> spec = RunSpec("tests/data/tiny.yaml", seed=0)
     >>> run_id(spec)                                   # doctest: +SKIP
@@ -216,6 +224,11 @@ def run_id(spec: RunSpec, *, content_hash: str | None = None) -> str:
     h.update((content_hash or scenario_hash(spec)).encode())
     h.update(b"\0")
     h.update(twincity.__version__.encode())
+    if spec.policies:
+        described = describe_policies(spec) if policies is None else list(policies)
+        h.update(b"\0")
+        h.update(json.dumps(described, sort_keys=True, separators=(",", ":"),
+                            default=str).encode())
     return h.hexdigest()[:RUN_ID_LENGTH]
 
 
@@ -246,34 +259,74 @@ def spawn_seeds(root_seed: int, n: int) -> list[int]:
 
 
 # ---------------------------------------------------------------------- execution
-def check_policies(spec: RunSpec) -> None:
-    """Refuse policies the model cannot apply yet (never ignore them silently).
+def policy_folder(spec: RunSpec) -> Path:
+    """The folder policy references of ``spec`` resolve against: its scenario's folder."""
+    return Path(spec.scenario).resolve().parent
 
-    The policy registry is not written yet, so every named policy is refused.
+
+def resolve_policies(spec: RunSpec) -> list[Policy]:
+    """The :class:`~twincity.policies.base.Policy` objects ``spec.policies`` name.
+
+    References are resolved as :meth:`CityModel.from_file` resolves them:
+    ``"city:label"`` against ``<scenario folder>/<city>.yaml``, a policy file
+    relative to the scenario's folder (or absolute), or a registered name.
+    An unknown reference raises :class:`InputError` naming it.
+
+    >>> [p.name for p in resolve_policies(RunSpec("tests/data/tiny.yaml", seed=1,
+    ...                                           policies=("remote_work",)))]
+    ['remote_work']
+    """
+    if not spec.policies:
+        return []
+    from twincity.policies.registry import resolve_policy
+
+    folder = policy_folder(spec)
+    return [resolve_policy(ref, folder) for ref in spec.policies]
+
+
+def describe_policy(policy: Policy) -> dict[str, Any]:
+    """A policy's description plus its origin city's settings (what its run id hashes).
+
+    :meth:`Policy.describe` names the origin city only; its currency, purchasing
+    power and value of time also decide the adapted numbers, so they are included.
+    """
+    out = dict(policy.describe())
+    origin = getattr(policy, "origin", None)
+    out["origin_city"] = origin.model_dump(mode="json") if origin is not None else None
+    return out
+
+
+def describe_policies(spec: RunSpec) -> list[dict[str, Any]]:
+    """The resolved descriptions of ``spec``'s policies, in order (``[]`` for a baseline)."""
+    return [describe_policy(p) for p in resolve_policies(spec)]
+
+
+def check_policies(spec: RunSpec) -> list[dict[str, Any]]:
+    """Resolve ``spec``'s policy references; raise :class:`InputError` for unknown ones.
+
+    Returns their resolved descriptions (:func:`describe_policies`), which
+    :func:`run_id` hashes.
 
     >>> check_policies(RunSpec("city.yaml", seed=1))            # a baseline passes
-    >>> check_policies(RunSpec("city.yaml", seed=1, policies=("singapore:erp",)))
+    []
+    >>> check_policies(RunSpec("tests/data/tiny.yaml", seed=1, policies=("no_such",)))
     Traceback (most recent call last):
-    twincity.errors.InputError: policies: policies are not supported yet: singapore:erp ...
+    twincity.errors.InputError: policies: unknown policy 'no_such'; expected one of ...
     """
-    if spec.policies:
-        raise InputError(f"policies are not supported yet: {', '.join(spec.policies)} "
-                         f"(run spec {spec.label()}); expected no policies until the "
-                         "policy registry lands", path="policies")
+    return describe_policies(spec)
 
 
 def _build_model(spec: RunSpec) -> CityModel:
-    """Build the model for ``spec``: the one place where policies will be applied.
+    """Build the model for ``spec``: load, apply the spec's policies, seed.
 
-    Today: load the scenario with the spec's overrides, build the city and
-    wrap it in a :class:`CityModel` seeded with ``spec.seed``. When the policy
-    registry lands, each named policy is adapted to the city and attached
-    here; until then :func:`check_policies` refuses any policy.
+    Policy references resolve against the scenario's folder
+    (:meth:`CityModel.from_file`); each is adapted to the city, changes its
+    scenario and network, and attaches its rules to the operator agents.
     """
     from twincity.model import CityModel
 
-    check_policies(spec)
-    return CityModel.from_file(spec.scenario, seed=spec.seed, overrides=spec.overrides_dict())
+    return CityModel.from_file(spec.scenario, seed=spec.seed, overrides=spec.overrides_dict(),
+                               policies=list(spec.policies))
 
 
 def execute(spec: RunSpec) -> Results:
