@@ -28,7 +28,15 @@ from twincity.scenario.yamlio import read_yaml
 
 def _load_all() -> None:
     """Import the policy families so they register themselves."""
-    from twincity.policies import demand, fleet, pricing, transit  # noqa: F401
+    from twincity.policies import (  # noqa: F401
+        demand,
+        energy,
+        fleet,
+        mobility,
+        pricing,
+        signals,
+        transit,
+    )
 
 
 def policy_names() -> list[str]:

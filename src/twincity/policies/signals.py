@@ -1,0 +1,275 @@
+"""Adaptive traffic signals: green time re-split among a junction's approaches by demand.
+
+Signalised junctions are the nodes where at least ``min_major_approaches``
+(default 3) motorway, arterial or collector links enter. Every link entering
+such a node is one of its approaches.
+
+Network capacities in a scenario are *effective* (saturation flow times the
+share of green an approach gets). The policy therefore first undoes the
+green time: :meth:`AdaptiveSignalsPolicy.modify_network` raises each
+approach's capacity to saturation flow, ``capacity / base_green_share``, and
+:meth:`~AdaptiveSignalsPolicy.attach` sets the transport authority's
+``green_share`` of the approach to ``base_green_share``. The kernel's
+discharge capacity ``capacity × green_share`` is then what it was without the
+policy: with ``adjust: none`` the run reproduces the run without the policy.
+With the default ``base_green_share`` 0.5 this holds bit for bit (halving and
+doubling are exact in floating point); other values reproduce it up to
+floating-point rounding, which may flip discrete tie-breaks.
+
+Then green shares follow demand. At each junction the total of its approaches'
+green shares stays at its starting value (one cycle is shared, never
+lengthened) and each approach gets a share proportional to its demand —
+vehicles queued at the end of the last interval plus vehicles that entered the
+link during it — within ``[min_green_share, max_green_share]`` (a bounded
+proportional split by water-filling, :func:`resplit_green`).
+
+* ``adjust: step`` — a :class:`SignalController` agent re-splits every model
+  step of the reported day from the kernel's last interval;
+* ``adjust: day`` — a :class:`GreenDayReview` rule re-splits between the
+  simulated days of the day-to-day adjustment from the day's flows per link
+  (a fixed-time plan proportional to daily volumes, so travellers' routes and
+  modes adapt to it);
+* ``adjust: both`` (default) — both; ``none`` — saturation flow and base
+  green only (the identity check).
+
+Limits: approaches are links, not turning movements (no separate left-turn
+phases); lost time per cycle is already in the base green share; the
+re-split is instantaneous (no transition between plans). Until traffic
+planning (warm-start assignment and route spreading) reads capacities after
+green shares, the *planned* routes see saturation flows on approaches; the
+reported day's kernel and each simulated day use the effective capacities
+(see the report of this change: a traffic-side hook is requested).
+
+Example:
+    >>> import numpy as np
+    >>> s = resplit_green(np.array([0, 3]), np.array([10.0, 0.0, 30.0]),
+    ...                   np.array([1.5]), 0.2, 0.8)
+    >>> [round(x, 3) for x in s]
+    [0.5, 0.2, 0.8]
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import mesa
+import numpy as np
+from numba import njit
+from pydantic import Field, model_validator
+
+from twincity.city.network import ROAD_CLASSES, Network
+from twincity.policies.base import Adaptation, Policy
+from twincity.scenario.base import Section
+
+if TYPE_CHECKING:
+    from twincity.city.build import City
+    from twincity.model import CityModel
+
+#: Road classes whose links make a junction signalised.
+MAJOR_CLASSES = ("motorway", "arterial", "collector")
+
+
+class AdaptiveSignalsParams(Section):
+    """City-neutral parameters of adaptive signal control."""
+
+    adjust: Literal["none", "step", "day", "both"] = Field(
+        default="both", description="When green shares follow demand (see the module docs).")
+    base_green_share: float = Field(
+        default=0.5, gt=0, le=1,
+        description="Green share behind the network's effective approach capacities.")
+    min_green_share: float = Field(default=0.2, ge=0, le=1,
+                                   description="Least green share of an approach.")
+    max_green_share: float = Field(default=0.8, gt=0, le=1,
+                                   description="Largest green share of an approach.")
+    min_major_approaches: int = Field(
+        default=3, ge=1, description="Motorway/arterial/collector links entering a signalised "
+                                     "junction, at least.")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> AdaptiveSignalsParams:
+        if not self.min_green_share <= self.base_green_share <= self.max_green_share:
+            raise ValueError("expected min_green_share <= base_green_share <= max_green_share")
+        return self
+
+
+def signalised_approaches(net: Network, min_major: int) -> tuple[np.ndarray, np.ndarray,
+                                                                  np.ndarray]:
+    """Signalised nodes, and their approach links grouped by node (CSR).
+
+    Returns ``(nodes, start, links)``: the approaches of ``nodes[k]`` are
+    ``links[start[k]:start[k + 1]]``.
+    """
+    major = np.isin(net.road_class, [ROAD_CLASSES.index(c) for c in MAJOR_CLASSES])
+    n_major_in = np.bincount(net.link_to[major], minlength=net.n_nodes)
+    signalised = n_major_in >= min_major
+    nodes = np.flatnonzero(signalised)
+    links = np.flatnonzero(signalised[net.link_to])
+    links = links[np.argsort(net.link_to[links], kind="stable")]
+    start = np.searchsorted(net.link_to[links], nodes, side="left")
+    return nodes, np.append(start, len(links)).astype(np.int64), links.astype(np.int64)
+
+
+@njit(cache=True)
+def resplit_green(start: np.ndarray, demand: np.ndarray, total: np.ndarray,
+                  lo: float, hi: float) -> np.ndarray:
+    """Green shares proportional to demand within ``[lo, hi]``, summing to ``total`` per group.
+
+    Group ``k`` is ``demand[start[k]:start[k + 1]]``. Water-filling: share the
+    remaining total in proportion to demand among the approaches not yet at a
+    bound; fix those that cross a bound at it; repeat. Without demand the
+    total is split equally. ``total[k]`` must lie in ``[n·lo, n·hi]``.
+    """
+    out = np.empty(len(demand))
+    for k in range(len(start) - 1):
+        a, b = start[k], start[k + 1]
+        n = b - a
+        fixed = np.zeros(n, dtype=np.bool_)
+        for _ in range(n + 1):
+            rest = total[k]
+            dsum = 0.0
+            nfree = 0
+            for i in range(n):
+                if fixed[i]:
+                    rest -= out[a + i]
+                else:
+                    dsum += max(demand[a + i], 0.0)
+                    nfree += 1
+            if nfree == 0:
+                break
+            for i in range(n):
+                if not fixed[i]:
+                    out[a + i] = (rest * max(demand[a + i], 0.0) / dsum if dsum > 0
+                                  else rest / nfree)
+            low = False
+            high = False
+            for i in range(n):
+                if not fixed[i]:
+                    low = low or out[a + i] < lo - 1e-12
+                    high = high or out[a + i] > hi + 1e-12
+            if not (low or high):
+                break
+            for i in range(n):  # fix one side per round: the classic bounded-share fill
+                if not fixed[i]:
+                    if low and out[a + i] < lo - 1e-12:
+                        out[a + i] = lo
+                        fixed[i] = True
+                    elif not low and out[a + i] > hi + 1e-12:
+                        out[a + i] = hi
+                        fixed[i] = True
+    return out
+
+
+class _Splitter:
+    """Shared state of the step controller and the day review: groups, totals, bounds."""
+
+    def __init__(self, start: np.ndarray, links: np.ndarray, total: np.ndarray,
+                 lo: float, hi: float) -> None:
+        self.start, self.links, self.total = start, links, total
+        self.lo, self.hi = lo, hi
+        self.history: list[dict] = []
+
+    def split(self, authority, demand_veh: np.ndarray) -> np.ndarray:
+        shares = resplit_green(self.start, demand_veh, self.total, self.lo, self.hi)
+        authority.green_share[self.links] = shares
+        return shares
+
+
+class SignalController(mesa.Agent):
+    """Re-splits green every model step from the kernel's last interval (queue + inflow)."""
+
+    def __init__(self, model: CityModel, splitter: _Splitter) -> None:
+        super().__init__(model)
+        self.splitter = splitter
+
+    def act(self) -> None:
+        traffic = getattr(self.model, "traffic", None)
+        sim = None if traffic is None else traffic.sim
+        if sim is None:
+            return
+        iv = round(sim.now_s / sim.interval_s)
+        if iv == 0:
+            return
+        links = self.splitter.links
+        demand = sim.queue_veh[iv - 1, links] + sim.inflow_veh[iv - 1, links]
+        shares = self.splitter.split(self.model.transport_authority, demand)
+        sim.green_share[links] = shares  # whatever the order in which agents act this step
+        self.splitter.history.append({"interval": iv, "demand_veh": demand.copy(),
+                                      "green_share": shares.copy()})
+
+
+class GreenDayReview:
+    """Between days: a fixed-time plan proportional to each approach's daily volume.
+
+    Reads the day's vehicles per routing slot and link from the day record's
+    ``flow_veh[slot, link]`` (a field requested of the traffic subsystem; the
+    policy notes when the engine lacks it and then does not review).
+    """
+
+    def __init__(self, splitter: _Splitter) -> None:
+        self.splitter = splitter
+
+    def __call__(self, authority, day) -> None:
+        flows = getattr(day, "flow_veh", None)
+        if flows is None:
+            return
+        demand = np.asarray(flows)[:, self.splitter.links].sum(axis=0)
+        shares = self.splitter.split(authority, demand)
+        self.splitter.history.append({"day": day.day, "demand_veh": demand,
+                                      "green_share": shares.copy()})
+
+
+def day_flows_available() -> bool:
+    """Whether the traffic subsystem's day records carry ``flow_veh`` (see GreenDayReview)."""
+    from twincity.traffic.subsystem import DayRecord
+
+    return "flow_veh" in getattr(DayRecord, "__dataclass_fields__", {})
+
+
+class AdaptiveSignalsPolicy(Policy):
+    """Demand-responsive green splits at signalised junctions."""
+
+    name = "adaptive_signals"
+    summary = ("Re-split green among a junction's approaches by demand (queue + inflow), "
+               "keeping the cycle; per step and/or between days.")
+    Params = AdaptiveSignalsParams
+
+    def adapt(self, city: City) -> Adaptation:
+        p = self.params
+        nodes, start, links = signalised_approaches(city.network, p.min_major_approaches)
+        note = (f"{len(nodes)} signalised junctions (≥{p.min_major_approaches} "
+                f"{'/'.join(MAJOR_CLASSES)} links entering) of {city.network.n_nodes} nodes, "
+                f"{len(links)} approaches; approach capacities raised to saturation flow "
+                f"(÷ base green {p.base_green_share:g}) and green set to {p.base_green_share:g}, "
+                f"so the network is unchanged until green follows demand "
+                f"(adjust: {p.adjust}) within {p.min_green_share:g}–{p.max_green_share:g} "
+                "with each junction's total green kept")
+        return Adaptation(policy=self.name, note=note, concrete={
+            "nodes": nodes.tolist(), "approach_start": start.tolist(),
+            "approach_links": links.tolist(), "base_green_share": p.base_green_share})
+
+    def modify_network(self, city: City, adaptation: Adaptation) -> Network:
+        net = city.network
+        links = np.asarray(adaptation.concrete["approach_links"], dtype=np.int64)
+        cap = np.array(net.capacity_vph, dtype=np.float64)
+        cap[links] = cap[links] / self.params.base_green_share
+        return net.replace(capacity_vph=cap)
+
+    def attach(self, model: CityModel, adaptation: Adaptation) -> None:
+        p = self.params
+        ta = model.transport_authority
+        links = np.asarray(adaptation.concrete["approach_links"], dtype=np.int64)
+        start = np.asarray(adaptation.concrete["approach_start"], dtype=np.int64)
+        ta.green_share[links] = p.base_green_share
+        total = np.diff(start) * p.base_green_share
+        splitter = _Splitter(start, links, total, p.min_green_share, p.max_green_share)
+        if p.adjust in ("step", "both"):
+            SignalController(model, splitter)
+        if p.adjust in ("day", "both"):
+            if day_flows_available():
+                ta.reviewers.append(GreenDayReview(splitter))
+            else:
+                model.notes.append(f"policy {self.label}: no re-split between days (the "
+                                   "traffic day records carry no flow_veh); per step only"
+                                   if p.adjust == "both" else
+                                   f"policy {self.label}: no re-split between days (the "
+                                   "traffic day records carry no flow_veh): static signals")
