@@ -37,3 +37,15 @@ def test_run_steps_to_the_end_and_reports(tiny_path: Path) -> None:
     assert results.provenance["seed"] == model.seed
     assert results.provenance["scenario_hash"] == model.loaded.content_hash
     assert results.kpi("population") == 20000
+
+
+def test_usable_from_mesa_batch_run(tiny_path: Path) -> None:
+    """Mesa's own batch runner drives the model from a scenario path and its parameters."""
+    import mesa
+
+    rows = mesa.batch_run(CityModel, parameters={
+        "city": str(tiny_path),
+        "overrides": [{"simulation.duration_h": 1, "simulation.equilibrium_days": 1}],
+        "subsystems": [("traffic",)]}, rng=[1, 2], number_processes=1, display_progress=False)
+    assert {r["seed"] for r in rows} == {1, 2}
+    assert all("vehicles_on_road" in r for r in rows)

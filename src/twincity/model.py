@@ -21,6 +21,8 @@ Example:
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -59,6 +61,22 @@ class Subsystem(Protocol):
         """KPIs at the end of the run."""
 
 
+def prepare_city(path: str | Path, *, overrides: dict | None = None,
+                 policies: Sequence = ()) -> tuple[City, list[tuple[Policy, Adaptation]]]:
+    """Build the city of a scenario file with policies applied (see :mod:`twincity.policies`)."""
+    if not policies:
+        return build_city(load_scenario(path, overrides)), []
+    from twincity.policies.registry import apply_policies, resolve_policy
+
+    folder = Path(path).resolve().parent
+    objs = [p if isinstance(p, Policy) else resolve_policy(p, folder) for p in policies]
+    return apply_policies(path, objs, overrides=overrides)
+
+
+def _observe(sub: Subsystem, key: str, model: CityModel) -> float:
+    return sub.observations()[key]
+
+
 def stream_key(name: str) -> int:
     """A stable integer for a stream name (CRC-32), used as a SeedSequence spawn key."""
     return zlib.crc32(name.encode())
@@ -67,9 +85,23 @@ def stream_key(name: str) -> int:
 class CityModel(mesa.Model):
     """A city simulated over ``simulation.duration_s`` in steps of ``interval_s``."""
 
-    def __init__(self, city: City, *, seed: int | None = None,
-                 subsystems: tuple[str, ...] = SUBSYSTEMS, progress: bool = False,
-                 policies: list[tuple[Policy, Adaptation]] | tuple = ()) -> None:
+    def __init__(self, city: City | str | Path, *, seed: int | None = None,
+                 overrides: dict | None = None, policies: Sequence = (),
+                 subsystems: tuple[str, ...] = SUBSYSTEMS, progress: bool = False) -> None:
+        """``city`` is a built :class:`City` or a scenario file path.
+
+        With a path, ``overrides`` change the scenario and ``policies`` are
+        references (``"singapore:erp"``, a policy file, a registered name) or
+        :class:`Policy` objects, applied while the city is built. With a built
+        city, ``policies`` are the (policy, adaptation) pairs already applied
+        to it. Passing a path makes the model usable from ``mesa.batch_run``.
+        """
+        if isinstance(city, City):
+            if overrides:
+                raise ValueError("overrides need the scenario path, not a built city")
+            applied = list(policies)
+        else:
+            city, applied = prepare_city(city, overrides=overrides, policies=policies)
         sim = city.spec.simulation
         self.seed = int(sim.seed if seed is None else seed)
         self.seed_sequence = np.random.SeedSequence(self.seed)
@@ -80,13 +112,12 @@ class CityModel(mesa.Model):
         self.interval_s = float(sim.interval_s)
         self.subsystems: list[Subsystem] = []
         self.notes: list[str] = list(city.notes)
-        self.datacollector = DataCollector(model_reporters={"time_s": "clock_s"})
         net = city.network
         n_toll_slots = max(1, int(np.ceil(sim.duration_s / TOLL_SLOT_S)))
         self.transport_authority = TransportAuthority(
             self, toll_schedule=np.repeat(net.toll[None, :], n_toll_slots, axis=0),
             green_share=np.ones(net.n_links), toll_slot_s=TOLL_SLOT_S)
-        self.policies = list(policies)
+        self.policies = applied
         for policy, adaptation in self.policies:
             policy.attach(self, adaptation)
             self.notes.append(f"policy {policy.label}: {adaptation.note}")
@@ -113,25 +144,18 @@ class CityModel(mesa.Model):
 
             self.emissions = EmissionsSubsystem(self)
             self.subsystems.append(self.emissions)
+        reporters: dict = {"time_s": "clock_s"}
+        for sub in self.subsystems:
+            for key in sub.observations():
+                reporters[key] = partial(_observe, sub, key)
+        self.datacollector = DataCollector(model_reporters=reporters)
 
     @classmethod
     def from_file(cls, path: str | Path, *, seed: int | None = None,
                   overrides: dict | None = None, policies: list[Policy | str] = (),
                   **kwargs) -> CityModel:
-        """Load, build and wrap a scenario file in one call (keywords go to the model).
-
-        ``policies`` are :class:`~twincity.policies.base.Policy` objects or
-        references (``"singapore:erp"``, a policy file, a registered name)
-        resolved against the scenario's folder.
-        """
-        if not policies:
-            return cls(build_city(load_scenario(path, overrides)), seed=seed, **kwargs)
-        from twincity.policies.registry import apply_policies, resolve_policy
-
-        folder = Path(path).resolve().parent
-        objs = [p if isinstance(p, Policy) else resolve_policy(p, folder) for p in policies]
-        city, applied = apply_policies(path, objs, overrides=overrides)
-        return cls(city, seed=seed, policies=applied, **kwargs)
+        """Load, build and wrap a scenario file in one call (keywords go to the model)."""
+        return cls(path, seed=seed, overrides=overrides, policies=policies, **kwargs)
 
     @property
     def loaded(self) -> LoadedScenario:
@@ -159,9 +183,6 @@ class CityModel(mesa.Model):
 
     def _collect(self) -> None:
         self.datacollector.collect(self)
-        for sub in self.subsystems:
-            for key, value in sub.observations().items():
-                self.datacollector.model_vars.setdefault(key, []).append(value)
 
     @property
     def n_steps(self) -> int:
@@ -195,9 +216,7 @@ class CityModel(mesa.Model):
     # ------------------------------------------------------------------ results
     def observations_table(self) -> pd.DataFrame:
         """City-level observables per step (one row per step)."""
-        data = self.datacollector.model_vars
-        n = len(data.get("time_s", []))
-        return pd.DataFrame({k: v for k, v in data.items() if len(v) == n})
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
     def city_kpis(self) -> list[KPI]:
         """KPIs that describe the built city itself (not the simulated day)."""

@@ -89,8 +89,12 @@ class Policy(ABC):
         """A changed road network, or ``None`` to keep it."""
         return None
 
-    def attach(self, model: CityModel, adaptation: Adaptation) -> None:
-        """Give operator agents the rules they follow during the run (default: none)."""
+    def attach(self, model: CityModel, adaptation: Adaptation) -> None:  # noqa: B027
+        """Give operator agents the rules they follow during the run (default: none).
+
+        Optional: a policy that acts only through ``overrides`` or the network
+        leaves it as it is.
+        """
 
     def describe(self) -> dict[str, Any]:
         """Name, label and city-neutral parameters (JSON-ready)."""
@@ -119,7 +123,7 @@ def central_node_mask(city: City, share: float) -> np.ndarray:
     """The ``share`` of nodes nearest to the city centre (at least one)."""
     net = city.network
     d = np.hypot(net.node_x_m - city.centre_xy_m[0], net.node_y_m - city.centre_xy_m[1])
-    k = max(1, int(round(share * net.n_nodes)))
+    k = max(1, round(share * net.n_nodes))
     mask = np.zeros(net.n_nodes, dtype=bool)
     mask[np.argsort(d, kind="stable")[:k]] = True
     return mask
