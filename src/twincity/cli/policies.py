@@ -54,10 +54,11 @@ def policies(names: tuple[str, ...], city_file: Path | None) -> None:
             click.echo(f"{city}: no signature policies listed")
         for p in spec.policies:
             policy = make_policy(p.name, p.params)  # validates the parameters
+            defaults = REGISTRY[p.name]().params.model_dump(mode="json")
             ref = f"{city}:{p.label or p.name}"
             click.echo(f"{ref}  ({p.name}: {REGISTRY[p.name].summary})")
             for key, value in policy.params.model_dump(mode="json").items():
-                mark = "" if key in p.params else "  (default)"
+                mark = "  (default)" if value == defaults.get(key) else ""
                 click.echo(f"    {key} = {json.dumps(value, ensure_ascii=False)}{mark}")
         return
     for name in names:

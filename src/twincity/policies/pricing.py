@@ -168,10 +168,11 @@ class SpeedBandReview:
     def __call__(self, authority, day) -> None:
         if len(self.links) == 0:
             return
-        traffic = authority.model.traffic
-        length = traffic.net.length_m[self.links]
+        # the model's traffic attribute is set only after planning: read the built city
+        city = authority.model.city
+        length = city.network.length_m[self.links]
         speed_kmh = (length[None, :] / day.link_time_s[:, self.links]).mean(axis=1) * 3.6
-        per = traffic.slot_s / authority.toll_slot_s
+        per = city.spec.simulation.routing_slot_s / authority.toll_slot_s
         n = authority.toll_schedule.shape[0]
         slot_of = np.minimum((np.arange(n) / per).astype(np.int64), len(speed_kmh) - 1)
         charged = self.operating
