@@ -9,4 +9,5 @@ from twincity.cli import (
     factors,  # noqa: F401
     policies,  # noqa: F401
     scenario_cmds,  # noqa: F401
+    transfer,  # noqa: F401
 )

@@ -1,0 +1,175 @@
+"""``twincity transfer``, ``twincity compare`` and ``twincity sweep``: policy experiments.
+
+\b
+Examples:
+  twincity transfer singapore:erp --to sejong --seeds 20 --workers 2
+  twincity compare helsinki:transit --seeds 5 --cities sejong,singapore,helsinki
+  twincity sweep scenarios/sejong.yaml --param demand.trips_per_person_per_day=2.0:2.8 \\
+      --kpi vehicle_km --samples 8
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from twincity.cli import main
+from twincity.errors import InputError
+
+
+def parse_set(items: tuple[str, ...], days: int | None = None,
+              sample_share: float | None = None) -> dict[str, Any]:
+    """``--set key=value`` options (values read as YAML) plus the shorthand options.
+
+    >>> parse_set(("demand.commute_share=0.3",), days=2)
+    {'demand.commute_share': 0.3, 'simulation.equilibrium_days': 2}
+    """
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"expected key=value, got {item!r}", path="--set")
+        out[key.strip()] = yaml.safe_load(value)
+    if days is not None:
+        out["simulation.equilibrium_days"] = days
+    if sample_share is not None:
+        out["simulation.sample_share"] = sample_share
+    return out
+
+
+def _common(func: Any) -> Any:
+    """Options every policy experiment takes."""
+    options = [
+        click.option("--seeds", type=click.IntRange(min=2), default=None,
+                     help="Replications (paired: same seeds for baseline and policy)."),
+        click.option("--root-seed", type=click.IntRange(min=0), default=2026, show_default=True,
+                     help="Root the seeds are spawned from."),
+        click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Local Dask worker processes (1 = run in this process)."),
+        click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:port)."),
+        click.option("--store", "store_dir", type=click.Path(path_type=Path),
+                     default=Path("results/store"), show_default=True,
+                     help="Result store (re-running skips finished runs)."),
+        click.option("--scenarios", "scenarios_dir", type=click.Path(path_type=Path),
+                     default=Path("scenarios"), show_default=True,
+                     help="Folder of the city scenario files."),
+        click.option("--days", type=click.IntRange(min=1), default=None,
+                     help="Override simulation.equilibrium_days (fewer = faster)."),
+        click.option("--sample-share", type=click.FloatRange(min=0, min_open=True, max=1),
+                     default=None, help="Override simulation.sample_share."),
+        click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                     help="Scenario override for every run (repeatable)."),
+        click.option("--kpi", "kpis", multiple=True, help="KPI to report (repeatable)."),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command()
+@click.argument("policy")
+@click.option("--to", "to", required=True, help="Target city (name in --scenarios or a path).")
+@click.option("--from", "origin", default=None,
+              help="Origin city, when the policy reference does not name one.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Report folder (default results/transfer-<policy>-to-<city>).")
+@_common
+def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, seeds: int | None,
+             root_seed: int, workers: int, scheduler: str | None, store_dir: Path,
+             scenarios_dir: Path, days: int | None, sample_share: float | None,
+             sets: tuple[str, ...], kpis: tuple[str, ...], quiet: bool) -> None:
+    """Trial POLICY (e.g. singapore:erp) in another city; effects, ratio, report.
+
+    Runs baseline and policy in the origin and the target city over the same
+    seeds, reports per KPI the effect in each city (95% t-interval of paired
+    differences), the ratio target/origin (Fieller 95% CI) and the cities'
+    context, and writes report.md, figures and Parquet data to --out.
+    """
+    from twincity.experiment.transfer import transfer as run_transfer
+
+    result = run_transfer(policy, to=to, origin=origin, seeds=seeds or 20, root_seed=root_seed,
+                          workers=workers, scheduler=scheduler, store=store_dir,
+                          overrides=parse_set(sets, days, sample_share),
+                          scenarios_dir=scenarios_dir, kpis=list(kpis) or None,
+                          progress=not quiet)
+    slug = "".join(c if c.isalnum() else "-" for c in f"{policy}-to-{Path(to).stem}")
+    out = result.write(out_dir or Path("results") / f"transfer-{slug}")
+    table = result.table
+    click.echo(f"{result.policy}: {result.origin} → {result.target}, "
+               f"{len(result.seeds)} seeds")
+    for _, r in table.iterrows():
+        flag = "  (origin CI includes 0)" if r["origin_ci_includes_zero"] else ""
+        click.echo(f"  {r['kpi']:<28} {r['origin_rel_effect_pct']:+8.2f}%  "
+                   f"{r['target_rel_effect_pct']:+8.2f}%  ratio {r['ratio']:8.3g}{flag}")
+    click.echo(f"report: {out / 'report.md'}")
+
+
+@main.command()
+@click.argument("policy")
+@click.option("--cities", default=None,
+              help="Comma-separated cities (default: every scenario in --scenarios).")
+@click.option("--from", "origin", default=None, help="Origin city of a bare policy name.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Report folder (default results/compare-<policy>).")
+@_common
+def compare(policy: str, cities: str | None, origin: str | None, out_dir: Path | None,
+            seeds: int | None, root_seed: int, workers: int, scheduler: str | None,
+            store_dir: Path, scenarios_dir: Path, days: int | None, sample_share: float | None,
+            sets: tuple[str, ...], kpis: tuple[str, ...], quiet: bool) -> None:
+    """Run POLICY in every city: city × KPI effect matrix with CIs and a heatmap."""
+    from twincity.experiment.compare import compare as run_compare
+
+    names = [c.strip() for c in cities.split(",") if c.strip()] if cities else None
+    result = run_compare(policy, cities=names, origin=origin, seeds=seeds or 5,
+                         root_seed=root_seed, workers=workers, scheduler=scheduler,
+                         store=store_dir, overrides=parse_set(sets, days, sample_share),
+                         scenarios_dir=scenarios_dir, kpis=list(kpis) or None,
+                         progress=not quiet)
+    slug = "".join(c if c.isalnum() else "-" for c in policy)
+    out = result.write(out_dir or Path("results") / f"compare-{slug}")
+    click.echo(result.matrix().round(2).to_string())
+    click.echo(f"report: {out / 'report.md'}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--param", "params", multiple=True, required=True, metavar="KEY=LOW:HIGH",
+              help="An uncertain scenario parameter and its range (repeatable).")
+@click.option("--kpi", "kpis", multiple=True, required=True, help="KPI to analyse (repeatable).")
+@click.option("--samples", type=click.IntRange(min=2), default=8, show_default=True,
+              help="Base samples N (Sobol: N·(2D+2) runs, N a power of 2).")
+@click.option("--method", type=click.Choice(["sobol", "lhs"]), default="sobol",
+              show_default=True, help="sobol: Saltelli/Sobol sampling + Sobol indices; "
+              "lhs: Latin hypercube + RBD-FAST first-order indices.")
+@click.option("--policy", "policies", multiple=True, help="Policy applied in every run.")
+@click.option("--seed", type=click.IntRange(min=0), default=2026, show_default=True,
+              help="Seed of the sampling and of every run (common random numbers).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--scheduler", default=None, help="Dask scheduler address.")
+@click.option("--store", "store_dir", type=click.Path(path_type=Path),
+              default=Path("results/store"), show_default=True)
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Fixed scenario override for every run (repeatable).")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
+              help="Write the samples and KPI values as Parquet here.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sweep(file: Path, params: tuple[str, ...], kpis: tuple[str, ...], samples: int, method: str,
+          policies: tuple[str, ...], seed: int, workers: int, scheduler: str | None,
+          store_dir: Path, sets: tuple[str, ...], out_file: Path | None, quiet: bool) -> None:
+    """Global sensitivity of KPIs to uncertain parameters of scenario FILE."""
+    from twincity.experiment.sweep import parse_param
+    from twincity.experiment.sweep import sweep as run_sweep
+
+    bounds = dict(parse_param(p) for p in params)
+    result = run_sweep(file, bounds, kpis=list(kpis), samples=samples, method=method,
+                       policies=policies, seed=seed, workers=workers, scheduler=scheduler,
+                       store=store_dir, overrides=parse_set(sets), progress=not quiet)
+    click.echo(f"{len(result.samples)} runs ({method})")
+    click.echo(result.indices.round(3).to_string(index=False))
+    if out_file is not None:
+        result.write(out_file)
+        click.echo(f"samples: {out_file}")

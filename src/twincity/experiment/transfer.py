@@ -1,0 +1,404 @@
+"""Policy transfer: trial one city's policy in another city and compare the effects.
+
+:func:`transfer` runs four arms over the same seeds — baseline and policy in
+the policy's *origin* city, baseline and policy in the *target* city — through
+:func:`~twincity.experiment.runners.run_experiment` (serial or Dask; resumable
+through the :class:`~twincity.experiment.store.ResultStore`). It returns a
+:class:`TransferResult`:
+
+* ``table``: one row per KPI — the effect in each city (policy − baseline,
+  mean of paired differences, 95% t-interval, relative %), the
+  transferability ratio (target effect / origin effect) with its Fieller 95%
+  CI, and a flag where the origin effect's CI includes 0 (the ratio is then
+  not informative) — see :mod:`twincity.experiment.effects`;
+* ``effects``: the same effects in long form (city, KPI);
+* ``context``: the two cities side by side (density, simulated transit share,
+  car ownership, value of time, grid carbon intensity, degree days, commute
+  time) to explain why effects differ;
+* ``notes``: how the policy was adapted in each city (from the runs' records);
+* ``plot()``, ``markdown()``, ``write(dir)`` (report.md, figures, Parquet).
+
+The policy is applied *as adapted by its own* ``adapt(city)`` in each city:
+the origin city runs it with its own numbers, the target with numbers mapped
+to the target (value of time, purchasing power, its network's centre ...).
+
+Example:
+    >>> r = transfer("singapore:erp", to="sejong", seeds=5,
+    ...              overrides={"simulation.equilibrium_days": 2})   # doctest: +SKIP
+    >>> r.table[["kpi", "origin_effect", "target_effect", "ratio"]]  # doctest: +SKIP
+    >>> r.write("results/erp-to-sejong")                              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from twincity.errors import InputError
+from twincity.experiment.effects import CONFIDENCE, effects_table, fieller_ratio, t_quantile
+from twincity.experiment.spec import RunSpec, spawn_seeds
+from twincity.experiment.store import ResultStore
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: KPIs reported by default, in this order, when the runs produce them.
+DEFAULT_KPIS: tuple[str, ...] = (
+    "mode_share_car", "mode_share_transit", "mode_share_walk", "mode_share_bike",
+    "person_trips_per_day", "vehicle_km", "travel_time_index", "total_delay",
+    "mean_commute_time", "co2_per_capita_transport", "co2_per_capita_buildings",
+    "co2_per_capita_total", "electricity_per_capita", "peak_load", "nox_t_per_yr",
+    "pm25_t_per_yr",
+)
+
+#: Root seed the replications are spawned from unless given.
+DEFAULT_ROOT_SEED = 2026
+
+RATIO_METHOD = ("Fieller's theorem for the ratio of two independent means (the cities are "
+                "simulated independently), t with n−1 degrees of freedom; unbounded when the "
+                "origin effect is not significantly different from 0")
+
+
+# ---------------------------------------------------------------------- finding inputs
+def find_scenario(city: str | Path, scenarios_dir: str | Path = "scenarios") -> Path:
+    """A scenario file: ``city`` as a path, or ``<scenarios_dir>/<city>.yaml``.
+
+    >>> find_scenario("sejong").name                      # doctest: +SKIP
+    'sejong.yaml'
+    """
+    path = Path(city)
+    if path.suffix in (".yaml", ".yml"):
+        if not path.is_file():
+            raise InputError("no such scenario file", file=path)
+        return path
+    candidate = Path(scenarios_dir) / f"{city}.yaml"
+    if not candidate.is_file():
+        shipped = sorted(p.stem for p in Path(scenarios_dir).glob("*.yaml"))
+        raise InputError(f"no scenario for city '{city}' (looked for {candidate}); expected "
+                         f"one of {', '.join(shipped) or 'none'} or a .yaml path",
+                         path="cities")
+    return candidate
+
+
+def policy_reference(policy: str, scenarios_dir: str | Path) -> str:
+    """``policy`` as a reference that resolves from the scenario folder.
+
+    A policy *file* that exists relative to the working folder becomes an
+    absolute path (the runs resolve references against their scenario's
+    folder); ``city:label`` and registered names are kept.
+    """
+    if policy.endswith((".yaml", ".yml")):
+        for path in (Path(policy), Path(scenarios_dir) / policy):
+            if path.is_file():
+                return str(path.resolve())
+        raise InputError("no such policy file", file=policy)
+    return policy
+
+
+def origin_city(policy: str, scenarios_dir: str | Path, origin: str | Path | None) -> Path:
+    """The scenario a policy comes from: ``origin`` if given, else the city its reference names.
+
+    ``singapore:erp`` comes from ``singapore.yaml``; a policy file from its
+    ``origin`` field. A registered name on its own has no origin city.
+    """
+    from twincity.policies.registry import resolve_policy
+
+    folder = Path(scenarios_dir)
+    resolved = resolve_policy(policy, folder)  # an unknown policy fails here, first
+    if origin is not None:
+        return find_scenario(origin, folder)
+    if ":" in policy and not policy.endswith((".yaml", ".yml")):
+        return find_scenario(policy.split(":", 1)[0], folder)
+    if resolved.origin is not None:
+        from twincity.scenario.yamlio import read_yaml
+
+        data, _ = read_yaml(Path(policy))
+        return Path(policy).parent / data["origin"]
+    raise InputError(f"policy '{policy}' names no origin city; expected a reference like "
+                     "'singapore:erp', a policy file with an origin, or an origin city "
+                     "(--from / origin=)", path="policies")
+
+
+def city_name(path: str | Path, overrides: Mapping[str, Any] | None = None) -> str:
+    """The ``city.name`` of a scenario file."""
+    from twincity.scenario.loader import load_scenario
+
+    return load_scenario(path, dict(overrides or {})).spec.city.name
+
+
+# ---------------------------------------------------------------------- context
+#: Rows of the context table: (key, label, unit).
+CONTEXT_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("population", "Population", "persons"),
+    ("population_density", "Population density", "persons/km²"),
+    ("cars_per_1000", "Car ownership", "cars/1000 persons"),
+    ("mode_share_car", "Car mode share (simulated baseline)", "share"),
+    ("mode_share_transit", "Transit mode share (simulated baseline)", "share"),
+    ("value_of_time_intl_usd_per_h", "Value of time", "intl $/h (PPP)"),
+    ("mean_commute_time", "Mean commute time (simulated baseline)", "min"),
+    ("travel_time_index", "Travel time index (simulated baseline)", "ratio"),
+    ("road_lane_km_per_1000", "Road lane-km per 1000 persons", "lane-km"),
+    ("grid_intensity_mean", "Grid carbon intensity (simulated mean)", "kg CO2/kWh"),
+    ("hdd", "Heating degree days (base 18 °C)", "K·d/yr"),
+    ("cdd", "Cooling degree days (base 18 °C)", "K·d/yr"),
+)
+
+
+def city_context(path: str | Path, overrides: Mapping[str, Any] | None,
+                 baseline_kpis: pd.DataFrame) -> dict[str, float]:
+    """Context indicators of one city: scenario inputs plus mean baseline KPIs.
+
+    ``baseline_kpis`` holds the store's KPI rows of this city's baseline runs;
+    simulated indicators are their means over seeds (NaN when absent).
+    """
+    from twincity.energy.weather import degree_days
+    from twincity.scenario.loader import load_scenario
+
+    spec = load_scenario(path, dict(overrides or {})).spec
+    means = baseline_kpis.groupby("name")["value"].mean()
+    dd = degree_days(spec.climate, 18.0)
+    out = {
+        "population": float(spec.city.population),
+        "population_density": spec.city.population / spec.city.area_km2,
+        "cars_per_1000": float(spec.city.cars_per_1000),
+        "value_of_time_intl_usd_per_h": spec.city.value_of_time_per_h / spec.city.ppp_per_usd,
+        "hdd": float(dd.hdd),
+        "cdd": float(dd.cdd),
+    }
+    for key in ("mode_share_car", "mode_share_transit", "mean_commute_time",
+                "travel_time_index", "road_lane_km_per_1000", "grid_intensity_mean"):
+        out[key] = float(means.get(key, math.nan))
+    return out
+
+
+def context_table(contexts: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
+    """Cities side by side: index = indicator label, columns ``unit`` and one per city."""
+    rows = []
+    for key, label, unit in CONTEXT_ROWS:
+        row = {"indicator": label, "unit": unit}
+        for city, ctx in contexts.items():
+            row[city] = ctx.get(key, math.nan)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("indicator")
+
+
+# ---------------------------------------------------------------------- running
+def _policy_notes(store: ResultStore, run_ids: Sequence[str]) -> str:
+    """The adaptation note(s) a finished policy run recorded."""
+    for rid in run_ids:
+        notes = [n for n in store.record(rid).get("notes", []) if n.startswith("policy ")]
+        if notes:
+            return "; ".join(n.split(": ", 1)[1] if ": " in n else n for n in notes)
+    return "(no adaptation note recorded)"
+
+
+def run_arms(scenarios: Sequence[Path], policy: str, seeds: Sequence[int], *,
+             overrides: Mapping[str, Any] | None, store: ResultStore, workers: int,
+             scheduler: Any, progress: bool) -> pd.DataFrame:
+    """Baseline and policy runs of every scenario over ``seeds``; returns their KPI rows."""
+    from twincity.experiment.runners import run_experiment
+
+    specs = [RunSpec(str(s), policies=arm, seed=seed, overrides=dict(overrides or {}))
+             for s in scenarios for arm in ((), (policy,)) for seed in seeds]
+    return run_experiment(specs, store, workers=workers, scheduler=scheduler,
+                          progress=progress)
+
+
+def _store(store: ResultStore | str | Path | None) -> ResultStore:
+    if isinstance(store, ResultStore):
+        return store
+    if store is None:
+        return ResultStore(tempfile.mkdtemp(prefix="twincity-store-"))
+    return ResultStore(store)
+
+
+def _seed_list(seeds: int | Sequence[int], root_seed: int) -> list[int]:
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        if seeds < 2:
+            raise InputError(f"expected at least 2 seeds for a confidence interval, got {seeds}",
+                             path="seeds")
+        return spawn_seeds(root_seed, seeds)
+    out = [int(s) for s in seeds]
+    if len(set(out)) < 2:
+        raise InputError("expected at least 2 distinct seeds for a confidence interval",
+                         path="seeds")
+    return out
+
+
+def select_kpis(kpis: pd.DataFrame, wanted: Sequence[str] | None) -> list[str]:
+    """The KPIs to report: ``wanted`` (each must exist) or :data:`DEFAULT_KPIS` present."""
+    have = set(kpis["name"].unique())
+    if wanted:
+        missing = [k for k in wanted if k not in have]
+        if missing:
+            raise InputError(f"the runs have no KPI {', '.join(missing)}; expected some of "
+                             f"{', '.join(sorted(have))}", path="kpis")
+        return list(wanted)
+    chosen = [k for k in DEFAULT_KPIS if k in have]
+    return chosen or sorted(have)
+
+
+def transfer(policy: str, *, to: str | Path, origin: str | Path | None = None,
+             seeds: int | Sequence[int] = 20, root_seed: int = DEFAULT_ROOT_SEED,
+             workers: int = 1, scheduler: Any = None,
+             store: ResultStore | str | Path | None = None,
+             overrides: Mapping[str, Any] | None = None,
+             scenarios_dir: str | Path = "scenarios", kpis: Sequence[str] | None = None,
+             progress: bool = False) -> TransferResult:
+    """Trial ``policy`` from its origin city in city ``to``; paired effects and their ratio.
+
+    ``policy`` is a reference (``"singapore:erp"``, a policy file, or a
+    registered name together with ``origin``). ``to``/``origin`` are city
+    names in ``scenarios_dir`` or scenario paths. ``seeds`` is a count
+    (spawned from ``root_seed``) or explicit seeds; the same seeds run the
+    baseline and the policy in both cities. ``overrides`` apply to every run
+    (e.g. ``{"simulation.equilibrium_days": 2}``). ``store`` keeps the runs
+    (a re-run skips finished ones); ``None`` uses a fresh temporary folder.
+
+    >>> r = transfer("remote_work", origin="tests/data/tiny.yaml", to="tests/data/tiny.yaml",
+    ...              seeds=3)                                             # doctest: +SKIP
+    """
+    folder = Path(scenarios_dir)
+    ref = policy_reference(policy, folder)
+    origin_path = origin_city(ref, folder, origin)
+    target_path = find_scenario(to, folder)
+    if origin_path.resolve() == target_path.resolve():
+        raise InputError(f"origin and target are the same scenario ({target_path}); expected "
+                         "two different cities", path="to")
+    seed_list = _seed_list(seeds, root_seed)
+    store = _store(store)
+    names = {origin_path: city_name(origin_path, overrides),
+             target_path: city_name(target_path, overrides)}
+    if names[origin_path] == names[target_path]:  # two files of one city: keep them apart
+        names = {origin_path: f"{names[origin_path]} ({origin_path.stem})",
+                 target_path: f"{names[target_path]} ({target_path.stem})"}
+    runs = run_arms([origin_path, target_path], ref, seed_list, overrides=overrides,
+                    store=store, workers=workers, scheduler=scheduler, progress=progress)
+    city_of = {str(p): n for p, n in names.items()}
+    runs = runs.assign(city=runs["scenario"].map(city_of))
+    chosen = select_kpis(runs, kpis)
+    effects = effects_table(runs, city_of=city_of, policy_arm=ref, kpi_names=chosen)
+    contexts = {names[p]: city_context(p, overrides, runs[(runs["scenario"] == str(p))
+                                                          & (runs["policies"] == "")])
+                for p in (origin_path, target_path)}
+    notes = {names[p]: _policy_notes(store, runs.loc[(runs["scenario"] == str(p))
+                                                     & (runs["policies"] == ref),
+                                                     "run_id"].unique())
+             for p in (origin_path, target_path)}
+    return TransferResult(policy=ref, origin=names[origin_path], target=names[target_path],
+                          scenarios={names[p]: str(p) for p in names}, seeds=seed_list,
+                          runs=runs, effects=effects, context=context_table(contexts),
+                          notes=notes, overrides=dict(overrides or {}), store=str(store.root))
+
+
+# ---------------------------------------------------------------------- result
+def ratio_table(effects: pd.DataFrame, origin: str, target: str,
+                confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """One row per KPI: both cities' effects, the ratio target/origin and its Fieller CI.
+
+    ``ratio`` compares absolute effects (in the KPI's unit); ``ratio_rel``
+    compares relative effects (% of each city's baseline), a point value only.
+    """
+    cols = ["effect", "ci_low", "ci_high", "rel_effect_pct", "rel_ci_low_pct",
+            "rel_ci_high_pct", "baseline_mean", "effect_se", "n"]
+    o = effects[effects["city"] == origin].set_index("kpi")
+    t = effects[effects["city"] == target].set_index("kpi")
+    rows = []
+    for kpi in [k for k in o.index if k in t.index]:
+        a, b = t.loc[kpi], o.loc[kpi]
+        df = min(int(a["n"]), int(b["n"])) - 1
+        ratio = a["effect"] / b["effect"] if b["effect"] != 0 else math.nan
+        lo, hi = fieller_ratio(float(a["effect"]), float(a["effect_se"]), float(b["effect"]),
+                               float(b["effect_se"]), df=df, confidence=confidence)
+        row: dict[str, Any] = {"kpi": kpi, "unit": b["unit"]}
+        row.update({f"origin_{c}": b[c] for c in cols})
+        row.update({f"target_{c}": a[c] for c in cols})
+        rel_b = b["rel_effect_pct"]
+        row.update({"ratio": ratio, "ratio_ci_low": lo, "ratio_ci_high": hi,
+                    "ratio_rel": a["rel_effect_pct"] / rel_b if rel_b else math.nan,
+                    "ratio_df": df, "t_crit": t_quantile(df, confidence),
+                    "origin_ci_includes_zero": bool(b["ci_low"] <= 0 <= b["ci_high"])})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class TransferResult:
+    """Outcome of :func:`transfer` (see the module docstring for the pieces)."""
+
+    policy: str
+    origin: str
+    target: str
+    scenarios: dict[str, str]
+    seeds: list[int]
+    runs: pd.DataFrame
+    effects: pd.DataFrame
+    context: pd.DataFrame
+    notes: dict[str, str]
+    overrides: dict[str, Any] = field(default_factory=dict)
+    store: str | None = None
+    confidence: float = CONFIDENCE
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Per KPI: origin and target effects with CIs, ratio target/origin with Fieller CI."""
+        return ratio_table(self.effects, self.origin, self.target, self.confidence)
+
+    @property
+    def cities(self) -> list[str]:
+        return [self.origin, self.target]
+
+    def reading(self) -> str:
+        """A short reading of the results, written from the numbers."""
+        from twincity.experiment.report import transfer_reading
+
+        return transfer_reading(self)
+
+    def plot(self) -> Figure:
+        """Relative effects with CIs in both cities (left) and the ratio with its CI (right)."""
+        from twincity.experiment.report import plot_transfer
+
+        return plot_transfer(self)
+
+    def markdown(self) -> str:
+        """The report as Markdown (figures referenced as ``effects.png``, ``ratio.png``)."""
+        from twincity.experiment.report import transfer_markdown
+
+        return transfer_markdown(self)
+
+    def meta(self) -> dict[str, Any]:
+        """What the report is about (JSON-ready)."""
+        return {"policy": self.policy, "origin": self.origin, "target": self.target,
+                "scenarios": self.scenarios, "seeds": self.seeds, "overrides": self.overrides,
+                "confidence": self.confidence, "ratio_ci_method": RATIO_METHOD,
+                "notes": self.notes, "store": self.store}
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write report.md, effects.png, ratio.png and the Parquet data atomically.
+
+        Files: ``report.md``, ``effects.png``, ``ratio.png``, ``runs.parquet``
+        (per-run KPIs), ``effects.parquet`` (long), ``transfer.parquet`` (per
+        KPI with ratio), ``context.parquet``, ``meta.json``.
+        """
+        from twincity.experiment.report import plot_effects, plot_ratio, write_report_dir
+
+        def fill(tmp: Path) -> None:
+            self.runs.to_parquet(tmp / "runs.parquet", index=False)
+            self.effects.to_parquet(tmp / "effects.parquet", index=False)
+            self.table.to_parquet(tmp / "transfer.parquet", index=False)
+            self.context.reset_index().to_parquet(tmp / "context.parquet", index=False)
+            (tmp / "meta.json").write_text(json.dumps(self.meta(), indent=2, default=str) + "\n")
+            plot_effects(self.effects, self.cities,
+                         title=f"{self.policy}: effect per KPI").savefig(tmp / "effects.png",
+                                                                          dpi=110)
+            plot_ratio(self.table, self.origin, self.target).savefig(tmp / "ratio.png", dpi=110)
+            (tmp / "report.md").write_text(self.markdown())
+
+        return write_report_dir(out_dir, fill)
