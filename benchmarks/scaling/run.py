@@ -116,7 +116,8 @@ def plot(rows: list[dict], path: Path, title: str) -> None:
     ax1.set_ylabel("seconds")
     ax1.legend(fontsize=8)
     ax1.grid(True, which="both", alpha=0.3)
-    ax2.loglog(n, [r.get("peak_rss_mb", float("nan")) for r in rows], "o-", color="C3")
+    ax2.semilogx(n, [r.get("peak_rss_mb", float("nan")) for r in rows], "o-", color="C3")
+    ax2.set_ylim(bottom=0)
     ax2.set_xlabel("trips")
     ax2.set_ylabel("peak RSS (MB)")
     ax2.grid(True, which="both", alpha=0.3)
@@ -162,7 +163,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--no-readme", action="store_true", help="do not update README.md")
+    ap.add_argument("--replot", action="store_true",
+                    help="redraw the PNG and table from results.json without measuring")
     a = ap.parse_args(argv)
+    if a.replot:
+        saved = json.loads((HERE / "results.json").read_text())
+        rows, meta = saved["rows"], saved["meta"]
+        m = meta["machine"]
+        plot(rows, HERE / "scaling.png",
+             f"twincity scaling, synthetic city ({rows[0]['n_nodes']} nodes, "
+             f"{rows[0]['n_links']} links), {m['nproc']} × {m['cpu']}, {meta['date']}")
+        if not a.no_readme:
+            update_readme(markdown(rows, meta))
+        return
     if a.one is not None:
         a.out.write_text(json.dumps(one(a.one)))
         return
