@@ -29,7 +29,7 @@ def _report_now(iteration: int) -> bool:
               show_default=True, help="Target relative gap (TSTT - SPTT) / TSTT.")
 @click.option("--max-iter", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Most flow updates before giving up.")
-@click.option("--method", type=click.Choice(["cfw", "bfw", "fw"]), default="cfw",
+@click.option("--method", type=click.Choice(["cfw", "bfw", "fw"]), default="bfw",
               show_default=True,
               help="Conjugate, bi-conjugate or plain Frank-Wolfe.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -171,7 +171,7 @@ def _extra(net: Network, toll_factor: float, distance_factor: float) -> np.ndarr
 
 
 def frank_wolfe(net: Network, od_demand: np.ndarray, zone_nodes: np.ndarray, *,
-                gap: float = 1e-4, max_iter: int = 1000, method: str = "cfw",
+                gap: float = 1e-4, max_iter: int = 1000, method: str = "bfw",
                 toll_factor: float = 0.0, distance_factor: float = 0.0,
                 no_through: np.ndarray | None = None, line_search_tol: float = 1e-12,
                 progress: Callable[[int, float], None] | None = None) -> AssignmentResult:
