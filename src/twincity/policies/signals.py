@@ -21,7 +21,7 @@ green shares stays at its starting value (one cycle is shared, never
 lengthened) and each approach gets a share proportional to its demand —
 vehicles queued at the end of the last interval plus vehicles that entered the
 link during it — within ``[min_green_share, max_green_share]`` (a bounded
-proportional split by water-filling, :func:`resplit_green`).
+proportional split, :func:`resplit_green`).
 
 * ``adjust: step`` — a :class:`SignalController` agent re-splits every model
   step of the reported day from the kernel's last interval;
@@ -110,52 +110,61 @@ def signalised_approaches(net: Network, min_major: int) -> tuple[np.ndarray, np.
 
 
 @njit(cache=True)
+def _clipped_sum(lam: float, d: np.ndarray, lo: float, hi: float) -> float:
+    total = 0.0
+    for x in d:
+        total += min(max(lam * x, lo), hi)
+    return total
+
+
+@njit(cache=True)
 def resplit_green(start: np.ndarray, demand: np.ndarray, total: np.ndarray,
                   lo: float, hi: float) -> np.ndarray:
     """Green shares proportional to demand within ``[lo, hi]``, summing to ``total`` per group.
 
-    Group ``k`` is ``demand[start[k]:start[k + 1]]``. Water-filling: share the
-    remaining total in proportion to demand among the approaches not yet at a
-    bound; fix those that cross a bound at it; repeat. Without demand the
-    total is split equally. ``total[k]`` must lie in ``[n·lo, n·hi]``.
+    Group ``k`` is ``demand[start[k]:start[k + 1]]``. The shares are
+    ``clip(λ·demand, lo, hi)`` with the one ``λ`` that makes them sum to the
+    group's total (the sum is monotone in ``λ``: bisection), so more demand
+    never gets less green. Without demand the total is split equally; green
+    that approaches with demand cannot take (all at ``hi``) goes equally to
+    those without. ``total[k]`` must lie in ``[n·lo, n·hi]``.
     """
     out = np.empty(len(demand))
     for k in range(len(start) - 1):
         a, b = start[k], start[k + 1]
         n = b - a
-        fixed = np.zeros(n, dtype=np.bool_)
-        for _ in range(n + 1):
-            rest = total[k]
-            dsum = 0.0
-            nfree = 0
-            for i in range(n):
-                if fixed[i]:
-                    rest -= out[a + i]
-                else:
-                    dsum += max(demand[a + i], 0.0)
-                    nfree += 1
-            if nfree == 0:
+        if n == 0:
+            continue
+        d = np.maximum(demand[a:b], 0.0)
+        t = total[k]
+        dmax = d.max()
+        if dmax <= 0.0:
+            out[a:b] = t / n
+            continue
+        lam_hi = hi / d[d > 0].min()
+        if _clipped_sum(lam_hi, d, lo, hi) <= t:
+            s = np.minimum(np.maximum(lam_hi * d, lo), hi)
+            idle = d <= 0.0
+            n_idle = idle.sum()
+            if n_idle:
+                s[idle] += (t - s.sum()) / n_idle
+            out[a:b] = s
+            continue
+        lam_lo = 0.0
+        for _ in range(200):
+            mid = 0.5 * (lam_lo + lam_hi)
+            if _clipped_sum(mid, d, lo, hi) < t:
+                lam_lo = mid
+            else:
+                lam_hi = mid
+            if lam_hi - lam_lo <= 1e-15 * lam_hi:
                 break
-            for i in range(n):
-                if not fixed[i]:
-                    out[a + i] = (rest * max(demand[a + i], 0.0) / dsum if dsum > 0
-                                  else rest / nfree)
-            low = False
-            high = False
-            for i in range(n):
-                if not fixed[i]:
-                    low = low or out[a + i] < lo - 1e-12
-                    high = high or out[a + i] > hi + 1e-12
-            if not (low or high):
-                break
-            for i in range(n):  # fix one side per round: the classic bounded-share fill
-                if not fixed[i]:
-                    if low and out[a + i] < lo - 1e-12:
-                        out[a + i] = lo
-                        fixed[i] = True
-                    elif not low and out[a + i] > hi + 1e-12:
-                        out[a + i] = hi
-                        fixed[i] = True
+        s = np.minimum(np.maximum(lam_hi * d, lo), hi)
+        free = (s > lo) & (s < hi)
+        dfree = d[free].sum()
+        if dfree > 0:  # remove the bisection's last rounding from the free approaches
+            s[free] += (t - s.sum()) * d[free] / dfree
+        out[a:b] = s
     return out
 
 
