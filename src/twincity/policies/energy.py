@@ -1,7 +1,8 @@
 """Energy policies: smart EV charging, rooftop PV, building retrofit, district heating.
 
-Each acts through the scenario's energy sections, which the energy subsystem
-reads when it builds the buildings, PV, batteries and charging of the city:
+Mechanism: each acts through the scenario's energy sections, which the energy
+subsystem reads when it builds the buildings, PV, batteries and charging of
+the city:
 
 * ``smart_charging`` — EVs charge off-peak or in the lowest-carbon hours
   (``charging.strategy``; the off-peak window in local hours if given).

@@ -32,6 +32,10 @@ proportional split, :func:`resplit_green`).
 * ``adjust: both`` (default) — both; ``none`` — saturation flow and base
   green only (the identity check).
 
+Mechanism: approach capacities of the road network and the transport
+authority's ``green_share``, which the traffic kernel multiplies into each
+link's discharge capacity.
+
 Limits: approaches are links, not turning movements (no separate left-turn
 phases); lost time per cycle is already in the base green share; the
 re-split is instantaneous (no transition between plans). Until traffic
