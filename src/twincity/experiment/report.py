@@ -300,3 +300,69 @@ def transfer_markdown(result: TransferResult) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------- compare text
+def compare_reading(result: Any) -> str:
+    """Per KPI with a significant effect somewhere: where it is largest and smallest."""
+    eff = result.effects
+    lines = []
+    for kpi in dict.fromkeys(eff["kpi"]):
+        rows = eff[(eff["kpi"] == kpi) & eff["significant"]]
+        if rows.empty:
+            continue
+        top = rows.loc[rows["rel_effect_pct"].abs().idxmax()]
+        text = (f"`{kpi}`: largest in {top['city']} "
+                f"{_effect_phrase(top['rel_effect_pct'], top['rel_ci_low_pct'], top['rel_ci_high_pct'])}")  # noqa: E501
+        rest = [c for c in result.cities if c not in set(rows["city"])]
+        if rest:
+            text += f"; not distinguishable from 0 in {', '.join(rest)}"
+        lines.append(text + ".")
+    if not lines:
+        return (f"With {len(result.seeds)} seeds no effect of {result.policy} is "
+                "distinguishable from zero in any city.")
+    quiet = [k for k in dict.fromkeys(eff["kpi"]) if not eff.loc[eff["kpi"] == k,
+                                                                  "significant"].any()]
+    if quiet:
+        lines.append(f"No city shows an effect distinguishable from 0 on {', '.join(quiet)}.")
+    return "\n\n".join(lines)
+
+
+def compare_markdown(result: Any) -> str:
+    """The comparison report (heatmap referenced as heatmap.png)."""
+    eff = result.effects
+    cells = eff.assign(cell=[f"{r:+.2f}% {fmt_ci(lo, hi, pct=True)}" for r, lo, hi in
+                             zip(eff["rel_effect_pct"], eff["rel_ci_low_pct"],
+                                 eff["rel_ci_high_pct"], strict=True)])
+    wide = cells.pivot(index="kpi", columns="city", values="cell").reindex(
+        index=list(dict.fromkeys(eff["kpi"])), columns=result.cities)
+    absolute = eff[["city", "kpi", "unit", "baseline_mean", "effect", "ci_low", "ci_high", "n"]]
+    overrides = ", ".join(f"`{k}={v}`" for k, v in sorted(result.overrides.items())) or "none"
+    return "\n".join([
+        f"# {result.policy} in {len(result.cities)} cities",
+        "",
+        f"Baseline and policy over the same {len(result.seeds)} seeds in each city; "
+        f"overrides: {overrides}. Effect = mean paired difference policy − baseline, 95% CI "
+        "from the t distribution (n−1 degrees of freedom), shown as % of the city's baseline.",
+        "",
+        "## How the policy was adapted",
+        "",
+        *[f"- **{city}**: {note}" for city, note in result.notes.items()],
+        "",
+        "## Effects, % of baseline [95% CI]",
+        "",
+        markdown_table(wide, index=True),
+        "",
+        "![heatmap](heatmap.png)",
+        "",
+        "## Effects in KPI units",
+        "",
+        markdown_table(absolute.assign(ci=[fmt_ci(a, b) for a, b in zip(
+            absolute["ci_low"], absolute["ci_high"], strict=True)]).drop(
+                columns=["ci_low", "ci_high"])),
+        "",
+        "## Reading",
+        "",
+        result.reading(),
+        "",
+    ])

@@ -144,10 +144,17 @@ def run_task(spec: RunSpec, run_id: str, *, keep_tables: Sequence[str] = (),
     start = time.perf_counter()
     results = execute(runnable)
     elapsed_s = time.perf_counter() - start
+    content_hash = str(results.provenance.get("scenario_hash", ""))
+    if spec.policies:
+        # the model's hash covers the scenario *with the policies' overrides*; the
+        # plan hashed the scenario as given, so compare that one
+        from twincity.experiment.spec import scenario_hash
+
+        content_hash = scenario_hash(runnable)
     return RunOutput(
         run_id=run_id,
         spec=spec.to_dict(),
-        scenario_hash=str(results.provenance.get("scenario_hash", "")),
+        scenario_hash=content_hash,
         kpis=kpi_records(results.kpis),
         provenance=dict(results.provenance),
         notes=list(results.notes),

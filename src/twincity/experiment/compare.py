@@ -1,0 +1,152 @@
+"""One policy across many cities: a city × KPI matrix of paired effects with CIs.
+
+:func:`compare` runs baseline and policy in every city over the same seeds
+(resumable through the result store; a store shared with :func:`transfer`
+reuses its runs) and returns a :class:`CompareResult` with the long effects
+table (:data:`~twincity.experiment.effects.EFFECT_COLUMNS`), the adaptation
+note per city, a city × KPI matrix of relative effects and a heatmap.
+
+Example:
+    >>> r = compare("helsinki:transit", seeds=5)                        # doctest: +SKIP
+    >>> r.matrix()                                  # % of baseline      # doctest: +SKIP
+    >>> r.plot().savefig("transit-everywhere.png")                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from twincity.errors import InputError
+from twincity.experiment.effects import CONFIDENCE, effects_table
+from twincity.experiment.store import ResultStore
+from twincity.experiment.transfer import (
+    DEFAULT_ROOT_SEED,
+    _policy_notes,
+    _seed_list,
+    _store,
+    city_name,
+    find_scenario,
+    policy_reference,
+    run_arms,
+    select_kpis,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def shipped_cities(scenarios_dir: str | Path = "scenarios") -> list[Path]:
+    """Every scenario file in ``scenarios_dir`` (sorted by name)."""
+    found = sorted(Path(scenarios_dir).glob("*.yaml"))
+    if not found:
+        raise InputError(f"no scenario files in {scenarios_dir}", path="cities")
+    return found
+
+
+def compare(policy: str, *, cities: Sequence[str | Path] | None = None,
+            origin: str | Path | None = None, seeds: int | Sequence[int] = 5,
+            root_seed: int = DEFAULT_ROOT_SEED, workers: int = 1, scheduler: Any = None,
+            store: ResultStore | str | Path | None = None,
+            overrides: Mapping[str, Any] | None = None,
+            scenarios_dir: str | Path = "scenarios", kpis: Sequence[str] | None = None,
+            progress: bool = False) -> CompareResult:
+    """Effects of ``policy`` in each of ``cities`` (default: every scenario in the folder).
+
+    ``policy`` is a reference (``"helsinki:transit"``, a policy file, or a
+    registered name); ``origin`` is accepted for symmetry with
+    :func:`transfer` and only recorded. Seeds, store and overrides as in
+    :func:`~twincity.experiment.transfer.transfer`.
+
+    >>> compare("remote_work", cities=["tests/data/tiny.yaml"], seeds=3)   # doctest: +SKIP
+    """
+    from twincity.policies.registry import resolve_policy
+
+    folder = Path(scenarios_dir)
+    ref = policy_reference(policy, folder)
+    resolve_policy(ref, folder)  # an unknown policy fails before anything runs
+    paths = ([find_scenario(c, folder) for c in cities] if cities
+             else shipped_cities(folder))
+    if len({p.resolve() for p in paths}) != len(paths):
+        raise InputError("a city is listed twice; expected distinct cities", path="cities")
+    seed_list = _seed_list(seeds, root_seed)
+    store = _store(store)
+    names = {p: city_name(p, overrides) for p in paths}
+    if len(set(names.values())) != len(names):
+        names = {p: f"{n} ({p.stem})" for p, n in names.items()}
+    runs = run_arms(paths, ref, seed_list, overrides=overrides, store=store, workers=workers,
+                    scheduler=scheduler, progress=progress)
+    city_of = {str(p): n for p, n in names.items()}
+    runs = runs.assign(city=runs["scenario"].map(city_of))
+    chosen = select_kpis(runs, kpis)
+    effects = effects_table(runs, city_of=city_of, policy_arm=ref, kpi_names=chosen)
+    notes = {names[p]: _policy_notes(store, runs.loc[(runs["scenario"] == str(p))
+                                                     & (runs["policies"] == ref),
+                                                     "run_id"].unique()) for p in paths}
+    return CompareResult(policy=ref, cities=[names[p] for p in paths],
+                         scenarios={names[p]: str(p) for p in paths}, seeds=seed_list, runs=runs,
+                         effects=effects, notes=notes, overrides=dict(overrides or {}),
+                         origin=str(origin) if origin is not None else None,
+                         store=str(store.root))
+
+
+@dataclass
+class CompareResult:
+    """Outcome of :func:`compare`."""
+
+    policy: str
+    cities: list[str]
+    scenarios: dict[str, str]
+    seeds: list[int]
+    runs: pd.DataFrame
+    effects: pd.DataFrame
+    notes: dict[str, str]
+    overrides: dict[str, Any] = field(default_factory=dict)
+    origin: str | None = None
+    store: str | None = None
+    confidence: float = CONFIDENCE
+
+    def matrix(self, value: str = "rel_effect_pct") -> pd.DataFrame:
+        """City × KPI matrix of ``value`` (default: effect as % of baseline)."""
+        m = self.effects.pivot(index="city", columns="kpi", values=value)
+        kpis = list(dict.fromkeys(self.effects["kpi"]))
+        return m.reindex(index=self.cities, columns=kpis)
+
+    def plot(self) -> Figure:
+        """Heatmap of relative effects; ``*`` marks cells whose 95% CI excludes 0."""
+        from twincity.experiment.report import plot_heatmap
+
+        return plot_heatmap(self.matrix(), self.matrix("significant").astype(bool),
+                            title=f"{self.policy}: effect, % of baseline")
+
+    def reading(self) -> str:
+        """A short reading of the matrix, written from the numbers."""
+        from twincity.experiment.report import compare_reading
+
+        return compare_reading(self)
+
+    def markdown(self) -> str:
+        from twincity.experiment.report import compare_markdown
+
+        return compare_markdown(self)
+
+    def write(self, out_dir: str | Path) -> Path:
+        """report.md, heatmap.png, runs.parquet and effects.parquet, written atomically."""
+        from twincity.experiment.report import write_report_dir
+
+        def fill(tmp: Path) -> None:
+            self.runs.to_parquet(tmp / "runs.parquet", index=False)
+            self.effects.to_parquet(tmp / "effects.parquet", index=False)
+            self.plot().savefig(tmp / "heatmap.png", dpi=110)
+            meta = {"policy": self.policy, "cities": self.cities, "scenarios": self.scenarios,
+                    "seeds": self.seeds, "overrides": self.overrides, "notes": self.notes,
+                    "confidence": self.confidence, "store": self.store}
+            (tmp / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+            (tmp / "report.md").write_text(self.markdown())
+
+        return write_report_dir(out_dir, fill)
