@@ -48,7 +48,7 @@ Example:
     >>> import numpy as np
     >>> s = resplit_green(np.array([0, 3]), np.array([10.0, 0.0, 30.0]),
     ...                   np.array([1.5]), 0.2, 0.8)
-    >>> [round(x, 3) for x in s]
+    >>> s.round(3).tolist()
     [0.5, 0.2, 0.8]
 """
 
