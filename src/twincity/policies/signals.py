@@ -1,8 +1,12 @@
 """Adaptive traffic signals: green time re-split among a junction's approaches by demand.
 
 Signalised junctions are the nodes where at least ``min_major_approaches``
-(default 3) motorway, arterial or collector links enter. Every link entering
-such a node is one of its approaches.
+(default 3) motorway, arterial or collector links enter. The links of
+``signalised_classes`` (default arterial, collector, local) entering such a
+node are its approaches. Motorway links are left out by default: their
+capacity in a scenario is a basic-segment value, not reduced for green time
+(see :mod:`twincity.scenario.sections_network`), and they meet streets at
+grade-separated ramps rather than at signals.
 
 Network capacities in a scenario are *effective* (saturation flow times the
 share of green an approach gets). The policy therefore first undoes the
@@ -20,11 +24,18 @@ Then green shares follow demand. At each junction the total of its approaches'
 green shares stays at its starting value (one cycle is shared, never
 lengthened) and each approach gets a share proportional to its demand —
 vehicles queued at the end of the last interval plus vehicles that entered the
-link during it — within ``[min_green_share, max_green_share]`` (a bounded
+link during it — per unit of its saturation flow (Webster's equal degree of
+saturation: a two-lane arterial needs half the green of a one-lane street for
+the same vehicles), within ``[min_green_share, max_green_share]`` (a bounded
 proportional split, :func:`resplit_green`).
 
 * ``adjust: step`` — a :class:`SignalController` agent re-splits every model
-  step of the reported day from the kernel's last interval;
+  step of the reported day from the kernel's last interval, moving a share
+  ``responsiveness`` (default 0.3) of the way to the demand-proportional split
+  (split optimisers such as SCOOT's move splits in small steps each cycle;
+  and one interval's counts in a sampled run are noisy: on the tiny test city
+  full jumps, ``responsiveness`` 1, raised total delay by a third, 0.3 left
+  it unchanged);
 * ``adjust: day`` — a :class:`GreenDayReview` rule re-splits between the
   simulated days of the day-to-day adjustment from the day's flows per link
   (a fixed-time plan proportional to daily volumes, so travellers' routes and
@@ -88,6 +99,13 @@ class AdaptiveSignalsParams(Section):
     min_major_approaches: int = Field(
         default=3, ge=1, description="Motorway/arterial/collector links entering a signalised "
                                      "junction, at least.")
+    responsiveness: float = Field(
+        default=0.3, gt=0, le=1,
+        description="Share of the way to the demand-proportional split moved each step.")
+    signalised_classes: list[Literal["motorway", "arterial", "collector", "local",
+                                     "connector"]] = Field(
+        default_factory=lambda: ["arterial", "collector", "local"], min_length=1,
+        description="Road classes whose links into a signalised junction are its approaches.")
 
     @model_validator(mode="after")
     def _bounds(self) -> AdaptiveSignalsParams:
@@ -96,18 +114,22 @@ class AdaptiveSignalsParams(Section):
         return self
 
 
-def signalised_approaches(net: Network, min_major: int) -> tuple[np.ndarray, np.ndarray,
-                                                                  np.ndarray]:
-    """Signalised nodes, and their approach links grouped by node (CSR).
+def signalised_approaches(net: Network, min_major: int,
+                          classes: tuple[str, ...] = ("arterial", "collector", "local"),
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Signalised nodes, and their approach links (of ``classes``) grouped by node (CSR).
 
     Returns ``(nodes, start, links)``: the approaches of ``nodes[k]`` are
-    ``links[start[k]:start[k + 1]]``.
+    ``links[start[k]:start[k + 1]]``. Nodes left with a single approach are
+    not signalised (nothing to share green with).
     """
     major = np.isin(net.road_class, [ROAD_CLASSES.index(c) for c in MAJOR_CLASSES])
     n_major_in = np.bincount(net.link_to[major], minlength=net.n_nodes)
-    signalised = n_major_in >= min_major
+    controlled = np.isin(net.road_class, [ROAD_CLASSES.index(c) for c in classes])
+    n_approaches = np.bincount(net.link_to[controlled], minlength=net.n_nodes)
+    signalised = (n_major_in >= min_major) & (n_approaches >= 2)
     nodes = np.flatnonzero(signalised)
-    links = np.flatnonzero(signalised[net.link_to])
+    links = np.flatnonzero(signalised[net.link_to] & controlled)
     links = links[np.argsort(net.link_to[links], kind="stable")]
     start = np.searchsorted(net.link_to[links], nodes, side="left")
     return nodes, np.append(start, len(links)).astype(np.int64), links.astype(np.int64)
@@ -176,13 +198,22 @@ class _Splitter:
     """Shared state of the step controller and the day review: groups, totals, bounds."""
 
     def __init__(self, start: np.ndarray, links: np.ndarray, total: np.ndarray,
-                 lo: float, hi: float) -> None:
+                 lo: float, hi: float, saturation_vph: np.ndarray) -> None:
         self.start, self.links, self.total = start, links, total
         self.lo, self.hi = lo, hi
+        self.saturation_vph = saturation_vph
         self.history: list[dict] = []
 
-    def split(self, authority, demand_veh: np.ndarray) -> np.ndarray:
-        shares = resplit_green(self.start, demand_veh, self.total, self.lo, self.hi)
+    def split(self, authority, demand_veh: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+        """Move ``alpha`` of the way to shares proportional to demand per unit saturation flow.
+
+        Both the current and the target shares sum to each junction's total and
+        lie within the bounds, so every step in between does too.
+        """
+        ratio = demand_veh / self.saturation_vph
+        target = resplit_green(self.start, ratio, self.total, self.lo, self.hi)
+        old = authority.green_share[self.links]
+        shares = old + alpha * (target - old)
         authority.green_share[self.links] = shares
         return shares
 
@@ -190,9 +221,10 @@ class _Splitter:
 class SignalController(mesa.Agent):
     """Re-splits green every model step from the kernel's last interval (queue + inflow)."""
 
-    def __init__(self, model: CityModel, splitter: _Splitter) -> None:
+    def __init__(self, model: CityModel, splitter: _Splitter, responsiveness: float) -> None:
         super().__init__(model)
         self.splitter = splitter
+        self.responsiveness = responsiveness
 
     def act(self) -> None:
         traffic = getattr(self.model, "traffic", None)
@@ -204,7 +236,7 @@ class SignalController(mesa.Agent):
             return
         links = self.splitter.links
         demand = sim.queue_veh[iv - 1, links] + sim.inflow_veh[iv - 1, links]
-        shares = self.splitter.split(self.model.transport_authority, demand)
+        shares = self.splitter.split(self.model.transport_authority, demand, self.responsiveness)
         sim.green_share[links] = shares  # whatever the order in which agents act this step
         self.splitter.history.append({"interval": iv, "demand_veh": demand.copy(),
                                       "green_share": shares.copy()})
@@ -248,10 +280,12 @@ class AdaptiveSignalsPolicy(Policy):
 
     def adapt(self, city: City) -> Adaptation:
         p = self.params
-        nodes, start, links = signalised_approaches(city.network, p.min_major_approaches)
+        nodes, start, links = signalised_approaches(city.network, p.min_major_approaches,
+                                                    tuple(p.signalised_classes))
         note = (f"{len(nodes)} signalised junctions (≥{p.min_major_approaches} "
                 f"{'/'.join(MAJOR_CLASSES)} links entering) of {city.network.n_nodes} nodes, "
-                f"{len(links)} approaches; approach capacities raised to saturation flow "
+                f"{len(links)} {'/'.join(p.signalised_classes)} approaches; green split by "
+                "demand per unit saturation flow; approach capacities raised to saturation flow "
                 f"(÷ base green {p.base_green_share:g}) and green set to {p.base_green_share:g}, "
                 f"so the network is unchanged until green follows demand "
                 f"(adjust: {p.adjust}) within {p.min_green_share:g}–{p.max_green_share:g} "
@@ -274,9 +308,11 @@ class AdaptiveSignalsPolicy(Policy):
         start = np.asarray(adaptation.concrete["approach_start"], dtype=np.int64)
         ta.green_share[links] = p.base_green_share
         total = np.diff(start) * p.base_green_share
-        splitter = _Splitter(start, links, total, p.min_green_share, p.max_green_share)
+        traffic_net = model.city.network  # saturation flows (after modify_network)
+        splitter = _Splitter(start, links, total, p.min_green_share, p.max_green_share,
+                             traffic_net.capacity_vph[links].astype(np.float64))
         if p.adjust in ("step", "both"):
-            SignalController(model, splitter)
+            SignalController(model, splitter, p.responsiveness)
         if p.adjust in ("day", "both"):
             if day_flows_available():
                 ta.reviewers.append(GreenDayReview(splitter))
