@@ -41,6 +41,9 @@ class TransportAuthority(mesa.Agent):
         self.green_share = np.array(green_share, dtype=np.float64)
         self.toll_slot_s = float(toll_slot_s)
         self.reviewers: list[Any] = []  # policy rules consulted between days
+        # policy rules deciding, per trip, who may not drive (e.g. a low-emission zone):
+        # each is called with the traffic subsystem and returns a boolean mask of trips
+        self.trip_rules: list[Any] = []
 
     def toll_at(self, t_s: float) -> np.ndarray:
         """Tolls per link in force at time ``t_s`` from the start of the day."""

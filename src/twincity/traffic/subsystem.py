@@ -118,6 +118,7 @@ class DayRecord:
     switched: int
     mean_car_time_s: float
     link_time_s: np.ndarray  # [slot, link]
+    flow_veh: np.ndarray | None = None  # vehicles leaving each link per slot [slot, link]
 
 
 class TrafficSubsystem:
@@ -149,6 +150,8 @@ class TrafficSubsystem:
             trips.departure_s < self.start_s + self.duration_s)
         self.trips: Trips = trips.take(np.flatnonzero(inside))
         self._draw_vehicles(model.stream("fleet"))
+        for rule in self.authority.trip_rules:  # e.g. a low-emission zone bans some cars
+            np.logical_and(self.trips.car_available, ~rule(self), out=self.trips.car_available)
         self.days: list[DayRecord] = []
         self.sim: TrafficSim | None = None
         self._plan(progress)
@@ -175,6 +178,10 @@ class TrafficSubsystem:
         lo, hi = max(TRUCK_WINDOW_S[0], self.start_s), min(TRUCK_WINDOW_S[1],
                                                            self.start_s + self.duration_s)
         self.truck_departure = rng.uniform(lo, max(lo, hi), n_trucks)
+
+    def planning_network(self) -> Network:
+        """The sampled network with capacities after the authority's green shares."""
+        return self.net.replace(capacity_vph=self.net.capacity_vph * self.authority.green_share)
 
     def _tolls(self) -> np.ndarray:
         """Tolls per routing slot and link from the authority's schedule."""
@@ -242,7 +249,7 @@ class TrafficSubsystem:
         for s in np.unique(slot):  # a loop over time slots, not vehicles
             od = np.bincount(cell[slot == s], minlength=zones.n * zones.n).reshape(
                 zones.n, zones.n) * per_h
-            net = self.net.replace(toll=tolls[s])
+            net = self.planning_network().replace(toll=tolls[s])
             res = frank_wolfe(net, od, zones.node, gap=WARM_START_GAP, max_iter=100,
                               method="bfw", toll_factor=3600.0 / self.vot)
             times[s] = bpr_cost(net, res.flow_vph)
@@ -257,7 +264,7 @@ class TrafficSubsystem:
         ``1/(k + 1)`` of vehicles takes the best route under the link flows of
         the current routes at each of :data:`SPREAD_ITERATIONS` iterations.
         """
-        net = self.net
+        net = self.planning_network()
         road = self._road_vehicles()
         slot = departure_slot(self._departure[road] - self.start_s, self.slot_s, self.n_slots)
         self.book = replace_routes(self.book, road, self._reroute(road, link_time_s))
@@ -309,8 +316,8 @@ class TrafficSubsystem:
                 per = max(1, round(self.slot_s / sim.interval_s))
                 link_time = slot_times_s(
                     sim.travel_time_sum_s, sim.outflow_veh, sim.queue_veh,
-                    free_flow_s=self.net.free_flow_s, capacity_vph=self.net.capacity_vph,
-                    intervals_per_slot=per)
+                    free_flow_s=self.net.free_flow_s,
+                    capacity_vph=self.planning_network().capacity_vph, intervals_per_slot=per)
                 self._flows_by_slot = by_slot(sim.outflow_veh.astype(np.float64),
                                               per)[: self.n_slots].sum(axis=1)
                 record = self._record(day, sim, link_time)
@@ -340,7 +347,7 @@ class TrafficSubsystem:
         return DayRecord(day=day, relative_gap=max(gap, 0.0),
                          car_trips=int(np.sum(self.mode == CAR)), switched=0,
                          mean_car_time_s=float(np.nanmean(tt)) if len(tt) else float("nan"),
-                         link_time_s=link_time)
+                         link_time_s=link_time, flow_veh=self._flows_by_slot)
 
     def _switch(self, day: int, link_time: np.ndarray, skim_time: np.ndarray,
                 rng: np.random.Generator) -> int:
