@@ -116,7 +116,18 @@ def test_speed_band_review_raises_slow_slots_and_lowers_fast_ones():
     np.testing.assert_allclose(authority.toll_schedule[:, :2],
                                [[2.5, 2.5], [2.5, 2.5], [1.5, 1.5], [2.0, 2.0]])
     np.testing.assert_allclose(authority.toll_schedule[:, 2], 2.0)  # not a priced link
-    assert rule.history == [{"day": 0, "raised": 2, "lowered": 1}]
+    # counted per (toll slot, gantry): 2 slots × 2 links raised, 1 slot × 2 links lowered
+    assert rule.history == [{"day": 0, "raised": 4, "lowered": 2}]
+
+
+def test_speed_band_review_treats_each_gantry_on_its_own_road():
+    # in the same slot link 0 crawls (10 km/h) and link 1 flows (60 km/h)
+    authority, day = _review_setup([[360.0, 60.0, 1.0], [360.0, 60.0, 1.0]])
+    rule = SpeedBandReview(np.array([0, 1]), np.ones(4, dtype=bool), (20.0, 30.0), 0.25,
+                           base_charge=2.0)
+    rule(authority, day)
+    np.testing.assert_allclose(authority.toll_schedule[:, 0], 2.5)
+    np.testing.assert_allclose(authority.toll_schedule[:, 1], 1.5)
 
 
 def test_speed_band_review_keeps_in_band_slots_and_never_goes_negative():

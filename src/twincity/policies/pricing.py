@@ -18,8 +18,13 @@ Mechanism: the transport authority's toll schedule. Tolls enter route costs
 kernel at link entry (trip table ``toll_paid``, link table ``toll_revenue``).
 With ``review``, after each simulated day of the day-to-day adjustment the
 authority raises the charge of a slot by ``review_step_share`` where the mean
-speed on priced links fell below ``target_speed_kmh[0]`` and lowers it where
-it rose above ``target_speed_kmh[1]`` (never below zero).
+speed on priced links fell below the band and lowers it where it rose above
+(never below zero): ``target_speed_kmh`` for arterials and other roads,
+``motorway_speed_kmh`` for motorways, each road type reviewed on its own.
+Link speeds are length over experienced link time; the free-flow time of a
+link is its length at the road's speed, so signal delay shows only through
+capacity — an uncongested arterial runs at its speed limit and the review
+lowers its charge.
 
 Example:
     >>> ErpPolicy({"central_share": 0.1, "charge_vot_h": 0.2}).params.scheme
@@ -72,7 +77,10 @@ class ErpParams(Section):
         description="Charging periods; outside them passage is free.")
     review: bool = Field(default=False, description="Apply the speed-band review rule.")
     target_speed_kmh: tuple[float, float] = Field(
-        default=(20.0, 30.0), description="Speed band on priced links the review aims for.")
+        default=(20.0, 30.0), description="Speed band the review aims for on priced roads "
+                                          "other than motorways (ERP: arterials 20–30 km/h).")
+    motorway_speed_kmh: tuple[float, float] = Field(
+        default=(45.0, 65.0), description="Speed band on priced motorways (ERP: 45–65 km/h).")
     review_step_share: float = Field(default=0.25, gt=0, le=1,
                                      description="Change of a slot's charge per review.")
 
@@ -82,8 +90,9 @@ class ErpParams(Section):
             object.__setattr__(self, "charge_vot_h", None)
         if self.charge_vot_h is None and self.charge_origin is None:
             raise ValueError("give charge_vot_h or charge_origin")
-        if self.target_speed_kmh[0] >= self.target_speed_kmh[1]:
-            raise ValueError("target_speed_kmh must be (low, high) with low < high")
+        for band in (self.target_speed_kmh, self.motorway_speed_kmh):
+            if band[0] >= band[1]:
+                raise ValueError("speed bands must be (low, high) with low < high")
         return self
 
 
@@ -144,17 +153,21 @@ class ErpPolicy(Policy):
             on = (centre_h % 24 >= q.start_h) & (centre_h % 24 < q.end_h)
             rate[on] = np.maximum(rate[on], q.multiplier * adaptation.concrete["charge"])
         ta.toll_schedule[:, links] += rate[:, None]
-        if self.params.review:
-            ta.reviewers.append(SpeedBandReview(links, rate > 0, self.params.target_speed_kmh,
-                                                self.params.review_step_share,
-                                                adaptation.concrete["charge"]))
+        if self.params.review:  # one rule per road type, each with ERP's own speed band
+            motorway = model.city.network.road_class[links] == ROAD_CLASSES.index("motorway")
+            for group, band in ((links[~motorway], self.params.target_speed_kmh),
+                                (links[motorway], self.params.motorway_speed_kmh)):
+                ta.reviewers.append(SpeedBandReview(group, rate > 0, band,
+                                                    self.params.review_step_share,
+                                                    adaptation.concrete["charge"]))
 
 
 class SpeedBandReview:
-    """ERP's review rule: per charged slot, raise or lower the charge to a speed band.
+    """ERP's review rule: per charged slot and gantry, raise or lower the charge to a band.
 
-    Speeds are the mean over priced links of length / experienced time in the
-    routing slot containing the toll slot (from the day's :class:`DayRecord`).
+    A link's speed is its length / experienced time in the routing slot
+    containing the toll slot (from the day's :class:`DayRecord`); each priced
+    link (gantry) is reviewed on its own road, as LTA does.
     """
 
     def __init__(self, links: np.ndarray, operating: np.ndarray, band_kmh: tuple[float, float],
@@ -171,15 +184,15 @@ class SpeedBandReview:
         # the model's traffic attribute is set only after planning: read the built city
         city = authority.model.city
         length = city.network.length_m[self.links]
-        speed_kmh = (length[None, :] / day.link_time_s[:, self.links]).mean(axis=1) * 3.6
+        speed_kmh = length[None, :] / day.link_time_s[:, self.links] * 3.6  # [slot, link]
         per = city.spec.simulation.routing_slot_s / authority.toll_slot_s
         n = authority.toll_schedule.shape[0]
         slot_of = np.minimum((np.arange(n) / per).astype(np.int64), len(speed_kmh) - 1)
-        charged = self.operating
-        v = speed_kmh[slot_of]
+        charged = self.operating[:, None]
+        v = speed_kmh[slot_of]  # [toll slot, link]: each gantry is reviewed on its own road
         change = np.where(charged & (v < self.low), self.step,
                           np.where(charged & (v > self.high), -self.step, 0.0))
         authority.toll_schedule[:, self.links] = np.maximum(
-            0.0, authority.toll_schedule[:, self.links] + change[:, None])
+            0.0, authority.toll_schedule[:, self.links] + change)
         self.history.append({"day": day.day, "raised": int((change > 0).sum()),
                              "lowered": int((change < 0).sum())})
