@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every measurement quoted in benchmarks/README.md, one after the other, into
-# benchmarks/latest/ (about an hour on 2 cores; run it on a quiet machine).
+# benchmarks/latest/ (one to two hours on 2 cores, mostly the per-vehicle Python
+# UXsim and SUMO micro on the congested cases; run it on a quiet machine).
 #   bash benchmarks/run_all.sh            # from the repository root
 # PYTHON (default: python) is the interpreter with twincity and the peers installed;
 # QUICK=1 runs tiny sizes (a smoke test of this script; asv with --quick, nothing saved)
@@ -40,12 +41,12 @@ if [ "${QUICK:-0}" = 1 ]; then
 else
   "$PY" benchmarks/profile_pipeline.py > "$OUT/profiles.txt"
 fi
-for lanes in 1 2; do
-  for trips in "${PEER[@]}"; do
-    "$PY" benchmarks/peers/compare.py --grid 10 --trips "$trips" --lanes "$lanes" \
-      --timeout "$TIMEOUT" --json "$OUT/peers-grid10-$trips-${lanes}lane.json" \
-      | tee "$OUT/peers-grid10-$trips-${lanes}lane.txt"
-  done
+# the uncongested grid cases first (the targets), then the congested ones (slow peers)
+for case in "2 ${PEER[1]}" "2 ${PEER[0]}" "1 ${PEER[0]}" "1 ${PEER[1]}"; do
+  read -r lanes trips <<< "$case"
+  "$PY" benchmarks/peers/compare.py --grid 10 --trips "$trips" --lanes "$lanes" \
+    --timeout "$TIMEOUT" --json "$OUT/peers-grid10-$trips-${lanes}lane.json" \
+    | tee "$OUT/peers-grid10-$trips-${lanes}lane.txt"
 done
 "$PY" benchmarks/peers/compare.py --city sejong --trips "$CITY" --timeout "$TIMEOUT" \
   --json "$OUT/peers-sejong-$CITY.json" | tee "$OUT/peers-sejong-$CITY.txt"
