@@ -1,0 +1,65 @@
+"""Execute every notebook in ``notebooks/`` (jupytext percent sources) at the small CI scale.
+
+Each ``notebooks/NN_*.py`` is converted with jupytext to an in-memory
+notebook and executed with nbclient (what nbmake does for ``.ipynb``
+files), with the working folder set to ``notebooks/`` as in Jupyter. The
+notebooks of one session share a result store (``TWINCITY_NOTEBOOK_STORE``),
+so runs one notebook made (same city, policy, seed, overrides) are reused by
+the next. Deselect with ``-m "not notebooks"``.
+
+Each notebook must end with a written reading of its own results: the last
+code cell's output is Markdown naming at least one city.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.py"))
+CITIES = ("Sejong", "Singapore", "Helsinki")
+
+
+def _marker_registered(name: str) -> bool:
+    # The `notebooks` marker is registered in pyproject.toml; with --strict-markers an
+    # unregistered one fails collection, so until then the tests run unmarked.
+    config = getattr(pytest.mark, "_config", None)
+    if config is None:
+        return False
+    return any(line.split(":")[0].strip() == name for line in config.getini("markers"))
+
+
+pytestmark = [pytest.mark.notebooks] if _marker_registered("notebooks") else []
+
+
+@pytest.fixture(scope="session")
+def notebook_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("notebook-store")
+
+
+def test_there_are_four_notebooks() -> None:
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_and_ends_with_a_reading(source: Path, notebook_store: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    jupytext = pytest.importorskip("jupytext")
+    nbclient = pytest.importorskip("nbclient")
+    monkeypatch.setenv("TWINCITY_NOTEBOOK_STORE", str(notebook_store))
+    monkeypatch.setenv("TWINCITY_NOTEBOOK_SCALE", "small")
+    monkeypatch.delenv("TWINCITY_NOTEBOOK_SEEDS", raising=False)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = jupytext.read(source)
+    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                     resources={"metadata": {"path": str(source.parent)}})
+    client.execute()
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    errors = [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    last = [o for o in code[-1].get("outputs", []) if "data" in o]
+    assert last, "the last cell shows nothing"
+    reading = last[-1]["data"].get("text/markdown", "")
+    assert reading and any(city in reading for city in CITIES), reading
