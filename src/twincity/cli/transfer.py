@@ -89,6 +89,7 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
     differences), the ratio target/origin (Fieller 95% CI) and the cities'
     context, and writes report.md, figures and Parquet data to --out.
     """
+    from twincity.experiment.report import fmt_pct
     from twincity.experiment.transfer import transfer as run_transfer
 
     result = run_transfer(policy, to=to, origin=origin, seeds=seeds or 20, root_seed=root_seed,
@@ -100,11 +101,11 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
     out = result.write(out_dir or Path("results") / f"transfer-{slug}")
     table = result.table
     click.echo(f"{result.policy}: {result.origin} → {result.target}, "
-               f"{len(result.seeds)} seeds")
+               f"{len(result.seeds)} seeds; effect % of baseline in each city, ratio of effects")
     for _, r in table.iterrows():
         flag = "  (origin CI includes 0)" if r["origin_ci_includes_zero"] else ""
-        click.echo(f"  {r['kpi']:<28} {r['origin_rel_effect_pct']:+8.2f}%  "
-                   f"{r['target_rel_effect_pct']:+8.2f}%  ratio {r['ratio']:8.3g}{flag}")
+        click.echo(f"  {r['kpi']:<28} {fmt_pct(r['origin_rel_effect_pct']):>8}%  "
+                   f"{fmt_pct(r['target_rel_effect_pct']):>8}%  ratio {r['ratio']:8.3g}{flag}")
     click.echo(f"report: {out / 'report.md'}")
 
 

@@ -58,6 +58,15 @@ def fmt_ci(low: float, high: float, pct: bool = False) -> str:
     return f"[{fmt(low)}, {fmt(high)}]"
 
 
+def fmt_pct(value: float) -> str:
+    """A signed percentage with two decimals, ``n/a`` when undefined (zero baseline).
+
+    >>> fmt_pct(-3.14159), fmt_pct(float("nan"))
+    ('-3.14', 'n/a')
+    """
+    return f"{value:+.2f}" if math.isfinite(value) else "n/a"
+
+
 def markdown_table(frame: pd.DataFrame, index: bool = False) -> str:
     """A GitHub-flavoured Markdown table of ``frame`` (cells through :func:`fmt`)."""
     if index:
@@ -198,7 +207,9 @@ def transfer_reading(result: TransferResult) -> str:
     table = result.table
     o, t = result.origin, result.target
     lines = []
-    informative = table[~table["origin_ci_includes_zero"]]
+    # informative: origin effect distinguishable from 0 and not negligible (≥ 0.1% of baseline)
+    informative = table[~table["origin_ci_includes_zero"]
+                        & (table["origin_rel_effect_pct"].abs() >= 0.1)]
     if informative.empty:
         lines.append(f"With {len(result.seeds)} seeds, no KPI's effect in {o} is distinguishable "
                      "from zero, so no transferability ratio is informative; more seeds or a "
@@ -226,7 +237,8 @@ def transfer_reading(result: TransferResult) -> str:
     ok = (both > 0).all(axis=1)
     if ok.any():
         logr = np.log(both.loc[ok, t] / both.loc[ok, o]).abs().sort_values(ascending=False)
-        parts = [f"{name.lower()} {fmt(both.loc[name, t])} vs {fmt(both.loc[name, o])}"
+        parts = [f"{name[0].lower()}{name[1:]} {fmt(both.loc[name, t])} vs "
+                 f"{fmt(both.loc[name, o])}"
                  for name in logr.index[:3]]
         lines.append(f"The largest context differences ({t} vs {o}): {'; '.join(parts)}.")
     return "\n\n".join(lines)
@@ -244,12 +256,12 @@ def transfer_markdown(result: TransferResult) -> str:
         f"{o} effect": table["origin_effect"],
         f"{o} 95% CI": [fmt_ci(a, b) for a, b in zip(table["origin_ci_low"],
                                                       table["origin_ci_high"], strict=True)],
-        f"{o} %": [f"{v:+.2f}" for v in table["origin_rel_effect_pct"]],
+        f"{o} %": [fmt_pct(v) for v in table["origin_rel_effect_pct"]],
         f"{t} baseline": table["target_baseline_mean"],
         f"{t} effect": table["target_effect"],
         f"{t} 95% CI": [fmt_ci(a, b) for a, b in zip(table["target_ci_low"],
                                                       table["target_ci_high"], strict=True)],
-        f"{t} %": [f"{v:+.2f}" for v in table["target_rel_effect_pct"]],
+        f"{t} %": [fmt_pct(v) for v in table["target_rel_effect_pct"]],
     })
     ratio = pd.DataFrame({
         "KPI": table["kpi"], f"ratio {t}/{o}": table["ratio"],
