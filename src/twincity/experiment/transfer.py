@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,25 @@ RATIO_METHOD = ("Fieller's theorem for the ratio of two independent means (the c
 
 
 # ---------------------------------------------------------------------- finding inputs
+def tidy_path(path: str | Path) -> Path:
+    """``path`` without ``..`` parts, relative to the working folder when inside it.
+
+    Run ids include the scenario path as given, so one file reached two ways
+    (``scenarios/policies/../singapore.yaml``) is named one way and its runs
+    are shared.
+
+    >>> str(tidy_path("scenarios/policies/../sejong.yaml"))
+    'scenarios/sejong.yaml'
+    """
+    clean = Path(os.path.normpath(path))
+    if clean.is_absolute():
+        try:
+            return clean.relative_to(Path.cwd())
+        except ValueError:
+            return clean
+    return clean
+
+
 def find_scenario(city: str | Path, scenarios_dir: str | Path = "scenarios") -> Path:
     """A scenario file: ``city`` as a path, or ``<scenarios_dir>/<city>.yaml``.
 
@@ -77,8 +97,8 @@ def find_scenario(city: str | Path, scenarios_dir: str | Path = "scenarios") -> 
     if path.suffix in (".yaml", ".yml"):
         if not path.is_file():
             raise InputError("no such scenario file", file=path)
-        return path
-    candidate = Path(scenarios_dir) / f"{city}.yaml"
+        return tidy_path(path)
+    candidate = tidy_path(Path(scenarios_dir) / f"{city}.yaml")
     if not candidate.is_file():
         shipped = sorted(p.stem for p in Path(scenarios_dir).glob("*.yaml"))
         raise InputError(f"no scenario for city '{city}' (looked for {candidate}); expected "
@@ -120,7 +140,7 @@ def origin_city(policy: str, scenarios_dir: str | Path, origin: str | Path | Non
         from twincity.scenario.yamlio import read_yaml
 
         data, _ = read_yaml(Path(policy))
-        return Path(policy).parent / data["origin"]
+        return tidy_path(Path(policy).parent / data["origin"])
     raise InputError(f"policy '{policy}' names no origin city; expected a reference like "
                      "'singapore:erp', a policy file with an origin, or an origin city "
                      "(--from / origin=)", path="policies")
