@@ -88,6 +88,13 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
     seeds, reports per KPI the effect in each city (95% t-interval of paired
     differences), the ratio target/origin (Fieller 95% CI) and the cities'
     context, and writes report.md, figures and Parquet data to --out.
+    Re-running with the same --store skips finished runs.
+
+    \b
+    Examples:
+      twincity transfer singapore:erp --to sejong --seeds 20 --workers 2
+      twincity transfer policies/erp_cordon_sgd.yaml --to helsinki --days 3
+      twincity transfer remote_work --from helsinki --to sejong --kpi vehicle_km
     """
     from twincity.experiment.report import fmt_pct
     from twincity.experiment.transfer import transfer as run_transfer
@@ -121,7 +128,13 @@ def compare(policy: str, cities: str | None, origin: str | None, out_dir: Path |
             seeds: int | None, root_seed: int, workers: int, scheduler: str | None,
             store_dir: Path, scenarios_dir: Path, days: int | None, sample_share: float | None,
             sets: tuple[str, ...], kpis: tuple[str, ...], quiet: bool) -> None:
-    """Run POLICY in every city: city × KPI effect matrix with CIs and a heatmap."""
+    """Run POLICY in every city: city × KPI effect matrix with CIs and a heatmap.
+
+    \b
+    Examples:
+      twincity compare helsinki:transit --seeds 5
+      twincity compare singapore:erp --cities sejong,helsinki --workers 2
+    """
     from twincity.experiment.compare import compare as run_compare
 
     names = [c.strip() for c in cities.split(",") if c.strip()] if cities else None
@@ -161,7 +174,17 @@ def compare(policy: str, cities: str | None, origin: str | None, out_dir: Path |
 def sweep(file: Path, params: tuple[str, ...], kpis: tuple[str, ...], samples: int, method: str,
           policies: tuple[str, ...], seed: int, workers: int, scheduler: str | None,
           store_dir: Path, sets: tuple[str, ...], out_file: Path | None, quiet: bool) -> None:
-    """Global sensitivity of KPIs to uncertain parameters of scenario FILE."""
+    """Global sensitivity of KPIs to uncertain parameters of scenario FILE.
+
+    Prints first-order (S1) and total (ST) Sobol indices with their 95%
+    confidence half-widths (RBD-FAST first-order only with --method lhs).
+
+    \b
+    Examples:
+      twincity sweep scenarios/sejong.yaml \\
+          --param demand.trips_per_person_per_day=2.0:2.8 \\
+          --param demand.commute_share=0.3:0.5 --kpi vehicle_km --samples 8
+    """
     from twincity.experiment.sweep import parse_param
     from twincity.experiment.sweep import sweep as run_sweep
 
