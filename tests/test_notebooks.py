@@ -22,16 +22,7 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.py"))
 CITIES = ("Sejong", "Singapore", "Helsinki")
 
 
-def _marker_registered(name: str) -> bool:
-    # The `notebooks` marker is registered in pyproject.toml; with --strict-markers an
-    # unregistered one fails collection, so until then the tests run unmarked.
-    config = getattr(pytest.mark, "_config", None)
-    if config is None:
-        return False
-    return any(line.split(":")[0].strip() == name for line in config.getini("markers"))
-
-
-pytestmark = [pytest.mark.notebooks] if _marker_registered("notebooks") else []
+pytestmark = pytest.mark.notebooks
 
 
 @pytest.fixture(scope="session")
