@@ -166,6 +166,7 @@ def test_resume_skips_finished_runs(result, cities: Path, store_dir: Path,
     assert again.table.equals(result.table)
 
 
+@pytest.mark.dask
 def test_serial_equals_dask(cities: Path, tmp_path: Path) -> None:
     kwargs = {"to": "target", "seeds": 2, "scenarios_dir": cities, "overrides": FAST}
     serial = transfer("origin:toll", store=tmp_path / "serial", **kwargs)
