@@ -120,11 +120,10 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
 @click.argument("policy")
 @click.option("--cities", default=None,
               help="Comma-separated cities (default: every scenario in --scenarios).")
-@click.option("--from", "origin", default=None, help="Origin city of a bare policy name.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Report folder (default results/compare-<policy>).")
 @_common
-def compare(policy: str, cities: str | None, origin: str | None, out_dir: Path | None,
+def compare(policy: str, cities: str | None, out_dir: Path | None,
             seeds: int | None, root_seed: int, workers: int, scheduler: str | None,
             store_dir: Path, scenarios_dir: Path, days: int | None, sample_share: float | None,
             sets: tuple[str, ...], kpis: tuple[str, ...], quiet: bool) -> None:
@@ -138,7 +137,7 @@ def compare(policy: str, cities: str | None, origin: str | None, out_dir: Path |
     from twincity.experiment.compare import compare as run_compare
 
     names = [c.strip() for c in cities.split(",") if c.strip()] if cities else None
-    result = run_compare(policy, cities=names, origin=origin, seeds=seeds or 5,
+    result = run_compare(policy, cities=names, seeds=seeds or 5,
                          root_seed=root_seed, workers=workers, scheduler=scheduler,
                          store=store_dir, overrides=parse_set(sets, days, sample_share),
                          scenarios_dir=scenarios_dir, kpis=list(kpis) or None,

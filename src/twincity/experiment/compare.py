@@ -50,7 +50,7 @@ def shipped_cities(scenarios_dir: str | Path = "scenarios") -> list[Path]:
 
 
 def compare(policy: str, *, cities: Sequence[str | Path] | None = None,
-            origin: str | Path | None = None, seeds: int | Sequence[int] = 5,
+            seeds: int | Sequence[int] = 5,
             root_seed: int = DEFAULT_ROOT_SEED, workers: int = 1, scheduler: Any = None,
             store: ResultStore | str | Path | None = None,
             overrides: Mapping[str, Any] | None = None,
@@ -59,8 +59,7 @@ def compare(policy: str, *, cities: Sequence[str | Path] | None = None,
     """Effects of ``policy`` in each of ``cities`` (default: every scenario in the folder).
 
     ``policy`` is a reference (``"helsinki:transit"``, a policy file, or a
-    registered name); ``origin`` is accepted for symmetry with
-    :func:`transfer` and only recorded. Seeds, store and overrides as in
+    registered name with its defaults). Seeds, store and overrides as in
     :func:`~twincity.experiment.transfer.transfer`.
 
     >>> compare("remote_work", cities=["tests/data/tiny.yaml"], seeds=3)   # doctest: +SKIP
@@ -91,7 +90,6 @@ def compare(policy: str, *, cities: Sequence[str | Path] | None = None,
     return CompareResult(policy=ref, cities=[names[p] for p in paths],
                          scenarios={names[p]: str(p) for p in paths}, seeds=seed_list, runs=runs,
                          effects=effects, notes=notes, overrides=dict(overrides or {}),
-                         origin=str(origin) if origin is not None else None,
                          store=str(store.root))
 
 
@@ -107,7 +105,6 @@ class CompareResult:
     effects: pd.DataFrame
     notes: dict[str, str]
     overrides: dict[str, Any] = field(default_factory=dict)
-    origin: str | None = None
     store: str | None = None
     confidence: float = CONFIDENCE
 
