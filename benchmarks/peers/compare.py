@@ -50,6 +50,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -134,13 +135,15 @@ def measure(cmd: list[str], timeout_s: float) -> tuple[str, float, float | None,
         full = ([str(gnu_time), "-f", "%M", "-o", rss_file.name, *cmd] if gnu_time.exists()
                 else cmd)
         t0 = time.perf_counter()
-        proc = subprocess.Popen(full, stdout=out, stderr=subprocess.STDOUT)
+        # own session: a timeout kills the whole group (GNU time and the tool under it)
+        proc = subprocess.Popen(full, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
         status, hwm_kb = "ok", None
         while proc.poll() is None:
             if not gnu_time.exists():
                 hwm_kb = _vm_hwm_kb(proc.pid) or hwm_kb
             if time.perf_counter() - t0 > timeout_s:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
                 status = f"timeout > {timeout_s:.0f} s"
                 break
