@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pytest
 
 from twincity.model import CityModel
-from twincity.operators import TransportAuthority
 from twincity.policies.demand import RemoteWorkPolicy
 from twincity.policies.fleet import EvIncentivePolicy, LowEmissionZonePolicy, banned_trips
 from twincity.traffic.modechoice import CAR
-from twincity.traffic.subsystem import TrafficSubsystem
 
 DAY = {"simulation.duration_h": 24, "simulation.equilibrium_days": 1}
 SHORT = {"simulation.start_h": 7, "simulation.duration_h": 3, "simulation.equilibrium_days": 2}
@@ -54,35 +50,7 @@ def test_ev_incentive_sets_the_bev_share_of_drawn_cars(tiny_path):
     assert drivers["veh_class"].eq("bev_car").mean() == pytest.approx(target, abs=0.06)
 
 
-def _hook_present() -> bool:
-    return "trip_rules" in inspect.getsource(TrafficSubsystem)
-
-
-@pytest.fixture
-def trip_rule_hook(monkeypatch):
-    """The traffic-side hook the low-emission zone needs (requested; shimmed until it lands).
-
-    It is: ``TransportAuthority.trip_rules`` (a list) and, right after cars are
-    drawn, ``car_available &= ~rule(traffic)`` for every rule.
-    """
-    if _hook_present():
-        return
-    init, draw = TransportAuthority.__init__, TrafficSubsystem._draw_vehicles
-
-    def with_rules(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        self.trip_rules = []
-
-    def draw_then_apply(self, rng):
-        draw(self, rng)
-        for rule in self.authority.trip_rules:
-            np.logical_and(self.trips.car_available, ~rule(self), out=self.trips.car_available)
-
-    monkeypatch.setattr(TransportAuthority, "__init__", with_rules)
-    monkeypatch.setattr(TrafficSubsystem, "_draw_vehicles", draw_then_apply)
-
-
-def test_lez_banned_cars_never_drive_to_or_from_the_zone(tiny_path, trip_rule_hook):
+def test_lez_banned_cars_never_drive_to_or_from_the_zone(tiny_path):
     params = {"central_share": 0.3, "compliance_renewal_share": 0.4}
     lez = CityModel.from_file(tiny_path, overrides=SHORT, subsystems=("traffic",),
                               policies=[LowEmissionZonePolicy(params)])
@@ -127,8 +95,3 @@ def test_banned_trips_is_class_and_zone_ends():
                                   [True, False, True, False, False, False])
 
 
-def test_lez_without_the_hook_says_its_ban_is_not_applied(tiny_path, monkeypatch):
-    if _hook_present():
-        pytest.skip("the traffic hook exists: the ban applies")
-    model = _traffic(tiny_path, SHORT, [LowEmissionZonePolicy()])
-    assert any("not applied" in n for n in model.notes)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from twincity.city.network import ROAD_CLASSES
 from twincity.model import CityModel
@@ -11,11 +10,10 @@ from twincity.policies.registry import apply_policies
 from twincity.policies.signals import (
     AdaptiveSignalsPolicy,
     SignalController,
-    day_flows_available,
     resplit_green,
     signalised_approaches,
 )
-from twincity.traffic.subsystem import TrafficSubsystem, sampled_network
+from twincity.traffic.subsystem import sampled_network
 
 SHORT = {"simulation.start_h": 7, "simulation.duration_h": 2, "simulation.equilibrium_days": 2}
 
@@ -92,13 +90,6 @@ def test_saturation_flow_times_base_green_is_the_same_kernel(tiny_path):
     assert after.trip_table().equals(before.trip_table())  # NaN (not arrived) equal to NaN
 
 
-def _planning_reads_green() -> bool:
-    """Whether traffic planning uses capacities after green shares (the requested hook)."""
-    return hasattr(TrafficSubsystem, "planning_network")
-
-
-@pytest.mark.skipif(not _planning_reads_green(),
-                    reason="traffic planning reads raw capacities; requested hook not landed")
 def test_static_policy_reproduces_the_run_without_it(tiny_path):
     base = CityModel.from_file(tiny_path, overrides=SHORT, subsystems=("traffic",)).run()
     static = CityModel.from_file(tiny_path, overrides=SHORT, subsystems=("traffic",),
@@ -137,8 +128,6 @@ def test_green_follows_demand_each_step(tiny_path):
     assert np.mean(corr) > 0.5
 
 
-@pytest.mark.skipif(not day_flows_available(),
-                    reason="traffic day records carry no flow_veh; requested hook not landed")
 def test_green_follows_daily_volumes_between_days(tiny_path):
     model = CityModel.from_file(tiny_path, overrides=SHORT, subsystems=("traffic",),
                                 policies=[AdaptiveSignalsPolicy({"adjust": "day"})])
@@ -148,9 +137,3 @@ def test_green_follows_daily_volumes_between_days(tiny_path):
     assert np.corrcoef(rec["demand_veh"], rec["green_share"])[0, 1] > 0.5
 
 
-def test_day_mode_without_day_flows_is_noted(tiny_path):
-    if day_flows_available():
-        pytest.skip("day records carry flows")
-    model = CityModel.from_file(tiny_path, overrides=SHORT, subsystems=("traffic",),
-                                policies=[AdaptiveSignalsPolicy({"adjust": "day"})])
-    assert any("no re-split between days" in n for n in model.notes)

@@ -163,11 +163,5 @@ class LowEmissionZonePolicy(Policy):
     def attach(self, model: CityModel, adaptation: Adaptation) -> None:
         zone = np.zeros(model.city.network.n_nodes, dtype=bool)
         zone[adaptation.concrete["zone_nodes"]] = True
-        ta = model.transport_authority
-        rules = getattr(ta, "trip_rules", None)
-        if rules is None:  # the traffic-side hook has not landed: say so, do not pretend
-            model.notes.append(f"policy {self.label}: the zone's car ban is not applied "
-                               "(this engine's traffic subsystem has no trip_rules hook); "
-                               "only the fleet renewal acts")
-            return
-        rules.append(ZoneCarBan(zone, adaptation.concrete["banned_classes"]))
+        model.transport_authority.trip_rules.append(
+            ZoneCarBan(zone, adaptation.concrete["banned_classes"]))

@@ -246,28 +246,17 @@ class GreenDayReview:
     """Between days: a fixed-time plan proportional to each approach's daily volume.
 
     Reads the day's vehicles per routing slot and link from the day record's
-    ``flow_veh[slot, link]`` (a field requested of the traffic subsystem; the
-    policy notes when the engine lacks it and then does not review).
+    ``flow_veh[slot, link]``.
     """
 
     def __init__(self, splitter: _Splitter) -> None:
         self.splitter = splitter
 
     def __call__(self, authority, day) -> None:
-        flows = getattr(day, "flow_veh", None)
-        if flows is None:
-            return
-        demand = np.asarray(flows)[:, self.splitter.links].sum(axis=0)
+        demand = np.asarray(day.flow_veh)[:, self.splitter.links].sum(axis=0)
         shares = self.splitter.split(authority, demand)
         self.splitter.history.append({"day": day.day, "demand_veh": demand,
                                       "green_share": shares.copy()})
-
-
-def day_flows_available() -> bool:
-    """Whether the traffic subsystem's day records carry ``flow_veh`` (see GreenDayReview)."""
-    from twincity.traffic.subsystem import DayRecord
-
-    return "flow_veh" in getattr(DayRecord, "__dataclass_fields__", {})
 
 
 class AdaptiveSignalsPolicy(Policy):
@@ -314,11 +303,4 @@ class AdaptiveSignalsPolicy(Policy):
         if p.adjust in ("step", "both"):
             SignalController(model, splitter, p.responsiveness)
         if p.adjust in ("day", "both"):
-            if day_flows_available():
-                ta.reviewers.append(GreenDayReview(splitter))
-            else:
-                model.notes.append(f"policy {self.label}: no re-split between days (the "
-                                   "traffic day records carry no flow_veh); per step only"
-                                   if p.adjust == "both" else
-                                   f"policy {self.label}: no re-split between days (the "
-                                   "traffic day records carry no flow_veh): static signals")
+            ta.reviewers.append(GreenDayReview(splitter))
