@@ -13,6 +13,10 @@ DATA = Path(__file__).resolve().parent / "data"
 SCENARIOS = REPO / "scenarios"
 SHARED_DATA = REPO.parent / "shared" / "data"
 SHIPPED_CITIES = ("sejong", "singapore", "helsinki")
+#: The Sioux Falls reference network beside the repository (tests skip without it).
+SIOUX = SHARED_DATA / "tntp" / "SiouxFalls"
+needs_sioux = pytest.mark.skipif(not (SIOUX / "SiouxFalls_net.tntp").exists(),
+                                 reason="Sioux Falls TNTP data not available")
 
 
 @pytest.fixture

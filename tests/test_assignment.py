@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +10,7 @@ from scipy.optimize import brentq
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from conftest import SIOUX, needs_sioux
 from twincity.city.io_tntp import (
     link_index,
     read_tntp_flows,
@@ -21,10 +20,6 @@ from twincity.city.io_tntp import (
 from twincity.city.network import Network
 from twincity.cli import main as cli_main
 from twincity.traffic.assignment import bpr_cost, frank_wolfe
-
-SIOUX = Path(__file__).resolve().parents[2] / "shared/data/tntp/SiouxFalls"
-needs_sioux = pytest.mark.skipif(not (SIOUX / "SiouxFalls_net.tntp").exists(),
-                                 reason="Sioux Falls TNTP data not available")
 
 
 @pytest.fixture(scope="module")

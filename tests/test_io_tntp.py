@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import SIOUX, needs_sioux
 from twincity.city.io_tntp import (
     link_index,
     read_tntp_flows,
@@ -14,10 +15,6 @@ from twincity.city.io_tntp import (
     read_tntp_trips,
 )
 from twincity.errors import InputError
-
-SIOUX = Path(__file__).resolve().parents[2] / "shared/data/tntp/SiouxFalls"
-needs_sioux = pytest.mark.skipif(not (SIOUX / "SiouxFalls_net.tntp").exists(),
-                                 reason="Sioux Falls TNTP data not available")
 
 NET_HEADER = """<NUMBER OF ZONES> {zones}
 <NUMBER OF NODES> {nodes}
