@@ -53,7 +53,7 @@ class CityCalibration:
 def _daily_costs(traffic) -> np.ndarray:
     """Each slot's generalised costs weighted by its departures: ``gc[mode, o, d]``."""
     link_time = traffic.days[-1].link_time_s if traffic.days else None
-    gc = traffic._skims_by_slot(link_time)
+    gc = traffic.skims_by_slot(link_time)
     slot = departure_slot(traffic.trips.departure_s - traffic.start_s, traffic.slot_s,
                           traffic.n_slots)
     w = np.bincount(slot, minlength=traffic.n_slots).astype(np.float64)

@@ -79,6 +79,9 @@ WARM_START_ROUNDS = 1
 SPREAD_ITERATIONS = 4
 #: Relative gap of the warm-start static assignments.
 WARM_START_GAP = 1e-3
+#: Share of car-available travellers who drive: only sizes the freight fleet
+#: (trucks = truck_share of road vehicles), before mode choice is known.
+CAR_USE_OF_CAR_AVAILABLE = 0.6
 #: Freight vehicles depart uniformly in this window (s after midnight).
 TRUCK_WINDOW_S = (6 * 3600.0, 20 * 3600.0)
 
@@ -167,7 +170,7 @@ class TrafficSubsystem:
         index = np.array([self.classes.index(c) for c in names], dtype=np.int8)
         self.car_class = index[draw]
         cand = np.flatnonzero(self.trips.car_available)
-        n_cars = round(len(cand) * 0.6)  # road vehicles ≈ the car trips of a typical day
+        n_cars = round(len(cand) * CAR_USE_OF_CAR_AVAILABLE)
         n_trucks = round(fleet.truck_share / (1 - fleet.truck_share) * n_cars) \
             if len(cand) else 0
         pick = rng.choice(cand, size=n_trucks) if n_trucks else np.zeros(0, dtype=np.int64)
@@ -191,7 +194,7 @@ class TrafficSubsystem:
     def _link_costs(self, link_time_s: np.ndarray) -> np.ndarray:
         return car_link_cost_s(link_time_s, self._tolls(), self.vot)
 
-    def _skims_by_slot(self, link_time_s: np.ndarray) -> np.ndarray:
+    def skims_by_slot(self, link_time_s: np.ndarray) -> np.ndarray:
         """Generalised costs ``gc[slot, mode, o, d]`` on the times of each slot."""
         city = self.model.city
         tolls, costs = self._tolls(), self._link_costs(link_time_s)
@@ -301,10 +304,10 @@ class TrafficSubsystem:
         self._flows_by_slot = np.ones_like(link_time)
         self.mode = np.full(len(t), -1, dtype=np.int8)
         everyone = np.arange(len(t))
-        self._choose(everyone, self._skims_by_slot(link_time), rng)
+        self._choose(everyone, self.skims_by_slot(link_time), rng)
         for _ in range(WARM_START_ROUNDS):
             link_time = self._static_link_times()
-            self._choose(everyone, self._skims_by_slot(link_time), rng)
+            self._choose(everyone, self.skims_by_slot(link_time), rng)
         self._spread_routes(link_time, rng)
         smoothed = None
         bar = tqdm(total=sim_spec.equilibrium_days, desc="day-to-day", unit="day",
@@ -342,7 +345,7 @@ class TrafficSubsystem:
         ok = mine.ok & best.ok
         total = current[ok].sum()
         gap = float((total - best.cost_s[ok].sum()) / total) if total > 0 else 0.0
-        tt = sim.trip_table()["travel_time_s"].to_numpy()
+        tt = sim.state.arrive_s - sim.departure_s  # NaN where not arrived
         self._best = (road, best)
         return DayRecord(day=day, relative_gap=max(gap, 0.0),
                          car_trips=int(np.sum(self.mode == CAR)), switched=0,
@@ -360,7 +363,7 @@ class TrafficSubsystem:
         """
         share = 1.0 / (day + 2)
         who = np.flatnonzero(rng.random(len(self.trips)) < share)
-        self._choose(who, self._skims_by_slot(skim_time), rng)
+        self._choose(who, self.skims_by_slot(skim_time), rng)
         trucks = len(self.trips) + np.flatnonzero(rng.random(self.n_trucks) < share)
         movers = np.concatenate([who[self.mode[who] == CAR], trucks])
         road, best = self._best
@@ -418,6 +421,15 @@ class TrafficSubsystem:
         seconds after midnight; ``free_flow_time_s`` is the free-flow time of the
         route driven.
         """
+        cached = getattr(self, "_trip_table", None)  # tables(), kpis() and energy all ask
+        if cached is not None and cached[0] is self.sim and cached[1] == self.sim.now_s:
+            return cached[2].copy()
+        table = self._build_trip_table()
+        self._trip_table = (self.sim, self.sim.now_s, table)
+        return table.copy()
+
+    def _build_trip_table(self) -> pd.DataFrame:
+        """:meth:`trip_table`, computed afresh."""
         t, kernel = self.trips, self.sim.trip_table()
         city = self.model.city
         d = city.spec.demand
