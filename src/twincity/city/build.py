@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twincity.city.network import Network
+from twincity.city.signals import SignalPlan, infer_signals, no_signals, with_signal_delay
 from twincity.city.zones import Zones, build_zones, network_centre_and_radius
 from twincity.errors import ScenarioError
 from twincity.scenario.loader import LoadedScenario
@@ -27,6 +28,8 @@ class City:
 
     ``notes`` says what the builder did that a researcher should know (e.g.
     nodes dropped because they could not reach the rest of an imported network).
+    ``signals`` is the inferred signal plan (:mod:`twincity.city.signals`)
+    whose average delay is in the network's free-flow times.
     """
 
     loaded: LoadedScenario
@@ -35,6 +38,7 @@ class City:
     centre_xy_m: tuple[float, float]
     radius_m: float
     notes: tuple[str, ...] = field(default=())
+    signals: SignalPlan = field(default_factory=no_signals)
 
     @property
     def spec(self) -> Scenario:
@@ -94,7 +98,13 @@ def _check_zones_reachable(loaded: LoadedScenario, net: Network, zones: Zones,
 
 
 def build_city(loaded: LoadedScenario) -> City:
-    """Build the network and zones of a scenario and check that every zone is reachable."""
+    """Build the network and zones of a scenario and check that every zone is reachable.
+
+    Signalised junctions are inferred and their average delay added to the
+    free-flow times of their approaches (:mod:`twincity.city.signals`), except
+    on TNTP networks: they have no road classes, and their free-flow times are
+    the file's own.
+    """
     net = load_network(loaded)
     notes: list[str] = []
     if net.n_links == 0:
@@ -112,5 +122,13 @@ def build_city(loaded: LoadedScenario) -> City:
                      "network and were left out")
         net = net.subnetwork(main)
         zones = build_zones(loaded.spec.zones, loaded.spec.city, net, centre, radius)
+    signals = no_signals() if loaded.spec.network.format == "tntp" else infer_signals(net)
+    if signals.n_junctions:
+        net = with_signal_delay(net, signals)
+        delayed = net.signal_delay_s[signals.links]
+        n_appr = len(signals.links)
+        notes.append(f"{signals.n_junctions} signalised junctions inferred (of {net.n_nodes} "
+                     f"nodes); {n_appr} approach links ({n_appr / net.n_links:.0%}) get a mean "
+                     f"{delayed.mean():.1f} s of signal delay in their free-flow time")
     return City(loaded=loaded, network=net, zones=zones, centre_xy_m=centre, radius_m=radius,
-                notes=tuple(notes))
+                notes=tuple(notes), signals=signals)

@@ -6,9 +6,12 @@ names — nodes ``x_m``, ``y_m``; links ``length_m``, ``lanes``, ``speed_mps``,
 ``bpr_alpha``, ``bpr_beta``, ``toll`` — node ids are ``Network.node_id`` and
 edge keys the link indices. Floats are written as Python's shortest
 round-trip repr, so :func:`read_graphml` gives back every array exactly, in
-the same node and link order. The file is written to a temporary file in the
-same folder and moved into place with :func:`os.replace`, so a reader never
-sees half a file and a failed write leaves the old file intact.
+the same node and link order — except ``free_flow_s``, written without the
+inferred signal delay (``Network.signal_delay_s``, which is not written):
+building a city from the file infers the signals and adds it again. The
+file is written to a temporary file in the same folder and moved into
+place with :func:`os.replace`, so a reader never sees half a file and a
+failed write leaves the old file intact.
 
 :func:`read_graphml` also reads foreign GraphML, notably graphs saved by
 OSMnx (``ox.save_graphml``), where every attribute is a string:
@@ -125,7 +128,8 @@ def _graphml_lines(net: Network):
     src = net.node_id[net.link_from].tolist()
     dst = net.node_id[net.link_to].tolist()
     names = [ROAD_CLASSES[c] for c in net.road_class.tolist()]
-    cols = [getattr(net, n).tolist() if n != "road_class" else names for n, _ in LINK_ATTRS]
+    own = {"road_class": names, "free_flow_s": (net.free_flow_s - net.signal_delay_s).tolist()}
+    cols = [own[n] if n in own else getattr(net, n).tolist() for n, _ in LINK_ATTRS]
     for s in range(0, net.n_links, _CHUNK):
         rows = zip(range(s, min(s + _CHUNK, net.n_links)), src[s:s + _CHUNK],
                    dst[s:s + _CHUNK], *(c[s:s + _CHUNK] for c in cols), strict=True)

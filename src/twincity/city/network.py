@@ -61,6 +61,9 @@ class Network:
     ``bpr_alpha``/``bpr_beta`` parameterise BPR link costs for static
     assignment, ``toll`` is a base toll per traversal (in the city's currency),
     ``node_id`` keeps the identifiers of the source file (OSM ids, TNTP numbers).
+    ``signal_delay_s`` is the average signal delay already included in
+    ``free_flow_s`` (0 on links not ending at a signal; see
+    :mod:`twincity.city.signals`).
     """
 
     node_x_m: np.ndarray
@@ -78,6 +81,7 @@ class Network:
     bpr_beta: np.ndarray
     toll: np.ndarray
     node_id: np.ndarray
+    signal_delay_s: np.ndarray
     out_start: np.ndarray = field(repr=False)
     out_link: np.ndarray = field(repr=False)
     in_start: np.ndarray = field(repr=False)
@@ -102,11 +106,13 @@ class Network:
         bpr_beta: np.ndarray | float = 4.0,
         toll: np.ndarray | float = 0.0,
         node_id: np.ndarray | None = None,
+        signal_delay_s: np.ndarray | None = None,
         jam_density_vpkmpl: float = JAM_DENSITY_VPKMPL,
     ) -> Network:
         """Build a network from per-link arrays, deriving CSR and defaults.
 
-        ``free_flow_s`` defaults to length / speed; ``storage_veh`` to
+        ``free_flow_s`` defaults to length / speed (plus ``signal_delay_s``,
+        default 0, when given without ``free_flow_s``); ``storage_veh`` to
         length × lanes × jam density (at least one vehicle, so a short link
         can always hold the vehicle crossing it).
         """
@@ -118,8 +124,10 @@ class Network:
         length_m = f64(length_m)
         lanes_arr = np.ascontiguousarray(lanes, dtype=np.int16)
         speed_mps = f64(speed_mps)
+        signal_delay_s = (np.zeros(n_links) if signal_delay_s is None
+                          else f64(np.broadcast_to(signal_delay_s, (n_links,))))
         if free_flow_s is None:
-            free_flow_s = length_m / speed_mps
+            free_flow_s = length_m / speed_mps + signal_delay_s
         if storage_veh is None:
             storage_veh = np.maximum(1.0, length_m / 1000.0 * lanes_arr * jam_density_vpkmpl)
         if road_class is None:
@@ -144,6 +152,7 @@ class Network:
             bpr_beta=f64(np.broadcast_to(bpr_beta, (n_links,))),
             toll=f64(np.broadcast_to(toll, (n_links,))),
             node_id=np.ascontiguousarray(node_id, dtype=np.int64),
+            signal_delay_s=f64(signal_delay_s),
             out_start=out_start,
             out_link=out_link,
             in_start=in_start,
@@ -172,7 +181,8 @@ class Network:
         if len(self.node_y_m) != n or len(self.node_id) != n:
             raise ValueError("node arrays differ in length")
         for name in ("link_to", "length_m", "lanes", "speed_mps", "capacity_vph", "road_class",
-                     "free_flow_s", "storage_veh", "bpr_alpha", "bpr_beta", "toll"):
+                     "free_flow_s", "storage_veh", "bpr_alpha", "bpr_beta", "toll",
+                     "signal_delay_s"):
             if len(getattr(self, name)) != m:
                 raise ValueError(f"link array {name} has length {len(getattr(self, name))}, "
                                  f"expected {m}")
@@ -186,6 +196,8 @@ class Network:
             raise ValueError("lanes must be positive on every link")
         if m and not np.all(self.free_flow_s >= 0):
             raise ValueError("free_flow_s must be non-negative on every link")
+        if m and not np.all((self.signal_delay_s >= 0) & (self.signal_delay_s <= self.free_flow_s)):
+            raise ValueError("signal_delay_s must lie in [0, free_flow_s] on every link")
 
     def replace(self, **changes: np.ndarray) -> Network:
         """Return a copy with some link attributes replaced (CSR kept).
@@ -267,5 +279,5 @@ class Network:
             road_class=self.road_class[keep], free_flow_s=self.free_flow_s[keep],
             storage_veh=self.storage_veh[keep], bpr_alpha=self.bpr_alpha[keep],
             bpr_beta=self.bpr_beta[keep], toll=self.toll[keep],
-            node_id=self.node_id[keep_nodes],
+            node_id=self.node_id[keep_nodes], signal_delay_s=self.signal_delay_s[keep],
         )

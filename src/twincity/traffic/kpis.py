@@ -70,9 +70,13 @@ def trip_kpis(trips: pd.DataFrame, *, sample_share: float) -> list[KPI]:
 def congested_lane_km(net: Network, mean_speed_mps: np.ndarray) -> float:
     """Lane-km of links below :data:`CONGESTED_SPEED_SHARE` of free flow in any interval.
 
+    Free-flow speed is the road's speed with the average signal delay of a
+    signalised approach included (an empty signalised street is not congested).
+
     ``mean_speed_mps`` is ``[n_intervals, n_links]`` (NaN where nobody left the link).
     """
+    free_mps = net.length_m / (net.length_m / net.speed_mps + net.signal_delay_s)
     with np.errstate(invalid="ignore"):
-        slow = np.nan_to_num(mean_speed_mps, nan=np.inf) < CONGESTED_SPEED_SHARE * net.speed_mps
+        slow = np.nan_to_num(mean_speed_mps, nan=np.inf) < CONGESTED_SPEED_SHARE * free_mps
     congested = slow.any(axis=0)
     return float(np.sum(net.length_m[congested] * net.lanes[congested]) / 1000.0)
