@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
+import mesa
 import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from twincity.city.network import ROAD_CLASSES
 from twincity.model import CityModel
+from twincity.operators import ReviewState, TransportAuthority
 from twincity.policies.pricing import ErpPolicy, SpeedBandReview
 from twincity.policies.registry import apply_policies
 from twincity.traffic.skims import car_link_cost_s, car_skims
-from twincity.traffic.subsystem import DayRecord
 
 #: Morning peak on the tiny city: the default charging period 7:30–9:30 lies inside.
 PEAK = {"simulation.start_h": 7, "simulation.duration_h": 3, "simulation.equilibrium_days": 3}
@@ -97,45 +100,144 @@ def test_revenue_equals_tolls_paid_and_link_entries_times_schedule(runs):
 
 
 def _review_setup(link_time_s):
-    """A synthetic authority and day: two priced links of 1 km, 4 toll slots in 2 routing slots."""
-    city = SimpleNamespace(network=SimpleNamespace(length_m=np.array([1000.0, 1000.0, 500.0])),
-                           spec=SimpleNamespace(simulation=SimpleNamespace(routing_slot_s=3600.0)))
-    authority = SimpleNamespace(model=SimpleNamespace(city=city), toll_slot_s=1800.0,
-                                toll_schedule=np.full((4, 3), 2.0))
-    day = DayRecord(day=0, relative_gap=0.0, car_trips=0, switched=0, mean_car_time_s=0.0,
-                    link_time_s=np.asarray(link_time_s, dtype=float))
-    return authority, day
+    """A synthetic authority and state: two priced 1-km links, 4 toll slots in 2 routing slots."""
+    authority = SimpleNamespace(toll_slot_s=1800.0, toll_schedule=np.full((4, 3), 2.0))
+    t = np.asarray(link_time_s, dtype=float)
+    state = ReviewState(round=0, link_time_s=t, flow_veh=np.ones_like(t), slot_s=3600.0,
+                        relative_gap=0.01)
+    return authority, state
+
+
+def _rule(operating, band=(20.0, 30.0), step=0.25, rounds=2):
+    return SpeedBandReview(np.array([0, 1]), np.array([1000.0, 1000.0]), np.asarray(operating),
+                           band, step, base_charge=2.0, review_rounds=rounds)
 
 
 def test_speed_band_review_raises_slow_slots_and_lowers_fast_ones():
     # routing slot 0: 1 km in 360 s = 10 km/h (below 20–30); slot 1: 1 km in 60 s = 60 km/h
-    authority, day = _review_setup([[360.0, 360.0, 1.0], [60.0, 60.0, 1.0]])
-    rule = SpeedBandReview(np.array([0, 1]), np.array([True, True, True, False]),
-                           (20.0, 30.0), 0.25, base_charge=2.0)
-    rule(authority, day)
+    authority, state = _review_setup([[360.0, 360.0, 1.0], [60.0, 60.0, 1.0]])
+    rule = _rule([True, True, True, False])
+    assert rule(authority, state) is True
     np.testing.assert_allclose(authority.toll_schedule[:, :2],
                                [[2.5, 2.5], [2.5, 2.5], [1.5, 1.5], [2.0, 2.0]])
     np.testing.assert_allclose(authority.toll_schedule[:, 2], 2.0)  # not a priced link
     # counted per (toll slot, gantry): 2 slots × 2 links raised, 1 slot × 2 links lowered
-    assert rule.history == [{"day": 0, "raised": 4, "lowered": 2}]
+    assert rule.history == [{"round": 0, "raised": 4, "lowered": 2}]
 
 
 def test_speed_band_review_treats_each_gantry_on_its_own_road():
     # in the same slot link 0 crawls (10 km/h) and link 1 flows (60 km/h)
-    authority, day = _review_setup([[360.0, 60.0, 1.0], [360.0, 60.0, 1.0]])
-    rule = SpeedBandReview(np.array([0, 1]), np.ones(4, dtype=bool), (20.0, 30.0), 0.25,
-                           base_charge=2.0)
-    rule(authority, day)
+    authority, state = _review_setup([[360.0, 60.0, 1.0], [360.0, 60.0, 1.0]])
+    _rule(np.ones(4, dtype=bool))(authority, state)
     np.testing.assert_allclose(authority.toll_schedule[:, 0], 2.5)
     np.testing.assert_allclose(authority.toll_schedule[:, 1], 1.5)
 
 
 def test_speed_band_review_keeps_in_band_slots_and_never_goes_negative():
-    # 1 km in 144 s = 25 km/h: inside the band; then 60 km/h repeatedly
-    authority, day = _review_setup([[144.0, 144.0, 1.0], [60.0, 60.0, 1.0]])
-    rule = SpeedBandReview(np.array([0, 1]), np.ones(4, dtype=bool), (20.0, 30.0), 1.0,
-                           base_charge=2.0)
-    for _ in range(3):
-        rule(authority, day)
+    # 1 km in 144 s = 25 km/h: inside the band; then 60 km/h in every round
+    authority, state = _review_setup([[144.0, 144.0, 1.0], [60.0, 60.0, 1.0]])
+    rule = _rule(np.ones(4, dtype=bool), step=1.0, rounds=3)
+    changed = [rule(authority, dataclasses.replace(state, round=r)) for r in range(3)]
+    assert changed == [True, False, False]  # a step of the whole charge: 2 → 0, then nothing
     np.testing.assert_allclose(authority.toll_schedule[:2, :2], 2.0)
     np.testing.assert_allclose(authority.toll_schedule[2:, :2], 0.0)
+
+
+def test_speed_band_review_stops_after_its_rounds():
+    authority, state = _review_setup([[360.0, 360.0, 1.0], [360.0, 360.0, 1.0]])
+    rule = _rule(np.ones(4, dtype=bool), rounds=1)
+    assert rule(authority, state) is True
+    before = authority.toll_schedule.copy()
+    assert rule(authority, dataclasses.replace(state, round=1)) is False
+    np.testing.assert_array_equal(authority.toll_schedule, before)
+
+
+def test_authority_review_rounds_and_changes():
+    model = mesa.Model(rng=1)
+    ta = TransportAuthority(model, toll_schedule=np.full((4, 3), 2.0), green_share=np.ones(3))
+    assert ta.review_rounds == 0
+    _, state = _review_setup([[144.0, 144.0, 1.0], [144.0, 144.0, 1.0]])  # in band
+    assert ta.review(state) is False
+    ta.reviewers += [_rule(np.ones(4, dtype=bool), rounds=1),
+                     _rule(np.ones(4, dtype=bool), rounds=3)]
+    assert ta.review_rounds == 3
+    assert ta.review(state) is False  # both consulted, nothing out of band
+    slow = dataclasses.replace(state, link_time_s=np.full((2, 3), 360.0))
+    assert ta.review(slow) is True
+
+
+def test_reviewed_schedule_still_charges_where_speeds_are_below_the_band(tiny_path):
+    """ERP on the tiny city's gantries, reviewed over its rounds on a constructed state.
+
+    Independent check: speeds by hand, 3.6 · length / (length / speed limit + Webster's
+    uniform delay at the approach's green ratio) on empty roads, and a crawl on half of
+    the gantries in the morning peak.
+    """
+    policy = ErpPolicy({"scheme": "gantries", "central_share": 0.3, "charge_vot_h": 0.2,
+                        "review": True, "review_rounds": 2, "review_step_share": 0.25})
+    city, applied = apply_policies(tiny_path, [policy])
+    adaptation = applied[0][1]
+    model = mesa.Model(rng=1)
+    model.city = city
+    net = city.network
+    ta = TransportAuthority(model, toll_schedule=np.zeros((48, net.n_links)),
+                            green_share=np.ones(net.n_links))
+    model.transport_authority = ta
+    policy.attach(model, adaptation)
+    assert ta.review_rounds == 2
+    initial = ta.toll_schedule.copy()
+    charged = np.asarray(adaptation.concrete["charged_links"])
+    arterial = net.road_class[charged] != ROAD_CLASSES.index("motorway")
+    gantries = charged[arterial]
+    assert len(gantries) >= 4
+    # empty roads: free flow with the signal delay of signalised approaches
+    lam = np.zeros(net.n_links)
+    lam[city.signals.links] = city.signals.green_ratio
+    delay = np.where(lam > 0, 0.5 * 90.0 * (1 - lam) ** 2, 0.0)
+    empty_s = net.length_m / net.speed_mps + delay
+    assert (delay[gantries] > 0).sum() >= 2  # signalised gantries: their speeds include it
+    np.testing.assert_allclose(net.free_flow_s, empty_s)  # the network's own free flow agrees
+    n_slots, slot_s = 24, 3600.0
+    times = np.repeat(empty_s[None, :], n_slots, axis=0)
+    crawl = gantries[::2]  # 12 km/h from 8:00 to 9:00
+    start_h = city.spec.simulation.start_s / 3600.0
+    peak = int(8 - start_h)
+    times[peak, crawl] = net.length_m[crawl] / (12 / 3.6)
+    base = adaptation.concrete["charge"]
+    for r in range(ta.review_rounds):
+        state = ReviewState(round=r, link_time_s=times, flow_veh=np.ones_like(times),
+                            slot_s=slot_s, relative_gap=0.01)
+        if not ta.review(state):
+            break
+    speed_kmh = 3.6 * net.length_m / times  # [routing slot, link]
+    toll_slot_routing = (np.arange(48) * 1800.0 // slot_s).astype(int)
+    v = speed_kmh[toll_slot_routing][:, gantries]  # [toll slot, gantry]
+    operating = initial[:, gantries] > 0
+    expected = np.where(operating & (v < 20), initial[:, gantries] + 2 * 0.25 * base,
+                        np.where(operating & (v > 30),
+                                 np.maximum(0.0, initial[:, gantries] - 2 * 0.25 * base),
+                                 initial[:, gantries]))
+    np.testing.assert_allclose(ta.toll_schedule[:, gantries], expected)
+    slow = operating & (v < 20)
+    assert slow.sum() >= 2  # the crawling gantries in the charged slots of the peak hour
+    assert np.all(ta.toll_schedule[:, gantries][slow] > initial[:, gantries][slow])
+    # the empty roads run above the band even with signal delay: lowered, still charged
+    fast = operating & (v > 30)
+    assert fast.any() and np.all(ta.toll_schedule[:, gantries][fast] > 0)
+    assert np.all(ta.toll_schedule[:, gantries][fast] < initial[:, gantries][fast])
+    # charges stay where there is a charging period and nowhere else
+    np.testing.assert_array_equal(ta.toll_schedule[~operating.any(axis=1)][:, gantries], 0.0)
+
+
+@pytest.mark.parametrize("gap, rounds", [(0.999, [0, 1]), (1e-9, [])])
+def test_review_waits_for_an_equilibrated_state(tiny_path, gap, rounds):
+    """The day-to-day loop reviews only once its gap is reached, then re-equilibrates."""
+    overrides = {**PEAK, "simulation.duration_h": 2, "simulation.equilibrium_days": 4,
+                 "simulation.equilibrium_gap": gap}
+    policy = ErpPolicy({**PARAMS, "review": True, "review_rounds": 2})
+    model = CityModel.from_file(tiny_path, overrides=overrides, subsystems=("traffic",),
+                                policies=[policy])
+    rule = model.transport_authority.reviewers[0]
+    assert [h["round"] for h in rule.history] == rounds
+    # settled days: one per review that changed the schedule, then the one that ends the loop
+    assert len(model.traffic.days) == (len(rounds) + 1 if rounds else 4)

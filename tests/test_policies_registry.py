@@ -72,8 +72,8 @@ def test_unknown_references_list_what_exists():
         resolve_policy("atlantis:erp", SCENARIOS)
     with pytest.raises(InputError, match=r"low_emission_zone: params\.banned_classes"):
         REGISTRY["low_emission_zone"]({"banned_classes": ["truck"]})
-    with pytest.raises(InputError, match="min_green_share"):
-        REGISTRY["adaptive_signals"]({"base_green_share": 0.9, "max_green_share": 0.8})
+    with pytest.raises(InputError, match="min_green_s"):
+        REGISTRY["adaptive_signals"]({"min_green_s": 60})
 
 
 def test_adaptation_is_deterministic_and_documented(tiny_path):

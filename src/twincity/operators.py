@@ -6,8 +6,14 @@ plug in. Each agent has two hooks:
 
 * ``act()`` — every model step, inside the simulated day (e.g. push the toll
   of the coming time slot into the traffic kernel);
-* ``review(day)`` — between simulated days of the day-to-day adjustment, with
-  that day's observations (e.g. revise road prices to hit a speed target).
+* ``review(state)`` — between equilibrated states, with what the converged
+  traffic showed (a :class:`ReviewState`): e.g. revise road prices to hold a
+  speed band, as Singapore's LTA reviews ERP rates quarterly, not daily.
+
+The traffic equilibrium calls the review like this: once the day-to-day
+equilibrium has converged, ``for r in range(ta.review_rounds)``: if
+``ta.review(ReviewState(round=r, ...))`` changed nothing, stop; otherwise
+equilibrate again under the revised settings.
 
 Example:
     >>> import mesa, numpy as np
@@ -15,14 +21,35 @@ Example:
     >>> ta = TransportAuthority(model, toll_schedule=np.zeros((48, 3)), green_share=np.ones(3))
     >>> ta.toll_at(3600.0).shape
     (3,)
+    >>> ta.review_rounds   # no review rules registered
+    0
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import mesa
 import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class ReviewState:
+    """What an equilibrated traffic state showed, for the authority's review rules.
+
+    ``link_time_s[slot, link]`` is the experienced mean link time (free flow,
+    with average signal delay, where nobody traversed) and ``flow_veh[slot, link]``
+    the vehicles entering the link, per routing slot of ``slot_s`` seconds from the
+    start of the simulated day; ``round`` counts reviews from 0;
+    ``relative_gap`` is the equilibrium's gap when reviewed.
+    """
+
+    round: int
+    link_time_s: np.ndarray  # [routing slot, link] experienced mean link time
+    flow_veh: np.ndarray  # [routing slot, link] entries
+    slot_s: float
+    relative_gap: float
 
 
 class TransportAuthority(mesa.Agent):
@@ -40,7 +67,10 @@ class TransportAuthority(mesa.Agent):
         self.toll_schedule = np.array(toll_schedule, dtype=np.float64)
         self.green_share = np.array(green_share, dtype=np.float64)
         self.toll_slot_s = float(toll_slot_s)
-        self.reviewers: list[Any] = []  # policy rules consulted between days
+        # policy rules consulted between equilibrated states: each is called with the
+        # authority and a ReviewState, returns True if it changed a setting, and has
+        # ``review_rounds``, the most reviews it wants
+        self.reviewers: list[Any] = []
         # policy rules deciding, per trip, who may not drive (e.g. a low-emission zone):
         # each is called with the traffic subsystem and returns a boolean mask of trips
         self.trip_rules: list[Any] = []
@@ -57,7 +87,17 @@ class TransportAuthority(mesa.Agent):
             traffic.sim.toll_schedule = self.toll_schedule
             traffic.sim.green_share[:] = self.green_share
 
-    def review(self, day: Any) -> None:
-        """Let each registered rule revise the settings after a simulated day."""
+    @property
+    def review_rounds(self) -> int:
+        """Most review rounds any registered rule wants (0 without rules)."""
+        return max((int(rule.review_rounds) for rule in self.reviewers), default=0)
+
+    def review(self, state: ReviewState) -> bool:
+        """Let each rule revise the settings after an equilibrated state; True if any changed.
+
+        Every rule is consulted (none is skipped because another changed something).
+        """
+        changed = False
         for rule in self.reviewers:
-            rule(self, day)
+            changed = bool(rule(self, state)) or changed
+        return changed

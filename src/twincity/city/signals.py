@@ -245,6 +245,8 @@ def critical_flow_ratio(approach_start: np.ndarray, flow_ratio: np.ndarray) -> n
     >>> critical_flow_ratio(np.array([0, 2, 3]), np.array([0.1, 0.3, 0.2])).tolist()
     [0.3, 0.2]
     """
+    if len(approach_start) <= 1:
+        return np.zeros(0)
     return np.maximum.reduceat(np.asarray(flow_ratio, dtype=np.float64),
                                np.asarray(approach_start[:-1], dtype=np.int64))
 

@@ -11,7 +11,8 @@ read. The policy then acts only through the model's own mechanisms:
 * :meth:`Policy.modify_network` changes the built road network (lanes taken
   by a bus lane);
 * :meth:`Policy.attach` hands rules to operator agents that act during the
-  run (road prices by time of day, their review between days, signal timing).
+  run (road prices by time of day, their review between equilibrated
+  states, signal timing).
 
 A policy never scales a KPI.
 

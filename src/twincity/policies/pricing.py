@@ -16,15 +16,20 @@ inside).
 Mechanism: the transport authority's toll schedule. Tolls enter route costs
 (toll / value of time), car skims and so mode choice, and are paid in the
 kernel at link entry (trip table ``toll_paid``, link table ``toll_revenue``).
-With ``review``, after each simulated day of the day-to-day adjustment the
-authority raises the charge of a slot by ``review_step_share`` where the mean
-speed on priced links fell below the band and lowers it where it rose above
-(never below zero): ``target_speed_kmh`` for arterials and other roads,
+With ``review``, the authority reviews the schedule between equilibrated
+states — like LTA's quarterly review, not after every simulated day — for at
+most ``review_rounds`` rounds (:class:`SpeedBandReview`): per gantry (charged
+link) and charged 30-min slot it raises the charge by ``review_step_share`` of
+the base charge where the speed fell below the band and lowers it where it rose
+above (never below zero): ``target_speed_kmh`` for arterials and other roads,
 ``motorway_speed_kmh`` for motorways, each road type reviewed on its own.
-Link speeds are length over experienced link time; the free-flow time of a
-link is its length at the road's speed, so signal delay shows only through
-capacity — an uncongested arterial runs at its speed limit and the review
-lowers its charge.
+A link's speed is its length over its experienced mean time in the routing
+slot holding the toll slot. Experienced times include the average signal
+delay of a signalised approach, because the network's free-flow time does
+(:mod:`twincity.city.signals`) and the kernel moves vehicles at it — as
+LTA's speeds, measured along roads with their junctions, do. (An uncongested
+signalised arterial at 50 km/h with 13 s of signal delay per 400 m block runs
+at about 34 km/h: above the band, its charge is lowered.)
 
 Example:
     >>> ErpPolicy({"central_share": 0.1, "charge_vot_h": 0.2}).params.scheme
@@ -81,8 +86,12 @@ class ErpParams(Section):
                                           "other than motorways (ERP: arterials 20–30 km/h).")
     motorway_speed_kmh: tuple[float, float] = Field(
         default=(45.0, 65.0), description="Speed band on priced motorways (ERP: 45–65 km/h).")
-    review_step_share: float = Field(default=0.25, gt=0, le=1,
-                                     description="Change of a slot's charge per review.")
+    review_step_share: float = Field(
+        default=0.25, gt=0, le=1,
+        description="Change of a slot's charge per review, as a share of the base charge.")
+    review_rounds: int = Field(
+        default=2, ge=1, le=20,
+        description="Most reviews, each between equilibrated states (LTA: quarterly).")
 
     @model_validator(mode="after")
     def _one_charge(self) -> ErpParams:
@@ -154,45 +163,67 @@ class ErpPolicy(Policy):
             rate[on] = np.maximum(rate[on], q.multiplier * adaptation.concrete["charge"])
         ta.toll_schedule[:, links] += rate[:, None]
         if self.params.review:  # one rule per road type, each with ERP's own speed band
-            motorway = model.city.network.road_class[links] == ROAD_CLASSES.index("motorway")
-            for group, band in ((links[~motorway], self.params.target_speed_kmh),
-                                (links[motorway], self.params.motorway_speed_kmh)):
-                ta.reviewers.append(SpeedBandReview(group, rate > 0, band,
-                                                    self.params.review_step_share,
-                                                    adaptation.concrete["charge"]))
+            p, net = self.params, model.city.network
+            motorway = net.road_class[links] == ROAD_CLASSES.index("motorway")
+            for group, band in ((links[~motorway], p.target_speed_kmh),
+                                (links[motorway], p.motorway_speed_kmh)):
+                ta.reviewers.append(SpeedBandReview(
+                    group, net.length_m[group], rate > 0, band, p.review_step_share,
+                    adaptation.concrete["charge"], review_rounds=p.review_rounds))
 
 
 class SpeedBandReview:
-    """ERP's review rule: per charged slot and gantry, raise or lower the charge to a band.
+    """ERP's review rule: per charged slot and gantry, raise or lower the charge toward a band.
 
-    A link's speed is its length / experienced time in the routing slot
-    containing the toll slot (from the day's :class:`DayRecord`); each priced
-    link (gantry) is reviewed on its own road, as LTA does.
+    Called with the authority and a :class:`~twincity.operators.ReviewState`
+    between equilibrated states; acts in rounds ``0..review_rounds-1`` and
+    returns whether any charge changed. A gantry's speed in a toll slot is
+    ``length / link_time_s`` of the routing slot holding the toll slot's start;
+    each gantry is reviewed on its own road, as LTA does. The step is
+    ``step_share × base_charge``; charges never go below zero.
+
+    Example:
+        >>> import numpy as np
+        >>> from types import SimpleNamespace
+        >>> from twincity.operators import ReviewState
+        >>> ta = SimpleNamespace(toll_schedule=np.full((2, 1), 2.0), toll_slot_s=1800.0)
+        >>> rule = SpeedBandReview(np.array([0]), np.array([1000.0]), np.array([True, False]),
+        ...                        (20.0, 30.0), 0.25, base_charge=2.0)
+        >>> state = ReviewState(round=0, link_time_s=np.array([[360.0]]),   # 10 km/h
+        ...                     flow_veh=np.ones((1, 1)), slot_s=3600.0, relative_gap=0.01)
+        >>> rule(ta, state), ta.toll_schedule[:, 0].tolist()
+        (True, [2.5, 2.0])
     """
 
-    def __init__(self, links: np.ndarray, operating: np.ndarray, band_kmh: tuple[float, float],
-                 step: float, base_charge: float) -> None:
-        self.links = links
-        self.operating = operating  # toll slots inside the charging periods
+    def __init__(self, links: np.ndarray, length_m: np.ndarray, operating: np.ndarray,
+                 band_kmh: tuple[float, float], step_share: float, base_charge: float,
+                 review_rounds: int = 2) -> None:
+        self.links = np.asarray(links, dtype=np.int64)
+        self.length_m = np.asarray(length_m, dtype=np.float64)
+        self.operating = np.asarray(operating, dtype=bool)  # toll slots inside the periods
         self.low, self.high = band_kmh
-        self.step = step * base_charge
+        self.step = step_share * base_charge
+        self.review_rounds = int(review_rounds)
         self.history: list[dict] = []
 
-    def __call__(self, authority, day) -> None:
-        if len(self.links) == 0:
-            return
-        # the model's traffic attribute is set only after planning: read the built city
-        city = authority.model.city
-        length = city.network.length_m[self.links]
-        speed_kmh = length[None, :] / day.link_time_s[:, self.links] * 3.6  # [slot, link]
-        per = city.spec.simulation.routing_slot_s / authority.toll_slot_s
-        n = authority.toll_schedule.shape[0]
-        slot_of = np.minimum((np.arange(n) / per).astype(np.int64), len(speed_kmh) - 1)
+    def speeds_kmh(self, state, toll_slot_s: float, n_toll_slots: int) -> np.ndarray:
+        """Speed ``[toll slot, gantry]`` in km/h from the state's experienced link times."""
+        speed = self.length_m[None, :] / state.link_time_s[:, self.links] * 3.6
+        start_s = np.arange(n_toll_slots) * toll_slot_s
+        slot_of = np.minimum((start_s // state.slot_s).astype(np.int64), len(speed) - 1)
+        return speed[slot_of]
+
+    def __call__(self, authority, state) -> bool:
+        if state.round >= self.review_rounds or len(self.links) == 0:
+            return False
+        schedule = authority.toll_schedule
+        v = self.speeds_kmh(state, authority.toll_slot_s, schedule.shape[0])
         charged = self.operating[:, None]
-        v = speed_kmh[slot_of]  # [toll slot, link]: each gantry is reviewed on its own road
-        change = np.where(charged & (v < self.low), self.step,
-                          np.where(charged & (v > self.high), -self.step, 0.0))
-        authority.toll_schedule[:, self.links] = np.maximum(
-            0.0, authority.toll_schedule[:, self.links] + change)
-        self.history.append({"day": day.day, "raised": int((change > 0).sum()),
-                             "lowered": int((change < 0).sum())})
+        step = np.where(charged & (v < self.low), self.step,
+                        np.where(charged & (v > self.high), -self.step, 0.0))
+        old = schedule[:, self.links]
+        new = np.maximum(0.0, old + step)
+        schedule[:, self.links] = new
+        self.history.append({"round": state.round, "raised": int((new > old).sum()),
+                             "lowered": int((new < old).sum())})
+        return bool(np.any(new != old))

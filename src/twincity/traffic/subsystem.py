@@ -21,7 +21,9 @@ Built when a :class:`~twincity.model.CityModel` is made:
    their departure slot, with link times averaged over the days so far) and,
    if driving, take the best route under the last day's times. Repeat until the
    gap is below ``simulation.equilibrium_gap`` or ``equilibrium_days`` days.
-   The transport authority may revise its settings between days (``review``).
+   Once the gap is reached, the transport authority may review its settings
+   (``review``, at most ``review_rounds`` times, between equilibrated states);
+   if it changed one, the adjustment goes on under the new settings.
 4. **The reported day**: the plan from step 2 is simulated once more,
    interval by interval, as the model steps, with operator agents acting.
 
@@ -42,6 +44,7 @@ import pandas as pd
 
 from twincity.city.network import Network
 from twincity.emissions.factors import ef_table_g_per_m, pollutants, vehicle_classes
+from twincity.operators import ReviewState
 from twincity.results import KPI
 from twincity.traffic import kpis as tk
 from twincity.traffic.assignment import bpr_cost, frank_wolfe
@@ -310,6 +313,7 @@ class TrafficSubsystem:
             self._choose(everyone, self.skims_by_slot(link_time), rng)
         self._spread_routes(link_time, rng)
         smoothed = None
+        reviews = 0
         bar = tqdm(total=sim_spec.equilibrium_days, desc="day-to-day", unit="day",
                    disable=not progress, leave=False)
         with bar:
@@ -325,10 +329,18 @@ class TrafficSubsystem:
                                               per)[: self.n_slots].sum(axis=1)
                 record = self._record(day, sim, link_time)
                 self.days.append(record)
-                self.authority.review(record)
                 bar.update(1)
-                if record.relative_gap <= sim_spec.equilibrium_gap \
-                        or day == sim_spec.equilibrium_days - 1:
+                last = day == sim_spec.equilibrium_days - 1
+                settled = record.relative_gap <= sim_spec.equilibrium_gap
+                if settled and not last and reviews < self.authority.review_rounds:
+                    # the authority reviews between equilibrated states; if it changed a
+                    # setting, the adjustment goes on under the new settings
+                    entries = by_slot(sim.inflow_veh.astype(np.float64), per)[: self.n_slots]
+                    settled = not self.authority.review(ReviewState(
+                        round=reviews, link_time_s=link_time, flow_veh=entries.sum(axis=1),
+                        slot_s=self.slot_s, relative_gap=record.relative_gap))
+                    reviews += 1
+                if settled or last:
                     break
                 # travellers learn from all days so far (MSA on link times), not only the last
                 smoothed = link_time if smoothed is None else smoothed + (
