@@ -111,3 +111,24 @@ def test_built_city_plans_fill_the_cycle_and_delays_are_in_free_flow(tiny_path):
     assert np.all(net.signal_delay_s[others] == 0)
     np.testing.assert_allclose(net.free_flow_s - net.signal_delay_s,
                                net.length_m / net.speed_mps)
+
+
+def test_kernel_moves_an_empty_signalised_approach_at_free_flow_plus_delay():
+    """A lone vehicle's experienced time on the approach is length/speed + Webster's delay."""
+    from twincity.traffic.simulation import TrafficSim
+
+    net = _star({"E": ART, "W": ART, "N": COL, "S": COL})
+    plan = infer_signals(net)
+    net = with_signal_delay(net, plan)
+    approach, leave = 0, 3  # E → centre, centre → W
+    lam = 900.0 / 1600.0 * (CYCLE_S - 8.0) / CYCLE_S
+    expected = 40.0 + 0.5 * CYCLE_S * (1 - lam) ** 2  # by hand: 40 s + 10.64 s
+    assert net.free_flow_s[approach] == pytest.approx(expected)
+    assert net.signal_delay_s[leave] == 0.0
+    sim = TrafficSim(net, departure_s=np.array([0.0]), route_start=np.array([0, 2]),
+                     route_links=np.array([approach, leave]), veh_class=np.zeros(1, np.int8),
+                     horizon_s=900.0, interval_s=900.0, seed=1)
+    sim.run()
+    on_approach = sim.travel_time_sum_s[0, approach] / sim.outflow_veh[0, approach]
+    assert on_approach == pytest.approx(round(expected), abs=1.0)  # whole ticks of 1 s
+    assert sim.trip_table()["travel_time_s"].iloc[0] == pytest.approx(expected + 40.0, abs=1.0)
