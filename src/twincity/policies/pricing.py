@@ -143,9 +143,11 @@ class ErpPolicy(Policy):
         note = (f"{p.scheme}: the {p.central_share:.0%} most central nodes ({int(inside.sum())} "
                 f"nodes, within {radius / 1000:.1f} km of the centre); {int(charged.sum())} links "
                 f"charged; base charge {charge:,.2f} {target.currency} per passage ({how}); "
-                f"periods {periods}" + ("; reviewed to keep priced-link speeds within "
-                                        f"{p.target_speed_kmh[0]:g}–{p.target_speed_kmh[1]:g} km/h"
-                                        if p.review else ""))
+                f"periods {periods}" + (
+                    "; reviewed between equilibrated states (at most "
+                    f"{p.review_rounds} rounds) to keep priced-link speeds, signal delay "
+                    f"included, within {p.target_speed_kmh[0]:g}–{p.target_speed_kmh[1]:g} km/h"
+                    if p.review else ""))
         return Adaptation(policy=self.name, note=note, concrete={
             "charged_links": np.flatnonzero(charged).tolist(), "charge": charge,
             "currency": target.currency, "area_nodes": int(inside.sum()),
