@@ -5,7 +5,7 @@ Rules a scenario file follows:
 * YAML is read with the safe loader only (see :mod:`twincity.scenario.yamlio`).
 * ``extends: base.yaml`` overlays this file on another: mappings merge key by
   key (this file wins), anything else (numbers, strings, lists) is replaced
-  whole. Chains are allowed, cycles are refused.
+  whole. Chains are allowed up to :data:`MAX_EXTENDS` files deep; cycles are refused.
 * Files named in a scenario (``extends``, ``network.file``) are resolved
   relative to the referencing file and must stay inside the folder of the
   scenario being loaded: ``../../etc/passwd`` is refused.
@@ -34,6 +34,9 @@ from twincity.errors import ScenarioError
 from twincity.scenario.base import UNIT_ALIASES
 from twincity.scenario.schema import Scenario
 from twincity.scenario.yamlio import FieldPath, LineMap, format_path, read_yaml
+
+#: Longest ``extends:`` chain (files overlaid on one another).
+MAX_EXTENDS = 32
 
 #: Field paths whose value is a file reference (resolved and confined to the scenario folder).
 FILE_REFERENCES: tuple[FieldPath, ...] = (("network", "file"),)
@@ -113,11 +116,24 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _merge_lines(base: LineMap, over: LineMap) -> LineMap:
-    replaced = [p for p in over if not any(q[: len(p)] == p and len(q) > len(p) for q in over)]
+    # leaves of the overlay replace whatever the base had below them (linear, not quadratic:
+    # an overlay may hold many thousand lines)
+    inner = {q[:k] for q in over for k in range(1, len(q))}
+    replaced = {p for p in over if p not in inner}
     out = {p: v for p, v in base.items()
-           if not any(p[: len(r)] == r and len(p) > len(r) for r in replaced)}
+           if not any(p[:k] in replaced for k in range(1, len(p)))}
     out.update(over)
     return out
+
+
+def safe_resolve(target: Path, **where: Any) -> Path:
+    """``target.resolve()``; a symlink loop or an unusable path is one :class:`ScenarioError`."""
+    try:
+        return target.resolve()
+    except (RuntimeError, OSError) as exc:
+        reason = "a symlink loop" if "loop" in str(exc).lower() else f"unusable ({exc})"
+        where = {"file": str(target), **where}
+        raise ScenarioError(f"'{target.name}' is {reason}; expected a file", **where) from None
 
 
 def _confine(reference: Any, referrer: Path, root: Path, path: FieldPath,
@@ -130,13 +146,16 @@ def _confine(reference: Any, referrer: Path, root: Path, path: FieldPath,
     if candidate.is_absolute():
         raise ScenarioError(f"expected a path relative to the scenario folder, got '{reference}'",
                             path=format_path(path), **where)
-    resolved = (referrer.parent / candidate).resolve()
+    resolved = safe_resolve(referrer.parent / candidate, path=format_path(path), **where)
     if not resolved.is_relative_to(root):
         raise ScenarioError(f"'{reference}' points outside the scenario folder {root}; "
                             "expected a file inside it", path=format_path(path), **where)
-    if not resolved.is_file():
+    if not resolved.exists():
         raise ScenarioError(f"referenced file '{reference}' does not exist",
                             path=format_path(path), **where)
+    if not resolved.is_file():
+        raise ScenarioError(f"referenced file '{reference}' is not a regular file; expected a "
+                            "file", path=format_path(path), **where)
     return resolved
 
 
@@ -153,6 +172,9 @@ def _read_chain(path: Path, root: Path, stack: tuple[Path, ...]
         chain = " -> ".join(p.name for p in (*stack, path, base_path))
         raise ScenarioError(f"'extends' cycle: {chain}; expected a chain that ends",
                             path="extends", **_where(lines, ("extends",), path))
+    if len(stack) + 1 >= MAX_EXTENDS:
+        raise ScenarioError(f"'extends' chain longer than {MAX_EXTENDS} files; expected a "
+                            "shorter chain", path="extends", **_where(lines, ("extends",), path))
     base, base_lines, base_files = _read_chain(base_path, root, (*stack, path))
     lines.pop(("extends",), None)
     return deep_merge(base, data), _merge_lines(base_lines, lines), base_files + files
@@ -249,8 +271,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     ``{"simulation.seed": 7}``; experiments use them for variants.
     """
     path = Path(path)
-    root = path.resolve().parent
-    top = path.resolve()
+    top = safe_resolve(path)
+    root = top.parent
     data, lines, files = _read_chain(top, root, ())
     data = _apply_overrides(data, overrides)
     references: dict[str, Path] = {}
