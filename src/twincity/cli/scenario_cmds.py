@@ -61,13 +61,18 @@ def info(file: Path) -> None:
                    "Repeatable.")
 @click.option("--ngsi-ld", "ngsi_dir", type=click.Path(path_type=Path), default=None,
               help="Also export time series as FIWARE NGSI-LD JSON into this folder.")
+@click.option("--force", is_flag=True,
+              help="Replace --out even if it is an existing folder twincity did not write.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str, ...],
-        ngsi_dir: Path | None, quiet: bool) -> None:
+        ngsi_dir: Path | None, force: bool, quiet: bool) -> None:
     """Run the city in scenario FILE and write a results folder.
 
     The folder holds Parquet tables, summary.json (KPIs as records), the
-    resolved scenario and provenance; it is written atomically.
+    resolved scenario and provenance; it is written atomically. An existing
+    --out folder is replaced only if twincity wrote it (it holds a
+    .twincity-results marker) or with --force; the scenario's own folder,
+    the current folder and files are always refused, before the run starts.
 
     \b
     Examples:
@@ -76,13 +81,21 @@ def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str,
       twincity run scenarios/sejong.yaml --policy singapore:erp
     """
     from twincity.model import CityModel
+    from twincity.outdir import allow_replacing, prepare_out_dir
     from twincity.results import format_value
 
+    inputs = [file, *(p for p in policies if p.endswith((".yaml", ".yml")))]
+    if out_dir is not None:
+        prepare_out_dir(out_dir, protect=inputs, force=force)
+    if ngsi_dir is not None:
+        prepare_out_dir(ngsi_dir, protect=inputs, force=True)  # files are added, none removed
     model = CityModel.from_file(file, seed=seed, policies=list(policies), progress=not quiet)
-    results = model.run(progress=not quiet)
     if out_dir is None:
-        out_dir = Path("results") / f"{Path(file).stem}-seed{model.seed}"
-    results.write(out_dir)
+        out_dir = prepare_out_dir(Path("results") / f"{Path(file).stem}-seed{model.seed}",
+                                  protect=inputs, force=force)
+    results = model.run(progress=not quiet)
+    with allow_replacing(*([out_dir] if force else [])):
+        results.write(out_dir, force=force)
     if ngsi_dir is not None:
         from twincity.emissions.fiware import export_ngsi_ld
 

@@ -40,6 +40,23 @@ def parse_set(items: tuple[str, ...], days: int | None = None,
     return out
 
 
+def _prepare_report_dir(out_dir: Path, force: bool, scenarios_dir: Path, store_dir: Path,
+                        *refs: str | None) -> Path:
+    """Check a report folder before any run (see :mod:`twincity.outdir`)."""
+    from twincity.outdir import prepare_out_dir
+
+    inputs = [scenarios_dir, store_dir, *(r for r in refs
+                                          if r and r.endswith((".yaml", ".yml")))]
+    return prepare_out_dir(out_dir, protect=inputs, force=force)
+
+
+def _forced(out_dir: Path, force: bool):
+    """Let the report writer replace ``out_dir`` without a marker when --force was given."""
+    from twincity.outdir import allow_replacing
+
+    return allow_replacing(*([out_dir] if force else []))
+
+
 def _common(func: Any) -> Any:
     """Options every policy experiment takes."""
     options = [
@@ -63,6 +80,8 @@ def _common(func: Any) -> Any:
         click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
                      help="Scenario override for every run (repeatable)."),
         click.option("--kpi", "kpis", multiple=True, help="KPI to report (repeatable)."),
+        click.option("--force", is_flag=True, help="Replace --out even if it is an existing "
+                     "folder twincity did not write."),
         click.option("--quiet", is_flag=True, help="No progress bar."),
     ]
     for option in reversed(options):
@@ -81,7 +100,7 @@ def _common(func: Any) -> Any:
 def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, seeds: int | None,
              root_seed: int, workers: int, scheduler: str | None, store_dir: Path,
              scenarios_dir: Path, days: int | None, sample_share: float | None,
-             sets: tuple[str, ...], kpis: tuple[str, ...], quiet: bool) -> None:
+             sets: tuple[str, ...], kpis: tuple[str, ...], force: bool, quiet: bool) -> None:
     """Trial POLICY (e.g. singapore:erp) in another city; effects, ratio, report.
 
     Runs baseline and policy in the origin and the target city over the same
@@ -99,13 +118,16 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
     from twincity.experiment.report import fmt_pct
     from twincity.experiment.transfer import transfer as run_transfer
 
+    slug = "".join(c if c.isalnum() else "-" for c in f"{policy}-to-{Path(to).stem}")
+    out_dir = _prepare_report_dir(out_dir or Path("results") / f"transfer-{slug}", force,
+                                  scenarios_dir, store_dir, policy, to, origin)
     result = run_transfer(policy, to=to, origin=origin, seeds=seeds or 20, root_seed=root_seed,
                           workers=workers, scheduler=scheduler, store=store_dir,
                           overrides=parse_set(sets, days, sample_share),
                           scenarios_dir=scenarios_dir, kpis=list(kpis) or None,
                           progress=not quiet)
-    slug = "".join(c if c.isalnum() else "-" for c in f"{policy}-to-{Path(to).stem}")
-    out = result.write(out_dir or Path("results") / f"transfer-{slug}")
+    with _forced(out_dir, force):
+        out = result.write(out_dir)
     table = result.table
     click.echo(f"{result.policy}: {result.origin} → {result.target}, "
                f"{len(result.seeds)} seeds; effect % of baseline in each city, ratio of effects")
@@ -126,7 +148,7 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
 def compare(policy: str, cities: str | None, out_dir: Path | None,
             seeds: int | None, root_seed: int, workers: int, scheduler: str | None,
             store_dir: Path, scenarios_dir: Path, days: int | None, sample_share: float | None,
-            sets: tuple[str, ...], kpis: tuple[str, ...], quiet: bool) -> None:
+            sets: tuple[str, ...], kpis: tuple[str, ...], force: bool, quiet: bool) -> None:
     """Run POLICY in every city: city × KPI effect matrix with CIs and a heatmap.
 
     \b
@@ -137,13 +159,16 @@ def compare(policy: str, cities: str | None, out_dir: Path | None,
     from twincity.experiment.compare import compare as run_compare
 
     names = [c.strip() for c in cities.split(",") if c.strip()] if cities else None
+    slug = "".join(c if c.isalnum() else "-" for c in policy)
+    out_dir = _prepare_report_dir(out_dir or Path("results") / f"compare-{slug}", force,
+                                  scenarios_dir, store_dir, policy, *(names or []))
     result = run_compare(policy, cities=names, seeds=seeds or 5,
                          root_seed=root_seed, workers=workers, scheduler=scheduler,
                          store=store_dir, overrides=parse_set(sets, days, sample_share),
                          scenarios_dir=scenarios_dir, kpis=list(kpis) or None,
                          progress=not quiet)
-    slug = "".join(c if c.isalnum() else "-" for c in policy)
-    out = result.write(out_dir or Path("results") / f"compare-{slug}")
+    with _forced(out_dir, force):
+        out = result.write(out_dir)
     click.echo(result.matrix().round(2).to_string())
     click.echo(f"report: {out / 'report.md'}")
 
