@@ -199,9 +199,9 @@ def _expected(error: dict[str, Any]) -> str:
     return f"expected {msg.removeprefix('Input should be ').removeprefix('a valid ')}, got {shown}"
 
 
-def _known_fields(loc: tuple[Any, ...]) -> list[str]:
+def _known_fields(loc: tuple[Any, ...], model: Any = None) -> list[str]:
     """Field names valid at the parent of ``loc`` (for 'did you mean')."""
-    model: Any = Scenario
+    model = Scenario if model is None else model
     for part in loc[:-1]:
         fields = getattr(model, "model_fields", None)
         if not fields or part not in fields:
@@ -216,14 +216,20 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
     return sorted(getattr(model, "model_fields", {}))
 
 
-def validation_error(exc: ValidationError, lines: LineMap, file: Path) -> ScenarioError:
-    """One-line :class:`ScenarioError` for the first problem pydantic found."""
+def validation_error(exc: ValidationError, lines: LineMap, file: Path, *,
+                     model: Any = None, prefix: FieldPath = ()) -> ScenarioError:
+    """One-line :class:`ScenarioError` for the first problem pydantic found.
+
+    ``model`` is the model validated (default :class:`Scenario`), found at
+    ``prefix`` inside the document ``lines`` describes.
+    """
     errors = exc.errors()
     first = errors[0]
-    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
+    inner = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
+    loc = (*prefix, *inner)
     message = _expected(first)
     if first["type"] == "extra_forbidden":
-        known = _known_fields(loc)
+        known = _known_fields(inner, model)
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         message += f"; did you mean '{close[0]}'?" if close else (
             f"; expected one of: {', '.join(known)}" if known else "")
@@ -287,6 +293,12 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         spec = Scenario.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, lines, path) from None
+    except RecursionError:
+        raise ScenarioError("scenario nested too deeply; expected a scenario-shaped document",
+                            file=str(path)) from None
+    from twincity.policies.registry import check_policy_specs  # the registry imports this module
+
+    check_policy_specs(spec.policies, lines, path)
     referenced = list(references.values())
     return LoadedScenario(spec=spec, path=path, base_dir=root,
                           content_hash=content_hash(spec, referenced),
