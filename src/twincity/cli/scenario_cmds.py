@@ -28,6 +28,8 @@ def validate(files: tuple[Path, ...]) -> None:
         s = city.summary()
         click.echo(f"ok: {file} ({s['name']}: {s['nodes']} nodes, {s['links']} links, "
                    f"{s['zones']} zones)")
+        for note in city.notes:
+            click.echo(f"note: {file}: {note}")
 
 
 @main.command()

@@ -32,6 +32,7 @@ from pydantic import ValidationError
 
 from twincity.errors import ScenarioError
 from twincity.scenario.base import UNIT_ALIASES
+from twincity.scenario.limits import check_plausible
 from twincity.scenario.schema import Scenario
 from twincity.scenario.yamlio import FieldPath, LineMap, format_path, read_yaml
 
@@ -299,6 +300,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     from twincity.policies.registry import check_policy_specs  # the registry imports this module
 
     check_policy_specs(spec.policies, lines, path)
+    check_plausible(spec, lines, path)
     referenced = list(references.values())
     return LoadedScenario(spec=spec, path=path, base_dir=root,
                           content_hash=content_hash(spec, referenced),

@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -205,6 +206,13 @@ class _UniqueKeySafeLoader(yaml.SafeLoader):
                     key_node.start_mark)
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.1 reads ``1e6`` (no dot) as text; a scenario means the number, and a unit alias
+# (``duration_h: 1e1``) must scale it like any other number.
+_UniqueKeySafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
 
 
 def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
