@@ -4,6 +4,7 @@ Used by ``test_bad_input.py`` (a few hundred mutants through the Python API) and
 runnable as a larger campaign through the CLI::
 
     PYTHONPATH=src python tests/mutants.py 1000          # prints a tally, exit 1 on a failure
+    PYTHONPATH=src python tests/mutants.py 100 --subprocess   # the real command line each time
 """
 
 from __future__ import annotations
@@ -130,6 +131,18 @@ TEXT_ATTACKS: list[tuple[str, Callable[[str], str]]] = [
 ]
 
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_PARSED: dict[Path, dict] = {}
+
+
+def _parsed(base: Path) -> dict:
+    """The parsed shipped scenario (parsed once; mutations work on deep copies)."""
+    if base not in _PARSED:
+        _PARSED[base] = yaml.load(base.read_text(), Loader=getattr(yaml, "CSafeLoader",
+                                                                   yaml.SafeLoader))
+    return _PARSED[base]
+
+
 def write_mutant(i: int, folder: Path, rng: random.Random) -> tuple[str, Path]:
     """Write mutant number ``i`` into ``folder`` (a copy of the shipped scenarios);
     returns (description, path to validate)."""
@@ -146,8 +159,8 @@ def write_mutant(i: int, folder: Path, rng: random.Random) -> tuple[str, Path]:
         return f"yaml:{name}", out
     if roll < 0.22:
         return _reference_mutant(i, folder, rng, base)
-    desc, data = mutate_data(yaml.safe_load(text), rng)
-    out.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    desc, data = mutate_data(_parsed(base), rng)
+    out.write_text(yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True))
     return f"{base.stem}:{desc}", out
 
 
@@ -207,39 +220,81 @@ def make_folder(tmp: Path) -> Path:
     return folder
 
 
-def campaign(n: int, seed: int = 14) -> int:  # pragma: no cover - a manual tool
-    """Run ``n`` mutants through ``twincity validate`` (60 s each); print a tally."""
+def campaign(n: int, seed: int = 14, subprocesses: bool = False) -> int:  # pragma: no cover
+    """Run ``n`` mutants through ``twincity validate`` (60 s each); print a tally.
+
+    In-process through click's test runner by default (fast); ``subprocesses=True``
+    runs the real command line once per mutant (slow: one interpreter start each).
+    """
+    import signal
     import subprocess
     import sys
     import tempfile
+    import time
     from collections import Counter
 
+    from click.testing import CliRunner
+
+    from twincity.cli import main
+
+    class Hang(Exception):
+        pass
+
+    def alarm(signum, frame):
+        raise Hang()
+
+    signal.signal(signal.SIGALRM, alarm)
     tally: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
     bad = []
+    start = time.time()
     with tempfile.TemporaryDirectory() as tmp:
         folder = make_folder(Path(tmp))
         rng = random.Random(seed)
         env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
         code = "import sys; from twincity.cli import main; sys.argv[0] = 'twincity'; main()"
         for i in range(n):
+            before = {p: p.stat().st_size for p in folder.rglob("*")
+                      if p.is_file() and not p.is_symlink()} if i % 50 == 0 else None
             desc, path = write_mutant(i, folder, rng)
+            kinds[desc.split(":")[0] if desc.startswith(("yaml", "ref")) else
+                  desc.split(":")[1]] += 1
             try:
-                r = subprocess.run([sys.executable, "-c", code, "validate", str(path)],
-                                   capture_output=True, text=True, timeout=60, env=env)
-            except subprocess.TimeoutExpired:
+                if subprocesses:
+                    r = subprocess.run([sys.executable, "-c", code, "validate", str(path)],
+                                       capture_output=True, text=True, timeout=60, env=env)
+                    rc, stderr = r.returncode, r.stderr
+                else:
+                    signal.alarm(60)
+                    try:
+                        res = CliRunner().invoke(main, ["validate", str(path)])
+                    finally:
+                        signal.alarm(0)
+                    rc, stderr = res.exit_code, res.stderr
+                    if res.exception is not None and not isinstance(res.exception, SystemExit):
+                        stderr += f"\nTraceback: {type(res.exception).__name__}: " \
+                                  f"{res.exception}"
+                        rc = 1
+            except (subprocess.TimeoutExpired, Hang):
                 tally["hang"] += 1
                 bad.append((desc, "hang"))
                 continue
-            err = [ln for ln in r.stderr.splitlines() if ln.strip()]
-            if r.returncode == 0:
+            err = [ln for ln in stderr.splitlines() if ln.strip()]
+            if rc == 0:
                 tally["accepted"] += 1
-            elif (r.returncode == 2 and len(err) == 1 and "Traceback" not in r.stderr
+            elif (rc == 2 and len(err) == 1 and "Traceback" not in stderr
                   and str(folder) in err[0]):
                 tally["clean error"] += 1
             else:
-                tally["traceback" if "Traceback" in r.stderr else "other"] += 1
-                bad.append((desc, r.stderr[-400:]))
-    print(dict(tally))
+                tally["traceback" if "Traceback" in stderr else "other"] += 1
+                bad.append((desc, stderr[-400:]))
+            if before is not None:  # validation never deletes or changes a file
+                for p, size in before.items():
+                    if not p.exists() or p.stat().st_size != size:
+                        tally["data loss"] += 1
+                        bad.append((desc, f"{p} changed"))
+    print(f"{n} mutants in {time.time() - start:.0f} s: {dict(tally)}")
+    print(f"classes: {dict(kinds)}")
     for desc, what in bad:
         print("FAIL", desc, what)
     return 1 if bad else 0
@@ -248,4 +303,5 @@ def campaign(n: int, seed: int = 14) -> int:  # pragma: no cover - a manual tool
 if __name__ == "__main__":  # pragma: no cover
     import sys
 
-    raise SystemExit(campaign(int(sys.argv[1]) if len(sys.argv) > 1 else 1000))
+    raise SystemExit(campaign(int(sys.argv[1]) if len(sys.argv) > 1 else 1000,
+                              subprocesses="--subprocess" in sys.argv))
