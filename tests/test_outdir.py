@@ -97,3 +97,16 @@ def test_only_our_stale_temporaries_are_cleaned(tmp_path: Path) -> None:
     removed = clean_stale_siblings(out)
     assert removed == [dead]
     assert alive.exists() and foreign.exists() and not dead.exists()
+
+
+def test_file_outputs_never_overwrite_foreign_files(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("precious")
+    result = CliRunner().invoke(main, ["schema", "--out", "notes.txt"])
+    assert result.exit_code == 2 and "not a JSON Schema" in result.stderr
+    assert (tmp_path / "notes.txt").read_text() == "precious"
+    assert CliRunner().invoke(main, ["schema", "--out", "s.json"]).exit_code == 0
+    assert CliRunner().invoke(main, ["schema", "--out", "s.json"]).exit_code == 0  # ours
+    assert CliRunner().invoke(main, ["schema", "--out", "notes.txt", "--force"]).exit_code == 0
+    result = CliRunner().invoke(main, ["schema", "--out", "."])
+    assert result.exit_code == 2 and "is a folder" in result.stderr

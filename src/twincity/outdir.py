@@ -34,7 +34,7 @@ import os
 import shutil
 import socket
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +206,44 @@ def prepare_out_dir(out: str | Path, *, protect: Iterable[str | Path] = (),
     check_out_dir(out, protect=protect, force=force)
     clean_stale_siblings(out)
     return Path(out)
+
+
+def check_out_file(out: str | Path, looks_ours: Callable[[bytes], bool], *, what: str,
+                   protect: Iterable[str | Path] = (), force: bool = False) -> Path:
+    """Refuse an output *file* whose overwrite could lose data; return it unchanged.
+
+    Always refused: a folder, a link, anything but a regular file, and a path of
+    ``protect``. An existing file whose first bytes ``looks_ours`` does not
+    recognise as a file this command writes (``what``) is refused unless ``force``.
+    """
+    out = Path(out)
+    if out.is_symlink():
+        raise _refuse(out, "is a symbolic link; expected a file path (not a link)")
+    target = _resolve(out)
+    if target.is_dir():
+        raise _refuse(out, f"is a folder; expected a file path for {what}")
+    for p in protect:
+        try:
+            if Path(p).resolve() == target:
+                raise _refuse(out, f"is an input of this command ({p}); expected a new file")
+        except (RuntimeError, OSError):
+            continue
+    if target.exists():
+        if not target.is_file():
+            raise _refuse(out, f"exists and is not a regular file; expected a file path for "
+                               f"{what}")
+        if not force:
+            try:
+                with open(target, "rb") as fh:
+                    head = fh.read(1 << 16)
+            except OSError as exc:
+                raise _refuse(out, f"cannot be read ({exc.strerror or exc})") from None
+            if not looks_ours(head):
+                raise _refuse(out, f"exists and is not {what}; choose a new file, or pass "
+                                   "--force to overwrite it")
+    return out
+
+
+def is_parquet(head: bytes) -> bool:
+    """Whether a file starts like Parquet (``PAR1``)."""
+    return head.startswith(b"PAR1")

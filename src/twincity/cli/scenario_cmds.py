@@ -113,7 +113,9 @@ def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str,
 @main.command()
 @click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
               help="Write to this file instead of standard output.")
-def schema(out_file: Path | None) -> None:
+@click.option("--force", is_flag=True,
+              help="Overwrite --out even if it is not a schema twincity wrote.")
+def schema(out_file: Path | None, force: bool) -> None:
     """Print the JSON Schema of scenario files (for editor validation).
 
     \b
@@ -127,5 +129,8 @@ def schema(out_file: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         from twincity.ioutil import atomic_write_text
+        from twincity.outdir import check_out_file
 
+        check_out_file(out_file, lambda head: head.lstrip().startswith(b"{")
+                       and b"$defs" in head, what="a JSON Schema", force=force)
         atomic_write_text(out_file, text)

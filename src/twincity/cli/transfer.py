@@ -194,10 +194,13 @@ def compare(policy: str, cities: str | None, out_dir: Path | None,
               help="Fixed scenario override for every run (repeatable).")
 @click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
               help="Write the samples and KPI values as Parquet here.")
+@click.option("--force", is_flag=True,
+              help="Overwrite --out even if it is not a Parquet file.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(file: Path, params: tuple[str, ...], kpis: tuple[str, ...], samples: int, method: str,
           policies: tuple[str, ...], seed: int, workers: int, scheduler: str | None,
-          store_dir: Path, sets: tuple[str, ...], out_file: Path | None, quiet: bool) -> None:
+          store_dir: Path, sets: tuple[str, ...], out_file: Path | None, force: bool,
+          quiet: bool) -> None:
     """Global sensitivity of KPIs to uncertain parameters of scenario FILE.
 
     Prints first-order (S1) and total (ST) Sobol indices with their 95%
@@ -213,6 +216,12 @@ def sweep(file: Path, params: tuple[str, ...], kpis: tuple[str, ...], samples: i
     from twincity.experiment.sweep import sweep as run_sweep
 
     bounds = dict(parse_param(p) for p in params)
+    if out_file is not None:  # before the runs: never overwrite a file we did not write
+        from twincity.outdir import check_out_file, is_parquet
+
+        for target in (out_file, out_file.with_suffix(".indices.parquet")):
+            check_out_file(target, is_parquet, what="a Parquet file", protect=[file],
+                           force=force)
     result = run_sweep(file, bounds, kpis=list(kpis), samples=samples, method=method,
                        policies=policies, seed=seed, workers=workers, scheduler=scheduler,
                        store=store_dir, overrides=parse_set(sets), progress=not quiet)
