@@ -241,3 +241,14 @@ def test_tiny_scenario_still_validates() -> None:
     result = CliRunner().invoke(main, ["validate", str(DATA / "tiny.yaml")])
     assert result.exit_code == 0, result.output
     assert yaml.safe_load((DATA / "tiny.yaml").read_text())["city"]["name"] == "Tinytown"
+
+
+def test_a_grid_too_small_for_the_city_gets_a_note(tiny_dir: Path) -> None:
+    from twincity.model import CityModel
+
+    path = write_variant(tiny_dir, "small_grid.yaml", {"grid": {
+        "hourly_intensity_g_per_kwh": None, "generators": [
+            {"fuel": "gas", "capacity_mw": 1, "marginal_cost_per_mwh": 80,
+             "co2_kg_per_kwh": 0.4}]}})
+    res = CityModel.from_file(path, subsystems=("energy",)).run()
+    assert any("could not serve" in n and "too small" in n for n in res.notes), res.notes
