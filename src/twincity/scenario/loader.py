@@ -236,6 +236,13 @@ def validation_error(exc: ValidationError, lines: LineMap, file: Path, *,
             f"; expected one of: {', '.join(known)}" if known else "")
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    if loc and loc not in lines and isinstance(loc[-1], str):
+        for alt in sorted(same_quantity_keys(loc[-1])):
+            written = (*loc[:-1], alt)
+            if written in lines:  # the file wrote another unit: say so, point at its line
+                message += f" ({alt} is converted to {loc[-1]})"
+                return ScenarioError(message, path=format_path(written),
+                                     **_where(lines, written, file))
     return ScenarioError(message, path=format_path(loc) or None, **_where(lines, loc, file))
 
 
