@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from twincity.cli import main
 from twincity.errors import InputError
+from twincity.scenario.yamlio import read_yaml_value
 
 
 def parse_set(items: tuple[str, ...], days: int | None = None,
@@ -32,7 +32,7 @@ def parse_set(items: tuple[str, ...], days: int | None = None,
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise InputError(f"expected key=value, got {item!r}", path="--set")
-        out[key.strip()] = yaml.safe_load(value)
+        out[key.strip()] = read_yaml_value(value, what=f"--set {key.strip()}")
     if days is not None:
         out["simulation.equilibrium_days"] = days
     if sample_share is not None:

@@ -266,3 +266,25 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
     lines: LineMap = {}
     _line_map(node, file, (), lines)
     return data, lines
+
+
+def read_yaml_value(text: str, *, what: str) -> Any:
+    """One YAML value from a command line (``--set key=VALUE``), with the same limits as files.
+
+    ``what`` names the option in an error, e.g. ``"--set simulation.seed"``.
+    """
+    loader = _UniqueKeySafeLoader(text)
+    loader.file = what
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        check_node_graph(node, what)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ScenarioError(f"YAML error in the value: {problem}", file=what) from None
+    except (ValueError, OverflowError, RecursionError):
+        raise ScenarioError("expected a plausible YAML value", file=what) from None
+    finally:
+        loader.dispose()
