@@ -110,3 +110,13 @@ def test_file_outputs_never_overwrite_foreign_files(tmp_path: Path, monkeypatch)
     assert CliRunner().invoke(main, ["schema", "--out", "notes.txt", "--force"]).exit_code == 0
     result = CliRunner().invoke(main, ["schema", "--out", "."])
     assert result.exit_code == 2 and "is a folder" in result.stderr
+
+
+def test_a_results_folder_from_before_the_marker_is_still_ours(tmp_path: Path) -> None:
+    r = Results(kpis=[KPI("x", 1.0, "")])
+    out = r.write(tmp_path / "r")
+    (out / MARKER).unlink()
+    check_out_dir(out)  # only files twincity writes: replaceable
+    (out / "thesis.tex").write_text("precious")
+    with pytest.raises(InputError, match="not a twincity results folder"):
+        check_out_dir(out)

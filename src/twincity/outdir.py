@@ -75,6 +75,26 @@ def is_ours(folder: Path) -> bool:
         return False
 
 
+#: Files of a results or report folder written before the marker existed.
+_LEGACY_NAMES = frozenset({"summary.json", "provenance.json", "scenario.resolved.json",
+                           "meta.json", "report.md"})
+_LEGACY_SUFFIXES = (".parquet", ".png")
+
+
+def _legacy_ours(folder: Path) -> bool:
+    """A results/report folder from before the marker: only the files twincity wrote there."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return False
+    names = {p.name for p in entries}
+    if not ({"summary.json", "provenance.json"} <= names or {"report.md", "meta.json"} <= names):
+        return False
+    return all(p.is_file() and not p.is_symlink()
+               and (p.name in _LEGACY_NAMES or p.name.endswith(_LEGACY_SUFFIXES))
+               for p in entries)
+
+
 def _refuse(out: Path, why: str) -> InputError:
     return InputError(f"'{out}' {why}", path="--out")
 
@@ -94,7 +114,9 @@ def check_out_dir(out: str | Path, *, protect: Iterable[str | Path] = (),
     the current folder or a folder containing it, the home folder or one
     containing it, the root, and any folder containing a path of ``protect``
     (the scenario and policy files of the run). Refused unless ``force``: an
-    existing, non-empty folder without the twincity :data:`MARKER`.
+    existing, non-empty folder without the twincity :data:`MARKER` (a folder
+    holding only the files of a results or report folder written before the
+    marker existed is recognised as ours).
     Call it before a run starts, so nothing is computed for a write that would fail.
     """
     out = Path(out)
@@ -118,7 +140,8 @@ def check_out_dir(out: str | Path, *, protect: Iterable[str | Path] = (),
         if guarded.is_relative_to(target):
             raise _refuse(out, f"contains an input of this run ({p}); expected a separate "
                                "results folder")
-    if target.is_dir() and not is_ours(target) and not (force or target in _FORCED.get()):
+    if target.is_dir() and not is_ours(target) and not _legacy_ours(target) \
+            and not (force or target in _FORCED.get()):
         try:
             empty = next(target.iterdir(), None) is None
         except OSError as exc:
