@@ -221,7 +221,7 @@ def _error(data: dict) -> str:
 
 
 @pytest.mark.parametrize(("data", "words"), [
-    ({"generator": {"arterial_spacing_m": -800}}, ["arterial_spacing_m", "greater than 0"]),
+    ({"generator": {"arterial_spacing_m": -800}}, ["arterial_spacing_m", "equal to 50"]),
     ({"generator": {}, "file": "city.graphml"}, ["exactly one", "generator", "file", "both"]),
     ({}, ["exactly one", "neither"]),
     ({"generator": {"ring_roads_share": [0.5, 1.0]}}, ["ring_roads_share", "less than 1"]),

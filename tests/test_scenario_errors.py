@@ -76,7 +76,7 @@ def test_wrong_type_names_the_field_and_value(tiny_dir: Path) -> None:
     ({"network": {"generator": {"arterial_spacing_m": -100}}},
      "network.generator.arterial_spacing_m"),
     ({"network": {"generator": {"road_classes": {"arterial": {"capacity_vphpl": 0}}}}},
-     "network.generator.road_classes.arterial.capacity_vph_per_lane"),
+     "network.generator.road_classes.arterial.capacity_vphpl"),  # as written (converted)
     ({"network": {"generator": {"road_classes": {"motorway": {"lanes": 0}}}}},
      "network.generator.road_classes.motorway.lanes"),
     ({"zones": {"generate": {"jobs": -1}}}, "zones.generate.jobs"),

@@ -242,6 +242,11 @@ class CityModel(mesa.Model):
         notes = list(self.notes)
         for sub in self.subsystems:
             notes.extend(getattr(sub, "notes", []))
+        undefined = [k.name for k in kpis
+                     if isinstance(k.value, float) and not np.isfinite(k.value)]
+        if undefined:
+            notes.append(f"KPIs undefined in this run (no trips or no supply to measure; "
+                         f"written as null, shown as n/a): {', '.join(undefined)}")
         simulated = [s.name for s in self.subsystems]
         if not simulated:
             notes.append("no subsystem simulated: this run builds the city and steps the clock; "

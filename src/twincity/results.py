@@ -5,7 +5,9 @@ a list of ``{name, value, unit, u4ssc}`` records, plus provenance and notes),
 ``scenario.resolved.json`` (the fully resolved scenario in SI units) and
 ``provenance.json``. It is written into a temporary sibling folder and
 renamed into place, so a reader never sees a half-written folder and an
-existing folder is replaced whole or not at all.
+existing folder is replaced whole or not at all. Every results folder holds
+the marker file :data:`twincity.outdir.MARKER`; an existing folder without it
+is never replaced unless the caller forces it (see :mod:`twincity.outdir`).
 
 Example:
     >>> r = Results(kpis=[KPI("population", 392000, "persons")])
@@ -30,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 import twincity
+from twincity.outdir import check_out_dir, clean_stale_siblings, write_marker
 
 #: Packages whose versions go into provenance.
 PROVENANCE_PACKAGES = ("numpy", "numba", "mesa", "pandas", "pyarrow", "networkx", "pydantic")
@@ -78,13 +81,20 @@ class Results:
         return {"kpis": [k.record() for k in self.kpis], "notes": list(self.notes),
                 "provenance": self.provenance, "tables": sorted(self.tables)}
 
-    def write(self, out_dir: str | Path) -> Path:
-        """Write the results folder atomically and return its path."""
+    def write(self, out_dir: str | Path, *, force: bool = False) -> Path:
+        """Write the results folder atomically and return its path.
+
+        An existing ``out_dir`` is replaced whole only if it is a twincity results
+        folder (or empty, or ``force``); see :func:`twincity.outdir.check_out_dir`.
+        """
         out = Path(out_dir)
+        check_out_dir(out, force=force)
         out.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_siblings(out)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
         try:
             tmp.chmod(0o755)  # mkdtemp makes it private; a results folder is for sharing
+            write_marker(tmp, "results")
             for name, table in self.tables.items():
                 table.to_parquet(tmp / f"{name}.parquet", index=False)
             _write_json(tmp / "summary.json", self.summary())

@@ -97,6 +97,36 @@ def _check_zones_reachable(loaded: LoadedScenario, net: Network, zones: Zones,
                 path=format_path(path), **loaded.where(path))
 
 
+#: A listed zone farther than this from its nearest road node (and than the network radius)
+#: is refused: it is almost certainly in other coordinates or units.
+ZONE_FAR_M = 20_000.0
+#: A listed zone farther than this share of the network radius (and 2 km) gets a note.
+ZONE_NOTE_SHARE = 0.25
+
+
+def _check_zone_distances(loaded: LoadedScenario, net: Network, zones: Zones,
+                          radius_m: float, notes: list[str]) -> None:
+    """Refuse listed zones far outside the network; note those somewhat off it."""
+    if loaded.spec.zones.list is None:
+        return
+    gap = np.hypot(zones.x_m - net.node_x_m[zones.node], zones.y_m - net.node_y_m[zones.node])
+    worst = int(np.argmax(gap))
+    far = max(ZONE_FAR_M, radius_m)
+    if gap[worst] > far:
+        path = ("zones", "list", worst)
+        raise ScenarioError(
+            f"zone '{zones.name[worst]}' at ({zones.x_m[worst]:,.0f}, {zones.y_m[worst]:,.0f}) m "
+            f"lies {gap[worst] / 1000:,.1f} km from the nearest road node; expected zones within "
+            f"{far / 1000:,.0f} km of the network (x_m, y_m are metres from the network's origin)",
+            path=format_path(path), **loaded.where(path))
+    off = gap > max(2000.0, ZONE_NOTE_SHARE * radius_m)
+    if off.any():
+        names = ", ".join(str(zones.name[i]) for i in np.flatnonzero(off)[:5])
+        notes.append(f"{int(off.sum())} listed zone(s) ({names}) lie more than "
+                     f"{max(2000.0, ZONE_NOTE_SHARE * radius_m) / 1000:.1f} km from the nearest "
+                     "road node; their trips start and end at that node")
+
+
 def build_city(loaded: LoadedScenario) -> City:
     """Build the network and zones of a scenario and check that every zone is reachable.
 
@@ -115,7 +145,11 @@ def build_city(loaded: LoadedScenario) -> City:
     # Zones are placed on the whole network first, so a zone that falls on an
     # unreachable part is reported rather than silently moved.
     zones = build_zones(loaded.spec.zones, loaded.spec.city, net, centre, radius)
+    _check_zone_distances(loaded, net, zones, radius, notes)
     _check_zones_reachable(loaded, net, zones, main)
+    if not loaded.spec.transit.lines:
+        notes.append("transit: no trunk lines listed (transit.lines is empty); transit is the "
+                     "feeder bus network only")
     if not main.all():
         dropped = int((~main).sum())
         notes.append(f"{dropped} of {net.n_nodes} nodes cannot reach or be reached from the main "

@@ -34,8 +34,10 @@ def _report_now(iteration: int) -> bool:
               help="Conjugate, bi-conjugate or plain Frank-Wolfe.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CSV of from,to,volume,cost per link (file node numbers).")
+@click.option("--force", is_flag=True,
+              help="Overwrite --out even if it is not a flow table twincity wrote.")
 def assign(net_file: Path, trips_file: Path, gap: float, max_iter: int, method: str,
-           out: Path | None) -> None:
+           out: Path | None, force: bool) -> None:
     """Solve the user equilibrium of a TNTP network and trip table.
 
     Costs are BPR travel times in the network file's own time units, plus its
@@ -49,7 +51,12 @@ def assign(net_file: Path, trips_file: Path, gap: float, max_iter: int, method: 
     from twincity.traffic.assignment import frank_wolfe
 
     if out is not None:
+        from twincity.outdir import check_out_file
+
         _check_out_folder(out)  # fail before a long assignment, not after
+        check_out_file(out, lambda head: head.startswith(b"from,to,volume,cost"),
+                       what="a flow table (from,to,volume,cost)",
+                       protect=[net_file, trips_file], force=force)
     net, meta = read_tntp_network(net_file)
     demand = read_tntp_trips(trips_file)
     if demand.shape[0] != meta.zones:

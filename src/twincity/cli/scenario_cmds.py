@@ -28,6 +28,8 @@ def validate(files: tuple[Path, ...]) -> None:
         s = city.summary()
         click.echo(f"ok: {file} ({s['name']}: {s['nodes']} nodes, {s['links']} links, "
                    f"{s['zones']} zones)")
+        for note in city.notes:
+            click.echo(f"note: {file}: {note}")
 
 
 @main.command()
@@ -61,13 +63,18 @@ def info(file: Path) -> None:
                    "Repeatable.")
 @click.option("--ngsi-ld", "ngsi_dir", type=click.Path(path_type=Path), default=None,
               help="Also export time series as FIWARE NGSI-LD JSON into this folder.")
+@click.option("--force", is_flag=True,
+              help="Replace --out even if it is an existing folder twincity did not write.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str, ...],
-        ngsi_dir: Path | None, quiet: bool) -> None:
+        ngsi_dir: Path | None, force: bool, quiet: bool) -> None:
     """Run the city in scenario FILE and write a results folder.
 
     The folder holds Parquet tables, summary.json (KPIs as records), the
-    resolved scenario and provenance; it is written atomically.
+    resolved scenario and provenance; it is written atomically. An existing
+    --out folder is replaced only if twincity wrote it (it holds a
+    .twincity-results marker) or with --force; the scenario's own folder,
+    the current folder and files are always refused, before the run starts.
 
     \b
     Examples:
@@ -76,13 +83,21 @@ def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str,
       twincity run scenarios/sejong.yaml --policy singapore:erp
     """
     from twincity.model import CityModel
+    from twincity.outdir import allow_replacing, prepare_out_dir
     from twincity.results import format_value
 
+    inputs = [file, *(p for p in policies if p.endswith((".yaml", ".yml")))]
+    if out_dir is not None:
+        prepare_out_dir(out_dir, protect=inputs, force=force)
+    if ngsi_dir is not None:
+        prepare_out_dir(ngsi_dir, protect=inputs, force=True)  # files are added, none removed
     model = CityModel.from_file(file, seed=seed, policies=list(policies), progress=not quiet)
-    results = model.run(progress=not quiet)
     if out_dir is None:
-        out_dir = Path("results") / f"{Path(file).stem}-seed{model.seed}"
-    results.write(out_dir)
+        out_dir = prepare_out_dir(Path("results") / f"{Path(file).stem}-seed{model.seed}",
+                                  protect=inputs, force=force)
+    results = model.run(progress=not quiet)
+    with allow_replacing(*([out_dir] if force else [])):
+        results.write(out_dir, force=force)
     if ngsi_dir is not None:
         from twincity.emissions.fiware import export_ngsi_ld
 
@@ -98,7 +113,9 @@ def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str,
 @main.command()
 @click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
               help="Write to this file instead of standard output.")
-def schema(out_file: Path | None) -> None:
+@click.option("--force", is_flag=True,
+              help="Overwrite --out even if it is not a schema twincity wrote.")
+def schema(out_file: Path | None, force: bool) -> None:
     """Print the JSON Schema of scenario files (for editor validation).
 
     \b
@@ -112,5 +129,8 @@ def schema(out_file: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         from twincity.ioutil import atomic_write_text
+        from twincity.outdir import check_out_file
 
+        check_out_file(out_file, lambda head: head.lstrip().startswith(b"{")
+                       and b"$defs" in head, what="a JSON Schema", force=force)
         atomic_write_text(out_file, text)

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from twincity.cli import main
 from twincity.errors import InputError
+from twincity.scenario.yamlio import read_yaml_value
 
 
 def parse_set(items: tuple[str, ...], days: int | None = None,
@@ -32,12 +32,29 @@ def parse_set(items: tuple[str, ...], days: int | None = None,
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise InputError(f"expected key=value, got {item!r}", path="--set")
-        out[key.strip()] = yaml.safe_load(value)
+        out[key.strip()] = read_yaml_value(value, what=f"--set {key.strip()}")
     if days is not None:
         out["simulation.equilibrium_days"] = days
     if sample_share is not None:
         out["simulation.sample_share"] = sample_share
     return out
+
+
+def _prepare_report_dir(out_dir: Path, force: bool, scenarios_dir: Path, store_dir: Path,
+                        *refs: str | None) -> Path:
+    """Check a report folder before any run (see :mod:`twincity.outdir`)."""
+    from twincity.outdir import prepare_out_dir
+
+    inputs = [scenarios_dir, store_dir, *(r for r in refs
+                                          if r and r.endswith((".yaml", ".yml")))]
+    return prepare_out_dir(out_dir, protect=inputs, force=force)
+
+
+def _forced(out_dir: Path, force: bool):
+    """Let the report writer replace ``out_dir`` without a marker when --force was given."""
+    from twincity.outdir import allow_replacing
+
+    return allow_replacing(*([out_dir] if force else []))
 
 
 def _common(func: Any) -> Any:
@@ -63,6 +80,8 @@ def _common(func: Any) -> Any:
         click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
                      help="Scenario override for every run (repeatable)."),
         click.option("--kpi", "kpis", multiple=True, help="KPI to report (repeatable)."),
+        click.option("--force", is_flag=True, help="Replace --out even if it is an existing "
+                     "folder twincity did not write."),
         click.option("--quiet", is_flag=True, help="No progress bar."),
     ]
     for option in reversed(options):
@@ -81,7 +100,7 @@ def _common(func: Any) -> Any:
 def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, seeds: int | None,
              root_seed: int, workers: int, scheduler: str | None, store_dir: Path,
              scenarios_dir: Path, days: int | None, sample_share: float | None,
-             sets: tuple[str, ...], kpis: tuple[str, ...], quiet: bool) -> None:
+             sets: tuple[str, ...], kpis: tuple[str, ...], force: bool, quiet: bool) -> None:
     """Trial POLICY (e.g. singapore:erp) in another city; effects, ratio, report.
 
     Runs baseline and policy in the origin and the target city over the same
@@ -99,13 +118,16 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
     from twincity.experiment.report import fmt_pct
     from twincity.experiment.transfer import transfer as run_transfer
 
+    slug = "".join(c if c.isalnum() else "-" for c in f"{policy}-to-{Path(to).stem}")
+    out_dir = _prepare_report_dir(out_dir or Path("results") / f"transfer-{slug}", force,
+                                  scenarios_dir, store_dir, policy, to, origin)
     result = run_transfer(policy, to=to, origin=origin, seeds=seeds or 20, root_seed=root_seed,
                           workers=workers, scheduler=scheduler, store=store_dir,
                           overrides=parse_set(sets, days, sample_share),
                           scenarios_dir=scenarios_dir, kpis=list(kpis) or None,
                           progress=not quiet)
-    slug = "".join(c if c.isalnum() else "-" for c in f"{policy}-to-{Path(to).stem}")
-    out = result.write(out_dir or Path("results") / f"transfer-{slug}")
+    with _forced(out_dir, force):
+        out = result.write(out_dir)
     table = result.table
     click.echo(f"{result.policy}: {result.origin} → {result.target}, "
                f"{len(result.seeds)} seeds; effect % of baseline in each city, ratio of effects")
@@ -126,7 +148,7 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
 def compare(policy: str, cities: str | None, out_dir: Path | None,
             seeds: int | None, root_seed: int, workers: int, scheduler: str | None,
             store_dir: Path, scenarios_dir: Path, days: int | None, sample_share: float | None,
-            sets: tuple[str, ...], kpis: tuple[str, ...], quiet: bool) -> None:
+            sets: tuple[str, ...], kpis: tuple[str, ...], force: bool, quiet: bool) -> None:
     """Run POLICY in every city: city × KPI effect matrix with CIs and a heatmap.
 
     \b
@@ -137,13 +159,16 @@ def compare(policy: str, cities: str | None, out_dir: Path | None,
     from twincity.experiment.compare import compare as run_compare
 
     names = [c.strip() for c in cities.split(",") if c.strip()] if cities else None
+    slug = "".join(c if c.isalnum() else "-" for c in policy)
+    out_dir = _prepare_report_dir(out_dir or Path("results") / f"compare-{slug}", force,
+                                  scenarios_dir, store_dir, policy, *(names or []))
     result = run_compare(policy, cities=names, seeds=seeds or 5,
                          root_seed=root_seed, workers=workers, scheduler=scheduler,
                          store=store_dir, overrides=parse_set(sets, days, sample_share),
                          scenarios_dir=scenarios_dir, kpis=list(kpis) or None,
                          progress=not quiet)
-    slug = "".join(c if c.isalnum() else "-" for c in policy)
-    out = result.write(out_dir or Path("results") / f"compare-{slug}")
+    with _forced(out_dir, force):
+        out = result.write(out_dir)
     click.echo(result.matrix().round(2).to_string())
     click.echo(f"report: {out / 'report.md'}")
 
@@ -169,10 +194,13 @@ def compare(policy: str, cities: str | None, out_dir: Path | None,
               help="Fixed scenario override for every run (repeatable).")
 @click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
               help="Write the samples and KPI values as Parquet here.")
+@click.option("--force", is_flag=True,
+              help="Overwrite --out even if it is not a Parquet file.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(file: Path, params: tuple[str, ...], kpis: tuple[str, ...], samples: int, method: str,
           policies: tuple[str, ...], seed: int, workers: int, scheduler: str | None,
-          store_dir: Path, sets: tuple[str, ...], out_file: Path | None, quiet: bool) -> None:
+          store_dir: Path, sets: tuple[str, ...], out_file: Path | None, force: bool,
+          quiet: bool) -> None:
     """Global sensitivity of KPIs to uncertain parameters of scenario FILE.
 
     Prints first-order (S1) and total (ST) Sobol indices with their 95%
@@ -188,6 +216,12 @@ def sweep(file: Path, params: tuple[str, ...], kpis: tuple[str, ...], samples: i
     from twincity.experiment.sweep import sweep as run_sweep
 
     bounds = dict(parse_param(p) for p in params)
+    if out_file is not None:  # before the runs: never overwrite a file we did not write
+        from twincity.outdir import check_out_file, is_parquet
+
+        for target in (out_file, out_file.with_suffix(".indices.parquet")):
+            check_out_file(target, is_parquet, what="a Parquet file", protect=[file],
+                           force=force)
     result = run_sweep(file, bounds, kpis=list(kpis), samples=samples, method=method,
                        policies=policies, seed=seed, workers=workers, scheduler=scheduler,
                        store=store_dir, overrides=parse_set(sets), progress=not quiet)

@@ -311,6 +311,16 @@ class EnergySubsystem:
         if not np.isfinite(self.renewable_share()):
             self.notes.append("energy: renewable_share is not reported: the grid is a given "
                               "intensity series without a generation mix")
+        unserved = sum(d.weight_days * float(d.grid.unserved_kwh.sum()) for d in self.days)
+        if unserved > 0.0:
+            demand = sum(d.weight_days * float(d.demand_kwh.sum()) for d in self.days)
+            peak_mw = max(float(d.demand_kwh.max()) for d in self.days) / 1000.0
+            self.notes.append(
+                f"energy: the grid's generators could not serve {unserved:,.0f} kWh/yr "
+                f"({unserved / demand:.1%} of demand, peak load {peak_mw:,.1f} MW): the "
+                "listed capacity × fleet_share is too small for the city's load; the grid "
+                "intensities cover only the energy served" if demand > 0 else
+                f"energy: {unserved:,.0f} kWh/yr unserved by the grid's generators")
         unmet = sum(d.weight_days * d.charging.unmet_kwh.sum() for d in self.days)
         if unmet > 0.0:
             self.notes.append(f"energy: {unmet:,.0f} kWh/yr of EV battery energy did not fit "

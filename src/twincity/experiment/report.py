@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from twincity.outdir import check_out_dir, clean_stale_siblings, write_marker
 from twincity.results import format_value, replace_dir
 
 if TYPE_CHECKING:
@@ -183,12 +184,19 @@ def plot_heatmap(matrix: pd.DataFrame, significant: pd.DataFrame | None = None,
 
 # ---------------------------------------------------------------------- writing
 def write_report_dir(out_dir: str | Path, fill: Callable[[Path], None]) -> Path:
-    """Fill a temporary sibling folder with ``fill(tmp)`` and move it to ``out_dir`` whole."""
+    """Fill a temporary sibling folder with ``fill(tmp)`` and move it to ``out_dir`` whole.
+
+    Like results folders, a report folder carries the twincity marker, and an existing
+    folder without it is refused (see :func:`twincity.outdir.check_out_dir`).
+    """
     out = Path(out_dir)
+    check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_siblings(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         tmp.chmod(0o755)
+        write_marker(tmp, "report")
         fill(tmp)
         replace_dir(tmp, out)
     except BaseException:

@@ -84,9 +84,14 @@ def one_or_many_schema(schema: dict[str, Any]) -> None:
 
 
 class Section(BaseModel):
-    """A strict, immutable part of a scenario (unknown fields are errors)."""
+    """A strict, immutable part of a scenario (unknown fields are errors).
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    Every number in every section must be finite: NaN and ±infinity are refused
+    here, once, for all float fields (also inside lists, tuples and mappings).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod

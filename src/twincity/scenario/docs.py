@@ -35,6 +35,13 @@ carries a comment naming its public source and year.
   that names them and must stay inside the scenario's folder.
 * `twincity schema` prints the JSON Schema for editors; `twincity validate FILE`
   checks a file and builds its city.
+* **Bad input is refused with one line** naming the file, the line, the field
+  and what was expected (exit status 2). Every number must be finite (no `.nan`,
+  no `.inf`); the ranges below are checked, and so is the size of the whole run
+  (estimated junctions, trips, kernel ticks and memory, before anything is built).
+  A file is read only if it is a regular file of at most 20 MB, nested at most
+  64 levels, expanding (aliases counted at every use) to at most a million
+  values; an `extends` chain may be at most 32 files long.
 
 This reference is generated from the schema by
 `python -m twincity.scenario.docs > scenarios/README.md`; a test keeps it in sync.
@@ -90,6 +97,18 @@ def _default(field: Any) -> str:
     return f"`{value}`"
 
 
+def _bounds(field: Any) -> str:
+    """The field's numeric range as text, e.g. ``" Range: ≥ 60, ≤ 86400."``."""
+    parts = []
+    for attr, sign in (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤")):
+        for item in field.metadata:
+            value = getattr(item, attr, None)
+            if value is not None:
+                parts.append(f"{sign} {value:,}" if isinstance(value, int | float)
+                             else f"{sign} {value}")
+    return f" Range: {', '.join(parts)}." if parts else ""
+
+
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
     rows: list[str] = []
     for name, field in model.model_fields.items():
@@ -98,7 +117,7 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         desc = field.description or ""
         if not desc and subs:
             desc = (subs[0].__doc__ or "").strip().splitlines()[0]
-        desc = " ".join(desc.split()).replace("|", "\\|")
+        desc = " ".join((desc + _bounds(field)).split()).replace("|", "\\|")
         rows.append(f"| `{path}` | {_type_name(field.annotation)} | {_default(field)} | {desc} |")
         for sub in subs:
             is_list = typing.get_origin(field.annotation) in (list, tuple) or any(

@@ -5,7 +5,7 @@ Rules a scenario file follows:
 * YAML is read with the safe loader only (see :mod:`twincity.scenario.yamlio`).
 * ``extends: base.yaml`` overlays this file on another: mappings merge key by
   key (this file wins), anything else (numbers, strings, lists) is replaced
-  whole. Chains are allowed, cycles are refused.
+  whole. Chains are allowed up to :data:`MAX_EXTENDS` files deep; cycles are refused.
 * Files named in a scenario (``extends``, ``network.file``) are resolved
   relative to the referencing file and must stay inside the folder of the
   scenario being loaded: ``../../etc/passwd`` is refused.
@@ -32,8 +32,12 @@ from pydantic import ValidationError
 
 from twincity.errors import ScenarioError
 from twincity.scenario.base import UNIT_ALIASES
+from twincity.scenario.limits import check_plausible
 from twincity.scenario.schema import Scenario
 from twincity.scenario.yamlio import FieldPath, LineMap, format_path, read_yaml
+
+#: Longest ``extends:`` chain (files overlaid on one another).
+MAX_EXTENDS = 32
 
 #: Field paths whose value is a file reference (resolved and confined to the scenario folder).
 FILE_REFERENCES: tuple[FieldPath, ...] = (("network", "file"),)
@@ -113,11 +117,24 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _merge_lines(base: LineMap, over: LineMap) -> LineMap:
-    replaced = [p for p in over if not any(q[: len(p)] == p and len(q) > len(p) for q in over)]
+    # leaves of the overlay replace whatever the base had below them (linear, not quadratic:
+    # an overlay may hold many thousand lines)
+    inner = {q[:k] for q in over for k in range(1, len(q))}
+    replaced = {p for p in over if p not in inner}
     out = {p: v for p, v in base.items()
-           if not any(p[: len(r)] == r and len(p) > len(r) for r in replaced)}
+           if not any(p[:k] in replaced for k in range(1, len(p)))}
     out.update(over)
     return out
+
+
+def safe_resolve(target: Path, **where: Any) -> Path:
+    """``target.resolve()``; a symlink loop or an unusable path is one :class:`ScenarioError`."""
+    try:
+        return target.resolve()
+    except (RuntimeError, OSError) as exc:
+        reason = "a symlink loop" if "loop" in str(exc).lower() else f"unusable ({exc})"
+        where = {"file": str(target), **where}
+        raise ScenarioError(f"'{target.name}' is {reason}; expected a file", **where) from None
 
 
 def _confine(reference: Any, referrer: Path, root: Path, path: FieldPath,
@@ -130,13 +147,16 @@ def _confine(reference: Any, referrer: Path, root: Path, path: FieldPath,
     if candidate.is_absolute():
         raise ScenarioError(f"expected a path relative to the scenario folder, got '{reference}'",
                             path=format_path(path), **where)
-    resolved = (referrer.parent / candidate).resolve()
+    resolved = safe_resolve(referrer.parent / candidate, path=format_path(path), **where)
     if not resolved.is_relative_to(root):
         raise ScenarioError(f"'{reference}' points outside the scenario folder {root}; "
                             "expected a file inside it", path=format_path(path), **where)
-    if not resolved.is_file():
+    if not resolved.exists():
         raise ScenarioError(f"referenced file '{reference}' does not exist",
                             path=format_path(path), **where)
+    if not resolved.is_file():
+        raise ScenarioError(f"referenced file '{reference}' is not a regular file; expected a "
+                            "file", path=format_path(path), **where)
     return resolved
 
 
@@ -153,6 +173,9 @@ def _read_chain(path: Path, root: Path, stack: tuple[Path, ...]
         chain = " -> ".join(p.name for p in (*stack, path, base_path))
         raise ScenarioError(f"'extends' cycle: {chain}; expected a chain that ends",
                             path="extends", **_where(lines, ("extends",), path))
+    if len(stack) + 1 >= MAX_EXTENDS:
+        raise ScenarioError(f"'extends' chain longer than {MAX_EXTENDS} files; expected a "
+                            "shorter chain", path="extends", **_where(lines, ("extends",), path))
     base, base_lines, base_files = _read_chain(base_path, root, (*stack, path))
     lines.pop(("extends",), None)
     return deep_merge(base, data), _merge_lines(base_lines, lines), base_files + files
@@ -177,9 +200,9 @@ def _expected(error: dict[str, Any]) -> str:
     return f"expected {msg.removeprefix('Input should be ').removeprefix('a valid ')}, got {shown}"
 
 
-def _known_fields(loc: tuple[Any, ...]) -> list[str]:
+def _known_fields(loc: tuple[Any, ...], model: Any = None) -> list[str]:
     """Field names valid at the parent of ``loc`` (for 'did you mean')."""
-    model: Any = Scenario
+    model = Scenario if model is None else model
     for part in loc[:-1]:
         fields = getattr(model, "model_fields", None)
         if not fields or part not in fields:
@@ -194,19 +217,32 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
     return sorted(getattr(model, "model_fields", {}))
 
 
-def validation_error(exc: ValidationError, lines: LineMap, file: Path) -> ScenarioError:
-    """One-line :class:`ScenarioError` for the first problem pydantic found."""
+def validation_error(exc: ValidationError, lines: LineMap, file: Path, *,
+                     model: Any = None, prefix: FieldPath = ()) -> ScenarioError:
+    """One-line :class:`ScenarioError` for the first problem pydantic found.
+
+    ``model`` is the model validated (default :class:`Scenario`), found at
+    ``prefix`` inside the document ``lines`` describes.
+    """
     errors = exc.errors()
     first = errors[0]
-    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
+    inner = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
+    loc = (*prefix, *inner)
     message = _expected(first)
     if first["type"] == "extra_forbidden":
-        known = _known_fields(loc)
+        known = _known_fields(inner, model)
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         message += f"; did you mean '{close[0]}'?" if close else (
             f"; expected one of: {', '.join(known)}" if known else "")
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    if loc and loc not in lines and isinstance(loc[-1], str):
+        for alt in sorted(same_quantity_keys(loc[-1])):
+            written = (*loc[:-1], alt)
+            if written in lines:  # the file wrote another unit: say so, point at its line
+                message += f" ({alt} is converted to {loc[-1]})"
+                return ScenarioError(message, path=format_path(written),
+                                     **_where(lines, written, file))
     return ScenarioError(message, path=format_path(loc) or None, **_where(lines, loc, file))
 
 
@@ -249,8 +285,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     ``{"simulation.seed": 7}``; experiments use them for variants.
     """
     path = Path(path)
-    root = path.resolve().parent
-    top = path.resolve()
+    top = safe_resolve(path)
+    root = top.parent
     data, lines, files = _read_chain(top, root, ())
     data = _apply_overrides(data, overrides)
     references: dict[str, Path] = {}
@@ -265,6 +301,13 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         spec = Scenario.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, lines, path) from None
+    except RecursionError:
+        raise ScenarioError("scenario nested too deeply; expected a scenario-shaped document",
+                            file=str(path)) from None
+    from twincity.policies.registry import check_policy_specs  # the registry imports this module
+
+    check_policy_specs(spec.policies, lines, path)
+    check_plausible(spec, lines, path)
     referenced = list(references.values())
     return LoadedScenario(spec=spec, path=path, base_dir=root,
                           content_hash=content_hash(spec, referenced),

@@ -37,8 +37,9 @@ class CitySpec(Section):
     name: str = Field(min_length=1, description="Display name, e.g. 'Sejong'.")
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code.")
     population: int = Field(
-        gt=0, description="Residents (the whole city, not the simulated sample).")
-    area_km2: PositiveFloat = Field(description="Administrative land area, km².")
+        gt=0, le=100_000_000,
+        description="Residents (the whole city, not the simulated sample).")
+    area_km2: PositiveFloat = Field(le=100_000, description="Administrative land area, km².")
     latitude_deg: float = Field(ge=-90, le=90, description="City centre latitude, degrees north.")
     longitude_deg: float = Field(ge=-180, le=180,
                                  description="City centre longitude, degrees east.")
@@ -66,8 +67,10 @@ class ZoneSpec(Section):
     """One traffic-analysis zone given explicitly (coordinates relative to the network)."""
 
     name: str = Field(min_length=1, description="Unique zone name.")
-    x_m: float = Field(description="Zone centre, metres east of the network's origin.")
-    y_m: float = Field(description="Zone centre, metres north of the network's origin.")
+    x_m: float = Field(ge=-1e7, le=1e7,
+                       description="Zone centre, metres east of the network's origin.")
+    y_m: float = Field(ge=-1e7, le=1e7,
+                       description="Zone centre, metres north of the network's origin.")
     population: int = Field(ge=0, description="Residents of the zone.")
     jobs: int = Field(ge=0, description="Jobs located in the zone.")
 
@@ -108,19 +111,21 @@ Mode = Literal["car", "transit", "walk", "bike"]
 class DemandSpec(Section):
     """How much people travel, when, where to and by what."""
 
-    trips_per_person_per_day: PositiveFloat = Field(description="Trips per resident per weekday.")
+    trips_per_person_per_day: PositiveFloat = Field(
+        le=20, description="Trips per resident per weekday.")
     commute_share: Share = Field(
         description="Share of trips that are home–work commutes (destinations weighted by jobs; "
                     "the rest by jobs and population).")
     departure_profile: list[NonNegFloat] = Field(
         min_length=24, max_length=24,
         description="Relative number of departures in each hour 0–23 (normalised at load).")
-    mode_constants: dict[Mode, float] = Field(
+    mode_constants: dict[Mode, Annotated[float, Field(ge=-24, le=24)]] = Field(
         description="Alternative-specific constants of the mode-choice logit, in hours of "
-                    "travel time (car is the reference, usually 0).")
+                    "travel time (car is the reference, usually 0); each within ±24 h.")
     logit_scale_per_h: PositiveFloat = Field(
-        default=1.0, description="Logit scale: utility per hour of generalised cost.")
+        default=1.0, le=50, description="Logit scale: utility per hour of generalised cost.")
     gravity_decay_per_h: PositiveFloat = Field(
+        le=50,
         default=1.5, description="Gravity-model decay of destination choice per hour of "
                                  "free-flow travel time.")
     fuel_cost_per_km: NonNegFloat = Field(description="Car running cost, local currency per km.")
@@ -194,8 +199,10 @@ class TransitLineSpec(Section):
         default=0.0, description="Direction of a straight line through the centre (0 = east).")
     ring_share: Share | None = Field(
         default=None, description="If set, the line is a ring at this share of the city radius.")
-    headway_s: PositiveFloat = Field(description="Peak headway (files may write headway_min).")
-    speed_mps: PositiveFloat = Field(description="Commercial in-vehicle speed incl. dwell times.")
+    headway_s: PositiveFloat = Field(le=86400,
+                                     description="Peak headway (files may write headway_min).")
+    speed_mps: PositiveFloat = Field(le=100,
+                                     description="Commercial in-vehicle speed incl. dwell times.")
     dedicated_lanes: bool = Field(
         default=False, description="Runs on its own right of way (BRT lanes taken from the road).")
 
@@ -205,8 +212,10 @@ class TransitSpec(Section):
 
     fare: NonNegFloat = Field(description="Fare per trip, local currency.")
     lines: list[TransitLineSpec] = Field(default_factory=list)
-    feeder_headway_s: PositiveFloat = Field(description="Headway of the area-wide bus network.")
-    feeder_speed_mps: PositiveFloat = Field(description="Commercial speed of feeder buses.")
+    feeder_headway_s: PositiveFloat = Field(le=86400,
+                                            description="Headway of the area-wide bus network.")
+    feeder_speed_mps: PositiveFloat = Field(le=100,
+                                            description="Commercial speed of feeder buses.")
     stop_spacing_m: PositiveFloat = Field(
         default=400.0, description="Typical distance between stops (sets access walking).")
 
@@ -225,12 +234,16 @@ class SimulationSpec(Section):
     """How the model runs: clock, sample, seed."""
 
     seed: int = Field(default=0, ge=0, description="Root seed of every random stream.")
-    start_s: NonNegFloat = Field(default=0.0, description="Start time of day (files: start_h).")
-    duration_s: PositiveFloat = Field(default=86400.0,
-                                      description="Simulated span (files: duration_h).")
-    tick_s: PositiveFloat = Field(default=1.0, le=60, description="Traffic kernel time step.")
+    start_s: NonNegFloat = Field(default=0.0, lt=86400,
+                                 description="Start time of day (files: start_h).")
+    duration_s: PositiveFloat = Field(default=86400.0, le=7 * 86400,
+                                      description="Simulated span (files: duration_h), at most "
+                                                  "a week.")
+    tick_s: PositiveFloat = Field(default=1.0, ge=0.1, le=60,
+                                  description="Traffic kernel time step.")
     interval_s: PositiveFloat = Field(
-        default=900.0, description="Model step and reporting interval (files: interval_min).")
+        default=900.0, ge=60, le=86400,
+        description="Model step and reporting interval (files: interval_min).")
     sample_share: Annotated[float, Field(gt=0, le=1)] = Field(
         default=0.01, description="Share of trips simulated; road flow and storage capacities are "
                                   "scaled by the same share (the MATSim sample convention). "
@@ -239,8 +252,9 @@ class SimulationSpec(Section):
         default=10.0, description="A vehicle blocked this long is squeezed onto the next link "
                                   "(MATSim's qsim.stuckTime default, 10 s).")
     routing_slot_s: PositiveFloat = Field(
-        default=3600.0, description="Routes and car skims use link costs per slot of this length "
-                                    "(files: routing_slot_min).")
+        default=3600.0, ge=60, le=86400,
+        description="Routes and car skims use link costs per slot of this length "
+                    "(files: routing_slot_min).")
     equilibrium_days: int = Field(
         default=6, ge=1, le=100,
         description="Most simulated days of day-to-day route and mode adjustment before the "

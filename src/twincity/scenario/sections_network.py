@@ -52,8 +52,10 @@ class RoadClassSpec(Section):
     """Cross-section and performance of one road class (per direction of travel)."""
 
     lanes: int = Field(ge=1, le=8, description="Lanes per direction.")
-    speed_mps: PositiveFloat = Field(description="Free-flow speed (files may write speed_kmh).")
+    speed_mps: PositiveFloat = Field(le=100,
+                                     description="Free-flow speed (files may write speed_kmh).")
     capacity_vph_per_lane: PositiveFloat = Field(
+        le=10_000,
         description="Saturation flow per lane, vehicles per hour (files may write capacity_vphpl);"
                     " for signalised roads the effective value after green time.")
     jam_density_vpkm_per_lane: PositiveFloat = Field(
@@ -103,13 +105,15 @@ class GeneratorSpec(Section):
     """
 
     urban_area_km2: PositiveFloat = Field(
-        default=30.0, description="Built-up area the network covers (before `scale`), km².")
+        default=30.0, le=20_000,
+        description="Built-up area the network covers (before `scale`), km².")
     scale: PositiveFloat = Field(
-        default=1.0,
+        default=1.0, le=1000,
         description="Multiplies the urban area the generator covers: 1.0 = the default small "
                     "arterial skeleton sized for runs of seconds; grow it to grow the network.")
     arterial_spacing_m: PositiveFloat = Field(
-        default=800.0, description="Distance between parallel arterial roads (block size).")
+        default=800.0, ge=50, le=20_000,
+        description="Distance between parallel arterial roads (block size).")
     collector_density: float = Field(
         default=0.2, ge=0, le=1, allow_inf_nan=False,
         description="Share of the urban area, around the centre, that also gets collector roads "
@@ -121,7 +125,7 @@ class GeneratorSpec(Section):
     radials: int = Field(default=4, ge=0, le=32,
                          description="Radial expressways from near the centre to the edge.")
     interchange_spacing_m: PositiveFloat = Field(
-        default=2000.0,
+        default=2000.0, ge=100,
         description="Typical distance between interchanges joining a ring road or radial "
                     "expressway to the grid.")
     jitter_share: float = Field(
