@@ -63,7 +63,7 @@ from twincity.energy.charging import ChargingResult, charger_power_kw, charging_
 from twincity.energy.grid import GridResult, dispatch_grid
 from twincity.energy.pv import pv_output_kwh
 from twincity.energy.storage import StorageResult, self_consumption_dispatch
-from twincity.energy.weather import HourlyWeather, synthesize_weather
+from twincity.energy.weather import HourlyWeather, synthesize_weather, wind_availability
 from twincity.kpi import make_kpi
 from twincity.results import KPI
 from twincity.scenario.sections_energy import ChargingSpec
@@ -270,6 +270,10 @@ class EnergySubsystem:
         self.weather = [synthesize_weather(spec.climate, spec.city.latitude_deg,
                                            spec.city.longitude_deg, tz, d.day_of_year, rng)
                         for d in spec.climate.representative_days]  # a handful of days
+        wind_rng = model.stream("wind")
+        self.wind = [wind_availability(spec.climate, d.day_of_year, wind_rng)
+                     if spec.climate.wind_capacity_factor is not None else None
+                     for d in spec.climate.representative_days]
         pv = spec.buildings.rooftop_pv
         share = self.zone_population / max(self.zone_population.sum(), 1.0)
         if pv.total_kwp is not None:
@@ -306,8 +310,8 @@ class EnergySubsystem:
         if weekend and traffic is not None:
             self.notes.append(f"energy: weekend days {weekend} use the simulated weekday's "
                               "EV charging (traffic simulates one weekday)")
-        self.days = [self._simulate_day(d, w) for d, w in
-                     zip(spec.climate.representative_days, self.weather, strict=True)]
+        self.days = [self._simulate_day(d, w, wind) for d, w, wind in
+                     zip(spec.climate.representative_days, self.weather, self.wind, strict=True)]
         if not np.isfinite(self.renewable_share()):
             self.notes.append("energy: renewable_share is not reported: the grid is a given "
                               "intensity series without a generation mix")
@@ -321,7 +325,7 @@ class EnergySubsystem:
             self.finish(self.model)
         return self.days
 
-    def _simulate_day(self, day, weather: HourlyWeather) -> EnergyDay:
+    def _simulate_day(self, day, weather: HourlyWeather, wind: np.ndarray | None) -> EnergyDay:
         spec = self.model.city.spec
         b = spec.buildings
         be = simulate_buildings(self.groups, weather, b)
@@ -336,7 +340,8 @@ class EnergySubsystem:
         def dispatch(load: np.ndarray) -> tuple[StorageResult, GridResult]:
             st = self_consumption_dispatch(load, pv, self.battery_kwh, self.battery_kw, eta, soc0)
             net = (st.grid_import_kwh - st.grid_export_kwh).sum(axis=0)
-            return st, dispatch_grid(spec.grid, net, solar_availability=solar_cf)
+            return st, dispatch_grid(spec.grid, net, solar_availability=solar_cf,
+                                     wind_availability=wind, month=day.month)
 
         # The forecast: the day dispatched without charging (used by carbon-aware charging).
         forecast = dispatch(bz)[1].average_intensity_kg_per_kwh
