@@ -7,6 +7,9 @@ Sources (all t/yr unless stated; the city's whole population):
   speed, ``TrafficSim.link_emis_g``) divided by the sample share; the simulated
   weekday stands for **every day of the year** (× 365). PM2.5 is exhaust + non-exhaust
   (tyre, brake and road wear).
+  NOx of petrol and diesel cars is then corrected from the table's Euro 6d factor to
+  each trip's Euro standard drawn from ``fleet.euro_mix`` (on-road factors by standard,
+  :mod:`twincity.emissions.euro`).
 * **Buses** — an *estimate*: buses are not vehicles in the traffic kernel. Bus
   vehicle-km per day = for each trunk line of kind ``bus`` or ``brt``, its length
   (the transit module's line geometry) × 2 directions × :data:`BUS_SERVICE_H_PER_DAY`
@@ -42,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from twincity.city.network import ROAD_CLASSES
+from twincity.emissions.euro import euro_nox_correction_g, trip_euro_class, trip_uniforms
 from twincity.emissions.factors import emission_factor, pollutants
 from twincity.kpi import make_kpi
 from twincity.results import KPI
@@ -82,6 +86,26 @@ def road_emissions_t_per_yr(link_emis_g: np.ndarray, sample_share: float) -> dic
         scale = DAYS_PER_YEAR if name == "energy" else DAYS_PER_YEAR / G_PER_T
         out[name] = float(total[p] * scale)
     return out
+
+
+def road_euro_nox_correction_t_per_yr(model: CityModel) -> float:
+    """Yearly NOx (t) that the fleet's Euro mix adds to the kernel's Euro 6d NOx.
+
+    Each person trip's car gets its standard from :func:`twincity.emissions.euro.
+    trip_euro_class` (the draw the low-emission-zone rule sees too); the correction is
+    exact because the table's NOx of a combustion car is its energy × a constant. Zero
+    without ``fleet.euro_mix``.
+    """
+    traffic = model.traffic
+    euro_mix = model.city.spec.fleet.euro_mix
+    if traffic is None or not euro_mix:
+        return 0.0
+    n = len(traffic.trips)
+    person = traffic.trip_table().iloc[:n]
+    names = person["veh_class"].to_numpy()
+    idx = trip_euro_class(names, trip_uniforms(model, n), euro_mix)
+    grams = euro_nox_correction_g(names, idx, person["energy_kwh"].to_numpy())
+    return grams / traffic.share * DAYS_PER_YEAR / G_PER_T
 
 
 def bus_vehicle_km_per_day(city) -> list[tuple[str, float, float]]:
@@ -155,6 +179,7 @@ class EmissionsSubsystem:
         traffic = model.traffic
         if traffic is not None:
             road = road_emissions_t_per_yr(traffic.sim.link_emis_g, traffic.share)
+            road["nox"] += road_euro_nox_correction_t_per_yr(model)
             vkm = float(traffic.sim.trip_table()["distance_m"].sum()) / 1000.0 \
                 / traffic.share * DAYS_PER_YEAR
             rows.append(dict(source="road_vehicles", sector="transport", estimate=False,
