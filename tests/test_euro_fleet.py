@@ -132,3 +132,45 @@ def test_lez_by_standard_and_its_nox_follow_the_euro_mix(tiny_path):
                  - lez_old.emissions.by_source().set_index("source").loc["road_vehicles",
                                                                            "nox_t_per_yr"])
     assert saved_old > 0.0
+
+
+# --- freight by type ------------------------------------------------------------------------
+
+
+def test_freight_correction_by_hand():
+    from twincity.emissions import freight
+
+    types = np.array([0, 1, 2])  # van, rigid, articulated
+    energy = np.array([10.0, 20.0, 30.0])
+    got = freight.freight_correction(types, energy)
+    # the kernel charges all three as articulated: X = energy x (X/kWh of the truck row)
+    for pol in freight.CORRECTED:
+        k = freight.per_kwh(pol)
+        kernel = 60.0 * k
+        by_hand = (10.0 * freight.freight_ratio("van", pol) + 20.0
+                   * freight.freight_ratio("rigid", pol) + 30.0) * k
+        assert kernel + got[pol] == pytest.approx(by_hand, rel=1e-12)
+    # a van fleet emits about a fifth of the articulated CO2 per km
+    v = np.arange(10.0, 61.0)
+    van = freight.freight_ratio("van", "co2") * emission_factor("truck", "co2", v)
+    assert np.all((van > 150.0) & (van < 600.0))
+
+
+def test_freight_mix_lowers_road_co2_by_the_hand_computed_amount(tiny_path):
+    from twincity.emissions import freight
+
+    over = {**SHORT, "fleet.truck_share": 0.2}
+    runs = {}
+    for name, mix in (("artic", None), ("vans", {"van": 1.0})):
+        m = CityModel.from_file(tiny_path, overrides={**over, "fleet.freight_mix": mix},
+                                subsystems=("traffic", "emissions"))
+        m.run()
+        runs[name] = m
+    road = {n: m.emissions.by_source().set_index("source").loc["road_vehicles"]
+            for n, m in runs.items()}
+    t = runs["artic"].traffic
+    truck_kwh = t.trip_table().iloc[len(t.trips):]["energy_kwh"].sum()
+    assert truck_kwh > 0
+    saved_t = truck_kwh * freight.per_kwh("co2") * (1 - 0.22) / t.share * 365 / 1e6
+    assert road["artic"]["co2_t_per_yr"] - road["vans"]["co2_t_per_yr"] == pytest.approx(
+        saved_t, rel=1e-9)
