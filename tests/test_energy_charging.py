@@ -140,3 +140,34 @@ def test_bad_sessions_are_rejected() -> None:
             1,
             ChargingSpec(strategy="carbon_aware"),
         )
+
+
+def test_charging_energy_scales_with_the_sample_share() -> None:
+    """A sample twice as large (share 0.2 instead of 0.1, every trip twice) charges the
+    same city-scale energy: each sampled trip stands for 1 / share real trips."""
+    import pandas as pd
+
+    from twincity.energy.subsystem import charging_sessions
+
+    rng = np.random.default_rng(4)
+    n = 400
+    trips = pd.DataFrame({
+        "veh_class": rng.choice(["bev_car", "petrol_car"], n, p=[0.3, 0.7]),
+        "road": np.ones(n, dtype=bool),
+        "departure_s": rng.uniform(6, 20, n) * 3600.0,
+        "energy_kwh": rng.uniform(0.5, 8.0, n),
+        "origin_zone": rng.integers(0, 5, n), "dest_zone": rng.integers(0, 5, n)})
+    trips["arrival_s"] = trips["departure_s"] + 1800.0
+    spec = ChargingSpec(home_charger_share=0.6, work_charger_share=0.4)
+    small = charging_sessions(trips, 0.1, spec, np.random.default_rng(1))
+    large = charging_sessions(pd.concat([trips, trips], ignore_index=True), 0.2, spec,
+                              np.random.default_rng(1))
+    bev_kwh = trips.loc[trips["veh_class"] == "bev_car", "energy_kwh"].sum()
+    assert small.energy_kwh.sum() == pytest.approx(bev_kwh / 0.1, rel=1e-12)
+    assert large.energy_kwh.sum() == pytest.approx(small.energy_kwh.sum(), rel=1e-12)
+    for sessions in (small, large):
+        load = charging_load_kwh(sessions.arrival_h, sessions.departure_h, sessions.energy_kwh,
+                                 sessions.power_kw, sessions.zone, 5, spec)
+        # grid energy × efficiency + what did not fit into the parking time = battery energy
+        total = load.load_kwh.sum() * spec.charger_efficiency + load.unmet_kwh.sum()
+        assert total == pytest.approx(bev_kwh / 0.1, rel=1e-9)

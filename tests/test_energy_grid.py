@@ -1,4 +1,5 @@
-"""Merit-order dispatch: least cost (vs a linear program), intensities, energy balance."""
+"""Merit-order dispatch: least cost (vs a linear program), imports priced like any unit,
+must-run and energy-limited units, intensities, energy balance."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ GRID = {
             "co2_g_per_kwh": 11,
             "availability": 0.3,
         },
-        {"fuel": "imports", "capacity_mw": 15, "marginal_cost_per_mwh": 5, "co2_g_per_kwh": 500},
+        {"fuel": "imports", "capacity_mw": 15, "marginal_cost_per_mwh": 100, "co2_g_per_kwh": 500},
     ],
     "transmission_loss_share": 0.04,
 }
@@ -55,7 +56,7 @@ def test_dispatch_is_least_cost_like_a_linear_program() -> None:
     assert np.all(r.unserved_kwh == 0.0)
 
 
-def test_imports_are_last_resort_and_shortfall_is_unserved() -> None:
+def test_dear_imports_come_after_domestic_plant_and_shortfall_is_unserved() -> None:
     spec = GridSpec.model_validate(GRID)
     solar = np.zeros(24)
     net = np.full(24, 150_000.0)  # kWh: above 60+40+50+6 MW domestic, below with imports
@@ -147,19 +148,12 @@ def test_grid_spec_needs_exactly_one_supply_description() -> None:
         GridSpec.model_validate({**GRID, "hourly_intensity_kg_per_kwh": [0.4] * 24})
     with pytest.raises(ValidationError, match="exactly one"):
         GridSpec.model_validate({"transmission_loss_share": 0.05})
-    with pytest.raises(ValidationError, match="wind generator needs availability"):
-        GridSpec.model_validate(
-            {
-                "generators": [
-                    {
-                        "fuel": "wind",
-                        "capacity_mw": 1,
-                        "marginal_cost_per_mwh": 0,
-                        "co2_kg_per_kwh": 0,
-                    }
-                ]
-            }
-        )
+    wind_only = GridSpec.model_validate({"generators": [
+        {"fuel": "wind", "capacity_mw": 1, "marginal_cost_per_mwh": 0, "co2_kg_per_kwh": 0}]})
+    with pytest.raises(ValueError, match="wind_availability"):
+        dispatch_grid(wind_only, np.ones(24))
+    r = dispatch_grid(wind_only, np.full(24, 100.0), wind_availability=np.linspace(0, 0.23, 24))
+    assert np.allclose(r.generation_kwh[0], np.minimum(np.linspace(0, 230, 24), 100.0))
 
 
 def test_fleet_share_scales_the_merit_order_to_the_city() -> None:
@@ -187,3 +181,87 @@ def test_background_load_shifts_the_city_up_the_merit_order() -> None:
     assert np.allclose(supply, 60_000.0 + shared.losses_kwh, rtol=1e-9, atol=0.0)
     with pytest.raises(Exception, match="background load"):
         GridSpec.model_validate({**GRID, "background_load_mw": [1.0] * 23})
+
+
+# A hand-built merit order where the order is obvious: a 60 EUR/MWh import line before
+# 70 EUR/MWh coal, 110 gas and 200 oil (the Finnish case of issue 10).
+CHEAP_IMPORT = [
+    {"fuel": "nuclear", "capacity_mw": 10, "marginal_cost_per_mwh": 10, "co2_kg_per_kwh": 0.0},
+    {"fuel": "coal", "capacity_mw": 10, "marginal_cost_per_mwh": 70, "co2_kg_per_kwh": 0.9},
+    {"fuel": "gas", "capacity_mw": 10, "marginal_cost_per_mwh": 110, "co2_kg_per_kwh": 0.4},
+    {"fuel": "oil", "capacity_mw": 10, "marginal_cost_per_mwh": 200, "co2_kg_per_kwh": 0.7},
+    {"fuel": "imports", "capacity_mw": 5, "marginal_cost_per_mwh": 60, "co2_kg_per_kwh": 0.05},
+]
+
+
+def test_a_cheaper_import_is_dispatched_before_dearer_domestic_fossil_plant() -> None:
+    spec = GridSpec.model_validate({"generators": CHEAP_IMPORT})
+    # 18 MWh: nuclear 10, imports 5 (60), coal 3 (70); gas and oil idle.
+    r = dispatch_grid(spec, np.full(24, 18_000.0))
+    g = r.generation_by_fuel_kwh()
+    assert np.allclose(g["imports"], 5_000.0) and np.allclose(g["coal"], 3_000.0)
+    assert np.allclose(g["gas"], 0.0) and np.allclose(g["oil"], 0.0)
+    assert np.allclose(r.marginal_intensity_kg_per_kwh, 0.9)
+    # 14 MWh: the import line is marginal (coal idle).
+    r = dispatch_grid(spec, np.full(24, 14_000.0))
+    assert np.allclose(r.generation_by_fuel_kwh()["coal"], 0.0)
+    assert np.allclose(r.marginal_intensity_kg_per_kwh, 0.05)
+
+
+def test_must_run_runs_before_cheaper_units_and_follows_the_month() -> None:
+    units = [dict(u) for u in CHEAP_IMPORT]
+    units[1]["must_run"] = [0.5] * 3 + [0.0] * 9  # heat-led coal CHP, January-March only
+    spec = GridSpec.model_validate({"generators": units})
+    jan = dispatch_grid(spec, np.full(24, 14_000.0), month=1)
+    g = jan.generation_by_fuel_kwh()
+    # coal 5 must-run, nuclear 9 (cheapest with room) and the import idle
+    assert np.allclose(g["coal"], 5_000.0) and np.allclose(g["nuclear"], 9_000.0)
+    assert np.allclose(g["imports"], 0.0)
+    assert np.allclose(jan.average_intensity_kg_per_kwh, 5 * 0.9 / 14)
+    jul = dispatch_grid(spec, np.full(24, 14_000.0), month=7)
+    assert np.allclose(jul.generation_by_fuel_kwh()["coal"], 0.0)
+    # must-run above the need is curtailed pro rata, never exported
+    low = dispatch_grid(spec, np.full(24, 2_000.0), month=1)
+    assert np.allclose(low.generation_kwh.sum(axis=0), 2_000.0)
+    assert np.allclose(low.average_intensity_kg_per_kwh, 0.9)
+
+
+def test_energy_limited_hydro_shaves_the_peak_and_keeps_its_budget() -> None:
+    units = [
+        {"fuel": "nuclear", "capacity_mw": 10, "marginal_cost_per_mwh": 10, "co2_kg_per_kwh": 0},
+        {"fuel": "hydro", "capacity_mw": 10, "marginal_cost_per_mwh": 5, "co2_kg_per_kwh": 0,
+         "daily_energy_share": 0.1},  # 24 MWh a day
+        {"fuel": "gas", "capacity_mw": 30, "marginal_cost_per_mwh": 110, "co2_kg_per_kwh": 0.4},
+    ]
+    spec = GridSpec.model_validate({"generators": units})
+    load = np.where(np.arange(24) < 12, 8_000.0, 20_000.0)  # a night and a day
+    r = dispatch_grid(spec, load)
+    hydro = r.generation_by_fuel_kwh()["hydro"]
+    assert hydro.sum() == pytest.approx(24_000.0, rel=1e-9)
+    # the water goes to the 12 day hours (2 MWh each), none to the night
+    assert np.allclose(hydro[:12], 0.0) and np.allclose(hydro[12:], 2_000.0)
+    assert np.allclose(r.generation_kwh.sum(axis=0) + r.unserved_kwh, load)
+    # one more kWh comes from the thermal margin, not from the spent water
+    assert np.allclose(r.marginal_intensity_kg_per_kwh[12:], 0.4)
+    assert np.allclose(r.marginal_intensity_kg_per_kwh[:12], 0.0)  # nuclear has room
+    # a budget larger than the residual load leaves hydro following the load
+    wet = GridSpec.model_validate({"generators": [units[1]]})
+    r = dispatch_grid(wet, np.full(24, 1_000.0))
+    assert np.allclose(r.generation_kwh[0], 1_000.0)
+
+
+def test_generation_equals_load_every_hour_on_a_random_system() -> None:
+    rng = np.random.default_rng(3)
+    n_gen, n_t = 7, 24
+    cap = rng.uniform(10.0, 60.0, n_gen)
+    avail = rng.uniform(0.2, 1.0, (n_gen, n_t))
+    must = rng.uniform(0.0, 0.3, n_gen)
+    budget = np.where(np.arange(n_gen) < 2, rng.uniform(50, 300, n_gen), np.nan)
+    net = rng.uniform(-20.0, 1.1 * (cap[:, None] * avail).sum(axis=0), n_t)
+    r = dispatch_merit_order(net, cap, avail, rng.uniform(0, 100, n_gen),
+                             rng.uniform(0, 1, n_gen), must_run=must,
+                             daily_energy_kwh=budget, loss_share=0.04)
+    need = np.maximum(net, 0.0) / 0.96
+    assert np.allclose(r.generation_kwh.sum(axis=0) + r.unserved_kwh, need, rtol=1e-12)
+    assert np.all(r.generation_kwh <= cap[:, None] * avail + 1e-9)
+    assert np.all(r.generation_kwh[:2].sum(axis=1) <= budget[:2] * (1 + 1e-9))

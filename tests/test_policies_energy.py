@@ -124,7 +124,10 @@ def test_smart_charging_moves_charging_to_cleaner_or_off_peak_hours(tiny_path, s
         assert b1[evening].sum() < 0.05 * b0[evening].sum()
         night = [22, 23, 0, 1, 2, 3, 4, 5]
         assert b1[night].sum() > b0[night].sum() + 0.9 * b0[evening].sum()
-        daytime = list(range(6, 15))  # workplace sessions charge on arrival either way
+        # workplace sessions charge on arrival either way; hour 6 is left out: uncontrolled
+        # home sessions of late-night arrivals (before 05:00) can run past 06:00, while the
+        # off-peak window stops them at 06:00
+        daytime = list(range(7, 15))
         np.testing.assert_allclose(b1[daytime], b0[daytime], rtol=1e-9)
 
 

@@ -224,7 +224,7 @@ def emission_factor(vehicle_class: str, pollutant: str, speed_kmh) -> np.ndarray
 
     Example:
         >>> emission_factor("bev_car", "energy", [10, 50]).round(3).tolist()
-        [0.336, 0.125]
+        [0.448, 0.167]
     """
     _check_class(vehicle_class)
     _check_pollutant(pollutant)

@@ -7,6 +7,12 @@ Sources (all t/yr unless stated; the city's whole population):
   speed, ``TrafficSim.link_emis_g``) divided by the sample share; the simulated
   weekday stands for **every day of the year** (× 365). PM2.5 is exhaust + non-exhaust
   (tyre, brake and road wear).
+  NOx of petrol and diesel cars is then corrected from the table's Euro 6d factor to
+  each trip's Euro standard drawn from ``fleet.euro_mix`` (on-road factors by standard,
+  :mod:`twincity.emissions.euro`). Freight vehicles are corrected from the articulated
+  truck row to their type drawn from ``fleet.freight_mix`` (van, rigid, articulated;
+  CO₂, NOx, exhaust PM2.5 and energy exactly, non-exhaust PM2.5 left at the articulated
+  value: :mod:`twincity.emissions.freight`).
 * **Buses** — an *estimate*: buses are not vehicles in the traffic kernel. Bus
   vehicle-km per day = for each trunk line of kind ``bus`` or ``brt``, its length
   (the transit module's line geometry) × 2 directions × :data:`BUS_SERVICE_H_PER_DAY`
@@ -42,7 +48,9 @@ import numpy as np
 import pandas as pd
 
 from twincity.city.network import ROAD_CLASSES
+from twincity.emissions.euro import euro_nox_correction_g, trip_euro_class, trip_uniforms
 from twincity.emissions.factors import emission_factor, pollutants
+from twincity.emissions.freight import freight_correction, freight_types
 from twincity.kpi import make_kpi
 from twincity.results import KPI
 
@@ -82,6 +90,42 @@ def road_emissions_t_per_yr(link_emis_g: np.ndarray, sample_share: float) -> dic
         scale = DAYS_PER_YEAR if name == "energy" else DAYS_PER_YEAR / G_PER_T
         out[name] = float(total[p] * scale)
     return out
+
+
+def road_euro_nox_correction_t_per_yr(model: CityModel) -> float:
+    """Yearly NOx (t) that the fleet's Euro mix adds to the kernel's Euro 6d NOx.
+
+    Each person trip's car gets its standard from :func:`twincity.emissions.euro.
+    trip_euro_class` (the draw the low-emission-zone rule sees too); the correction is
+    exact because the table's NOx of a combustion car is its energy × a constant. Zero
+    without ``fleet.euro_mix``.
+    """
+    traffic = model.traffic
+    euro_mix = model.city.spec.fleet.euro_mix
+    if traffic is None or not euro_mix:
+        return 0.0
+    n = len(traffic.trips)
+    person = traffic.trip_table().iloc[:n]
+    names = person["veh_class"].to_numpy()
+    idx = trip_euro_class(names, trip_uniforms(model, n), euro_mix)
+    grams = euro_nox_correction_g(names, idx, person["energy_kwh"].to_numpy())
+    return grams / traffic.share * DAYS_PER_YEAR / G_PER_T
+
+
+def road_freight_correction_per_yr(model: CityModel) -> dict[str, float]:
+    """Yearly amounts (t; kWh for energy) the freight mix adds to the articulated account.
+
+    See :mod:`twincity.emissions.freight`; empty without ``fleet.freight_mix``.
+    """
+    traffic = model.traffic
+    mix = model.city.spec.fleet.freight_mix
+    if traffic is None or not mix:
+        return {}
+    freight = traffic.trip_table().iloc[len(traffic.trips):]
+    types = freight_types(model, len(freight), mix)
+    grams = freight_correction(types, freight["energy_kwh"].to_numpy())
+    scale = DAYS_PER_YEAR / traffic.share
+    return {p: v * scale * (1.0 if p == "energy" else 1.0 / G_PER_T) for p, v in grams.items()}
 
 
 def bus_vehicle_km_per_day(city) -> list[tuple[str, float, float]]:
@@ -132,6 +176,9 @@ class EmissionsSubsystem:
             "emissions: bus emissions are an estimate from transit supply (line length x 2 "
             f"directions x {BUS_SERVICE_H_PER_DAY:g} service hours / peak headway; feeder buses "
             "on every arterial and collector link), not simulated vehicles"]
+        if model.city.spec.fleet.freight_mix:
+            self.notes.append("emissions: freight vehicles by type (fleet.freight_mix); their "
+                              "non-exhaust PM2.5 stays at the articulated-truck value")
 
     def advance(self, model: CityModel, start_s: float, end_s: float) -> None:
         """Nothing per step: the yearly account is made in :meth:`finish`."""
@@ -155,6 +202,9 @@ class EmissionsSubsystem:
         traffic = model.traffic
         if traffic is not None:
             road = road_emissions_t_per_yr(traffic.sim.link_emis_g, traffic.share)
+            road["nox"] += road_euro_nox_correction_t_per_yr(model)
+            for pol, amount in road_freight_correction_per_yr(model).items():
+                road[pol] += amount
             vkm = float(traffic.sim.trip_table()["distance_m"].sum()) / 1000.0 \
                 / traffic.share * DAYS_PER_YEAR
             rows.append(dict(source="road_vehicles", sector="transport", estimate=False,

@@ -2,9 +2,22 @@
 
 Net load at the consumers is ``buildings + EV charging − local PV + battery
 charging − battery discharging`` (kWh per hour). When it is positive, the grid
-must generate ``net / (1 − loss share)`` at the busbar; generators are loaded in
-order of marginal cost (imports always last, as the last resort) up to
-``capacity × availability``; anything still missing is *unserved* and flagged.
+must generate ``net / (1 − loss share)`` at the busbar. Units are then loaded in
+three stages, each hour:
+
+1. **Must-run** — every unit's ``must_run`` share of its capacity (heat-led CHP,
+   nuclear that does not follow load), capped at what is available. If the must-run
+   output alone exceeds the need, it is curtailed pro rata (nothing is exported).
+2. **Energy-limited units** (reservoir hydro) — a unit with a daily energy budget
+   shaves the peaks of the residual load (need − must-run): it generates
+   ``clip(residual − L, 0, headroom)`` with the level ``L`` chosen so that the day's
+   output equals the budget (the water goes to the hours where it displaces the
+   dearest plant). Several such units are scheduled one after the other in cost order.
+3. **Merit order** — every other unit's headroom (available − must-run) by marginal
+   cost, **imports included**: an import line is a unit like any other, with its
+   capacity, price and CO₂ intensity (ties keep the input order). Whatever is still
+   missing is *unserved* and flagged.
+
 When net load is negative the surplus is reported as ``surplus_kwh`` (exported or
 curtailed) and nothing is generated. Every hour then satisfies
 
@@ -12,8 +25,11 @@ curtailed) and nothing is generated. Every hour then satisfies
 
 Intensities: the average ``Σ gen·co2 / Σ gen`` (per kWh generated), the delivered
 intensity (emissions per kWh delivered, i.e. including losses), and the marginal
-intensity — the CO₂ factor of the unit that would serve one more kWh (the first
-unit in merit order with spare available capacity; the last unit if none has).
+intensity — the CO₂ factor of the unit that would serve one more kWh: the first unit in
+merit order with spare headroom, energy-limited units excluded (their water is spent
+where it is worth most, so one more kWh now comes from the thermal margin); the
+last unit in merit order if none has headroom; the must-run mix if the must-run
+output was curtailed.
 
 With ``GridSpec.hourly_intensity_kg_per_kwh`` there is no dispatch: the given
 series is used as the average and marginal intensity alike.
@@ -22,7 +38,7 @@ Example:
     >>> import numpy as np
     >>> r = dispatch_merit_order(np.array([150.0, 50.0]), np.array([100.0, 100.0]),
     ...                          np.ones((2, 2)), np.array([10.0, 50.0]),
-    ...                          np.array([0.0, 1.0]), is_import=np.array([False, False]))
+    ...                          np.array([0.0, 1.0]))
     >>> r.generation_kwh.tolist(), r.marginal_intensity_kg_per_kwh.tolist()
     ([[100.0, 50.0], [50.0, 0.0]], [1.0, 0.0])
 """
@@ -34,7 +50,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numba import njit
 
-from twincity.scenario.sections_energy import GridSpec
+from twincity.scenario.sections_energy import DAYS_IN_MONTH, GridSpec
+
+#: Bisection steps for the level of an energy-limited unit (2⁻⁶⁰ of the load range).
+_LEVEL_ITERATIONS = 60
 
 
 @dataclass(frozen=True)
@@ -66,42 +85,55 @@ class GridResult:
 
 
 @njit(cache=True)
-def _merit_kernel(
-    net, avail_kwh, order, co2, loss_share, gen, unserved, surplus, losses, avg, delivered, marginal
-):
-    n_gen, n_t = avail_kwh.shape
+def _merit_kernel(need, headroom, fixed, order, merit, co2, gen, unserved, marginal):
+    """Stage 3 per hour: ``fixed`` (must-run + energy-limited) plus merit-order headroom.
+
+    ``order`` is every unit by cost; ``merit[g]`` is False for energy-limited units.
+    """
+    n_gen, n_t = headroom.shape
     for t in range(n_t):
-        if net[t] <= 0.0:
-            surplus[t] = -net[t]
-            need = 0.0
-        else:
-            need = net[t] / (1.0 - loss_share)
-        losses[t] = need - max(net[t], 0.0)
-        remaining = need
-        emis = 0.0
-        total = 0.0
+        remaining = need[t]
+        for g in range(n_gen):
+            gen[g, t] = fixed[g, t]
+            remaining -= fixed[g, t]
         marg = -1.0
+        last = -1
         for k in range(n_gen):
             g = order[k]
-            take = min(remaining, avail_kwh[g, t])
-            if take < 0.0:
-                take = 0.0
-            gen[g, t] = take
+            if not merit[g]:
+                continue
+            last = g
+            take = min(max(remaining, 0.0), headroom[g, t])
+            gen[g, t] += take
             remaining -= take
-            emis += take * co2[g]
-            total += take
-            if marg < 0.0 and take < avail_kwh[g, t]:
-                marg = co2[g]  # first unit with spare capacity serves the next kWh
-        if marg < 0.0:
-            marg = co2[order[n_gen - 1]]
+            if marg < 0.0 and take < headroom[g, t]:
+                marg = co2[g]  # first unit with spare headroom serves the next kWh
+        if marg < 0.0 and last >= 0:
+            marg = co2[last]
         unserved[t] = max(remaining, 0.0)
         marginal[t] = marg
-        if total > 0.0:
-            avg[t] = emis / total
-            delivered[t] = emis / (total * (1.0 - loss_share))
+
+
+def _energy_limited(residual: np.ndarray, headroom: np.ndarray, budget: float) -> np.ndarray:
+    """Peak-shaving schedule: ``clip(residual − L, 0, headroom)`` summing to ``budget``.
+
+    Example:
+        >>> _energy_limited(np.array([10.0, 30.0, 20.0]), np.full(3, 100.0), 15.0).tolist()
+        [0.0, 12.5, 2.5]
+    """
+    def output(level: float) -> np.ndarray:
+        return np.clip(residual - level, 0.0, headroom)
+
+    if output(0.0).sum() <= budget:
+        return output(0.0)
+    lo, hi = 0.0, float(max(residual.max(), 0.0))
+    for _ in range(_LEVEL_ITERATIONS):  # Σ output is monotone in the level
+        mid = 0.5 * (lo + hi)
+        if output(mid).sum() > budget:
+            lo = mid
         else:
-            avg[t] = marg
-            delivered[t] = marg / (1.0 - loss_share)
+            hi = mid
+    return output(hi)
 
 
 def dispatch_merit_order(
@@ -111,14 +143,19 @@ def dispatch_merit_order(
     marginal_cost_per_kwh: np.ndarray,
     co2_kg_per_kwh: np.ndarray,
     *,
-    is_import: np.ndarray | None = None,
+    must_run: np.ndarray | None = None,
+    daily_energy_kwh: np.ndarray | None = None,
     loss_share: float = 0.0,
     fuel: tuple[str, ...] | None = None,
     dt_h: float = 1.0,
 ) -> GridResult:
-    """Dispatch generators (n_gen,) with availability (n_gen, n_hours) against net load.
+    """Dispatch units (n_gen,) with availability (n_gen, n_hours) against net load.
 
-    Ties in cost keep the input order (stable sort), so results are deterministic.
+    ``must_run`` (n_gen,) or (n_gen, n_hours): share of capacity that runs whatever its
+    cost (default 0). ``daily_energy_kwh`` (n_gen,): the energy budget of an
+    energy-limited unit over the hours given, NaN for none (default: none). See the
+    module docstring for the three stages. Ties in cost keep the input order (stable
+    sort), so results are deterministic.
     """
     net = np.ascontiguousarray(net_load_kwh, dtype=np.float64)
     cap = np.asarray(capacity_kw, dtype=np.float64)
@@ -128,21 +165,45 @@ def dispatch_merit_order(
         raise ValueError("availability must be within 0..1")
     if not 0.0 <= loss_share < 1.0:
         raise ValueError(f"loss_share must be in [0, 1), got {loss_share}")
-    imp = np.zeros(n_gen, bool) if is_import is None else np.asarray(is_import, bool)
-    order = np.lexsort((np.asarray(marginal_cost_per_kwh, dtype=np.float64), imp))
-    avail_kwh = np.ascontiguousarray(cap[:, None] * avail * dt_h)
+    mr_share = np.zeros((n_gen, n_t)) if must_run is None else np.broadcast_to(
+        np.asarray(must_run, dtype=np.float64).reshape(n_gen, -1), (n_gen, n_t))
+    if np.any(mr_share < 0.0) or np.any(mr_share > 1.0):
+        raise ValueError("must_run must be within 0..1")
+    budget = np.full(n_gen, np.nan) if daily_energy_kwh is None else np.asarray(
+        daily_energy_kwh, dtype=np.float64)
+    limited = np.isfinite(budget)
+    need = np.where(net > 0.0, net / (1.0 - loss_share), 0.0)
+    losses = need - np.maximum(net, 0.0)
+    surplus = np.maximum(-net, 0.0)
+    avail_kwh = cap[:, None] * avail * dt_h
+    mr = np.minimum(cap[:, None] * mr_share * dt_h, avail_kwh)
+    mr_total = mr.sum(axis=0)
+    curtailed = mr_total > need
+    scale = np.where(curtailed, np.divide(need, mr_total, out=np.zeros(n_t),
+                                          where=mr_total > 0.0), 1.0)
+    mr = mr * scale
+    order = np.argsort(np.asarray(marginal_cost_per_kwh, dtype=np.float64), kind="stable")
+    fixed = mr.copy()
+    residual = need - mr.sum(axis=0)
+    for g in order[limited[order]]:  # energy-limited units, cheapest first
+        sched = _energy_limited(residual, avail_kwh[g] - mr[g], max(budget[g] - mr[g].sum(), 0.0))
+        fixed[g] += sched
+        residual = residual - sched
+    headroom = np.where(limited[:, None], 0.0, avail_kwh - mr)
+    co2 = np.ascontiguousarray(co2_kg_per_kwh, dtype=np.float64)
     gen = np.zeros((n_gen, n_t))
-    out = [np.zeros(n_t) for _ in range(6)]
-    _merit_kernel(
-        net,
-        avail_kwh,
-        order.astype(np.int64),
-        np.ascontiguousarray(co2_kg_per_kwh, dtype=np.float64),
-        float(loss_share),
-        gen,
-        *out,
-    )
-    unserved, surplus, losses, avg, delivered, marginal = out
+    unserved, marginal = np.zeros(n_t), np.zeros(n_t)
+    _merit_kernel(need, np.ascontiguousarray(headroom), np.ascontiguousarray(fixed),
+                  order.astype(np.int64), ~limited, co2, gen, unserved, marginal)
+    total = gen.sum(axis=0)
+    if np.any(curtailed):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mr_mix = (mr * co2[:, None]).sum(axis=0) / mr.sum(axis=0)
+        marginal = np.where(curtailed & np.isfinite(mr_mix), mr_mix, marginal)
+    emis = (gen * co2[:, None]).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg = np.where(total > 0.0, emis / total, marginal)
+    delivered = avg / (1.0 - loss_share)
     return GridResult(
         generation_kwh=gen,
         fuel=tuple(fuel) if fuel is not None else ("unknown",) * n_gen,
@@ -160,16 +221,21 @@ def dispatch_grid(
     net_load_kwh: np.ndarray,
     *,
     solar_availability: np.ndarray | None = None,
+    wind_availability: np.ndarray | None = None,
+    month: int = 1,
 ) -> GridResult:
     """Dispatch the grid of a scenario against 24 hours of net load.
 
     ``solar_availability`` (24,) is the capacity factor used for solar generators that
-    give none (e.g. ``pv_output_kwh(weather, 1.0, pr)``). Capacities and the background
-    load are scaled by ``spec.fleet_share``; the background load is added to the city's
-    net load before dispatch (``result.background_kwh``), so the balance identity reads
-    Σ gen + unserved = max(net + background, 0) + losses. With a fixed intensity series, the
-    result has no generators and ``losses``/``unserved`` follow the same identities with
-    the grid as an unlimited source.
+    give none (e.g. ``pv_output_kwh(weather, 1.0, pr)``); ``wind_availability`` (24,)
+    likewise for wind generators that give none (the day's weather:
+    :func:`twincity.energy.weather.wind_availability`). ``month`` (1..12) picks the
+    monthly must-run shares. Capacities, daily energy budgets and the background load
+    are scaled by ``spec.fleet_share``; the background load is added to the city's net
+    load before dispatch (``result.background_kwh``), so the balance identity reads
+    Σ gen + unserved = max(net + background, 0) + losses. With a fixed intensity series,
+    the result has no generators and ``losses``/``unserved`` follow the same identities
+    with the grid as an unlimited source.
 
     Example:
         >>> import numpy as np
@@ -181,6 +247,8 @@ def dispatch_grid(
     city_net = np.asarray(net_load_kwh, dtype=np.float64)
     if city_net.shape != (24,):
         raise ValueError(f"net_load_kwh must have 24 hourly values, got shape {city_net.shape}")
+    if not 1 <= month <= len(DAYS_IN_MONTH):
+        raise ValueError(f"month must be 1..12, got {month}")
     background = np.zeros(24)
     if spec.background_load_kw is not None:
         background = np.asarray(spec.background_load_kw, dtype=np.float64) * spec.fleet_share
@@ -205,17 +273,23 @@ def dispatch_grid(
     for k, g in enumerate(gens):  # a handful of generator specs, not a population
         if g.availability is not None:
             avail[k] = g.availability
-        elif g.fuel == "solar":
-            if solar_availability is None:
-                raise ValueError("solar generators without availability need solar_availability")
-            avail[k] = np.clip(solar_availability, 0.0, 1.0)
+        elif g.fuel in ("solar", "wind"):
+            given = solar_availability if g.fuel == "solar" else wind_availability
+            if given is None:
+                raise ValueError(f"{g.fuel} generators without availability need "
+                                 f"{g.fuel}_availability")
+            avail[k] = np.clip(given, 0.0, 1.0)
+    cap = np.array([g.capacity_kw for g in gens]) * spec.fleet_share
+    budget = np.array([np.nan if g.daily_energy_share is None else g.daily_energy_share
+                       for g in gens]) * cap * 24.0
     result = dispatch_merit_order(
         net,
-        np.array([g.capacity_kw for g in gens]) * spec.fleet_share,
+        cap,
         avail,
         np.array([g.marginal_cost_per_kwh for g in gens]),
         np.array([g.co2_kg_per_kwh for g in gens]),
-        is_import=np.array([g.fuel == "imports" for g in gens]),
+        must_run=np.array([g.must_run[month - 1] for g in gens]),
+        daily_energy_kwh=budget,
         loss_share=loss,
         fuel=tuple(g.fuel for g in gens),
     )

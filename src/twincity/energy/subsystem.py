@@ -10,7 +10,9 @@ standing for ``weight_days`` days; weights sum to 365). For every day:
    *whole* population (not the traffic sample), simulated by the numba thermal kernel
    and summed per zone (:mod:`twincity.energy.buildings`).
 3. **EV charging** — sessions from the reported traffic day's battery-electric car
-   trips (:func:`charging_sessions`), charged per zone by the scenario's strategy
+   trips (:func:`charging_sessions`), their battery energy (the factor table's value at
+   the 21.5 °C optimum) times the day's temperature factor at the arrival hour
+   (:mod:`twincity.energy.ev`, Geotab 2020), charged per zone by the scenario's strategy
    (:mod:`twincity.energy.charging`). ``carbon_aware`` needs that day's intensity
    forecast: the grid is dispatched once *without* charging (buildings, PV and
    batteries only) and the resulting hourly **average** intensity is the forecast the
@@ -50,7 +52,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -60,10 +62,11 @@ import pandas as pd
 
 from twincity.energy.buildings import BuildingEnergy, build_building_groups, simulate_buildings
 from twincity.energy.charging import ChargingResult, charger_power_kw, charging_load_kwh
+from twincity.energy.ev import bev_temperature_factor
 from twincity.energy.grid import GridResult, dispatch_grid
 from twincity.energy.pv import pv_output_kwh
 from twincity.energy.storage import StorageResult, self_consumption_dispatch
-from twincity.energy.weather import HourlyWeather, synthesize_weather
+from twincity.energy.weather import HourlyWeather, synthesize_weather, wind_availability
 from twincity.kpi import make_kpi
 from twincity.results import KPI
 from twincity.scenario.sections_energy import ChargingSpec
@@ -270,6 +273,10 @@ class EnergySubsystem:
         self.weather = [synthesize_weather(spec.climate, spec.city.latitude_deg,
                                            spec.city.longitude_deg, tz, d.day_of_year, rng)
                         for d in spec.climate.representative_days]  # a handful of days
+        wind_rng = model.stream("wind")
+        self.wind = [wind_availability(spec.climate, d.day_of_year, wind_rng)
+                     if spec.climate.wind_capacity_factor is not None else None
+                     for d in spec.climate.representative_days]
         pv = spec.buildings.rooftop_pv
         share = self.zone_population / max(self.zone_population.sum(), 1.0)
         if pv.total_kwp is not None:
@@ -306,8 +313,8 @@ class EnergySubsystem:
         if weekend and traffic is not None:
             self.notes.append(f"energy: weekend days {weekend} use the simulated weekday's "
                               "EV charging (traffic simulates one weekday)")
-        self.days = [self._simulate_day(d, w) for d, w in
-                     zip(spec.climate.representative_days, self.weather, strict=True)]
+        self.days = [self._simulate_day(d, w, wind) for d, w, wind in
+                     zip(spec.climate.representative_days, self.weather, self.wind, strict=True)]
         if not np.isfinite(self.renewable_share()):
             self.notes.append("energy: renewable_share is not reported: the grid is a given "
                               "intensity series without a generation mix")
@@ -331,7 +338,7 @@ class EnergySubsystem:
             self.finish(self.model)
         return self.days
 
-    def _simulate_day(self, day, weather: HourlyWeather) -> EnergyDay:
+    def _simulate_day(self, day, weather: HourlyWeather, wind: np.ndarray | None) -> EnergyDay:
         spec = self.model.city.spec
         b = spec.buildings
         be = simulate_buildings(self.groups, weather, b)
@@ -346,16 +353,27 @@ class EnergySubsystem:
         def dispatch(load: np.ndarray) -> tuple[StorageResult, GridResult]:
             st = self_consumption_dispatch(load, pv, self.battery_kwh, self.battery_kw, eta, soc0)
             net = (st.grid_import_kwh - st.grid_export_kwh).sum(axis=0)
-            return st, dispatch_grid(spec.grid, net, solar_availability=solar_cf)
+            return st, dispatch_grid(spec.grid, net, solar_availability=solar_cf,
+                                     wind_availability=wind, month=day.month)
 
         # The forecast: the day dispatched without charging (used by carbon-aware charging).
         forecast = dispatch(bz)[1].average_intensity_kg_per_kwh
-        ch = charge(self.sessions, self.n_zones, spec.charging, forecast)
+        ch = charge(self.day_sessions(weather), self.n_zones, spec.charging, forecast)
         storage, grid = dispatch(bz + ch.load_kwh)
         return EnergyDay(name=day.name, weight_days=float(day.weight_days), weather=weather,
                          buildings=be, building_zone_kwh=bz, charging=ch, pv_kwh=pv,
                          storage=storage, initial_soc_kwh=soc0, grid=grid,
                          forecast_intensity_kg_per_kwh=forecast)
+
+    def day_sessions(self, weather: HourlyWeather) -> ChargingSessions:
+        """The charging sessions of a day: battery energy × the temperature factor.
+
+        The factor (:func:`twincity.energy.ev.bev_temperature_factor`) is taken at the
+        hour the car arrives (the end of the trip whose energy the session restores).
+        """
+        s = self.sessions
+        hour = np.floor(s.arrival_h).astype(np.int64) % 24
+        return replace(s, energy_kwh=s.energy_kwh * bev_temperature_factor(weather.temp_c[hour]))
 
     # ------------------------------------------------------------------ results
     def yearly(self, per_day) -> float:

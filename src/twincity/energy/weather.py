@@ -338,6 +338,55 @@ def synthesize_weather(
     )
 
 
+# ----------------------------------------------------------------------------- wind
+
+#: Hour-to-hour variation of the wind fleet's output around the day's mean, relative
+#: standard deviation and lag-one autocorrelation. Estimate: a national fleet spread over
+#: hundreds of kilometres varies far less than one turbine; ±30 % within a day with
+#: hours strongly correlated is the order of magnitude of aggregated national wind
+#: output (an assumption, not fitted to a series).
+WIND_RELATIVE_STD = 0.3
+WIND_AUTOCORRELATION = 0.9
+
+
+def wind_availability(
+    climate: ClimateSpec,
+    day_of_year: int,
+    rng: np.random.Generator | None = None,
+    *,
+    relative_std: float = WIND_RELATIVE_STD,
+    autocorrelation: float = WIND_AUTOCORRELATION,
+) -> np.ndarray:
+    """Hourly capacity factor (24,) of the wind fleet on ``day_of_year``.
+
+    The day's mean is ``climate.wind_capacity_factor`` interpolated between mid-month
+    nodes; the hours vary around it by a zero-mean AR(1) series (relative standard
+    deviation ``relative_std``), so the day keeps the climatological mean (up to the
+    clip to 0..1). Without ``rng`` the day is flat.
+
+    Example:
+        >>> from twincity.scenario.sections_energy import ClimateSpec
+        >>> c = ClimateSpec.model_validate({"monthly_mean_temp_c": [0.0] * 12,
+        ...     "diurnal_range_c": 8, "cloudiness": 0.5, "wind_capacity_factor": 0.3})
+        >>> a = wind_availability(c, 15, np.random.default_rng(0))
+        >>> a.shape, round(float(a.mean()), 6)
+        ((24,), 0.3)
+    """
+    if climate.wind_capacity_factor is None:
+        raise ValueError("climate.wind_capacity_factor is needed for wind generators "
+                         "without availability")
+    mean = _monthly_interp(climate.wind_capacity_factor, int(day_of_year))
+    out = np.full(24, mean)
+    if rng is not None and relative_std > 0.0:
+        phi = float(autocorrelation)
+        eps = rng.standard_normal(24)
+        drive = relative_std * np.sqrt(1.0 - phi * phi) * eps
+        drive[0] = relative_std * eps[0]
+        x = lfilter([1.0], [1.0, -phi], drive)
+        out = mean * (1.0 + x - x.mean())
+    return np.clip(out, 0.0, 1.0)
+
+
 # ----------------------------------------------------------------------------- degree days
 
 _ERBS_A = 1.698

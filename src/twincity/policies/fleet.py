@@ -18,8 +18,14 @@ restricted: a banned car passing the zone on its route is allowed (routes
 are not constrained by class). Freight is not banned: the model has a
 single truck class with no compliant alternative, so a truck ban could only
 delete deliveries, whereas real zones (London ULEZ, Paris ZFE, the German
-Umweltzonen) require newer trucks, which the model cannot express; diesel
-cars stand in for the non-compliant (older diesel) cars those zones target.
+Umweltzonen) require newer trucks, which the model cannot express.
+
+With ``min_euro`` the rule is by Euro standard, as real zones are (London's ULEZ:
+diesel Euro 6, petrol Euro 4): a car of a banned class is banned only if its standard
+(drawn per trip from ``fleet.euro_mix``, :mod:`twincity.emissions.euro`, the same draw
+the emission account uses) is older than the class's minimum, and renewal turns
+``compliance_renewal_share`` of the non-compliant cars into Euro 6d cars of the same
+fuel (``fleet.euro_mix``). Without it, whole classes are banned as above.
 
 Example:
     >>> EvIncentivePolicy({"bev_share": 0.3}).params.bev_share
@@ -35,9 +41,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field, field_validator
 
+from twincity.emissions.euro import EURO_CLASSES, trip_euro_class, trip_uniforms
 from twincity.policies.base import Adaptation, Policy, central_node_mask
 from twincity.scenario.base import Section
-from twincity.scenario.sections_city import CarClass
+from twincity.scenario.sections_city import CarClass, EuroCarClass, EuroClass
 
 if TYPE_CHECKING:
     from twincity.city.build import City
@@ -83,6 +90,10 @@ class LowEmissionZoneParams(Section):
     compliance_renewal_share: float = Field(
         default=0.2, ge=0, le=1,
         description="Share of banned cars city-wide replaced by compliant classes.")
+    min_euro: dict[EuroCarClass, EuroClass] | None = Field(
+        default=None,
+        description="Oldest Euro standard allowed per banned class (e.g. London ULEZ: diesel "
+                    "euro6, petrol euro4); a banned class not listed is banned outright.")
 
     @field_validator("banned_classes")
     @classmethod
@@ -113,16 +124,25 @@ class ZoneCarBan:
     are drawn; returns a boolean mask over its trips.
     """
 
-    def __init__(self, zone: np.ndarray, banned: list[str]) -> None:
+    def __init__(self, zone: np.ndarray, banned: list[str],
+                 min_euro: dict[str, str] | None = None) -> None:
         self.zone = zone
         self.banned = banned
+        self.min_euro = dict(min_euro or {})
         self.n_banned = 0
 
     def __call__(self, traffic) -> np.ndarray:
-        mask = np.zeros(len(traffic.classes), dtype=bool)
-        mask[[traffic.classes.index(c) for c in self.banned]] = True
         t = traffic.trips
-        out = banned_trips(self.zone, mask, traffic.car_class, t.origin_node, t.dest_node)
+        names = np.asarray(traffic.classes, dtype=object)[traffic.car_class]
+        car_banned = np.isin(names, [c for c in self.banned if c not in self.min_euro])
+        if self.min_euro:  # banned only below the class's minimum standard
+            model = traffic.model
+            euro = trip_euro_class(names, trip_uniforms(model, len(names)),
+                                   model.city.spec.fleet.euro_mix)
+            for cls, std in self.min_euro.items():
+                if cls in self.banned:
+                    car_banned |= (names == cls) & (euro < EURO_CLASSES.index(std))
+        out = car_banned & (self.zone[t.origin_node] | self.zone[t.dest_node])
         self.n_banned = int(np.sum(out & t.car_available))
         return out
 
@@ -137,6 +157,8 @@ class LowEmissionZonePolicy(Policy):
 
     def adapt(self, city: City) -> Adaptation:
         p = self.params
+        if p.min_euro:
+            return self._adapt_by_standard(city)
         zone = central_node_mask(city, p.central_share)
         shares = dict(city.spec.fleet.car_shares)
         banned = [c for c in shares if c in p.banned_classes]
@@ -160,8 +182,52 @@ class LowEmissionZonePolicy(Policy):
                                     "area_radius_m": radius, "car_shares": new,
                                     "banned_classes": list(p.banned_classes)})
 
+    def _adapt_by_standard(self, city: City) -> Adaptation:
+        """Ban below a Euro standard; renewal brings non-compliant cars to Euro 6d.
+
+        A banned class with a minimum standard keeps its fleet share: the renewed share
+        of its non-compliant cars becomes Euro 6d of the same fuel (``fleet.euro_mix``).
+        Banned classes without a minimum are banned outright and not renewed here.
+        """
+        p = self.params
+        zone = central_node_mask(city, p.central_share)
+        fleet = city.spec.fleet
+        mixes = {c: dict(m) for c, m in (fleet.euro_mix or {}).items()}
+        notes = []
+        for cls, std in p.min_euro.items():
+            if cls not in p.banned_classes:
+                continue
+            mix = mixes.get(cls, {"euro6d": 1.0})
+            old = dict(mix)
+            k = EURO_CLASSES.index(std)
+            moved = 0.0
+            for e in EURO_CLASSES[:k]:
+                take = mix.get(e, 0.0) * p.compliance_renewal_share
+                if take:
+                    mix[e] -= take
+                    moved += take
+            mix["euro6d"] = mix.get("euro6d", 0.0) + moved
+            mixes[cls] = mix
+            below = sum(old.get(e, 0.0) for e in EURO_CLASSES[:k])
+            notes.append(f"{cls} older than {std} ({below:.0%} of {cls}s) banned, "
+                         f"{p.compliance_renewal_share:.0%} of them renewed to euro6d")
+        outright = [c for c in p.banned_classes if c not in p.min_euro]
+        if outright:
+            notes.append(f"{', '.join(outright)} banned outright")
+        radius = float(np.max(np.hypot(city.network.node_x_m[zone] - city.centre_xy_m[0],
+                                       city.network.node_y_m[zone] - city.centre_xy_m[1])))
+        note = (f"zone: the {p.central_share:.0%} most central nodes ({int(zone.sum())} nodes, "
+                f"within {radius / 1000:.1f} km of the centre); " + "; ".join(notes)
+                + " (those trips to or from the zone lose the car; through traffic allowed)")
+        return Adaptation(policy=self.name, note=note, overrides={"fleet.euro_mix": mixes},
+                          concrete={"zone_nodes": np.flatnonzero(zone).tolist(),
+                                    "area_radius_m": radius, "euro_mix": mixes,
+                                    "banned_classes": list(p.banned_classes),
+                                    "min_euro": dict(p.min_euro)})
+
     def attach(self, model: CityModel, adaptation: Adaptation) -> None:
         zone = np.zeros(model.city.network.n_nodes, dtype=bool)
         zone[adaptation.concrete["zone_nodes"]] = True
         model.transport_authority.trip_rules.append(
-            ZoneCarBan(zone, adaptation.concrete["banned_classes"]))
+            ZoneCarBan(zone, adaptation.concrete["banned_classes"],
+                       adaptation.concrete.get("min_euro")))

@@ -168,6 +168,10 @@ class DemandSpec(Section):
 
 CarClass = Literal["petrol_car", "diesel_car", "hybrid_car", "bev_car"]
 BusClass = Literal["diesel_bus", "electric_bus"]
+#: Car classes with Euro standards (see twincity.emissions.euro).
+EuroCarClass = Literal["petrol_car", "diesel_car"]
+#: Euro standards, oldest first; "euro3" is Euro 3 and older.
+EuroClass = Literal["euro3", "euro4", "euro5", "euro6", "euro6d"]
 
 
 class FleetSpec(Section):
@@ -178,6 +182,25 @@ class FleetSpec(Section):
     bus_shares: dict[BusClass, Share] = Field(description="Bus fleet by class; sums to 1.")
     truck_share: Share = Field(
         default=0.05, description="Freight vehicles as a share of road vehicle trips.")
+    freight_mix: dict[Literal["van", "rigid", "articulated"], Share] | None = Field(
+        default=None,
+        description="Freight vehicles by type (shares sum to 1); none given: all articulated.")
+    euro_mix: dict[EuroCarClass, dict[EuroClass, Share]] | None = Field(
+        default=None,
+        description="Euro standards of petrol and diesel cars, shares per class (each sums "
+                    "to 1); a class not given is all Euro 6d.")
+
+    @field_validator("freight_mix")
+    @classmethod
+    def _freight_sum(cls, value):
+        return None if value is None else check_shares(value, "freight mix")
+
+    @field_validator("euro_mix")
+    @classmethod
+    def _euro_sum(cls, value):
+        for car, mix in (value or {}).items():
+            check_shares(mix, f"{car} Euro mix")
+        return value
 
     @field_validator("car_shares")
     @classmethod

@@ -117,8 +117,12 @@ class ClimateSpec(Section):
     representative_days: tuple[RepresentativeDay, ...] = Field(
         default_factory=lambda: tuple(_default_days()), min_length=1,
         description="Days simulated for the energy year with their weights in days (sum 365).")
+    wind_capacity_factor: tuple[Share, ...] | None = Field(
+        default=None, json_schema_extra=one_or_many_schema,
+        description="Monthly mean capacity factor of the wind fleet (one value or twelve); "
+                    "wind generators without availability follow it hour by hour.")
 
-    @field_validator("diurnal_range_c", "cloudiness", mode="before")
+    @field_validator("diurnal_range_c", "cloudiness", "wind_capacity_factor", mode="before")
     @classmethod
     def _one_or_twelve(cls, value: object) -> object:
         return _twelve(value)
@@ -127,6 +131,11 @@ class ClimateSpec(Section):
     @classmethod
     def _twelve_months(cls, value: tuple[float, ...]) -> tuple[float, ...]:
         return _check_len(value, 12, "monthly values (January..December)")
+
+    @field_validator("wind_capacity_factor")
+    @classmethod
+    def _twelve_wind(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        return None if value is None else _check_len(value, 12, "monthly wind capacity factors")
 
     @field_validator("monthly_mean_temp_c")
     @classmethod
@@ -365,19 +374,24 @@ class BuildingsSpec(Section):
 
 # --------------------------------------------------------------------------- grid
 
-Fuel = Literal["nuclear", "coal", "gas", "oil", "hydro", "wind", "solar", "imports", "biomass"]
+Fuel = Literal["nuclear", "coal", "peat", "gas", "oil", "hydro", "wind", "solar", "imports",
+               "biomass"]
 
 
 class GeneratorSpec(Section):
-    """One (aggregated) generating unit of the merit order.
+    """One (aggregated) generating unit of the merit order; imports are units too.
 
-    ``availability``: one capacity factor or 24 hourly ones (0..1). Wind needs one;
-    solar without one follows the synthetic irradiance of the day (PV yield per kWp);
-    other fuels default to 1.
+    ``availability``: one capacity factor or 24 hourly ones (0..1). Solar without one
+    follows the synthetic irradiance of the day (PV yield per kWp); wind without one
+    follows the day's wind (``climate.wind_capacity_factor`` and the synthetic hourly
+    variation); other fuels default to 1. ``must_run``: share of capacity that runs
+    whatever the price (heat-led CHP, inflexible nuclear), one value or twelve monthly
+    ones. ``daily_energy_share``: an energy-limited unit (reservoir hydro) generates at
+    most capacity × 24 h × this share a day, in the hours of highest residual load.
     """
 
     fuel: Fuel = Field(
-        description="Fuel or source of the unit (imports are dispatched last).")
+        description="Fuel or source of the unit; imports are dispatched by cost like any unit.")
     name: str | None = Field(
         default=None,
         description="Optional display name of the unit.")
@@ -389,7 +403,14 @@ class GeneratorSpec(Section):
         description="Direct CO2 per kWh generated, kg/kWh.")
     availability: tuple[Share, ...] | None = Field(
         default=None, json_schema_extra=one_or_many_schema,
-        description="Capacity factor: one value or 24 hourly values (0..1); required for wind.")
+        description="Capacity factor: one value or 24 hourly values (0..1); wind and solar "
+                    "default to the day's weather.")
+    must_run: tuple[Share, ...] = Field(
+        default=(0.0,) * 12, json_schema_extra=one_or_many_schema,
+        description="Share of capacity run whatever the price: one value or twelve monthly.")
+    daily_energy_share: Share | None = Field(
+        default=None,
+        description="Energy-limited unit: daily output at most capacity x 24 h x this share.")
 
     @field_validator("availability", mode="before")
     @classmethod
@@ -398,14 +419,16 @@ class GeneratorSpec(Section):
             return [float(value)] * 24
         return value
 
+    @field_validator("must_run", mode="before")
+    @classmethod
+    def _must_run_one_or_12(cls, value: object) -> object:
+        return _twelve(value)
+
     @model_validator(mode="after")
     def _profile(self) -> GeneratorSpec:
         if self.availability is not None:
             _check_len(self.availability, 24, "hourly availability values (or one)")
-        elif self.fuel == "wind":
-            raise ValueError(
-                "a wind generator needs availability: 24 hourly capacity factors or one"
-            )
+        _check_len(self.must_run, 12, "monthly must_run shares (or one)")
         return self
 
 
