@@ -16,6 +16,7 @@ from twincity.model import CityModel
 from twincity.operators import ReviewState, TransportAuthority
 from twincity.policies.pricing import ErpPolicy, SpeedBandReview
 from twincity.policies.registry import apply_policies
+from twincity.traffic.equilibrium import CONSECUTIVE
 from twincity.traffic.skims import car_link_cost_s, car_skims
 
 #: Morning peak on the tiny city: the default charging period 7:30–9:30 lies inside.
@@ -232,12 +233,14 @@ def test_reviewed_schedule_still_charges_where_speeds_are_below_the_band(tiny_pa
 @pytest.mark.parametrize("gap, rounds", [(0.999, [0, 1]), (1e-9, [])])
 def test_review_waits_for_an_equilibrated_state(tiny_path, gap, rounds):
     """The day-to-day loop reviews only once its gap is reached, then re-equilibrates."""
-    overrides = {**PEAK, "simulation.duration_h": 2, "simulation.equilibrium_days": 4,
+    overrides = {**PEAK, "simulation.duration_h": 2, "simulation.equilibrium_days": 6,
                  "simulation.equilibrium_gap": gap}
     policy = ErpPolicy({**PARAMS, "review": True, "review_rounds": 2})
     model = CityModel.from_file(tiny_path, overrides=overrides, subsystems=("traffic",),
                                 policies=[policy])
     rule = model.transport_authority.reviewers[0]
     assert [h["round"] for h in rule.history] == rounds
-    # settled days: one per review that changed the schedule, then the one that ends the loop
-    assert len(model.traffic.days) == (len(rounds) + 1 if rounds else 4)
+    # an equilibrated state takes CONSECUTIVE settled days; one per review that changed the
+    # schedule, then the one that ends the loop (or the cap of 6 days)
+    assert len(model.traffic.days) == (CONSECUTIVE * (len(rounds) + 1) if rounds else 6)
+    assert model.traffic.equilibrium.reviews == len(rounds)

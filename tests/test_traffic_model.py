@@ -82,7 +82,7 @@ def test_trips_without_a_path_are_reported_not_simulated(tiny_path: Path) -> Non
     ok = book.ok.copy()
     ok[drivers] = False  # as if a closure had cut these trips off
     traffic.book = type(book)(start=book.start, links=book.links, ok=ok, cost_s=book.cost_s)
-    traffic.sim = traffic._make_sim("kernel-reported-day")
+    traffic.sim = traffic._make_sim()
     res = model.run()
     trips = res.tables["trips"]
     assert trips.loc[drivers, "no_path"].all()

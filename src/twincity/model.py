@@ -128,7 +128,8 @@ class CityModel(mesa.Model):
         if "traffic" in subsystems:
             from twincity.traffic.subsystem import TrafficSubsystem
 
-            self.traffic = TrafficSubsystem(self, progress=progress)
+            self.traffic = TrafficSubsystem(self)
+            self.traffic.equilibrate(progress)
             self.subsystems.append(self.traffic)
         # Energy needs traffic's trips for EV charging; emissions need both. Both compute
         # their year at the end of the run (``finish``), when arrival times are known.
@@ -251,8 +252,10 @@ class CityModel(mesa.Model):
         if not simulated:
             notes.append("no subsystem simulated: this run builds the city and steps the clock; "
                          "traffic, energy and emissions arrive with their subsystems")
+        eq = self.traffic.equilibrium if self.traffic is not None else None
         return Results(
             tables=tables, kpis=kpis, notes=notes,
+            equilibrium=eq.record() if eq is not None else {},
             provenance=provenance(self.loaded.content_hash, self.seed,
                                   [p.describe() for p, _ in self.policies],
                                   scenario_file=str(self.loaded.path), subsystems=simulated),

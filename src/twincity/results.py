@@ -63,6 +63,14 @@ class Results:
     notes: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
     scenario: dict[str, Any] = field(default_factory=dict)
+    #: How the traffic equilibrium ended (``converged``, ``relative_gap``, ...); empty
+    #: when no traffic was simulated.
+    equilibrium: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def converged(self) -> bool | None:
+        """Whether the traffic equilibrium converged (``None``: no traffic simulated)."""
+        return self.equilibrium.get("converged") if self.equilibrium else None
 
     def kpi(self, name: str) -> float:
         """The value of the KPI called ``name`` (``KeyError`` if absent)."""
@@ -79,7 +87,8 @@ class Results:
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``."""
         return {"kpis": [k.record() for k in self.kpis], "notes": list(self.notes),
-                "provenance": self.provenance, "tables": sorted(self.tables)}
+                "equilibrium": self.equilibrium, "provenance": self.provenance,
+                "tables": sorted(self.tables)}
 
     def write(self, out_dir: str | Path, *, force: bool = False) -> Path:
         """Write the results folder atomically and return its path.
@@ -116,7 +125,8 @@ class Results:
                 for k in summary["kpis"]]
         scenario = json.loads((out / "scenario.resolved.json").read_text())
         return cls(tables=tables, kpis=kpis, notes=summary.get("notes", []),
-                   provenance=summary.get("provenance", {}), scenario=scenario)
+                   provenance=summary.get("provenance", {}), scenario=scenario,
+                   equilibrium=summary.get("equilibrium") or {})
 
 
 def format_value(value: float) -> str:

@@ -281,3 +281,48 @@ class Network:
             bpr_beta=self.bpr_beta[keep], toll=self.toll[keep],
             node_id=self.node_id[keep_nodes], signal_delay_s=self.signal_delay_s[keep],
         )
+
+
+def out_rank(net: Network) -> np.ndarray:
+    """Each link's position among the links leaving its upstream node (a turn index).
+
+    A movement (link ``a`` into link ``b``) is identified by ``(a, out_rank[b])``;
+    arrival at the end of ``a`` takes :func:`max_out_degree`.
+
+    >>> net = Network.from_links(node_x_m=np.zeros(3), node_y_m=np.zeros(3),
+    ...     link_from=np.array([0, 1, 1]), link_to=np.array([1, 2, 0]),
+    ...     length_m=np.ones(3), lanes=np.ones(3), speed_mps=np.ones(3),
+    ...     capacity_vph=np.ones(3))
+    >>> out_rank(net).tolist(), max_out_degree(net)
+    ([0, 0, 1], 2)
+    """
+    rank = np.empty(net.n_links, dtype=np.int64)
+    rank[net.out_link] = np.arange(len(net.out_link)) - np.repeat(
+        net.out_start[:-1], np.diff(net.out_start))
+    return rank
+
+
+def max_out_degree(net: Network) -> int:
+    """Most links leaving one node (at least 1)."""
+    return max(1, int(np.diff(net.out_start).max())) if net.n_nodes else 1
+
+
+def route_turns(net: Network, route_start: np.ndarray, route_links: np.ndarray) -> np.ndarray:
+    """Movement index of each route position: ``out_rank`` of the next link, arrival last.
+
+    >>> net = Network.from_links(node_x_m=np.zeros(3), node_y_m=np.zeros(3),
+    ...     link_from=np.array([0, 1, 1]), link_to=np.array([1, 2, 0]),
+    ...     length_m=np.ones(3), lanes=np.ones(3), speed_mps=np.ones(3),
+    ...     capacity_vph=np.ones(3))
+    >>> route_turns(net, np.array([0, 2]), np.array([0, 1])).tolist()
+    [0, 2]
+    """
+    links = np.asarray(route_links, dtype=np.int64)
+    turn = np.full(len(links), max_out_degree(net), dtype=np.int8)
+    if len(links) > 1:
+        last = np.zeros(len(links), dtype=bool)
+        ends = np.asarray(route_start)[1:] - 1
+        last[ends[ends >= 0]] = True
+        inner = np.flatnonzero(~last[:-1])
+        turn[inner] = out_rank(net)[links[inner + 1]]
+    return turn

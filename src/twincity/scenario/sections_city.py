@@ -279,12 +279,14 @@ class SimulationSpec(Section):
         description="Routes and car skims use link costs per slot of this length "
                     "(files: routing_slot_min).")
     equilibrium_days: int = Field(
-        default=6, ge=1, le=100,
-        description="Most simulated days of day-to-day route and mode adjustment before the "
-                    "reported day (1 = no adjustment: free-flow routes).")
+        default=60, ge=1, le=300,
+        description="Cap on the simulated days of the dynamic equilibrium (route, departure "
+                    "time and mode choice) before the reported day; a run stopped by the cap "
+                    "says so (converged: false). 1 = the warm-start plan, unequilibrated.")
     equilibrium_gap: Annotated[float, Field(gt=0, lt=1)] = Field(
-        default=0.02, description="Stop adjusting once the relative gap of car routes (share of "
-                                  "travel cost above the best routes) falls below this.")
+        default=0.02, description="Converged when the relative gap (share of road vehicles' "
+                                  "experienced generalised cost above their best remembered "
+                                  "route and departure) is at most this on consecutive days.")
 
     @model_validator(mode="after")
     def _interval_fits(self) -> SimulationSpec:

@@ -77,8 +77,11 @@ next depending on the order in which nodes are served (as in QSim); vehicles
 start at the upstream end of their first link and leave at the end of their
 last one.
 
-Randomness: one xorshift64* state (``rng[0]``) advanced only when a node has
-more than one due link; no global RNG, so runs are deterministic per seed.
+Randomness: when a node has more than one due link, the order is drawn from a
+counter-based hash of (seed key ``rng[0]``, node, tick, draw) — no advancing
+state — so two runs that differ somewhere else in the city (a policy arm) make
+the same draws at every node and tick where their states agree (common random
+numbers, :mod:`twincity.draws`).
 """
 
 from __future__ import annotations
@@ -88,6 +91,8 @@ from typing import NamedTuple
 
 import numpy as np
 from numba import njit
+
+from twincity.draws import hash_u01
 
 #: Tolerance on flow credit (credit counts as one vehicle from ``1 - EPS``).
 EPS = 1e-9
@@ -185,7 +190,9 @@ class KernelState(NamedTuple):
     # --- per link per interval outputs
     inflow_veh: np.ndarray  # int32[I, L]
     outflow_veh: np.ndarray  # int32[I, L]
-    travel_time_sum_s: np.ndarray  # float64[I, L]
+    travel_time_sum_s: np.ndarray  # float64[I, L] by interval of exit
+    turn_time_sum_s: np.ndarray  # float64[I, L, D] the same by entry interval and movement
+    turn_veh: np.ndarray  # int32[I, L, D] vehicles that left, by entry interval and movement
     occupancy_veh_s: np.ndarray  # float64[I, L]
     queue_veh: np.ndarray  # int32[I, L]
     toll_revenue: np.ndarray  # float64[I, L]
@@ -195,6 +202,7 @@ class KernelState(NamedTuple):
     gorder: np.ndarray  # int32[T] trips by departure tick
     route_start: np.ndarray  # int64[T+1]
     route_links: np.ndarray  # int32[R]
+    route_turn: np.ndarray  # int8[R] movement at the end of each route link (see city.network)
     veh_class: np.ndarray  # int8[T]
     pos: np.ndarray  # int32[T] index of the current link within the route
     ready_tick: np.ndarray  # int32[T] earliest exit tick from the current link
@@ -216,18 +224,6 @@ class KernelState(NamedTuple):
 # ----------------------------------------------------------------- helpers
 # Helpers take arrays as explicit arguments: reading arrays out of the named
 # tuple inside hot loops costs a reference-count update per access in numba.
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _rand_u01(rng):
-    """Uniform in [0, 1) from xorshift64* (state in ``rng[0]``, never zero)."""
-    x = rng[0]
-    x ^= x >> np.uint64(12)
-    x ^= x << np.uint64(25)
-    x ^= x >> np.uint64(27)
-    rng[0] = x
-    y = (x * np.uint64(2685821657736338717)) >> np.uint64(11)
-    return float(y) * (1.0 / 9007199254740992.0)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -358,10 +354,10 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
              blocked_on, block_try, exit_tick, blk_flag, in_start, in_link,
              due_next, node_due_head, active_nodes, scratch_link, scratch_w, pend, pend_flag,
              dep_off, dep_ptr, dep_order, inflow_veh, outflow_veh, travel_time_sum_s,
-             occupancy_veh_s, queue_veh, toll_revenue, link_emis_g, dep_tick, gorder,
-             route_start, route_links, veh_class, pos, ready_tick, link_enter_tick, enter_s,
-             arrive_s, distance_m, toll_paid, trip_energy, state, stuck, rng, counters, fparams,
-             iparams, k_end):
+             turn_time_sum_s, turn_veh, occupancy_veh_s, queue_veh, toll_revenue, link_emis_g,
+             dep_tick, gorder, route_start, route_links, route_turn, veh_class, pos, ready_tick,
+             link_enter_tick, enter_s, arrive_s, distance_m, toll_paid, trip_energy, state,
+             stuck, rng, counters, fparams, iparams, k_end):
     c = counters
     tick_s = fparams[F_TICK_S]
     tpi = iparams[I_TICKS_PER_INTERVAL]
@@ -469,7 +465,7 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
                     total = 0.0
                     for i in range(j, m):
                         total += scratch_w[i]
-                    u = _rand_u01(rng) * total
+                    u = hash_u01(rng[0], n, k, j) * total
                     pick = m - 1
                     acc = 0.0
                     for i in range(j, m):
@@ -553,6 +549,10 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
                     trav_s = (k - link_enter_tick[trip]) * tick_s
                     outflow_veh[iv, lk] += 1
                     travel_time_sum_s[iv, lk] += trav_s
+                    ie = min(link_enter_tick[trip] // tpi, n_iv - 1)
+                    mv = route_turn[rs + p]
+                    turn_veh[ie, lk, mv] += 1
+                    turn_time_sum_s[ie, lk, mv] += trav_s
                     distance_m[trip] += length
                     if has_ef:
                         sb = math.floor(length / trav_s * 3.6)

@@ -53,3 +53,42 @@ def tolls_by_slot(toll_schedule: np.ndarray, toll_slot_s: float, slot_s: float,
                + (np.arange(max(1, round(slot_s / toll_slot_s))) + 0.5)[None, :] * toll_slot_s)
     idx = np.minimum((centres // toll_slot_s).astype(np.int64), toll_schedule.shape[0] - 1)
     return toll_schedule[idx].mean(axis=1)
+
+
+def entry_times_s(entry_time_sum_s: np.ndarray, entry_veh: np.ndarray, *,
+                  fallback_s: np.ndarray, free_flow_s: np.ndarray) -> np.ndarray:
+    """Experienced link times ``[interval, link]`` by interval of *entry*.
+
+    What a vehicle entering link ``l`` during interval ``i`` took to cross it:
+    the mean over vehicles that entered then (and left). Indexing by entry, not
+    exit, is what walking a route needs (a link with a 10-minute queue is
+    otherwise read 10 minutes late); intervals nobody entered take
+    ``fallback_s`` (e.g. the exit-interval estimate with the standing queue).
+
+    >>> entry_times_s(np.array([[0.0, 90.0]]), np.array([[0, 3]]),
+    ...               fallback_s=np.array([[12.0, 12.0]]), free_flow_s=np.array([10.0, 10.0]))
+    array([[12., 30.]])
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(entry_veh > 0, entry_time_sum_s / entry_veh, fallback_s)
+    return np.maximum(mean, free_flow_s[None, :])
+
+
+def movement_times_s(turn_time_sum_s: np.ndarray, turn_veh: np.ndarray, *,
+                     link_times_s: np.ndarray) -> np.ndarray:
+    """Experienced times ``[interval, link, movement]`` by interval of entry.
+
+    A link's time depends on where the vehicle goes next: a queue spilling back
+    from one downstream link holds only the vehicles turning into it. Scoring a
+    route with the link's average over all movements would make routes through
+    the free movement look slow and the blocked one fast, and travellers would
+    chase alternatives that are not there. Movements nobody made in an
+    interval take the link's time (``link_times_s[interval, link]``).
+
+    >>> movement_times_s(np.array([[[90.0, 0.0]]]), np.array([[[3, 0]]]),
+    ...                  link_times_s=np.array([[20.0]])).tolist()
+    [[[30.0, 20.0]]]
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = turn_time_sum_s / turn_veh
+    return np.where(turn_veh > 0, np.maximum(mean, 0.0), link_times_s[:, :, None])

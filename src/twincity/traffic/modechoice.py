@@ -152,6 +152,28 @@ def mode_probabilities(gc: np.ndarray, trips, constants: dict[str, float], *,
     return logit_probabilities(v)
 
 
+def mode_utilities(gc: np.ndarray, trips, constants: dict[str, float], *,
+                   logit_scale_per_h: float, value_of_time_per_h: float) -> np.ndarray:
+    """Systematic utilities ``V[trip, mode]`` (−inf where unavailable), as the logit uses.
+
+    Adding frozen standard Gumbel errors per traveller and mode and taking the
+    best (:func:`choose_by_errors`) draws from exactly the logit probabilities
+    of :func:`mode_probabilities`, but deterministically given the errors.
+    """
+    return _utilities(gc, np.asarray(trips.origin_zone), np.asarray(trips.dest_zone),
+                      trips.car_available, trips.bike_available, _constant_vector(constants),
+                      float(logit_scale_per_h), float(value_of_time_per_h))
+
+
+def choose_by_errors(utility: np.ndarray, errors: np.ndarray) -> np.ndarray:
+    """The best mode (int8) per trip of ``utility + errors`` (random-utility choice).
+
+    >>> choose_by_errors(np.array([[0.0, -np.inf, 0.1]]), np.array([[0.5, 9.0, 0.0]])).tolist()
+    [0]
+    """
+    return np.argmax(np.asarray(utility) + errors, axis=1).astype(np.int8)
+
+
 def choose_modes(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Draw one mode per trip (int8 index into :data:`MODES`) by inverse CDF.
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twincity.city.network import Network
+from twincity.city.network import Network, max_out_degree, route_turns
 from twincity.errors import InputError
 from twincity.traffic import kernel as K
 
@@ -215,6 +215,7 @@ class TrafficSim:
         np.cumsum(np.bincount(first, minlength=n_links), out=dep_off[1:])
 
         n_iv = -(-horizon_ticks // ticks_per_interval)
+        n_turns = max_out_degree(net) + 1  # movements into each next link, and arrival
         if isinstance(seed, np.random.Generator):
             rng = seed.integers(1, 2**63, size=1, dtype=np.uint64)
         else:
@@ -281,6 +282,8 @@ class TrafficSim:
             inflow_veh=np.zeros((n_iv, n_links), dtype=np.int32),
             outflow_veh=np.zeros((n_iv, n_links), dtype=np.int32),
             travel_time_sum_s=np.zeros((n_iv, n_links)),
+            turn_time_sum_s=np.zeros((n_iv, n_links, n_turns)),
+            turn_veh=np.zeros((n_iv, n_links, n_turns), dtype=np.int32),
             occupancy_veh_s=np.zeros((n_iv, n_links)),
             queue_veh=np.zeros((n_iv, n_links), dtype=np.int32),
             toll_revenue=np.zeros((n_iv, n_links)),
@@ -289,6 +292,7 @@ class TrafficSim:
             gorder=gorder,
             route_start=rs,
             route_links=rl,
+            route_turn=route_turns(net, rs, rl),
             veh_class=vc,
             pos=i32(n),
             ready_tick=i32(n),
@@ -472,6 +476,21 @@ class TrafficSim:
     @property
     def travel_time_sum_s(self) -> np.ndarray:
         return self._ro(self.state.travel_time_sum_s)
+
+    @property
+    def turn_time_sum_s(self) -> np.ndarray:
+        """Link times summed by interval of *entry* and movement (``[interval, link, turn]``).
+
+        ``turn`` is the next link's :func:`~twincity.city.network.out_rank`, or
+        :func:`~twincity.city.network.max_out_degree` for vehicles arriving; only
+        vehicles that left the link are counted.
+        """
+        return self._ro(self.state.turn_time_sum_s)
+
+    @property
+    def turn_veh(self) -> np.ndarray:
+        """Vehicles that left each link, by interval of entry and movement."""
+        return self._ro(self.state.turn_veh)
 
     @property
     def occupancy_veh_s(self) -> np.ndarray:

@@ -10,22 +10,21 @@ Built when a :class:`~twincity.model.CityModel` is made:
 2. **Warm start.** Modes are chosen on free-flow skims; each routing slot's
    road demand is then assigned by static user equilibrium (BPR costs,
    bi-conjugate Frank-Wolfe) and modes are chosen again on those times.
-   First-day routes start from those link times and are spread over
-   alternative paths by a discrete method of successive averages on BPR costs
+   First routes start from those link times and are spread over alternative
+   paths by a discrete method of successive averages on BPR costs
    (:meth:`TrafficSubsystem._spread_routes`).
-3. **Day-to-day adjustment** (MATSim's and the DTA literature's iterated day):
-   simulate a whole day in the kernel; read experienced link times per routing
-   slot; compute the relative gap of car routes against the best routes under
-   those times; then a share ``1/(d + 2)`` of travellers (the method of
-   successive averages) reconsider their mode (logit on the congested skims of
-   their departure slot, with link times averaged over the days so far) and,
-   if driving, take the best route under the last day's times. Repeat until the
-   gap is below ``simulation.equilibrium_gap`` or ``equilibrium_days`` days.
-   Once the gap is reached, the transport authority may review its settings
-   (``review``, at most ``review_rounds`` times, between equilibrated states);
-   if it changed one, the adjustment goes on under the new settings.
-4. **The reported day**: the plan from step 2 is simulated once more,
-   interval by interval, as the model steps, with operator agents acting.
+3. **Dynamic equilibrium** (:meth:`TrafficSubsystem.equilibrate`, in
+   :mod:`twincity.traffic.equilibrium`): simulated days with route memory,
+   time-dependent column generation, departure-time choice and mode choice on
+   frozen individual errors, until the relative gap is at most
+   ``simulation.equilibrium_gap`` on consecutive days (or, said loudly, at the
+   cap ``equilibrium_days``). Road-pricing reviews act between equilibrated states.
+4. **The reported day**: the equilibrated plan, simulated once more interval
+   by interval as the model steps, with operator agents acting.
+
+Every random decision (vehicle class, freight vehicles, mode errors, route
+spreading, swaps, kernel tie-breaking) uses numbers keyed by identity
+(:mod:`twincity.draws`): two arms of an experiment share them.
 
 Road flow capacities are multiplied by ``sample_share`` and storage by
 ``sample_share ** 0.75`` (MATSim's sample convention, see :func:`sampled_network`).
@@ -36,26 +35,26 @@ supply reaches cars only through dedicated lanes taken by policies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from twincity import draws
 from twincity.city.network import Network
 from twincity.emissions.factors import ef_table_g_per_m, pollutants, vehicle_classes
-from twincity.operators import ReviewState
 from twincity.results import KPI
 from twincity.traffic import kpis as tk
 from twincity.traffic.assignment import bpr_cost, frank_wolfe
 from twincity.traffic.demand import Trips, generate_trips
-from twincity.traffic.linkcosts import by_slot, slot_times_s, tolls_by_slot
+from twincity.traffic.equilibrium import DayRecord, DynamicEquilibrium, EquilibriumReport
+from twincity.traffic.linkcosts import tolls_by_slot
 from twincity.traffic.modechoice import (
     CAR,
     MODES,
-    choose_modes,
+    choose_by_errors,
     generalised_costs,
-    mode_probabilities,
+    mode_utilities,
 )
 from twincity.traffic.routes import (
     Routes,
@@ -114,29 +113,18 @@ def sampled_network(net: Network, share: float) -> Network:
                        storage_veh=np.maximum(1.0, net.storage_veh * share ** STORAGE_EXPONENT))
 
 
-@dataclass
-class DayRecord:
-    """What one simulated day of the adjustment showed."""
-
-    day: int
-    relative_gap: float
-    car_trips: int
-    switched: int
-    mean_car_time_s: float
-    link_time_s: np.ndarray  # [slot, link]
-    flow_veh: np.ndarray | None = None  # vehicles leaving each link per slot [slot, link]
-
-
 class TrafficSubsystem:
     """Trips, their modes and routes, and the queue kernel simulating the day."""
 
     name = "traffic"
 
-    def __init__(self, model: CityModel, *, progress: bool = False) -> None:
+    def __init__(self, model: CityModel) -> None:
+        """Build the day's demand, vehicles and a warm-start plan (not yet equilibrated)."""
         self.model = model
         city = model.city
         spec = city.spec
         sim = spec.simulation
+        self.seed = model.seed
         self.share = sim.sample_share
         self.vot = spec.city.value_of_time_per_h
         self.start_s, self.duration_s = sim.start_s, sim.duration_s
@@ -154,36 +142,53 @@ class TrafficSubsystem:
                                impedance_s=free.time_s)
         inside = (trips.departure_s >= self.start_s) & (
             trips.departure_s < self.start_s + self.duration_s)
-        self.trips: Trips = trips.take(np.flatnonzero(inside))
-        self._draw_vehicles(model.stream("fleet"))
+        #: Stable identity of each trip (its index in the generated demand): keys its draws.
+        self.trip_id = np.flatnonzero(inside)
+        self.trips: Trips = trips.take(self.trip_id)
+        self._draw_vehicles()
         for rule in self.authority.trip_rules:  # e.g. a low-emission zone bans some cars
             np.logical_and(self.trips.car_available, ~rule(self), out=self.trips.car_available)
         self.days: list[DayRecord] = []
+        self.equilibrium: EquilibriumReport | None = None
+        self.notes: list[str] = []
         self.sim: TrafficSim | None = None
-        self._plan(progress)
-        self.sim = self._make_sim(seed_name="kernel-reported-day")
+        self._warm_start()
 
     # ------------------------------------------------------------------ set-up
-    def _draw_vehicles(self, rng: np.random.Generator) -> None:
-        """Car class per traveller (fleet shares) and the day's freight vehicles."""
+    def _draw_vehicles(self) -> None:
+        """Car class per traveller (fleet shares) and the day's freight vehicles.
+
+        Keyed draws (:mod:`twincity.draws`): a traveller's class is the inverse
+        CDF of her own uniform, so a policy that shifts fleet shares changes only
+        the classes of travellers at the margin. Freight vehicles take the
+        origin and destination of the car-available trips with the smallest
+        keyed numbers, so adding or removing some trips moves few trucks.
+        """
         fleet = self.model.city.spec.fleet
         names = list(fleet.car_shares)
-        p = np.array([fleet.car_shares[c] for c in names])
-        draw = rng.choice(len(names), size=len(self.trips), p=p / p.sum())
+        p = np.array([fleet.car_shares[c] for c in names], dtype=np.float64)
+        cdf = np.cumsum(p / p.sum())
+        u = draws.uniform(self.seed, "fleet", self.trip_id)
+        draw = np.minimum(np.searchsorted(cdf, u, side="right"), len(names) - 1)
         index = np.array([self.classes.index(c) for c in names], dtype=np.int8)
         self.car_class = index[draw]
         cand = np.flatnonzero(self.trips.car_available)
         n_cars = round(len(cand) * CAR_USE_OF_CAR_AVAILABLE)
         n_trucks = round(fleet.truck_share / (1 - fleet.truck_share) * n_cars) \
             if len(cand) else 0
-        pick = rng.choice(cand, size=n_trucks) if n_trucks else np.zeros(0, dtype=np.int64)
+        order = np.argsort(draws.uniform(self.seed, "freight", self.trip_id[cand]),
+                           kind="stable")
+        pick = np.sort(cand[order[:n_trucks]])
         t = self.trips
         self.n_trucks = n_trucks
         self.truck_origin = t.origin_node[pick]
         self.truck_dest = t.dest_node[pick]
         lo, hi = max(TRUCK_WINDOW_S[0], self.start_s), min(TRUCK_WINDOW_S[1],
                                                            self.start_s + self.duration_s)
-        self.truck_departure = rng.uniform(lo, max(lo, hi), n_trucks)
+        u_dep = draws.uniform(self.seed, "freight-departure", self.trip_id[pick])
+        self.truck_departure = lo + u_dep * max(0.0, hi - lo)
+        #: Identities of book entries for keyed draws: trip ids, then trucks by their trip.
+        self.identity = np.concatenate([self.trip_id, (1 << 40) + self.trip_id[pick]])
 
     def planning_network(self) -> Network:
         """The sampled network with capacities after the authority's green shares."""
@@ -211,17 +216,27 @@ class TrafficSubsystem:
         return np.stack([gc[int(r)] for r in rep])
 
     # ------------------------------------------------------------------ choices
-    def _choose(self, who: np.ndarray, gc: np.ndarray, rng: np.random.Generator) -> None:
-        """Mode choice of the travellers ``who`` on slot-specific generalised costs."""
+    def mode_utilities(self, gc: np.ndarray) -> np.ndarray:
+        """Utilities ``V[trip, mode]`` of every traveller on her desired departure slot's costs."""
         d = self.model.city.spec.demand
-        slot = departure_slot(self.trips.departure_s[who] - self.start_s, self.slot_s,
-                              self.n_slots)
+        slot = departure_slot(self.trips.departure_s - self.start_s, self.slot_s, self.n_slots)
+        v = np.empty((len(self.trips), len(MODES)))
         for s in np.unique(slot):  # a loop over time slots, not travellers
-            idx = who[slot == s]
-            p = mode_probabilities(gc[s], self.trips.take(idx), d.mode_constants,
-                                   logit_scale_per_h=d.logit_scale_per_h,
-                                   value_of_time_per_h=self.vot)
-            self.mode[idx] = choose_modes(p, rng)
+            idx = np.flatnonzero(slot == s)
+            v[idx] = mode_utilities(gc[s], self.trips.take(idx), d.mode_constants,
+                                    logit_scale_per_h=d.logit_scale_per_h,
+                                    value_of_time_per_h=self.vot)
+        return v
+
+    def mode_errors(self) -> np.ndarray:
+        """Each traveller's frozen Gumbel error per mode, keyed by (trip id, mode)."""
+        n_m = len(MODES)
+        ident = self.trip_id[:, None] * n_m + np.arange(n_m)[None, :]
+        return draws.gumbel(self.seed, "mode", ident)
+
+    def preferred_modes(self, gc: np.ndarray) -> np.ndarray:
+        """Each traveller's best mode on costs ``gc[slot, mode, o, d]`` with her frozen errors."""
+        return choose_by_errors(self.mode_utilities(gc), self.mode_errors())
 
     def _road_vehicles(self) -> np.ndarray:
         """Indices into the route book of today's road vehicles: drivers, then trucks."""
@@ -261,7 +276,7 @@ class TrafficSubsystem:
             times[s] = bpr_cost(net, res.flow_vph)
         return times
 
-    def _spread_routes(self, link_time_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _spread_routes(self, link_time_s: np.ndarray) -> np.ndarray:
         """First-day routes spread like a static equilibrium; returns their BPR link times.
 
         Routing every vehicle on equilibrium link times puts all trips of an
@@ -283,21 +298,20 @@ class TrafficSubsystem:
                 self.n_slots, net.n_links) * per_h
             times = net.free_flow_s * (1.0 + net.bpr_alpha * (flow_vph / net.capacity_vph)
                                        ** net.bpr_beta)
-            movers = road[rng.random(len(road)) < 1.0 / (k + 1)]
+            u = draws.uniform(self.seed, "route-spread", self.identity[road], k)
+            movers = road[u < 1.0 / (k + 1)]
             self.book = replace_routes(self.book, movers, self._reroute(movers, times))
         return times
 
-    def _plan(self, progress: bool) -> None:
-        """Day-to-day adjustment of modes and routes (see the module docstring)."""
-        from tqdm.auto import tqdm
-
-        sim_spec = self.model.city.spec.simulation
-        rng = self.model.stream("day-to-day")
+    def _warm_start(self) -> None:
+        """Modes, static-equilibrium link times and spread first routes (module docstring, 2)."""
         t = self.trips
         # The route book: one entry per traveller, then one per truck.
         self._origin = np.concatenate([t.origin_node, self.truck_origin])
         self._dest = np.concatenate([t.dest_node, self.truck_dest])
-        self._departure = np.concatenate([t.departure_s, self.truck_departure])
+        #: Desired departures (s after midnight); ``_departure`` is the chosen one.
+        self._desired = np.concatenate([t.departure_s, self.truck_departure])
+        self._departure = self._desired.copy()
         self._origin_zone = np.concatenate(
             [t.origin_zone, self.model.city.zones.node_zone[self.truck_origin]])
         self._dest_zone = np.concatenate(
@@ -305,94 +319,31 @@ class TrafficSubsystem:
         self.book = no_routes(len(t) + self.n_trucks)
         link_time = np.repeat(self.net.free_flow_s[None, :], self.n_slots, axis=0)
         self._flows_by_slot = np.ones_like(link_time)
-        self.mode = np.full(len(t), -1, dtype=np.int8)
-        everyone = np.arange(len(t))
-        self._choose(everyone, self.skims_by_slot(link_time), rng)
+        self.mode = self.preferred_modes(self.skims_by_slot(link_time))
         for _ in range(WARM_START_ROUNDS):
             link_time = self._static_link_times()
-            self._choose(everyone, self.skims_by_slot(link_time), rng)
-        self._spread_routes(link_time, rng)
-        smoothed = None
-        reviews = 0
-        bar = tqdm(total=sim_spec.equilibrium_days, desc="day-to-day", unit="day",
-                   disable=not progress, leave=False)
-        with bar:
-            for day in range(sim_spec.equilibrium_days):
-                sim = self._make_sim(seed_name=f"kernel-day-{day}")
-                sim.run()
-                per = max(1, round(self.slot_s / sim.interval_s))
-                link_time = slot_times_s(
-                    sim.travel_time_sum_s, sim.outflow_veh, sim.queue_veh,
-                    free_flow_s=self.net.free_flow_s,
-                    capacity_vph=self.planning_network().capacity_vph, intervals_per_slot=per)
-                self._flows_by_slot = by_slot(sim.outflow_veh.astype(np.float64),
-                                              per)[: self.n_slots].sum(axis=1)
-                record = self._record(day, sim, link_time)
-                self.days.append(record)
-                bar.update(1)
-                last = day == sim_spec.equilibrium_days - 1
-                settled = record.relative_gap <= sim_spec.equilibrium_gap
-                if settled and not last and reviews < self.authority.review_rounds:
-                    # the authority reviews between equilibrated states; if it changed a
-                    # setting, the adjustment goes on under the new settings
-                    entries = by_slot(sim.inflow_veh.astype(np.float64), per)[: self.n_slots]
-                    settled = not self.authority.review(ReviewState(
-                        round=reviews, link_time_s=link_time, flow_veh=entries.sum(axis=1),
-                        slot_s=self.slot_s, relative_gap=record.relative_gap))
-                    reviews += 1
-                if settled or last:
-                    break
-                # travellers learn from all days so far (MSA on link times), not only the last
-                smoothed = link_time if smoothed is None else smoothed + (
-                    link_time - smoothed) / (day + 1)
-                record.switched = self._switch(day, link_time, smoothed, rng)
+            self.mode = self.preferred_modes(self.skims_by_slot(link_time))
+        self._spread_routes(link_time)
 
-    def _record(self, day: int, sim: TrafficSim, link_time: np.ndarray) -> DayRecord:
-        """The day's relative gap: route cost above the best routes, under that day's times."""
-        road = self._road_vehicles()
-        mine = take_routes(self.book, road)
-        best = self._reroute(road, link_time)
-        slot = departure_slot(self._departure[road] - self.start_s, self.slot_s, self.n_slots)
-        current = route_costs(mine.start, mine.links, self._link_costs(link_time), slot)
-        ok = mine.ok & best.ok
-        total = current[ok].sum()
-        gap = float((total - best.cost_s[ok].sum()) / total) if total > 0 else 0.0
-        tt = sim.state.arrive_s - sim.departure_s  # NaN where not arrived
-        self._best = (road, best)
-        return DayRecord(day=day, relative_gap=max(gap, 0.0),
-                         car_trips=int(np.sum(self.mode == CAR)), switched=0,
-                         mean_car_time_s=float(np.nanmean(tt)) if len(tt) else float("nan"),
-                         link_time_s=link_time, flow_veh=self._flows_by_slot)
+    def equilibrate(self, progress: bool = False) -> EquilibriumReport:
+        """Run the dynamic equilibrium and make the reported day's kernel from its plan.
 
-    def _switch(self, day: int, link_time: np.ndarray, skim_time: np.ndarray,
-                rng: np.random.Generator) -> int:
-        """MSA step: a share ``1/(day + 2)`` of travellers and trucks reconsider.
-
-        Mode choice uses ``skim_time`` (link times averaged over the days so far);
-        drivers who reconsider take the best route under the last day's times
-        (``link_time``), already found when the day's gap was measured; only
-        travellers new to driving are routed afresh.
+        Returns (and keeps as ``self.equilibrium``) the report; a run that stops
+        at the cap unconverged warns and says so in the notes.
         """
-        share = 1.0 / (day + 2)
-        who = np.flatnonzero(rng.random(len(self.trips)) < share)
-        self._choose(who, self.skims_by_slot(skim_time), rng)
-        trucks = len(self.trips) + np.flatnonzero(rng.random(self.n_trucks) < share)
-        movers = np.concatenate([who[self.mode[who] == CAR], trucks])
-        road, best = self._best
-        known = np.zeros(len(self._origin), dtype=bool)
-        known[road] = True
-        where = np.full(len(self._origin), -1, dtype=np.int64)
-        where[road] = np.arange(len(road))
-        have = movers[known[movers]]
-        self.book = replace_routes(self.book, have, take_routes(best, where[have]))
-        new = movers[~known[movers]]
-        if len(new):
-            self.book = replace_routes(self.book, new, self._reroute(new, link_time))
-        return len(who) + len(trucks)
+        self.dynamic = DynamicEquilibrium(self)
+        self.equilibrium = self.dynamic.run(progress)
+        self.notes.extend(self.equilibrium.notes)
+        self.sim = self._make_sim()
+        return self.equilibrium
 
     # ------------------------------------------------------------------ kernel
-    def _make_sim(self, seed_name: str) -> TrafficSim:
-        """A kernel for today's road vehicles with their routes from the book."""
+    def _make_sim(self) -> TrafficSim:
+        """A kernel for today's road vehicles with their routes from the book.
+
+        Every day uses the same kernel key: tie-breaking draws are keyed by
+        (node, tick), so the reported day reproduces the last equilibrium day.
+        """
         road = self._road_vehicles()
         routes = take_routes(self.book, road)
         # a vehicle with no path is reported (trip table ``no_path``), never simulated
@@ -409,7 +360,7 @@ class TrafficSubsystem:
             self.net, departure_s=self._departure[road] - self.start_s, route_start=routes.start,
             route_links=routes.links, veh_class=cls,
             tick_s=sim_spec.tick_s, interval_s=sim_spec.interval_s,
-            horizon_s=self.duration_s, seed=self.model.stream_seed(seed_name),
+            horizon_s=self.duration_s, seed=self.model.stream_seed("kernel"),
             stuck_time_s=sim_spec.stuck_time_s, green_share=self.authority.green_share,
             toll_schedule=self.authority.toll_schedule, toll_slot_s=self.authority.toll_slot_s,
             ef_g_per_m=self.ef, energy_index=self.energy_index)
@@ -493,7 +444,10 @@ class TrafficSubsystem:
             "veh_class": np.concatenate([cls, np.full(n_tr, "truck", dtype=object)]),
             "origin_zone": np.concatenate([t.origin_zone, np.full(n_tr, -1)]),
             "dest_zone": np.concatenate([t.dest_zone, np.full(n_tr, -1)]),
-            "departure_s": np.concatenate([t.departure_s, trucks["departure_s"]]),
+            # road travellers may have shifted their departure (departure-time choice)
+            "departure_s": np.concatenate([np.where(mode == CAR, self._departure[: len(t)],
+                                                   t.departure_s), trucks["departure_s"]]),
+            "desired_departure_s": np.concatenate([t.departure_s, trucks["departure_s"]]),
             "travel_time_s": np.concatenate([tt, trucks["travel_time_s"]]),
             "distance_m": np.concatenate([dist, trucks["distance_m"]]),
             "toll_paid": np.concatenate([col["toll_paid"], trucks["toll_paid"]]),
@@ -511,8 +465,11 @@ class TrafficSubsystem:
             unit = "kwh" if name == "energy" else "g"
             links = links.rename(columns={f"emission_{p}_g": f"{name}_{unit}"})
         days = pd.DataFrame([{"day": r.day, "relative_gap": r.relative_gap,
-                              "car_trips": r.car_trips, "switched": r.switched,
-                              "mean_road_time_s": r.mean_car_time_s} for r in self.days])
+                              "mode_gap": r.mode_gap, "car_trips": r.car_trips,
+                              "route_swaps": r.route_swaps, "mode_swaps": r.mode_swaps,
+                              "departure_shift_mean_s": r.departure_shift_mean_s,
+                              "mean_road_time_s": r.mean_car_time_s, "review": r.review}
+                             for r in self.days])
         return {"trips": self.trip_table(), "links": links, "equilibration": days}
 
     def kpis(self) -> list[KPI]:

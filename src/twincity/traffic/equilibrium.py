@@ -1,0 +1,516 @@
+"""Dynamic user equilibrium of routes, departure times and modes, by simulation.
+
+The loop (simulation-based DUE with gap-based swapping, as in Lu, Mahmassani
+& Zhou 2009, Transp. Res. B 43(3), and Sbayti, Lu & Mahmassani 2007, TRR 2029;
+UXsim's ``SolverDUE`` is a close relative):
+
+1. **Simulate** the day's plan in the queue kernel; read the experienced time
+   of every link and movement (link into next link) by interval of *entry*
+   (:func:`~twincity.traffic.linkcosts.movement_times_s`).
+2. **Column generation**: each road vehicle's *route memory*
+   (:class:`RouteMemory`, at most :data:`ROUTES_PER_TRAVELLER` routes in one CSR
+   pool) gains the time-dependent best path from its current departure.
+3. **Score** every remembered route × departure shift by walking it through
+   those times (:func:`~twincity.traffic.tdroutes.score_alternatives`): link
+   times interpolated in the entry time, the toll in force at each link entry,
+   and for people the schedule delay against their preferred arrival (Vickrey
+   1969; Small 1982 weights, :data:`EARLY_WEIGHT`, :data:`LATE_WEIGHT`).
+   Trucks keep their departure and choose routes only.
+4. **Relative gap** (below) of the day's plan.
+5. **Swap** (gap-proportional, decaying step): a vehicle whose best alternative
+   beats its plan by more than the indifference band moves to it with
+   probability ``λ_d · min(1, g_i / G)``, ``g_i`` its relative excess cost,
+   ``G`` = :data:`FULL_SWAP_GAP`, ``λ_d`` = :func:`swap_step`; the draw is
+   keyed by (seed, vehicle, day).
+6. **Mode choice** in the same loop on frozen individual Gumbel errors
+   (:mod:`twincity.draws`) and skims from smoothed link times: a traveller
+   whose best mode differs from her current one moves with probability ``λ_d``.
+
+**Relative gap** = Σ_i max(0, c_i − b_i − ε) / Σ_i c_i over road vehicles:
+``c_i`` is the experienced generalised cost (s) of vehicle ``i``'s chosen
+route and departure, ``b_i`` the least cost over its route memory (which
+includes the day's time-dependent best path) × departure shifts, and ``ε``
+the cost resolution of a sampled simulation (:func:`indifference_s`: one
+simulated vehicle's headway in a lane, 40 s at a 5% sample) — the
+indifference band of a boundedly rational equilibrium (Mahmassani & Chang
+1987). **Converged** when the gap is at most ``simulation.equilibrium_gap``
+and at most :data:`MODE_TOLERANCE` of travellers prefer another mode, on
+:data:`CONSECUTIVE` consecutive days; otherwise the run stops at
+``simulation.equilibrium_days`` and says so (a warning, the notes,
+``converged: false`` in ``summary.json``).
+
+Road-pricing reviews (LTA's quarterly review) act only between equilibrated
+states, up to the authority's ``review_rounds`` times, each followed by
+equilibration again. The reported day is the final plan simulated once more:
+kernel tie-breaking is keyed by (node, tick), so it reproduces the last day.
+
+Example:
+    >>> [round(swap_step(d), 3) for d in (0, 8, 24)]
+    [0.4, 0.2, 0.1]
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from twincity import draws
+from twincity.city.network import Network, route_turns
+from twincity.operators import ReviewState
+from twincity.traffic.linkcosts import (
+    by_slot,
+    entry_times_s,
+    movement_times_s,
+    slot_times_s,
+)
+from twincity.traffic.modechoice import CAR
+from twincity.traffic.routes import Routes, take_routes
+from twincity.traffic.tdroutes import score_alternatives, td_best_routes
+
+if TYPE_CHECKING:
+    from twincity.traffic.simulation import TrafficSim
+    from twincity.traffic.subsystem import TrafficSubsystem
+
+#: Routes a road vehicle remembers (column generation adds one per day, the worst goes).
+ROUTES_PER_TRAVELLER = 4
+#: Departure shifts people consider around their desired departure (s): one hour
+#: earlier to half an hour later in 10-minute steps.
+DEPARTURE_SHIFTS_S = np.arange(-3600.0, 1800.0 + 1.0, 600.0)
+#: Schedule-delay weights relative to in-vehicle time: arriving early costs
+#: 0.61 and late 2.38 times as much per minute as travelling (Small 1982, "The
+#: scheduling of consumer activities: work trips", AER 72(3), table 2, model 1:
+#: −0.0654 / −0.1053 and −0.2539 / −0.1053 per minute). Preferred arrival = desired
+#: departure + free-flow time.
+EARLY_WEIGHT = 0.61
+LATE_WEIGHT = 2.38
+#: A relative excess cost at which a vehicle swaps with the full step.
+FULL_SWAP_GAP = 0.2
+#: Swap step ``λ_d = SWAP_STEP_0 / (1 + d / SWAP_STEP_DAYS)``: a method of successive
+#: averages slowed at the start (λ_0 = 0.4, halved after 8 days).
+SWAP_STEP_0 = 0.4
+SWAP_STEP_DAYS = 8.0
+#: Lane saturation flow (veh/h) that sets the cost resolution of a sampled run
+#: (HCM 2016 base saturation flow, 1,900 pc/h/lane, rounded down for mixed traffic).
+LANE_SATURATION_VPH = 1800.0
+
+
+def indifference_s(sample_share: float) -> float:
+    """Cost resolution of a sampled simulation (s): one simulated vehicle's headway in a lane.
+
+    A simulated vehicle stands for ``1 / sample_share`` real ones and joins or
+    leaves a queue all at once, so alternatives that differ by less than its
+    own headway at saturation cannot be told apart (it would erase the
+    difference by moving). Used as the indifference band of a boundedly
+    rational equilibrium (Mahmassani & Chang 1987, Transp. Sci. 21(2)).
+
+    >>> round(indifference_s(0.05), 1)
+    40.0
+    """
+    return 3600.0 / (LANE_SATURATION_VPH * sample_share)
+
+
+#: Share of travellers allowed to prefer another mode at convergence.
+MODE_TOLERANCE = 0.005
+#: Days in a row that must meet the criteria.
+CONSECUTIVE = 2
+#: Smoothing of the link times mode choice sees: MSA weight 1/(d+1), never below this.
+SMOOTHING_FLOOR = 0.2
+
+
+def swap_step(day: int) -> float:
+    """Share of willing movers who move on ``day``: ``0.5 / sqrt(day + 1)``.
+
+    Decays so the plan settles (the step sums diverge, their squares grow only
+    logarithmically: the usual conditions of stochastic approximation).
+    """
+    return SWAP_STEP_0 / (1.0 + day / SWAP_STEP_DAYS)
+
+
+@dataclass
+class DayRecord:
+    """What one simulated day of the equilibration showed."""
+
+    day: int
+    relative_gap: float
+    car_trips: int
+    switched: int
+    mean_car_time_s: float
+    link_time_s: np.ndarray  # [slot, link], experienced
+    flow_veh: np.ndarray | None = None  # vehicles leaving each link per slot [slot, link]
+    mode_gap: float = 0.0  # share of travellers preferring another mode
+    departure_shift_mean_s: float = 0.0
+    route_swaps: int = 0
+    mode_swaps: int = 0
+    review: bool = False  # the authority revised its settings after this day
+    link_time_interval_s: np.ndarray | None = None  # [interval, link], experienced
+
+
+@dataclass
+class EquilibriumReport:
+    """Whether and how the equilibration ended."""
+
+    converged: bool
+    relative_gap: float
+    mode_gap: float
+    iterations: int
+    reviews: int
+    target_gap: float
+    notes: list[str] = field(default_factory=list)
+
+    def record(self) -> dict:
+        """JSON-ready summary (goes into ``summary.json``)."""
+        return {"converged": self.converged, "relative_gap": self.relative_gap,
+                "mode_gap": self.mode_gap, "iterations": self.iterations,
+                "reviews": self.reviews, "target_gap": self.target_gap}
+
+
+class RouteMemory:
+    """Up to ``k`` remembered routes per road vehicle, in one CSR pool.
+
+    ``route_id[entry, slot]`` indexes the pool (−1: empty slot); the pool holds
+    each route's links and, per link, the movement at its end
+    (:func:`~twincity.city.network.route_turns`). Forgotten routes are dropped
+    when they outnumber the remembered ones (the pool is compacted).
+    """
+
+    def __init__(self, net: Network, n_entries: int, k: int = ROUTES_PER_TRAVELLER) -> None:
+        self.net = net
+        self.k = k
+        self.route_id = np.full((n_entries, k), -1, dtype=np.int64)
+        self.route_hash = np.zeros((n_entries, k), dtype=np.uint64)
+        self.start = np.zeros(1, dtype=np.int64)
+        self.links = np.zeros(0, dtype=np.int32)
+        self.turns = np.zeros(0, dtype=np.int8)
+
+    @property
+    def n_routes(self) -> int:
+        return len(self.start) - 1
+
+    def add(self, entries: np.ndarray, routes: Routes, evict: np.ndarray) -> np.ndarray:
+        """Remember ``routes`` (one per entry, ``ok`` ones only); return their slot (−1 none).
+
+        A route already remembered keeps its slot; a new one takes an empty slot
+        or else ``evict[i]`` (the caller's worst, never the chosen one).
+        """
+        slot = np.full(len(entries), -1, dtype=np.int64)
+        h = _route_hashes(routes.start, routes.links)
+        have = (self.route_hash[entries] == h[:, None]) & (self.route_id[entries] >= 0)
+        known = have.any(axis=1) & routes.ok
+        slot[known] = np.argmax(have[known], axis=1)
+        new = np.flatnonzero(routes.ok & ~known)
+        if len(new) == 0:
+            return slot
+        e = entries[new]
+        empty = self.route_id[e] < 0
+        where = np.where(empty.any(axis=1), np.argmax(empty, axis=1), evict[new])
+        taken = take_routes(routes, new)
+        ids = self.n_routes + np.arange(len(new))
+        self.start = np.concatenate([self.start, taken.start[1:] + self.start[-1]])
+        self.links = np.concatenate([self.links, taken.links.astype(np.int32)])
+        self.turns = np.concatenate([self.turns,
+                                     route_turns(self.net, taken.start, taken.links)])
+        self.route_id[e, where] = ids
+        self.route_hash[e, where] = h[new]
+        slot[new] = where
+        if self.n_routes > 2 * max(1, int(np.sum(self.route_id >= 0))):
+            self._compact()
+        return slot
+
+    def _compact(self) -> None:
+        """Drop forgotten routes from the pool and renumber the remembered ones."""
+        live = self.route_id >= 0
+        ids = self.route_id[live]
+        lens = np.diff(self.start)[ids]
+        pos = np.repeat(self.start[:-1][ids] - np.concatenate([[0], np.cumsum(lens)[:-1]]),
+                        lens) + np.arange(int(lens.sum()))
+        self.links, self.turns = self.links[pos], self.turns[pos]
+        self.start = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        self.route_id[live] = np.arange(len(ids))
+
+    def routes(self, route_ids: np.ndarray) -> Routes:
+        """Routes of pool ids (−1 = none: an empty, not-ok route)."""
+        route_ids = np.asarray(route_ids, dtype=np.int64)
+        n = len(route_ids)
+        if self.n_routes == 0:
+            return Routes(start=np.zeros(n + 1, np.int64), links=np.zeros(0, np.int32),
+                          ok=np.zeros(n, bool), cost_s=np.full(n, np.inf))
+        pool = Routes(start=self.start, links=self.links, ok=np.ones(self.n_routes, dtype=bool),
+                      cost_s=np.zeros(self.n_routes))
+        r = take_routes(pool, np.where(route_ids >= 0, route_ids, 0))
+        lens = np.where(route_ids >= 0, np.diff(r.start), 0)
+        keep = np.repeat(route_ids >= 0, np.diff(r.start))
+        start = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lens, out=start[1:])
+        return Routes(start=start, links=r.links[keep], ok=route_ids >= 0, cost_s=np.zeros(n))
+
+
+def _route_hashes(start: np.ndarray, links: np.ndarray) -> np.ndarray:
+    """A 64-bit fingerprint of each route's link sequence."""
+    lens = np.diff(start)
+    owner = np.repeat(np.arange(len(lens)), lens)
+    pos = np.arange(len(links)) - np.repeat(start[:-1], lens)
+    with np.errstate(over="ignore"):
+        h = draws.hash_bits(np.uint64(0x5EED), links.astype(np.int64) * 4099 + pos)
+    out = np.zeros(len(lens), dtype=np.uint64)
+    np.bitwise_xor.at(out, owner, h)
+    with np.errstate(over="ignore"):
+        return out ^ (lens.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+
+
+class DynamicEquilibrium:
+    """Equilibrates a :class:`~twincity.traffic.subsystem.TrafficSubsystem`'s plan in place.
+
+    The subsystem owns the population arrays (trips, modes, route book,
+    departures); this class owns the day-to-day state (route memory, chosen
+    alternative, smoothed times) and the loop. ``run()`` leaves the subsystem
+    with its equilibrated plan and returns an :class:`EquilibriumReport`.
+    """
+
+    def __init__(self, traffic: TrafficSubsystem,
+                 shifts_s: np.ndarray = DEPARTURE_SHIFTS_S) -> None:
+        self.ts = traffic
+        t = traffic
+        self.seed = t.model.seed
+        spec = t.model.city.spec.simulation
+        self.target_gap = spec.equilibrium_gap
+        self.max_days = spec.equilibrium_days
+        self.interval_s = spec.interval_s
+        self.band_s = indifference_s(spec.sample_share)
+        self.n_people = len(t.trips)
+        n = self.n_people + t.n_trucks
+        self.memory = RouteMemory(t.net, n)
+        self.chosen = np.zeros(n, dtype=np.int64)  # slot in the memory
+        self.shifts_s = np.asarray(shifts_s, dtype=np.float64)
+        self.shift = np.full(n, self._zero_shift, dtype=np.int64)
+        self.preferred_arrival_s = np.full(n, np.nan)
+        self.smoothed: np.ndarray | None = None  # [slot, link]
+        self.link_iv: np.ndarray | None = None  # [interval, link] by entry, the last day
+        self.movement_iv: np.ndarray | None = None  # [interval, link, movement], the last day
+        self.score_iv: np.ndarray | None = None  # what routes are scored on (the last day)
+
+    # ------------------------------------------------------------ alternatives
+    def departure_of(self, idx: np.ndarray, shift: np.ndarray) -> np.ndarray:
+        """Departure (s from the start of the run) of entries ``idx`` at shift indices."""
+        t = self.ts
+        dep = t._desired[idx] - t.start_s
+        people = idx < self.n_people
+        dep = dep + np.where(people, self.shifts_s[shift], 0.0)
+        return np.clip(dep, 0.0, t.duration_s - 1.0)
+
+    def _toll_cost_s(self) -> np.ndarray:
+        a = self.ts.authority
+        return a.toll_schedule * (3600.0 / self.ts.vot)
+
+    def score(self, idx: np.ndarray, times_iv: np.ndarray, candidate: Routes | None = None):
+        """Current cost, best cost, best alternative and eviction slot of entries ``idx``.
+
+        See :func:`~twincity.traffic.tdroutes.score_alternatives`: alternatives
+        are ``route slot * n_shifts + shift``, slot ``k`` being ``candidate``'s
+        route of the entry (a new path not yet remembered).
+        """
+        t = self.ts
+        if candidate is None:
+            cs, cl = np.zeros(len(idx) + 1, np.int64), np.zeros(0, np.int32)
+            ct = np.zeros(0, np.int8)
+        else:
+            cs, cl = candidate.start, candidate.links
+            ct = route_turns(t.net, cs, cl)
+        return score_alternatives(
+            self.memory.start, self.memory.links, self.memory.turns, self.memory.route_id[idx],
+            cs, cl, ct, t._desired[idx] - t.start_s, self.shifts_s, idx < self.n_people,
+            self.preferred_arrival_s[idx] - t.start_s, self.chosen[idx], self.shift[idx],
+            times_iv, float(self.interval_s), self._toll_cost_s(),
+            float(t.authority.toll_slot_s), EARLY_WEIGHT, LATE_WEIGHT, float(t.duration_s))
+
+    @property
+    def _zero_shift(self) -> int:
+        return int(np.argmin(np.abs(self.shifts_s)))
+
+    # ------------------------------------------------------------ book keeping
+    def _sync_book(self) -> None:
+        """The subsystem's route book and departures from the chosen alternatives."""
+        t = self.ts
+        n = len(self.chosen)
+        rid = self.memory.route_id[np.arange(n), self.chosen]
+        t.book = self.memory.routes(rid)
+        t._departure = t.start_s + self.departure_of(np.arange(n), self.shift)
+
+    def seed_routes(self, road: np.ndarray) -> None:
+        """Put the subsystem's current book routes (warm start) into the memory, chosen."""
+        book = take_routes(self.ts.book, road)
+        slot = self.memory.add(road, book, evict=np.zeros(len(road), dtype=np.int64))
+        ok = slot >= 0
+        self.chosen[road[ok]] = slot[ok]
+        self._set_preferred_arrival(road, book)
+
+    def _set_preferred_arrival(self, entries: np.ndarray, routes: Routes) -> None:
+        """Preferred arrival (once known): desired departure + free-flow time of ``routes``."""
+        ff = np.bincount(np.repeat(np.arange(len(entries)), np.diff(routes.start)),
+                         weights=self.ts.net.free_flow_s[routes.links], minlength=len(entries))
+        new = np.isnan(self.preferred_arrival_s[entries]) & routes.ok
+        self.preferred_arrival_s[entries[new]] = self.ts._desired[entries[new]] + ff[new]
+
+    # ------------------------------------------------------------ one day
+    def _experienced(self, sim: TrafficSim) -> tuple[np.ndarray, np.ndarray]:
+        """Interval and slot link times of a simulated day."""
+        t = self.ts
+        cap = t.planning_network().capacity_vph
+        kw = dict(free_flow_s=t.net.free_flow_s, capacity_vph=cap)
+        exit_iv = slot_times_s(sim.travel_time_sum_s, sim.outflow_veh, sim.queue_veh,
+                               intervals_per_slot=1, **kw)
+        turn_veh = sim.turn_veh
+        iv = entry_times_s(sim.turn_time_sum_s.sum(axis=2), turn_veh.sum(axis=2),
+                           free_flow_s=t.net.free_flow_s, fallback_s=exit_iv)
+        self.movement_iv = movement_times_s(sim.turn_time_sum_s, turn_veh, link_times_s=iv)
+        per = max(1, round(t.slot_s / sim.interval_s))
+        slot = slot_times_s(sim.travel_time_sum_s, sim.outflow_veh, sim.queue_veh,
+                            intervals_per_slot=per, **kw)
+        t._flows_by_slot = by_slot(sim.outflow_veh.astype(np.float64), per)[: t.n_slots].sum(
+            axis=1)
+        return iv, slot[: t.n_slots]
+
+    def _entries(self, sim: TrafficSim) -> np.ndarray:
+        """Vehicles entering each link per routing slot ``[slot, link]`` on a simulated day."""
+        t = self.ts
+        per = max(1, round(t.slot_s / sim.interval_s))
+        return by_slot(sim.inflow_veh.astype(np.float64), per)[: t.n_slots].sum(axis=1)
+
+    def _gap(self, current: np.ndarray, best: np.ndarray) -> float:
+        """Relative gap Σ max(0, c − b − ε) / Σc over entries with finite costs (ε: the band)."""
+        ok = np.isfinite(current) & np.isfinite(best)
+        total = float(current[ok].sum())
+        excess = np.maximum(0.0, current[ok] - best[ok] - self.band_s)
+        return float(excess.sum() / total) if total > 0 else 0.0
+
+    def run(self, progress: bool = False) -> EquilibriumReport:
+        """Equilibrate the subsystem's plan (see the module docstring)."""
+        from tqdm.auto import tqdm
+
+        t = self.ts
+        self.seed_routes(t._road_vehicles())
+        self._sync_book()
+        d_shifts = len(self.shifts_s)
+        streak, reviews, converged = 0, 0, False
+        record: DayRecord | None = None
+        bar = tqdm(total=self.max_days, desc="equilibrium", unit="day", disable=not progress,
+                   leave=False)
+        with bar:
+            for day in range(self.max_days):
+                sim = t._make_sim()
+                sim.run()
+                link_iv, link_slot = self._experienced(sim)
+                # mode choice sees link times smoothed over days (MSA, floored weight)
+                w = max(1.0 / (day + 1), SMOOTHING_FLOOR)
+                self.smoothed = link_slot if self.smoothed is None else (
+                    self.smoothed + w * (link_slot - self.smoothed))
+                self.link_iv, self.score_iv = link_iv, self.movement_iv
+                road = t._road_vehicles()
+                # column generation: the time-dependent best path from today's departure
+                o, dst, _ = t._book_od(road)
+                dep = self.departure_of(road, self.shift[road])
+                best_path = td_best_routes(t.net, self.link_iv, self.interval_s,
+                                           self._toll_cost_s(), t.authority.toll_slot_s,
+                                           o, dst, dep)
+                cur, best, best_alt, evict = self.score(road, self.score_iv, best_path)
+                # remember the day's path (in the worst slot); a best alternative on it
+                # moves to the slot it took
+                slot = self.memory.add(road, best_path, evict)
+                d_sh = len(self.shifts_s)
+                on_new = best_alt // d_sh == self.memory.k
+                best_alt[on_new] = slot[on_new] * d_sh + best_alt[on_new] % d_sh
+                gap = self._gap(cur, best)
+                preferred = t.preferred_modes(t.skims_by_slot(self.smoothed))
+                unhappy = np.flatnonzero(preferred != t.mode)
+                mode_gap = len(unhappy) / max(1, self.n_people)
+                tt = sim.state.arrive_s - sim.departure_s
+                record = DayRecord(
+                    day=day, relative_gap=gap, car_trips=int(np.sum(t.mode == CAR)),
+                    switched=0, mean_car_time_s=float(np.nanmean(tt)) if len(tt) else np.nan,
+                    link_time_s=link_slot, flow_veh=t._flows_by_slot, mode_gap=mode_gap,
+                    departure_shift_mean_s=float(np.mean(self.shifts_s[self.shift[road]]
+                                                         * (road < self.n_people))),
+                    link_time_interval_s=link_iv)
+                t.days.append(record)
+                bar.update(1)
+                bar.set_postfix(gap=f"{gap:.4f}", modes=f"{mode_gap:.4f}")
+                streak = streak + 1 if (gap <= self.target_gap
+                                        and mode_gap <= MODE_TOLERANCE) else 0
+                if streak >= CONSECUTIVE:
+                    # the authority reviews between equilibrated states (LTA's quarterly
+                    # review); a changed setting means equilibrating again under it
+                    last = day == self.max_days - 1  # no days left to re-equilibrate
+                    if not last and reviews < t.authority.review_rounds and t.authority.review(
+                            ReviewState(
+                                round=reviews, link_time_s=link_slot,
+                                flow_veh=self._entries(sim), slot_s=t.slot_s, relative_gap=gap)):
+                        reviews += 1
+                        record.review = True
+                        streak = 0
+                    else:
+                        converged = True
+                        break
+                if day == self.max_days - 1:
+                    break
+                # swap routes and departures (gap-proportional, decaying step)
+                step = swap_step(day)
+                excess = cur - best
+                ok = np.isfinite(cur) & np.isfinite(best) & (excess > self.band_s)
+                rel = np.where(ok, excess / np.maximum(cur, 1e-9), 0.0)
+                p = step * np.minimum(1.0, rel / FULL_SWAP_GAP)
+                u = draws.uniform(self.seed, "route-swap", t.identity[road], day)
+                move = np.flatnonzero(u < p)
+                self.chosen[road[move]] = best_alt[move] // d_shifts
+                self.shift[road[move]] = best_alt[move] % d_shifts
+                # modes: frozen errors, smoothed skims, the same decaying step
+                um = draws.uniform(self.seed, "mode-swap", t.identity[unhappy], day)
+                movers = unhappy[um < step]
+                was_car = t.mode[movers] == CAR
+                t.mode[movers] = preferred[movers]
+                self._give_routes(movers[(t.mode[movers] == CAR) & ~was_car])
+                record.route_swaps, record.mode_swaps = len(move), len(movers)
+                record.switched = len(move) + len(movers)
+                self._sync_book()
+        rep = EquilibriumReport(
+            converged=converged, relative_gap=record.relative_gap if record else float("nan"),
+            mode_gap=record.mode_gap if record else float("nan"), iterations=len(t.days),
+            reviews=reviews, target_gap=self.target_gap)
+        if not converged:
+            msg = (f"equilibrium NOT reached: stopped at the cap of {self.max_days} days with "
+                   f"relative gap {rep.relative_gap:.4f} (target {self.target_gap}) and "
+                   f"{rep.mode_gap:.2%} of travellers preferring another mode (target "
+                   f"{MODE_TOLERANCE:.1%}); raise simulation.equilibrium_days")
+            warnings.warn(msg, RuntimeWarning, stacklevel=2)
+            rep.notes.append(msg)
+        else:
+            rep.notes.append(
+                f"equilibrium reached in {rep.iterations} days: relative gap "
+                f"{rep.relative_gap:.4f} ≤ {self.target_gap}, {rep.mode_gap:.2%} of travellers "
+                f"preferring another mode; {reviews} road-pricing review(s)")
+        return rep
+
+    def _give_routes(self, entries: np.ndarray) -> None:
+        """Routes for travellers new to driving: their best remembered alternative, or a new path.
+
+        Someone who never drove gets the time-dependent best path from her
+        desired departure under the last day's times.
+        """
+        if len(entries) == 0:
+            return
+        t = self.ts
+        need = entries[(self.memory.route_id[entries] < 0).all(axis=1)]
+        if len(need):
+            self.shift[need] = self._zero_shift
+            o, dst, _ = t._book_od(need)
+            dep = self.departure_of(need, self.shift[need])
+            r = td_best_routes(t.net, self.link_iv, self.interval_s, self._toll_cost_s(),
+                               t.authority.toll_slot_s, o, dst, dep)
+            self.memory.add(need, r, evict=np.zeros(len(need), dtype=np.int64))
+            self._set_preferred_arrival(need, r)
+        _, _, best_alt, _ = self.score(entries, self.score_iv)
+        ok = best_alt >= 0
+        d = len(self.shifts_s)
+        self.chosen[entries[ok]] = best_alt[ok] // d
+        self.shift[entries[ok]] = best_alt[ok] % d
