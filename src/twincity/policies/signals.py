@@ -266,6 +266,7 @@ class AdaptiveSignalsPolicy(Policy):
     summary = ("Re-split green among a junction's approaches by demand (queue + inflow), "
                "keeping the cycle; per step and/or between days.")
     Params = AdaptiveSignalsParams
+    primary_kpis = ("total_delay", "travel_time_index")
 
     def adapt(self, city: City) -> Adaptation:
         p = self.params
