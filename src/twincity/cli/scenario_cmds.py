@@ -59,14 +59,19 @@ def info(file: Path) -> None:
 @click.option("--policy", "policies", multiple=True,
               help="Apply a policy: city:label (e.g. singapore:erp), a policy file or a name. "
                    "Repeatable.")
+@click.option("--without", "without", multiple=True, metavar="CITY:LABEL",
+              help="Leave out one of the city's own policies in force (e.g. sejong:brt): the "
+                   "counterfactual city without it. Repeatable.")
 @click.option("--ngsi-ld", "ngsi_dir", type=click.Path(path_type=Path), default=None,
               help="Also export time series as FIWARE NGSI-LD JSON into this folder.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str, ...],
-        ngsi_dir: Path | None, quiet: bool) -> None:
+        without: tuple[str, ...], ngsi_dir: Path | None, quiet: bool) -> None:
     """Run the city in scenario FILE and write a results folder.
 
-    The folder holds Parquet tables, summary.json (KPIs as records), the
+    The city runs with its own policies in force (``in_force: true`` in its
+    scenario, e.g. Singapore's ERP); --without leaves one out, --policy adds
+    one. The folder holds Parquet tables, summary.json (KPIs as records), the
     resolved scenario and provenance; it is written atomically.
 
     \b
@@ -74,14 +79,17 @@ def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str,
       twincity run scenarios/sejong.yaml
       twincity run scenarios/singapore.yaml --seed 7 --out results/sg7
       twincity run scenarios/sejong.yaml --policy singapore:erp
+      twincity run scenarios/singapore.yaml --without singapore:erp
     """
     from twincity.model import CityModel
     from twincity.results import format_value
 
-    model = CityModel.from_file(file, seed=seed, policies=list(policies), progress=not quiet)
+    model = CityModel.from_file(file, seed=seed, policies=list(policies), without=without,
+                                progress=not quiet)
     results = model.run(progress=not quiet)
     if out_dir is None:
-        out_dir = Path("results") / f"{Path(file).stem}-seed{model.seed}"
+        arm = "".join(f"-without-{w.replace(':', '-')}" for w in without)
+        out_dir = Path("results") / f"{Path(file).stem}{arm}-seed{model.seed}"
     results.write(out_dir)
     if ngsi_dir is not None:
         from twincity.emissions.fiware import export_ngsi_ld
