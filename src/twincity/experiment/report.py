@@ -278,6 +278,13 @@ def convergence_text(flags: pd.DataFrame | None) -> str:
             "where the day-to-day loop stopped; treat the effects of these cities with care.")
 
 
+def _verdict(judgement: str, p_adjusted: float, role: str) -> str:
+    """``good``/``bad``/… with the Holm-adjusted p-value of a secondary KPI."""
+    if role == "primary" or not math.isfinite(p_adjusted):
+        return str(judgement)
+    return f"{judgement}, Holm p {p_adjusted:.2g}"
+
+
 def _role_order(table: pd.DataFrame) -> pd.DataFrame:
     if "role" not in table:
         return table
@@ -308,9 +315,9 @@ def transfer_reading(result: TransferResult) -> str:
             continue
         tag = "primary" if r.get("role") == "primary" else "secondary"
         home = (f"{_effect_phrase(r['origin_rel_effect_pct'], r['origin_rel_ci_low_pct'], r['origin_rel_ci_high_pct'])}"  # noqa: E501
-                f" [{r['origin_judgement']}]")
+                f" [{_verdict(r['origin_judgement'], r['origin_p_adjusted'], tag)}]")
         there = (f"{_effect_phrase(r['target_rel_effect_pct'], r['target_rel_ci_low_pct'], r['target_rel_ci_high_pct'])}"  # noqa: E501
-                 f" [{r['target_judgement']}]")
+                 f" [{_verdict(r['target_judgement'], r['target_p_adjusted'], tag)}]")
         if r["direction"] == "same direction":
             verdict = "the same direction in both cities"
         elif r["direction"] == "opposite":
@@ -460,7 +467,8 @@ def compare_reading(result: Any) -> str:
         if rows.empty:
             continue
         tag = "primary" if (rows["role"] == "primary").any() else "secondary"
-        parts = [f"{r['city']} {_effect_phrase(r['rel_effect_pct'], r['rel_ci_low_pct'], r['rel_ci_high_pct'])} [{r['judgement']}]"  # noqa: E501
+        parts = [f"{r['city']} {_effect_phrase(r['rel_effect_pct'], r['rel_ci_low_pct'], r['rel_ci_high_pct'])}"  # noqa: E501
+                 f" [{_verdict(r['judgement'], r['p_adjusted'], r['role'])}]"
                  for _, r in rows.reindex(rows["rel_effect_pct"].abs()
                                           .sort_values(ascending=False).index).iterrows()]
         text = f"`{kpi}` ({tag}): {'; '.join(parts)}"

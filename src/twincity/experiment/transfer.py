@@ -187,11 +187,11 @@ CONTEXT_ROWS: tuple[tuple[str, str, str], ...] = (
     ("population", "Population", "persons"),
     ("population_density", "Population density", "persons/km²"),
     ("cars_per_1000", "Car ownership", "cars/1000 persons"),
-    ("mode_share_car", "Car mode share (simulated baseline)", "share"),
-    ("mode_share_transit", "Transit mode share (simulated baseline)", "share"),
+    ("mode_share_car", "Car mode share (simulated, city as it is)", "share"),
+    ("mode_share_transit", "Transit mode share (simulated, city as it is)", "share"),
     ("value_of_time_intl_usd_per_h", "Value of time", "intl $/h (PPP)"),
-    ("mean_commute_time", "Mean commute time (simulated baseline)", "min"),
-    ("travel_time_index", "Travel time index (simulated baseline)", "ratio"),
+    ("mean_commute_time", "Mean commute time (simulated, city as it is)", "min"),
+    ("travel_time_index", "Travel time index (simulated, city as it is)", "ratio"),
     ("road_lane_km_per_1000", "Road lane-km per 1000 persons", "lane-km"),
     ("grid_intensity_mean", "Grid carbon intensity (simulated mean)", "kg CO2/kWh"),
     ("hdd", "Heating degree days (base 18 °C)", "K·d/yr"),
@@ -203,8 +203,9 @@ def city_context(path: str | Path, overrides: Mapping[str, Any] | None,
                  baseline_kpis: pd.DataFrame) -> dict[str, float]:
     """Context indicators of one city: scenario inputs plus mean baseline KPIs.
 
-    ``baseline_kpis`` holds the store's KPI rows of this city's baseline runs;
-    simulated indicators are their means over seeds (NaN when absent).
+    ``baseline_kpis`` holds the store's KPI rows of this city as it is (its own
+    policies in force, nothing added); simulated indicators are their means
+    over seeds (NaN when absent).
     """
     from twincity.energy.weather import degree_days
     from twincity.scenario.loader import load_scenario
@@ -258,10 +259,10 @@ def _treatment_run_ids(runs: pd.DataFrame, scenario: str, arms: ArmPair) -> list
     return list(here["run_id"].unique())
 
 
-def _control_rows(runs: pd.DataFrame, scenario: str, arms: ArmPair) -> pd.DataFrame:
-    (pol, wo), _ = arms.store_arms()
-    return runs[(runs["scenario"] == scenario) & (runs["policies"] == pol)
-                & (runs["without"] == wo)]
+def _as_is_rows(runs: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """KPI rows of the city as it is: nothing added, its policies in force kept."""
+    return runs[(runs["scenario"] == scenario) & (runs["policies"] == "")
+                & (runs["without"] == "")]
 
 
 def policy_in_force_in(policy: str, scenario: Path) -> bool:
@@ -433,7 +434,7 @@ def transfer(policy: str, *, to: str | Path, origin: str | Path | None = None,
     effects = effects_table(runs, city_of=city_of, kpi_names=chosen,
                             arms={s: a.store_arms() for s, a in arms.items()},
                             designs={s: a.design for s, a in arms.items()}, primary=primary)
-    contexts = {names[p]: city_context(p, overrides, _control_rows(runs, str(p), arms[str(p)]))
+    contexts = {names[p]: city_context(p, overrides, _as_is_rows(runs, str(p)))
                 for p in (origin_path, target_path)}
     notes = {names[p]: _policy_notes(store, _treatment_run_ids(runs, str(p), arms[str(p)]),
                                      ref)
