@@ -8,7 +8,6 @@ central-area KPIs against a loop over a synthetic link table of the tiny city.
 
 from __future__ import annotations
 
-import itertools
 import math
 import tempfile
 
@@ -239,5 +238,3 @@ def test_report_states_design_and_adjustment(tmp_path) -> None:
     assert "Holm" in text and "opposite" in text and "same direction" not in text.split(
         "## Reading")[1]
     assert "Warning: 1 run(s)" in text
-    combos = list(itertools.product(["good", "bad"], repeat=2))
-    assert combos  # (kept simple: the colours are tested above)
