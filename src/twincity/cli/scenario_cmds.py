@@ -39,14 +39,16 @@ def info(file: Path) -> None:
     Example:
       twincity info scenarios/helsinki.yaml
     """
-    from twincity.city.build import build_city
+    from twincity.model import prepare_city
     from twincity.scenario.loader import load_scenario
 
     loaded = load_scenario(file)
-    city = build_city(loaded)
+    city, applied = prepare_city(file)  # the city as it runs: its policies in force applied
     for key, value in city.summary().items():
         click.echo(f"{key:>20}: {value}")
     click.echo(f"{'scenario_hash':>20}: {loaded.content_hash[:16]}")
+    if applied:
+        click.echo(f"{'policies in force':>20}: {', '.join(p.label for p, _ in applied)}")
     for note in city.notes:
         click.echo(f"note: {note}")
 

@@ -309,8 +309,8 @@ def run_experiment(specs: Iterable[RunSpec], store: ResultStore, *, workers: int
     script: guard a script's experiment with ``if __name__ == "__main__":``.
 
     >>> import tempfile
-    >>> run_experiment([], ResultStore(tempfile.mkdtemp()), progress=False).columns.tolist()[:4]
-    ['run_id', 'scenario', 'policies', 'seed']
+    >>> run_experiment([], ResultStore(tempfile.mkdtemp()), progress=False).columns.tolist()[:5]
+    ['run_id', 'scenario', 'policies', 'without', 'seed']
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(f"expected a positive whole number of workers, got {workers!r}",
