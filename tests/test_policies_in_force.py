@@ -185,3 +185,19 @@ def test_policies_adapt_in_order_to_the_city_left_by_the_ones_before(ring_city: 
     base = build_city(load_scenario(ring_city))
     assert city.spec.transit.feeder_headway_s == pytest.approx(
         base.spec.transit.feeder_headway_s / 1.5)
+
+
+def test_cli_lists_in_force_policies_and_checks_without(ring_city: Path) -> None:
+    from click.testing import CliRunner
+
+    from twincity.cli import main
+
+    out = CliRunner().invoke(main, ["policies", "--city", str(ring_city)])
+    assert out.exit_code == 0
+    assert "ringtown:ring" in out.output and "[in force" in out.output
+    assert "ringtown:wfh" in out.output and "[not in force" in out.output
+    out = CliRunner().invoke(main, ["info", str(ring_city)])
+    assert out.exit_code == 0 and "policies in force: ringtown:ring" in out.output
+    out = CliRunner().invoke(main, ["run", str(ring_city), "--without", "ringtown:wfh"])
+    assert out.exit_code == 2 and "in_force: false" in out.output
+    assert "--without" in CliRunner().invoke(main, ["run", "--help"]).output
