@@ -17,11 +17,16 @@
 # gantry in the peak, and reviews the charges so that priced roads keep
 # moving. Its scenario lists it as `singapore:erp` with city-neutral
 # parameters (the most central share of the network, a charge in hours of
-# the local value of time, the charging periods). `twincity.transfer` adapts
-# it to each target city, runs baseline and policy over the same seeds in the
-# origin and the target, and reports the paired effects with 95% confidence
-# intervals and the transferability ratio (effect in the target / effect in
-# Singapore, with a Fieller confidence interval).
+# the local value of time, the charging periods). ERP is *in force* in
+# Singapore's scenario: every Singapore run has it. `twincity.transfer`
+# measures it "with − without" in both cities over the same seeds: at home,
+# Singapore as it is minus Singapore without ERP; in each target, the target
+# with ERP added (adapted) minus the target as it is. It reports the paired
+# effects with 95% confidence intervals (ERP's primary KPIs — car share,
+# central peak delay, central vehicle-km, transport CO2 — at 95% each, the
+# others Holm-adjusted), whether the two effects go the same way, and the
+# transferability ratio (effect in the target / effect in Singapore, with a
+# Fieller confidence interval) where Singapore's effect is significant.
 #
 # **Scale.** By default the *small* CI scale: 3 seeds, the morning peak only
 # (06:00–10:00, which holds ERP's 07:30–09:30 period) and 3 days of route
@@ -81,13 +86,15 @@ display(Markdown("\n".join(f"- **{city}**: {note}" for city, note in notes.items
 # %% [markdown]
 # ## Effects and transferability ratios
 #
-# `effect` is the mean paired difference policy − baseline in the KPI's unit;
-# `%` is relative to the city's baseline; the ratio compares absolute effects.
+# `effect` is the mean paired difference with − without in the KPI's unit;
+# `%` is relative to the city's without arm; `direction` is "same direction"
+# only when both effects are significant with one sign, "opposite" when both
+# are significant with opposite signs, else "inconclusive"; the ratio is NaN
+# where Singapore's effect is not significant.
 
 # %%
-columns = ["kpi", "origin_rel_effect_pct", "origin_rel_ci_low_pct", "origin_rel_ci_high_pct",
-           "target_rel_effect_pct", "target_rel_ci_low_pct", "target_rel_ci_high_pct",
-           "ratio", "ratio_ci_low", "ratio_ci_high", "origin_ci_includes_zero"]
+columns = ["kpi", "role", "origin_rel_effect_pct", "origin_judgement", "target_rel_effect_pct",
+           "target_judgement", "direction", "ratio", "ratio_ci_low", "ratio_ci_high"]
 for r in results.values():
     display(Markdown(f"### {r.origin} → {r.target}"))
     display(r.table[columns].set_index("kpi"))
@@ -112,40 +119,34 @@ context
 # %%
 def pct(row, side):
     return (f"{row[f'{side}_rel_effect_pct']:+.1f}% (95% CI {row[f'{side}_rel_ci_low_pct']:+.1f} "
-            f"to {row[f'{side}_rel_ci_high_pct']:+.1f})")
+            f"to {row[f'{side}_rel_ci_high_pct']:+.1f}; {row[f'{side}_judgement']})")
 
 
 lines = []
-origin_row = first.table.set_index("kpi").loc["vehicle_km"]
-lines.append(f"In {first.origin}, ERP changed car vehicle-km by {pct(origin_row, 'origin')} and "
-             f"the car mode share by "
-             f"{pct(first.table.set_index('kpi').loc['mode_share_car'], 'origin')}.")
+home = first.table.set_index("kpi")
+primary = [k for k in first.primary if k in home.index]
+lines.append(f"In {first.origin} (with − without ERP), the primary KPIs moved: "
+             + "; ".join(f"`{k}` {pct(home.loc[k], 'origin')}" for k in primary) + ".")
 for r in results.values():
     t = r.table.set_index("kpi")
-    row = t.loc["vehicle_km"]
-    verdict = ("not informative, because the origin effect's CI includes 0"
-               if row["origin_ci_includes_zero"] else
-               f"{row['ratio']:.2f} (Fieller 95% CI {row['ratio_ci_low']:.2f} to "
-               f"{row['ratio_ci_high']:.2f})")
+    parts = []
+    for k in primary:
+        row = t.loc[k]
+        ratio = (f"ratio {row['ratio']:.2f} (Fieller 95% CI {row['ratio_ci_low']:.2f} to "
+                 f"{row['ratio_ci_high']:.2f})" if pd.notna(row["ratio"])
+                 else "ratio undefined: no significant home effect")
+        parts.append(f"`{k}` {pct(row, 'target')}, {row['direction']}, {ratio}")
     vot = r.context.loc["Value of time"]
-    share = r.context.loc["Car mode share (simulated baseline)"]
+    share = r.context.loc["Car mode share (simulated, city as it is)"]
     lines.append(
-        f"In {r.target} the adapted scheme changed vehicle-km by {pct(row, 'target')}; the "
-        f"transferability ratio of vehicle-km is {verdict}. {r.target}'s value of time is "
-        f"{vot[r.target]:.1f} intl $/h against {vot[r.origin]:.1f} in {r.origin} (the charge "
-        f"scales with it), and its baseline car share is {share[r.target]:.0%} against "
-        f"{share[r.origin]:.0%}.")
-ratios = {r.target: r.table.set_index("kpi").loc["vehicle_km", "ratio_rel"]
-          for r in results.values()}
-
-def direction(v):
-    return "same direction" if v > 0 else "opposite direction" if v < 0 else "no change"
-
-
-lines.append("Relative to each city's own baseline, the vehicle-km effect is "
-             + "; ".join(f"{v:.2f}× Singapore's in {k} ({direction(v)})"
-                         for k, v in ratios.items()) + ".")
+        f"In {r.target} the adapted scheme (with − without): " + "; ".join(parts) + ". "
+        f"{r.target}'s value of time is {vot[r.target]:.1f} intl $/h against "
+        f"{vot[r.origin]:.1f} in {r.origin} (the charge scales with it), and its car share is "
+        f"{share[r.target]:.0%} against {share[r.origin]:.0%}.")
+    if not r.unconverged.empty:
+        lines.append(f"{len(r.unconverged)} run(s) of this transfer did not converge; see the "
+                     "report's warning.")
 if not FULL:
     lines.append(f"(Small CI scale — {SEEDS} seeds, morning peak only — so these intervals are "
-                 "wide and the numbers indicative; the full scale narrows them.)")
+                 "wide and most comparisons inconclusive; the full scale narrows them.)")
 Markdown("\n\n".join(lines))

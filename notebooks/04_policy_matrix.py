@@ -14,9 +14,13 @@
 # # Every signature policy in every city
 #
 # Each shipped city lists its signature policies in its scenario file
-# (`policies:`). Here every one of them runs in every city — baseline and
-# policy over the same seeds — with `twincity.compare`, and the effects are
-# collected into a policy × city matrix per KPI.
+# (`policies:`). Here every one of them runs in every city with
+# `twincity.compare`: "with − without" over the same seeds — in its home city,
+# where it is in force, the city as it is minus the city without it;
+# elsewhere the city with it added minus the city as it is — and the effects
+# are collected into a policy × city matrix per KPI. Each policy's primary
+# KPIs are tested at 95%, the others with Holm's adjustment; colours say good
+# (green) or bad (red) by each KPI's direction.
 #
 # **Scale.** By default the *small* CI scale: 3 seeds, the morning peak only
 # (06:00–10:00), 3 days of route adjustment. Set `TWINCITY_NOTEBOOK_SCALE=full`
@@ -34,6 +38,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 import twincity
+from twincity.kpi import better_sign
 from twincity.scenario.loader import load_scenario
 
 ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "scenarios").is_dir())
@@ -65,8 +70,8 @@ runs = {policy: twincity.compare(policy, cities=[p.stem for p in CITY_FILES], se
                                  scenarios_dir=SCENARIOS, kpis=KPIS)
         for policy in POLICIES}
 effects = pd.concat([r.effects.assign(policy=p) for p, r in runs.items()], ignore_index=True)
-effects[["policy", "city", "kpi", "effect", "ci_low", "ci_high", "rel_effect_pct",
-         "significant"]].head(12)
+effects[["policy", "city", "kpi", "role", "effect", "ci_low", "ci_high", "rel_effect_pct",
+         "p_adjusted", "significant", "judgement"]].head(12)
 
 # %% [markdown]
 # ## How each policy was adapted in each city
@@ -76,7 +81,7 @@ Markdown("\n".join(f"- **{p}** in {city}: {note}" for p, r in runs.items()
                    for city, note in r.notes.items()))
 
 # %% [markdown]
-# ## Policy × city matrices (% of baseline; * = 95% CI excludes 0)
+# ## Policy × city matrices (% of the without arm; * = significant; green good, red bad)
 
 # %%
 shown = ["vehicle_km", "mode_share_transit", "co2_per_capita_total"]
@@ -89,8 +94,10 @@ for ax, kpi in zip(axes, shown, strict=True):
         index=POLICIES, columns=cities)
     sig = sub.pivot(index="policy", columns="city", values="significant").reindex(
         index=POLICIES, columns=cities).fillna(False)
-    lim = float(np.nanmax(np.abs(m.to_numpy()))) or 1.0
-    ax.imshow(m.to_numpy(float), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+    # positive = good for the city (by the KPI's direction); not significant: uncoloured
+    good = np.where(sig.to_numpy(bool), m.to_numpy(float) * better_sign(kpi), np.nan)
+    lim = float(np.nanmax(np.abs(good))) if np.isfinite(good).any() else 1.0
+    ax.imshow(good, cmap="RdYlGn", vmin=-lim, vmax=lim, aspect="auto")
     ax.set_xticks(range(len(cities)), cities)
     ax.set_yticks(range(len(POLICIES)), POLICIES if ax is axes[0] else [""] * len(POLICIES))
     for i in range(len(POLICIES)):
@@ -113,7 +120,7 @@ lines = []
 for kpi, what in (("vehicle_km", "car vehicle-km"), ("co2_per_capita_total", "total CO2")):
     sub = effects[(effects["kpi"] == kpi) & effects["significant"]]
     if sub.empty:
-        lines.append(f"No policy changed {what} distinguishably from 0 in any city.")
+        lines.append(f"No policy changed {what} significantly in any city.")
         continue
     best = sub.loc[sub["rel_effect_pct"].idxmin()]
     worst = sub.loc[sub["rel_effect_pct"].idxmax()]
@@ -129,8 +136,8 @@ for policy in POLICIES:
     sub = effects[(effects["policy"] == policy) & effects["significant"]]
     counts = sub.groupby("city").size().reindex(cities, fill_value=0)
     home_city = next(c for c, path in runs[policy].scenarios.items() if Path(path).stem == home)
-    lines.append(f"`{policy}` moved {counts[home_city]} of {len(KPIS)} KPIs distinguishably in "
-                 f"its home city {home_city}, and "
+    lines.append(f"`{policy}` moved {counts[home_city]} of {len(KPIS)} KPIs significantly in "
+                 f"its home city {home_city} (with − without), and "
                  + ", ".join(f"{counts[c]} in {c}" for c in cities if c != home_city) + ".")
 if not FULL:
     lines.append(f"(Small CI scale — {SEEDS} seeds, morning peak only; indicative numbers.)")

@@ -61,16 +61,22 @@ class Subsystem(Protocol):
         """KPIs at the end of the run."""
 
 
-def prepare_city(path: str | Path, *, overrides: dict | None = None,
-                 policies: Sequence = ()) -> tuple[City, list[tuple[Policy, Adaptation]]]:
-    """Build the city of a scenario file with policies applied (see :mod:`twincity.policies`)."""
-    if not policies:
-        return build_city(load_scenario(path, overrides)), []
+def prepare_city(path: str | Path, *, overrides: dict | None = None, policies: Sequence = (),
+                 without: Sequence[str] = ()) -> tuple[City, list[tuple[Policy, Adaptation]]]:
+    """Build the city of a scenario file with its policies in force and ``policies`` applied.
+
+    The scenario's own policies with ``in_force: true`` are always applied,
+    except those ``without`` removes (references ``city:label``); see
+    :func:`twincity.policies.registry.apply_policies`.
+    """
+    loaded = load_scenario(path, overrides)
+    if not policies and not without and not any(p.in_force for p in loaded.spec.policies):
+        return build_city(loaded), []
     from twincity.policies.registry import apply_policies, resolve_policy
 
     folder = Path(path).resolve().parent
     objs = [p if isinstance(p, Policy) else resolve_policy(p, folder) for p in policies]
-    return apply_policies(path, objs, overrides=overrides)
+    return apply_policies(path, objs, overrides=overrides, without=tuple(without))
 
 
 def _observe(sub: Subsystem, key: str, model: CityModel) -> float:
@@ -87,26 +93,32 @@ class CityModel(mesa.Model):
 
     def __init__(self, city: City | str | Path, *, seed: int | None = None,
                  overrides: dict | None = None, policies: Sequence = (),
+                 without: Sequence[str] = (),
                  subsystems: tuple[str, ...] = SUBSYSTEMS, progress: bool = False) -> None:
         """``city`` is a built :class:`City` or a scenario file path.
 
-        With a path, ``overrides`` change the scenario and ``policies`` are
-        references (``"singapore:erp"``, a policy file, a registered name) or
+        With a path, ``overrides`` change the scenario, the scenario's own
+        policies in force are applied except those named in ``without``
+        (``"singapore:erp"``), and ``policies`` are added: references
+        (``"singapore:erp"``, a policy file, a registered name) or
         :class:`Policy` objects, applied while the city is built. With a built
         city, ``policies`` are the (policy, adaptation) pairs already applied
         to it. Passing a path makes the model usable from ``mesa.batch_run``.
         """
         if isinstance(city, City):
-            if overrides:
-                raise ValueError("overrides need the scenario path, not a built city")
+            if overrides or without:
+                raise ValueError("overrides and without need the scenario path, not a built "
+                                 "city")
             applied = list(policies)
         else:
-            city, applied = prepare_city(city, overrides=overrides, policies=policies)
+            city, applied = prepare_city(city, overrides=overrides, policies=policies,
+                                         without=without)
         sim = city.spec.simulation
         self.seed = int(sim.seed if seed is None else seed)
         self.seed_sequence = np.random.SeedSequence(self.seed)
         super().__init__(rng=np.random.default_rng(self.seed_sequence))
         self.city = city
+        self.without = tuple(without)
         self.clock_s = float(sim.start_s)
         self.end_s = float(sim.start_s + sim.duration_s)
         self.interval_s = float(sim.interval_s)
@@ -120,7 +132,11 @@ class CityModel(mesa.Model):
         self.policies = applied
         for policy, adaptation in self.policies:
             policy.attach(self, adaptation)
-            self.notes.append(f"policy {policy.label}: {adaptation.note}")
+            state = " (in force)" if getattr(policy, "in_force", False) else ""
+            self.notes.append(f"policy {policy.label}{state}: {adaptation.note}")
+        for ref in self.without:
+            self.notes.append(f"without {ref}: this city's policy in force is not applied "
+                              "in this run (the counterfactual)")
         unknown = set(subsystems) - set(SUBSYSTEMS)
         if unknown:
             raise ValueError(f"unknown subsystems {sorted(unknown)}; expected some of {SUBSYSTEMS}")
@@ -154,9 +170,10 @@ class CityModel(mesa.Model):
     @classmethod
     def from_file(cls, path: str | Path, *, seed: int | None = None,
                   overrides: dict | None = None, policies: list[Policy | str] = (),
-                  **kwargs) -> CityModel:
+                  without: Sequence[str] = (), **kwargs) -> CityModel:
         """Load, build and wrap a scenario file in one call (keywords go to the model)."""
-        return cls(path, seed=seed, overrides=overrides, policies=policies, **kwargs)
+        return cls(path, seed=seed, overrides=overrides, policies=policies, without=without,
+                   **kwargs)
 
     @property
     def loaded(self) -> LoadedScenario:
@@ -240,6 +257,14 @@ class CityModel(mesa.Model):
         for sub in self.subsystems:
             tables.update(sub.tables())
             kpis.extend(sub.kpis())
+        if self.traffic is not None and "links" in tables:
+            from twincity.traffic.kpis import central_area_kpis
+
+            sim = self.city.spec.simulation
+            kpis.extend(central_area_kpis(
+                tables["links"], self.city.network, self.city.centre_xy_m,
+                sample_share=getattr(self.traffic, "share", sim.sample_share),
+                start_s=sim.start_s))
         notes = list(self.notes)
         for sub in self.subsystems:
             notes.extend(getattr(sub, "notes", []))
@@ -257,7 +282,10 @@ class CityModel(mesa.Model):
             tables=tables, kpis=kpis, notes=notes,
             equilibrium=eq.record() if eq is not None else {},
             provenance=provenance(self.loaded.content_hash, self.seed,
-                                  [p.describe() for p, _ in self.policies],
-                                  scenario_file=str(self.loaded.path), subsystems=simulated),
+                                  [{**p.describe(), "in_force": bool(getattr(p, "in_force",
+                                                                             False))}
+                                   for p, _ in self.policies],
+                                  scenario_file=str(self.loaded.path), subsystems=simulated,
+                                  without=list(self.without)),
             scenario=self.loaded.resolved_dict(),
         )

@@ -56,7 +56,9 @@ def policies(names: tuple[str, ...], city_file: Path | None) -> None:
             policy = make_policy(p.name, p.params)  # validates the parameters
             defaults = REGISTRY[p.name]().params.model_dump(mode="json")
             ref = f"{city}:{p.label or p.name}"
-            click.echo(f"{ref}  ({p.name}: {REGISTRY[p.name].summary})")
+            state = "in force (every run; --without removes it)" if p.in_force else \
+                "not in force (for transfer)"
+            click.echo(f"{ref}  ({p.name}: {REGISTRY[p.name].summary}) [{state}]")
             for key, value in policy.params.model_dump(mode="json").items():
                 mark = "  (default)" if value == defaults.get(key) else ""
                 click.echo(f"    {key} = {json.dumps(value, ensure_ascii=False)}{mark}")

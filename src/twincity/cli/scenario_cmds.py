@@ -41,14 +41,16 @@ def info(file: Path) -> None:
     Example:
       twincity info scenarios/helsinki.yaml
     """
-    from twincity.city.build import build_city
+    from twincity.model import prepare_city
     from twincity.scenario.loader import load_scenario
 
     loaded = load_scenario(file)
-    city = build_city(loaded)
+    city, applied = prepare_city(file)  # the city as it runs: its policies in force applied
     for key, value in city.summary().items():
         click.echo(f"{key:>20}: {value}")
     click.echo(f"{'scenario_hash':>20}: {loaded.content_hash[:16]}")
+    if applied:
+        click.echo(f"{'policies in force':>20}: {', '.join(p.label for p, _ in applied)}")
     for note in city.notes:
         click.echo(f"note: {note}")
 
@@ -61,16 +63,21 @@ def info(file: Path) -> None:
 @click.option("--policy", "policies", multiple=True,
               help="Apply a policy: city:label (e.g. singapore:erp), a policy file or a name. "
                    "Repeatable.")
+@click.option("--without", "without", multiple=True, metavar="CITY:LABEL",
+              help="Leave out one of the city's own policies in force (e.g. sejong:brt): the "
+                   "counterfactual city without it. Repeatable.")
 @click.option("--ngsi-ld", "ngsi_dir", type=click.Path(path_type=Path), default=None,
               help="Also export time series as FIWARE NGSI-LD JSON into this folder.")
 @click.option("--force", is_flag=True,
               help="Replace --out even if it is an existing folder twincity did not write.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str, ...],
-        ngsi_dir: Path | None, force: bool, quiet: bool) -> None:
+        without: tuple[str, ...], ngsi_dir: Path | None, force: bool, quiet: bool) -> None:
     """Run the city in scenario FILE and write a results folder.
 
-    The folder holds Parquet tables, summary.json (KPIs as records), the
+    The city runs with its own policies in force (``in_force: true`` in its
+    scenario, e.g. Singapore's ERP); --without leaves one out, --policy adds
+    one. The folder holds Parquet tables, summary.json (KPIs as records), the
     resolved scenario and provenance; it is written atomically. An existing
     --out folder is replaced only if twincity wrote it (it holds a
     .twincity-results marker) or with --force; the scenario's own folder,
@@ -81,6 +88,7 @@ def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str,
       twincity run scenarios/sejong.yaml
       twincity run scenarios/singapore.yaml --seed 7 --out results/sg7
       twincity run scenarios/sejong.yaml --policy singapore:erp
+      twincity run scenarios/singapore.yaml --without singapore:erp
     """
     from twincity.model import CityModel
     from twincity.outdir import allow_replacing, prepare_out_dir
@@ -91,9 +99,11 @@ def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str,
         prepare_out_dir(out_dir, protect=inputs, force=force)
     if ngsi_dir is not None:
         prepare_out_dir(ngsi_dir, protect=inputs, force=True)  # files are added, none removed
-    model = CityModel.from_file(file, seed=seed, policies=list(policies), progress=not quiet)
+    model = CityModel.from_file(file, seed=seed, policies=list(policies), without=without,
+                                progress=not quiet)
     if out_dir is None:
-        out_dir = prepare_out_dir(Path("results") / f"{Path(file).stem}-seed{model.seed}",
+        arm = "".join(f"-without-{w.replace(':', '-')}" for w in without)
+        out_dir = prepare_out_dir(Path("results") / f"{Path(file).stem}{arm}-seed{model.seed}",
                                   protect=inputs, force=force)
     results = model.run(progress=not quiet)
     with allow_replacing(*([out_dir] if force else [])):

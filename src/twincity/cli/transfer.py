@@ -10,6 +10,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +104,16 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
              sets: tuple[str, ...], kpis: tuple[str, ...], force: bool, quiet: bool) -> None:
     """Trial POLICY (e.g. singapore:erp) in another city; effects, ratio, report.
 
-    Runs baseline and policy in the origin and the target city over the same
-    seeds, reports per KPI the effect in each city (95% t-interval of paired
-    differences), the ratio target/origin (Fieller 95% CI) and the cities'
-    context, and writes report.md, figures and Parquet data to --out.
-    Re-running with the same --store skips finished runs.
+    Design: with − without in both cities over the same seeds (paired). At
+    home, where the policy is in force, the city as it is minus the city
+    without it; in the target, the city with the policy added (adapted) minus
+    the city as it is. Reports per KPI the effect in each city (95%
+    t-interval of paired differences; the policy's primary KPIs at 95% each,
+    the others Holm-adjusted), whether the effects go the same way (only when
+    both are significant), the ratio target/origin (Fieller 95% CI, only
+    where the home effect is significant) and the cities' context, and writes
+    report.md, figures and Parquet data to --out. Runs that did not converge
+    are flagged. Re-running with the same --store skips finished runs.
 
     \b
     Examples:
@@ -115,7 +121,7 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
       twincity transfer policies/erp_cordon_sgd.yaml --to helsinki --days 3
       twincity transfer remote_work --from helsinki --to sejong --kpi vehicle_km
     """
-    from twincity.experiment.report import fmt_pct
+    from twincity.experiment.report import convergence_text, fmt_pct
     from twincity.experiment.transfer import transfer as run_transfer
 
     slug = "".join(c if c.isalnum() else "-" for c in f"{policy}-to-{Path(to).stem}")
@@ -129,12 +135,22 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
     with _forced(out_dir, force):
         out = result.write(out_dir)
     table = result.table
-    click.echo(f"{result.policy}: {result.origin} → {result.target}, "
-               f"{len(result.seeds)} seeds; effect % of baseline in each city, ratio of effects")
+    click.echo(f"{result.policy}: {result.origin} → {result.target}, {len(result.seeds)} "
+               "seeds, paired. Effect = with − without in each city: at home the city with "
+               "its policy in force − without it; in the target the city with it added − as "
+               "it is.")
+    click.echo("Primary KPIs at 95% each, secondary Holm-adjusted; verdict good/bad by the "
+               "KPI's direction; ratio only where the home effect is significant.")
+    warn = convergence_text(result.unconverged)
+    if warn:
+        click.echo(warn.replace("**", ""), err=True)
     for _, r in table.iterrows():
-        flag = "  (origin CI includes 0)" if r["origin_ci_includes_zero"] else ""
-        click.echo(f"  {r['kpi']:<28} {fmt_pct(r['origin_rel_effect_pct']):>8}%  "
-                   f"{fmt_pct(r['target_rel_effect_pct']):>8}%  ratio {r['ratio']:8.3g}{flag}")
+        ratio = (f"ratio {r['ratio']:8.3g}" if math.isfinite(r["ratio"])
+                 else "ratio undefined (no significant home effect)")
+        click.echo(f"  {r['kpi']:<26} {r['role'][:3]} "
+                   f"{fmt_pct(r['origin_rel_effect_pct']):>8}% {r['origin_judgement']:<7} "
+                   f"{fmt_pct(r['target_rel_effect_pct']):>8}% {r['target_judgement']:<7} "
+                   f"{r['direction']:<14} {ratio}")
     click.echo(f"report: {out / 'report.md'}")
 
 
@@ -150,6 +166,11 @@ def compare(policy: str, cities: str | None, out_dir: Path | None,
             store_dir: Path, scenarios_dir: Path, days: int | None, sample_share: float | None,
             sets: tuple[str, ...], kpis: tuple[str, ...], force: bool, quiet: bool) -> None:
     """Run POLICY in every city: city × KPI effect matrix with CIs and a heatmap.
+
+    With − without in every city (paired seeds): in the policy's home city,
+    where it is in force, the city minus the city without it; elsewhere the
+    city with it added minus the city as it is. Primary KPIs at 95% each,
+    secondary Holm-adjusted; the heatmap colours good/bad by KPI direction.
 
     \b
     Examples:
@@ -169,7 +190,12 @@ def compare(policy: str, cities: str | None, out_dir: Path | None,
                          progress=not quiet)
     with _forced(out_dir, force):
         out = result.write(out_dir)
+    from twincity.experiment.report import convergence_text
+
     click.echo(result.matrix().round(2).to_string())
+    warn = convergence_text(result.unconverged)
+    if warn:
+        click.echo(warn.replace("**", ""), err=True)
     click.echo(f"report: {out / 'report.md'}")
 
 

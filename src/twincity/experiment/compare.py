@@ -1,10 +1,15 @@
 """One policy across many cities: a city × KPI matrix of paired effects with CIs.
 
-:func:`compare` runs baseline and policy in every city over the same seeds
-(resumable through the result store; a store shared with :func:`transfer`
-reuses its runs) and returns a :class:`CompareResult` with the long effects
-table (:data:`~twincity.experiment.effects.EFFECT_COLUMNS`), the adaptation
-note per city, a city × KPI matrix of relative effects and a heatmap.
+:func:`compare` runs two arms in every city over the same seeds (resumable
+through the result store; a store shared with :func:`transfer` reuses its
+runs). The design is "with − without" everywhere: in the policy's home city,
+where it is in force, the city as it is minus the city ``without`` it;
+elsewhere the city with the policy added (adapted) minus the city as it is,
+its own in-force policies kept. It returns a :class:`CompareResult` with the
+long effects table (:data:`~twincity.experiment.effects.EFFECT_COLUMNS`:
+primary KPIs at 95%, secondary Holm-adjusted, each judged good or bad by the
+KPI's direction), the adaptation note per city, a city × KPI matrix of
+relative effects and a heatmap coloured by good/bad.
 
 Example:
     >>> r = compare("helsinki:transit", seeds=5)                        # doctest: +SKIP
@@ -30,9 +35,12 @@ from twincity.experiment.transfer import (
     _policy_notes,
     _seed_list,
     _store,
+    _treatment_run_ids,
     city_name,
+    convergence_flags,
     find_scenario,
     policy_reference,
+    primary_kpis,
     run_arms,
     select_kpis,
 )
@@ -78,19 +86,25 @@ def compare(policy: str, *, cities: Sequence[str | Path] | None = None,
     names = {p: city_name(p, overrides) for p in paths}
     if len(set(names.values())) != len(names):
         names = {p: f"{n} ({p.stem})" for p, n in names.items()}
-    runs = run_arms(paths, ref, seed_list, overrides=overrides, store=store, workers=workers,
-                    scheduler=scheduler, progress=progress)
+    runs, arms = run_arms(paths, ref, seed_list, overrides=overrides, store=store,
+                          workers=workers, scheduler=scheduler, progress=progress)
     city_of = {str(p): n for p, n in names.items()}
     runs = runs.assign(city=runs["scenario"].map(city_of))
-    chosen = select_kpis(runs, kpis)
-    effects = effects_table(runs, city_of=city_of, policy_arm=ref, kpi_names=chosen)
-    notes = {names[p]: _policy_notes(store, runs.loc[(runs["scenario"] == str(p))
-                                                     & (runs["policies"] == ref),
-                                                     "run_id"].unique()) for p in paths}
+    primary = primary_kpis(ref, folder)
+    chosen = select_kpis(runs, kpis, primary)
+    effects = effects_table(runs, city_of=city_of, kpi_names=chosen,
+                            arms={s: a.store_arms() for s, a in arms.items()},
+                            designs={s: a.design for s, a in arms.items()}, primary=primary)
+    notes = {names[p]: _policy_notes(store, _treatment_run_ids(runs, str(p), arms[str(p)]), ref)
+             for p in paths}
+    flags = convergence_flags(store, runs["run_id"].unique()).assign(
+        city=lambda f: f["scenario"].map(city_of))
     return CompareResult(policy=ref, cities=[names[p] for p in paths],
                          scenarios={names[p]: str(p) for p in paths}, seeds=seed_list, runs=runs,
                          effects=effects, notes=notes, overrides=dict(overrides or {}),
-                         store=str(store.root))
+                         store=str(store.root),
+                         designs={names[p]: arms[str(p)].design for p in paths},
+                         primary=list(primary), unconverged=flags)
 
 
 @dataclass
@@ -107,6 +121,12 @@ class CompareResult:
     overrides: dict[str, Any] = field(default_factory=dict)
     store: str | None = None
     confidence: float = CONFIDENCE
+    #: Each city's design: "in_force" (removed at home) or "added".
+    designs: dict[str, str] = field(default_factory=dict)
+    #: The policy's primary KPIs (tested at 95% each; the rest Holm-adjusted).
+    primary: list[str] = field(default_factory=list)
+    #: Runs that report ``converged: false``.
+    unconverged: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def matrix(self, value: str = "rel_effect_pct") -> pd.DataFrame:
         """City × KPI matrix of ``value`` (default: effect as % of baseline)."""
@@ -115,11 +135,15 @@ class CompareResult:
         return m.reindex(index=self.cities, columns=kpis)
 
     def plot(self) -> Figure:
-        """Heatmap of relative effects; ``*`` marks cells whose 95% CI excludes 0."""
+        """Heatmap of relative effects coloured good/bad by each KPI's direction; ``*`` significant.
+
+        Significant means: primary KPIs' 95% CI excludes 0; secondary KPIs'
+        Holm-adjusted p < 0.05. Cells that are not significant stay uncoloured.
+        """
         from twincity.experiment.report import plot_heatmap
 
         return plot_heatmap(self.matrix(), self.matrix("significant").astype(bool),
-                            title=f"{self.policy}: effect, % of baseline")
+                            title=f"{self.policy}: effect, % of the without arm")
 
     def reading(self) -> str:
         """A short reading of the matrix, written from the numbers."""
@@ -142,7 +166,10 @@ class CompareResult:
             self.plot().savefig(tmp / "heatmap.png", dpi=110)
             meta = {"policy": self.policy, "cities": self.cities, "scenarios": self.scenarios,
                     "seeds": self.seeds, "overrides": self.overrides, "notes": self.notes,
-                    "confidence": self.confidence, "store": self.store}
+                    "confidence": self.confidence, "store": self.store,
+                    "designs": self.designs, "primary_kpis": self.primary,
+                    "secondary_adjustment": "Holm",
+                    "unconverged_runs": self.unconverged.to_dict(orient="records")}
             (tmp / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
             (tmp / "report.md").write_text(self.markdown())
 

@@ -18,6 +18,21 @@ the origin effect is not significantly different from zero (``g =
 t²·se_b²/b² ≥ 1``) the Fieller set is unbounded and the CI is reported as
 ``(-inf, inf)``; the table flags every KPI whose origin CI includes 0.
 
+Arms. Each city's effect is ``treatment − control`` over the same seeds. For a
+policy *in force* in a city (its own signature policy) the treatment is the
+city as it is and the control the city ``without`` it; for a policy *added*
+to a city the treatment is the city with it added (adapted) and the control
+the city as it is, its own in-force policies kept (:func:`effects_table`'s
+``arms``).
+
+Multiplicity. A policy declares its *primary* KPIs; each is tested on its own
+at 95% (the t-interval above; ``significant`` when it excludes 0). Every
+other KPI is *secondary*: its paired t-test p-value is adjusted with Holm's
+step-down method across the secondary KPIs of the city (:func:`holm_adjust`,
+family-wise error 5%), and it is ``significant`` only when the adjusted
+p-value is below 0.05. Each effect is judged good or bad by its KPI's good
+direction (:func:`twincity.kpi.judge_effect`), never by its sign alone.
+
 Example:
     >>> import numpy as np
     >>> e = paired_effect(np.array([10., 11, 12]), np.array([8., 9.5, 9]))
@@ -40,10 +55,27 @@ from scipy import stats
 #: Confidence level of every interval reported.
 CONFIDENCE = 0.95
 
-#: Columns of :func:`effects_table`.
+#: Columns of :func:`effects_table`. ``baseline_mean``/``policy_mean`` are the
+#: control and treatment arms' means (for a policy in force at home: without it /
+#: with it); ``role`` is ``primary`` or ``secondary``; ``p_value`` is the paired
+#: t-test's, ``p_adjusted`` Holm's across the city's secondary KPIs (the raw
+#: p-value for a primary KPI); ``significant`` is the reported verdict (primary:
+#: the 95% CI excludes 0; secondary: ``p_adjusted < 0.05``); ``judgement`` is
+#: good / bad / neutral / n.s. by the KPI's good direction.
 EFFECT_COLUMNS = ["city", "kpi", "unit", "n", "baseline_mean", "policy_mean", "effect",
                   "effect_se", "ci_low", "ci_high", "rel_effect_pct", "rel_ci_low_pct",
-                  "rel_ci_high_pct", "significant"]
+                  "rel_ci_high_pct", "role", "p_value", "p_adjusted", "ci_excludes_zero",
+                  "significant", "better", "judgement", "design"]
+
+#: Family-wise error rate of the secondary KPIs (Holm) and level of the primary tests.
+ALPHA = 1.0 - CONFIDENCE
+
+#: How each arm pair reads in reports, by design.
+DESIGNS = {
+    "in_force": "with − without (policy in force at home, removed in the control arm)",
+    "added": "with − without (policy added and adapted; control: the city as it is, its "
+             "own policies in force kept)",
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +103,18 @@ class PairedEffect:
     def significant(self) -> bool:
         """Whether the CI excludes 0."""
         return bool(self.ci_low > 0 or self.ci_high < 0)
+
+    @property
+    def p_value(self) -> float:
+        """Two-sided p-value of the paired t-test of "no effect" (NaN with fewer than 2 pairs).
+
+        With no spread the differences are exact: 0 when they are not 0, else 1.
+        """
+        if self.n < 2 or not math.isfinite(self.effect):
+            return math.nan
+        if not self.se > 0:
+            return 0.0 if self.effect != 0 else 1.0
+        return float(2.0 * stats.t.sf(abs(self.effect / self.se), self.n - 1))
 
 
 def t_quantile(df: float, confidence: float = CONFIDENCE) -> float:
@@ -106,6 +150,28 @@ def paired_effect(baseline: np.ndarray, policy: np.ndarray,
     return PairedEffect(n, float(b.mean()), float(p.mean()), mean, se, mean - half, mean + half)
 
 
+def holm_adjust(p_values: np.ndarray | list[float]) -> np.ndarray:
+    """Holm's step-down adjusted p-values (family-wise error control; NaN kept apart).
+
+    Sort the ``m`` finite p-values ascending, multiply the ``i``-th (from 0)
+    by ``m − i``, take the running maximum and cap at 1; reject where the
+    adjusted value is below the level (Holm 1979, *Scand. J. Statist.* 6:65–70).
+
+    >>> holm_adjust([0.01, 0.04, 0.03, 0.005]).round(3).tolist()
+    [0.03, 0.06, 0.06, 0.02]
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    m = ok.size
+    if m == 0:
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    scaled = p[order] * (m - np.arange(m))
+    out[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
+    return out
+
+
 def fieller_ratio(a: float, se_a: float, b: float, se_b: float, *, df: float,
                   confidence: float = CONFIDENCE) -> tuple[float, float]:
     """Fieller confidence interval of ``a / b`` for independent estimates ``a`` and ``b``.
@@ -130,34 +196,94 @@ def fieller_ratio(a: float, se_a: float, b: float, se_b: float, *, df: float,
     return ((theta - root) / (1.0 - g), (theta + root) / (1.0 - g))
 
 
-def effects_table(kpis: pd.DataFrame, *, city_of: dict[str, str], policy_arm: str,
-                  kpi_names: list[str] | None = None,
-                  confidence: float = CONFIDENCE) -> pd.DataFrame:
+Arm = tuple[str, str]
+"""An arm as the store's KPI columns name it: (``policies``, ``without``), each joined by ``,``."""
+
+
+def effects_table(kpis: pd.DataFrame, *, city_of: dict[str, str], policy_arm: str = "",
+                  kpi_names: list[str] | None = None, confidence: float = CONFIDENCE,
+                  arms: dict[str, tuple[Arm, Arm]] | None = None,
+                  designs: dict[str, str] | None = None,
+                  primary: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
     """Paired effects per city and KPI from a KPI DataFrame of a result store.
 
-    ``kpis`` has the store's columns (scenario, policies, seed, name, value,
-    unit); ``city_of`` maps a scenario path to its city's name; baseline rows
-    have ``policies == ""`` and policy rows ``policies == policy_arm``. Only
-    seeds present in both arms are paired. Returns :data:`EFFECT_COLUMNS`.
+    ``kpis`` has the store's columns (scenario, policies, without, seed, name,
+    value, unit); ``city_of`` maps a scenario path to its city's name.
+    ``arms`` maps a scenario path to its (control, treatment) arms; by default
+    the control is the city as it is ``("", "")`` and the treatment
+    ``(policy_arm, "")``. ``designs`` names each scenario's design (a key of
+    :data:`DESIGNS`, default ``"added"``). Only seeds present in both arms are
+    paired. KPIs in ``primary`` are tested at ``confidence`` each; the others
+    are Holm-adjusted across the city (see the module docstring). Returns
+    :data:`EFFECT_COLUMNS`.
     """
-    rows = []
-    data = kpis[kpis["scenario"].isin(city_of)
-                & kpis["policies"].isin(["", policy_arm])]
+    from twincity.kpi import CATALOGUE, judge_effect
+
+    alpha = 1.0 - confidence
+    if "without" not in kpis:
+        kpis = kpis.assign(without="")
+    arms = arms or {s: (("", ""), (policy_arm, "")) for s in city_of}
+    designs = designs or {}
+    data = kpis[kpis["scenario"].isin(city_of)].assign(
+        arm=lambda f: list(zip(f["policies"], f["without"].fillna(""), strict=True)))
     names = kpi_names if kpi_names is not None else sorted(data["name"].unique())
+    rows = []
     for scenario, city in city_of.items():
-        here = data[data["scenario"] == scenario]
+        control, treatment = arms[scenario]
+        here = data[(data["scenario"] == scenario) & data["arm"].isin([control, treatment])]
         units = here.drop_duplicates("name").set_index("name")["unit"]
-        wide = here.pivot_table(index=["name", "seed"], columns="policies", values="value",
-                                aggfunc="first")
+        wide = here.assign(arm=here["arm"].map({control: "control", treatment: "treatment"})
+                           ).pivot_table(index=["name", "seed"], columns="arm", values="value",
+                                         aggfunc="first")
+        city_rows = []
         for name in names:
-            if name not in units.index or "" not in wide or policy_arm not in wide:
+            if (name not in units.index or "control" not in wide
+                    or "treatment" not in wide or name not in wide.index.get_level_values(0)):
                 continue
-            pair = wide.loc[name, ["", policy_arm]].dropna()
-            e = paired_effect(pair[""].to_numpy(), pair[policy_arm].to_numpy(), confidence)
+            pair = wide.loc[name, ["control", "treatment"]].dropna()
+            e = paired_effect(pair["control"].to_numpy(), pair["treatment"].to_numpy(),
+                              confidence)
             rel, rel_lo, rel_hi = e.rel_pct
-            rows.append({"city": city, "kpi": name, "unit": units[name], "n": e.n,
-                         "baseline_mean": e.baseline_mean, "policy_mean": e.policy_mean,
-                         "effect": e.effect, "effect_se": e.se, "ci_low": e.ci_low,
-                         "ci_high": e.ci_high, "rel_effect_pct": rel, "rel_ci_low_pct": rel_lo,
-                         "rel_ci_high_pct": rel_hi, "significant": e.significant})
+            d = CATALOGUE.get(name)
+            city_rows.append({
+                "city": city, "kpi": name, "unit": units[name], "n": e.n,
+                "baseline_mean": e.baseline_mean, "policy_mean": e.policy_mean,
+                "effect": e.effect, "effect_se": e.se, "ci_low": e.ci_low,
+                "ci_high": e.ci_high, "rel_effect_pct": rel, "rel_ci_low_pct": rel_lo,
+                "rel_ci_high_pct": rel_hi,
+                "role": "primary" if name in primary else "secondary",
+                "p_value": e.p_value, "ci_excludes_zero": e.significant,
+                "better": d.better if d is not None else "none",
+                "design": designs.get(scenario, "added")})
+        secondary = [r for r in city_rows if r["role"] == "secondary"]
+        adjusted = holm_adjust([r["p_value"] for r in secondary])
+        for r, q in zip(secondary, adjusted, strict=True):
+            r["p_adjusted"] = float(q)
+            r["significant"] = bool(q < alpha)
+        for r in city_rows:
+            if r["role"] == "primary":
+                r["p_adjusted"] = r["p_value"]
+                r["significant"] = r["ci_excludes_zero"]
+            r["judgement"] = judge_effect(r["kpi"], r["effect"], significant=r["significant"])
+        rows += city_rows
     return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+
+
+def classify_pair(origin_effect: float, origin_significant: bool, target_effect: float,
+                  target_significant: bool) -> str:
+    """How two cities' effects on one KPI compare: same direction, opposite, or inconclusive.
+
+    "same direction" only when both effects are significant and of the same
+    sign; "opposite" when both are significant with opposite signs; anything
+    else (either not significant) is "inconclusive".
+
+    >>> classify_pair(-1.0, True, -0.5, True), classify_pair(-1.0, True, 0.5, True)
+    ('same direction', 'opposite')
+    >>> classify_pair(-1.0, True, -0.5, False)
+    'inconclusive'
+    """
+    if not (origin_significant and target_significant):
+        return "inconclusive"
+    if origin_effect == 0 or target_effect == 0:
+        return "inconclusive"
+    return "same direction" if (origin_effect > 0) == (target_effect > 0) else "opposite"

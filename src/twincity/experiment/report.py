@@ -86,26 +86,45 @@ def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
+#: Colours of effects judged by their KPI's good direction (not by sign).
+JUDGEMENT_COLOURS = {"good": "#1a9641", "bad": "#d7191c", "neutral": "#2b83ba",
+                     "n.s.": "0.6"}
+_CITY_MARKERS = ("o", "s", "D", "^", "v", "P")
+
+
 def _effects_axes(ax: Any, effects: pd.DataFrame, cities: Sequence[str]) -> None:
+    from matplotlib.lines import Line2D
+
     kpis = list(dict.fromkeys(effects["kpi"]))
     y = np.arange(len(kpis))
     step = 0.8 / max(1, len(cities))
+    handles = []
     for i, city in enumerate(cities):
         e = effects[effects["city"] == city].set_index("kpi").reindex(kpis)
         mid = e["rel_effect_pct"].to_numpy(float)
-        err = np.vstack([mid - e["rel_ci_low_pct"].to_numpy(float),
-                         e["rel_ci_high_pct"].to_numpy(float) - mid])
-        ax.errorbar(mid, y - 0.4 + step * (i + 0.5), xerr=np.nan_to_num(err), fmt="o",
-                    capsize=3, label=city)
+        err = np.nan_to_num(np.vstack([mid - e["rel_ci_low_pct"].to_numpy(float),
+                                       e["rel_ci_high_pct"].to_numpy(float) - mid]))
+        judged = (e["judgement"] if "judgement" in e else pd.Series("n.s.", index=e.index)
+                  ).fillna("n.s.").to_numpy()
+        marker = _CITY_MARKERS[i % len(_CITY_MARKERS)]
+        ys = y - 0.4 + step * (i + 0.5)
+        for j in range(len(kpis)):
+            colour = JUDGEMENT_COLOURS.get(judged[j], "0.6")
+            ax.errorbar(mid[j:j + 1], ys[j:j + 1], xerr=err[:, j:j + 1], fmt=marker,
+                        color=colour, capsize=3)
+        handles.append(Line2D([], [], marker=marker, ls="", color="0.2", label=city))
+    handles += [Line2D([], [], marker="o", ls="", color=c, label=k)
+                for k, c in JUDGEMENT_COLOURS.items()]
     ax.axvline(0, color="0.5", lw=0.8)
     ax.set_yticks(y, kpis)
     ax.invert_yaxis()
-    ax.set_xlabel("effect, % of baseline (95% CI)")
-    ax.legend(loc="best", fontsize="small")
+    ax.set_xlabel("effect, % of the without arm (95% CI); colour: good/bad by the KPI's "
+                  "direction")
+    ax.legend(handles=handles, loc="best", fontsize="small")
 
 
 def plot_effects(effects: pd.DataFrame, cities: Sequence[str], title: str = "") -> Figure:
-    """Relative effect (% of baseline) per KPI with 95% CI bars, one marker per city."""
+    """Relative effect (%) per KPI with 95% CI bars: marker shape per city, colour good/bad."""
     n = effects["kpi"].nunique()
     fig = _figure(7.5, 1.2 + 0.38 * n * max(1, len(cities)) ** 0.5)
     ax = fig.add_subplot()
@@ -130,14 +149,15 @@ def _ratio_axes(ax: Any, table: pd.DataFrame, origin: str, target: str) -> None:
             ax.plot([lo[i], hi[i]], [y[i], y[i]], color="C0", lw=2)
         else:  # unbounded Fieller set: a dashed line across the axis
             ax.plot([left, right], [y[i], y[i]], color="0.6", lw=1, ls="--")
-        colour = "C0" if not table["origin_ci_includes_zero"].iloc[i] else "0.5"
-        ax.plot(ratio[i], y[i], "o", color=colour)
+        if math.isfinite(ratio[i]):
+            ax.plot(ratio[i], y[i], "o", color="C0")
     ax.axvline(1, color="C2", lw=0.8, label="same effect")
     ax.axvline(0, color="0.5", lw=0.8)
     ax.set_xlim(left, right)
     ax.set_yticks(y, table["kpi"])
     ax.invert_yaxis()
-    ax.set_xlabel(f"ratio {target} / {origin} (Fieller 95% CI; grey: origin CI includes 0)")
+    ax.set_xlabel(f"ratio {target} / {origin} (Fieller 95% CI; dashed: undefined, no "
+                  "significant home effect)")
     ax.legend(loc="best", fontsize="small")
 
 
@@ -160,14 +180,41 @@ def plot_transfer(result: TransferResult) -> Figure:
     return fig
 
 
+def goodness(matrix: pd.DataFrame, significant: pd.DataFrame | None = None) -> np.ndarray:
+    """Relative effects signed so that positive is good for the city (NaN: not judged).
+
+    Each column (a KPI) is multiplied by its good direction (+1 higher is
+    good, −1 lower is good); KPIs without a direction and cells that are not
+    significant are NaN.
+
+    >>> m = pd.DataFrame({"total_delay": [-5.0], "mode_share_transit": [-2.0]})
+    >>> goodness(m).tolist()
+    [[5.0, -2.0]]
+    """
+    from twincity.kpi import better_sign
+
+    signs = np.array([better_sign(str(c)) for c in matrix.columns], dtype=float)
+    out = matrix.to_numpy(float) * np.where(signs == 0, np.nan, signs)[None, :]
+    if significant is not None:
+        out = np.where(significant.to_numpy(bool), out, np.nan)
+    return out
+
+
 def plot_heatmap(matrix: pd.DataFrame, significant: pd.DataFrame | None = None,
                  title: str = "") -> Figure:
-    """City × KPI heatmap of relative effects (%), symmetric colour scale; ``*`` = CI excludes 0."""
+    """City × KPI heatmap of relative effects (%), coloured green good / red bad.
+
+    The colour follows each KPI's good direction (a fall in delay and a rise in
+    transit share are both green), not the sign; cells that are not
+    significant (or KPIs without a direction) stay white. The text is the
+    signed effect; ``*`` marks significant cells.
+    """
     values = matrix.to_numpy(float)
+    good = goodness(matrix, significant)
     fig = _figure(1.6 + 0.75 * matrix.shape[1], 1.4 + 0.55 * matrix.shape[0])
     ax = fig.add_subplot()
-    lim = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
-    image = ax.imshow(values, cmap="RdBu_r", vmin=-lim or -1, vmax=lim or 1, aspect="auto")
+    lim = float(np.nanmax(np.abs(good))) if np.isfinite(good).any() else 1.0
+    image = ax.imshow(good, cmap="RdYlGn", vmin=-lim or -1, vmax=lim or 1, aspect="auto")
     ax.set_xticks(np.arange(matrix.shape[1]), matrix.columns, rotation=60, ha="right")
     ax.set_yticks(np.arange(matrix.shape[0]), matrix.index)
     for i in range(matrix.shape[0]):
@@ -176,7 +223,7 @@ def plot_heatmap(matrix: pd.DataFrame, significant: pd.DataFrame | None = None,
                 star = "*" if significant is not None and bool(significant.iloc[i, j]) else ""
                 ax.text(j, i, f"{values[i, j]:+.1f}{star}", ha="center", va="center",
                         fontsize="x-small")
-    fig.colorbar(image, ax=ax, label="effect, % of baseline")
+    fig.colorbar(image, ax=ax, label="effect, % (green: good, red: bad for the city)")
     if title:
         ax.set_title(title)
     return fig
@@ -210,36 +257,93 @@ def _effect_phrase(rel: float, lo: float, hi: float) -> str:
     return f"{rel:+.2f}% (95% CI {lo:+.2f} to {hi:+.2f})"
 
 
+def multiplicity_text(primary: Sequence[str], n_secondary: int) -> str:
+    """How significance is decided, in words (primary at 95%, secondary Holm-adjusted)."""
+    prim = ", ".join(f"`{k}`" for k in primary) or "none declared"
+    return (f"Primary KPIs of the policy ({prim}): each tested on its own, significant when its "
+            f"95% t-interval of paired differences excludes 0. Secondary KPIs ({n_secondary} "
+            "per city): p-values of the paired t-test adjusted with Holm's step-down method "
+            "across them within each city (family-wise error 5%); significant when the "
+            "adjusted p < 0.05. Their 95% CIs are shown unadjusted. Effects are judged good or "
+            "bad by the KPI's good direction (lower delay, higher transit share …), not by "
+            "their sign; n.s. = not significant.")
+
+
+def convergence_text(flags: pd.DataFrame | None) -> str:
+    """A warning paragraph listing runs that did not converge, or ''."""
+    if flags is None or flags.empty:
+        return ""
+    parts = []
+    for r in flags.itertuples(index=False):
+        arm = ("+" + r.policies if r.policies else "") + ("−" + r.without if r.without else "")
+        gap = getattr(r, "relative_gap", math.nan)
+        gap_s = f"gap {gap:.3f}" if isinstance(gap, float | int) and math.isfinite(gap) else \
+            "gap n/a"
+        parts.append(f"{getattr(r, 'city', None) or r.scenario} {arm or 'as is'} seed {r.seed} "
+                     f"({gap_s})")
+    return (f"**Warning: {len(flags)} run(s) stopped before their equilibrium converged** "
+            f"(`converged: false`): {'; '.join(parts)}. Their levels and effects depend on "
+            "where the day-to-day loop stopped; treat the effects of these cities with care.")
+
+
+def _verdict(judgement: str, p_adjusted: float, role: str) -> str:
+    """``good``/``bad``/… with the Holm-adjusted p-value of a secondary KPI."""
+    if role == "primary" or not math.isfinite(p_adjusted):
+        return str(judgement)
+    return f"{judgement}, Holm p {p_adjusted:.2g}"
+
+
+def _role_order(table: pd.DataFrame) -> pd.DataFrame:
+    if "role" not in table:
+        return table
+    return pd.concat([table[table["role"] == "primary"], table[table["role"] != "primary"]])
+
+
 def transfer_reading(result: TransferResult) -> str:
-    """A few sentences reading the transfer's numbers (nothing hard-coded)."""
-    table = result.table
+    """A few sentences reading the transfer's numbers (nothing hard-coded, nothing over-claimed).
+
+    Per KPI (primary first) the two effects are classified: "the same
+    direction" only when both are significant with one sign, "opposite
+    directions" when both are significant with opposite signs, otherwise
+    inconclusive. A ratio is quoted only where the home effect is significant.
+    """
+    table = _role_order(result.table)
     o, t = result.origin, result.target
     lines = []
-    # informative: origin effect distinguishable from 0 and not negligible (≥ 0.1% of baseline)
-    informative = table[~table["origin_ci_includes_zero"]
-                        & (table["origin_rel_effect_pct"].abs() >= 0.1)]
-    if informative.empty:
-        lines.append(f"With {len(result.seeds)} seeds, no KPI's effect in {o} is distinguishable "
-                     "from zero, so no transferability ratio is informative; more seeds or a "
+    warn = convergence_text(getattr(result, "unconverged", None))
+    if warn:
+        lines.append(warn)
+    home_sig = table[table["origin_significant"].astype(bool)] if len(table) else table
+    if home_sig.empty:
+        lines.append(f"With {len(result.seeds)} seeds, no KPI's effect in {o} (home) is "
+                     "significant, so no transferability ratio is defined; more seeds or a "
                      "stronger policy are needed.")
-    else:
-        top = informative.reindex(informative["origin_rel_effect_pct"].abs()
-                                  .sort_values(ascending=False).index).head(4)
-        for _, r in top.iterrows():
+    for _, r in table.iterrows():
+        if not (r["origin_significant"] or r["target_significant"]):
+            continue
+        tag = "primary" if r.get("role") == "primary" else "secondary"
+        home = (f"{_effect_phrase(r['origin_rel_effect_pct'], r['origin_rel_ci_low_pct'], r['origin_rel_ci_high_pct'])}"  # noqa: E501
+                f" [{_verdict(r['origin_judgement'], r['origin_p_adjusted'], tag)}]")
+        there = (f"{_effect_phrase(r['target_rel_effect_pct'], r['target_rel_ci_low_pct'], r['target_rel_ci_high_pct'])}"  # noqa: E501
+                 f" [{_verdict(r['target_judgement'], r['target_p_adjusted'], tag)}]")
+        if r["direction"] == "same direction":
+            verdict = "the same direction in both cities"
+        elif r["direction"] == "opposite":
+            verdict = "opposite directions"
+        else:
+            which = o if not r["origin_significant"] else t
+            verdict = f"inconclusive (the effect in {which} is not significant)"
+        if math.isfinite(r["ratio"]):
             ci = fmt_ci(r["ratio_ci_low"], r["ratio_ci_high"])
-            ratio = (f"ratio {r['ratio']:.2f} (95% CI {ci}; {r['ratio_rel']:.2f} relative to "
-                     "each baseline)"
-                     if math.isfinite(r["ratio"]) else "ratio undefined")
-            same = ("the same direction" if r["ratio"] > 0 else "the opposite direction"
-                    if r["ratio"] < 0 else "no change")
-            lines.append(
-                f"`{r['kpi']}`: {_effect_phrase(r['origin_rel_effect_pct'], r['origin_rel_ci_low_pct'], r['origin_rel_ci_high_pct'])} in {o}, "  # noqa: E501
-                f"{_effect_phrase(r['target_rel_effect_pct'], r['target_rel_ci_low_pct'], r['target_rel_ci_high_pct'])} in {t}; "  # noqa: E501
-                f"{ratio}, {same}.")
-        flagged = table.loc[table["origin_ci_includes_zero"], "kpi"].tolist()
-        if flagged:
-            lines.append(f"The origin effect's CI includes 0 for {', '.join(flagged)}: their "
-                         "ratios are not informative.")
+            ratio = f"ratio {r['ratio']:.2f} (95% CI {ci})"
+        else:
+            ratio = "ratio undefined: no significant home effect"
+        lines.append(f"`{r['kpi']}` ({tag}): {home} in {o}, {there} in {t}; {verdict}; "
+                     f"{ratio}.")
+    quiet = table.loc[~(table["origin_significant"].astype(bool)
+                        | table["target_significant"].astype(bool)), "kpi"].tolist()
+    if quiet:
+        lines.append(f"Not significant in either city: {', '.join(quiet)}.")
     ctx = result.context
     both = ctx[[o, t]].astype(float)
     ok = (both > 0).all(axis=1)
@@ -252,59 +356,94 @@ def transfer_reading(result: TransferResult) -> str:
     return "\n\n".join(lines)
 
 
+def _design_sentence(city: str, design: str, policy: str, home: bool) -> str:
+    if design == "in_force":
+        return (f"- **{city}** (home, policy in force): {city} as it is − {city} without "
+                f"`{policy}` (`--without {policy}`).")
+    where = "home, policy not in force there" if home else "target"
+    return (f"- **{city}** ({where}): {city} with `{policy}` added and adapted − {city} as it "
+            "is (its own policies in force kept in both arms).")
+
+
 def transfer_markdown(result: TransferResult) -> str:
     """The transfer report (figures referenced as effects.png and ratio.png)."""
-    from twincity.experiment.transfer import RATIO_METHOD
+    from twincity.experiment.transfer import DESIGN_TEXT, RATIO_METHOD
 
-    table = result.table
+    table = _role_order(result.table)
     o, t = result.origin, result.target
+
+    def sig(p_adj: float, role: str, judged: str) -> str:
+        p = "n/a" if not math.isfinite(p_adj) else f"{p_adj:.3g}"
+        return f"{judged} (p{'' if role == 'primary' else ' Holm'} {p})"
+
     eff = pd.DataFrame({
-        "KPI": table["kpi"], "unit": table["unit"],
-        f"{o} baseline": table["origin_baseline_mean"],
+        "KPI": table["kpi"], "role": table["role"], "unit": table["unit"],
+        "good": table["better"],
+        f"{o} without": table["origin_baseline_mean"],
         f"{o} effect": table["origin_effect"],
         f"{o} 95% CI": [fmt_ci(a, b) for a, b in zip(table["origin_ci_low"],
                                                       table["origin_ci_high"], strict=True)],
         f"{o} %": [fmt_pct(v) for v in table["origin_rel_effect_pct"]],
-        f"{t} baseline": table["target_baseline_mean"],
+        f"{o} verdict": [sig(p, r, j) for p, r, j in zip(
+            table["origin_p_adjusted"], table["role"], table["origin_judgement"], strict=True)],
+        f"{t} without": table["target_baseline_mean"],
         f"{t} effect": table["target_effect"],
         f"{t} 95% CI": [fmt_ci(a, b) for a, b in zip(table["target_ci_low"],
                                                       table["target_ci_high"], strict=True)],
         f"{t} %": [fmt_pct(v) for v in table["target_rel_effect_pct"]],
+        f"{t} verdict": [sig(p, r, j) for p, r, j in zip(
+            table["target_p_adjusted"], table["role"], table["target_judgement"], strict=True)],
     })
     ratio = pd.DataFrame({
-        "KPI": table["kpi"], f"ratio {t}/{o}": table["ratio"],
-        "95% CI (Fieller)": [fmt_ci(a, b) for a, b in zip(table["ratio_ci_low"],
-                                                          table["ratio_ci_high"], strict=True)],
+        "KPI": table["kpi"], "direction": table["direction"],
+        f"ratio {t}/{o}": [fmt(v) if math.isfinite(v) else n for v, n in zip(
+            table["ratio"], table["ratio_note"], strict=True)],
+        "95% CI (Fieller)": [fmt_ci(a, b) if math.isfinite(r) else "—" for a, b, r in zip(
+            table["ratio_ci_low"], table["ratio_ci_high"], table["ratio"], strict=True)],
         "ratio of % effects": table["ratio_rel"],
-        f"{o} CI includes 0": table["origin_ci_includes_zero"],
     })
     overrides = ", ".join(f"`{k}={v}`" for k, v in sorted(result.overrides.items())) or "none"
+    n_secondary = int((table["role"] != "primary").sum())
+    designs = getattr(result, "designs", {}) or {}
+    warn = convergence_text(getattr(result, "unconverged", None))
     parts = [
         f"# Policy transfer: {result.policy} from {o} to {t}",
         "",
-        f"Baseline and policy runs in {o} ({result.scenarios[o]}) and {t} "
-        f"({result.scenarios[t]}) over the same {len(result.seeds)} seeds "
+        f"Runs in {o} ({result.scenarios[o]}) and {t} ({result.scenarios[t]}) over the same "
+        f"{len(result.seeds)} seeds "
         f"({', '.join(str(s) for s in result.seeds[:6])}{' …' if len(result.seeds) > 6 else ''});"
         f" overrides: {overrides}.",
+        "",
+        *([warn, ""] if warn else []),
+        "## Design",
+        "",
+        DESIGN_TEXT,
+        "",
+        *[_design_sentence(city, designs.get(city, "added"), result.policy, city == o)
+          for city in (o, t)],
         "",
         "## How the policy was adapted",
         "",
         *[f"- **{city}**: {note}" for city, note in result.notes.items()],
         "",
-        "## Effects (policy − baseline)",
+        "## Effects (with − without)",
         "",
         "Mean of paired per-seed differences; 95% CI from the t distribution with n−1 degrees "
-        "of freedom; % is relative to the mean baseline.",
+        "of freedom; % is relative to the mean of the without arm. "
+        + multiplicity_text(getattr(result, "primary", []), n_secondary),
         "",
         markdown_table(eff),
         "",
         "![effects](effects.png)",
         "",
-        "## Transferability ratio",
+        "## Do the effects transfer?",
         "",
+        "Direction: \"same direction\" only when both effects are significant with the same "
+        "sign; \"opposite\" when both are significant with opposite signs; otherwise "
+        "\"inconclusive\". "
         f"Ratio = effect in {t} / effect in {o} (absolute, in the KPI's unit). CI: "
         f"{RATIO_METHOD}. The ratio of % effects compares effects relative to each city's "
-        "own baseline (point value).",
+        "own without arm (point value).",
         "",
         markdown_table(ratio),
         "",
@@ -324,52 +463,77 @@ def transfer_markdown(result: TransferResult) -> str:
 
 # ---------------------------------------------------------------------- compare text
 def compare_reading(result: Any) -> str:
-    """Per KPI with a significant effect somewhere: where it is largest and smallest."""
+    """Per KPI with a significant effect somewhere: where, how large, good or bad."""
     eff = result.effects
     lines = []
-    for kpi in dict.fromkeys(eff["kpi"]):
-        rows = eff[(eff["kpi"] == kpi) & eff["significant"]]
+    warn = convergence_text(getattr(result, "unconverged", None))
+    if warn:
+        lines.append(warn)
+    kpis = list(dict.fromkeys(_role_order(eff)["kpi"]))
+    for kpi in kpis:
+        rows = eff[(eff["kpi"] == kpi) & eff["significant"].astype(bool)]
         if rows.empty:
             continue
-        top = rows.loc[rows["rel_effect_pct"].abs().idxmax()]
-        text = (f"`{kpi}`: largest in {top['city']} "
-                f"{_effect_phrase(top['rel_effect_pct'], top['rel_ci_low_pct'], top['rel_ci_high_pct'])}")  # noqa: E501
+        tag = "primary" if (rows["role"] == "primary").any() else "secondary"
+        parts = [f"{r['city']} {_effect_phrase(r['rel_effect_pct'], r['rel_ci_low_pct'], r['rel_ci_high_pct'])}"  # noqa: E501
+                 f" [{_verdict(r['judgement'], r['p_adjusted'], r['role'])}]"
+                 for _, r in rows.reindex(rows["rel_effect_pct"].abs()
+                                          .sort_values(ascending=False).index).iterrows()]
+        text = f"`{kpi}` ({tag}): {'; '.join(parts)}"
         rest = [c for c in result.cities if c not in set(rows["city"])]
         if rest:
-            text += f"; not distinguishable from 0 in {', '.join(rest)}"
+            text += f"; not significant in {', '.join(rest)}"
         lines.append(text + ".")
-    if not lines:
-        return (f"With {len(result.seeds)} seeds no effect of {result.policy} is "
-                "distinguishable from zero in any city.")
-    quiet = [k for k in dict.fromkeys(eff["kpi"]) if not eff.loc[eff["kpi"] == k,
-                                                                  "significant"].any()]
+    if len(lines) == (1 if warn else 0):
+        lines.append(f"With {len(result.seeds)} seeds no effect of {result.policy} is "
+                     "significant in any city.")
+        return "\n\n".join(lines)
+    quiet = [k for k in kpis if not eff.loc[eff["kpi"] == k, "significant"].astype(bool).any()]
     if quiet:
-        lines.append(f"No city shows an effect distinguishable from 0 on {', '.join(quiet)}.")
+        lines.append(f"Not significant in any city: {', '.join(quiet)}.")
     return "\n\n".join(lines)
 
 
 def compare_markdown(result: Any) -> str:
     """The comparison report (heatmap referenced as heatmap.png)."""
     eff = result.effects
-    cells = eff.assign(cell=[f"{r:+.2f}% {fmt_ci(lo, hi, pct=True)}" for r, lo, hi in
-                             zip(eff["rel_effect_pct"], eff["rel_ci_low_pct"],
-                                 eff["rel_ci_high_pct"], strict=True)])
+    cells = eff.assign(cell=[
+        f"{r:+.2f}% {fmt_ci(lo, hi, pct=True)} {j}" for r, lo, hi, j in
+        zip(eff["rel_effect_pct"], eff["rel_ci_low_pct"], eff["rel_ci_high_pct"],
+            eff["judgement"], strict=True)])
+    order = list(dict.fromkeys(_role_order(eff)["kpi"]))
     wide = cells.pivot(index="kpi", columns="city", values="cell").reindex(
-        index=list(dict.fromkeys(eff["kpi"])), columns=result.cities)
-    absolute = eff[["city", "kpi", "unit", "baseline_mean", "effect", "ci_low", "ci_high", "n"]]
+        index=order, columns=result.cities)
+    absolute = eff[["city", "kpi", "role", "unit", "baseline_mean", "effect", "ci_low",
+                    "ci_high", "p_adjusted", "judgement", "n"]]
     overrides = ", ".join(f"`{k}={v}`" for k, v in sorted(result.overrides.items())) or "none"
+    designs = getattr(result, "designs", {}) or {}
+    n_secondary = int(eff.loc[eff["role"] != "primary", "kpi"].nunique())
+    warn = convergence_text(getattr(result, "unconverged", None))
     return "\n".join([
         f"# {result.policy} in {len(result.cities)} cities",
         "",
-        f"Baseline and policy over the same {len(result.seeds)} seeds in each city; "
-        f"overrides: {overrides}. Effect = mean paired difference policy − baseline, 95% CI "
-        "from the t distribution (n−1 degrees of freedom), shown as % of the city's baseline.",
+        f"Two arms over the same {len(result.seeds)} seeds in each city (paired); overrides: "
+        f"{overrides}. Effect = mean paired difference with − without, 95% CI from the t "
+        "distribution (n−1 degrees of freedom), shown as % of the city's without arm.",
+        "",
+        *([warn, ""] if warn else []),
+        "## Design",
+        "",
+        "With − without in every city: where the policy is in force (its home city) the city "
+        "as it is minus the city without it; elsewhere the city with the policy added "
+        "(adapted) minus the city as it is, its own policies in force kept in both arms.",
+        "",
+        *[_design_sentence(city, designs.get(city, "added"), result.policy,
+                           designs.get(city) == "in_force") for city in result.cities],
+        "",
+        multiplicity_text(getattr(result, "primary", []), n_secondary),
         "",
         "## How the policy was adapted",
         "",
         *[f"- **{city}**: {note}" for city, note in result.notes.items()],
         "",
-        "## Effects, % of baseline [95% CI]",
+        "## Effects, % of the without arm [95% CI] and verdict",
         "",
         markdown_table(wide, index=True),
         "",

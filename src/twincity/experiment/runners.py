@@ -54,7 +54,7 @@ from twincity.errors import InputError
 from twincity.experiment.spec import (
     RunSpec,
     _build_model,
-    check_policies,
+    describe_policies,
     execute,
     policy_folder,
     run_id,
@@ -97,13 +97,15 @@ def plan(specs: Iterable[RunSpec]) -> list[PlannedRun]:
     """Validate specs and give each its run id; duplicates (same run id) are dropped.
 
     Loads each distinct (scenario, overrides) once and resolves each distinct
-    (scenario folder, policies) once; a bad scenario or an unknown policy
-    reference raises here, before anything runs.
+    (scenario folder, policies) once; a bad scenario, an unknown policy
+    reference or a ``without`` naming no policy in force raises here, before
+    anything runs.
 
     >>> [run] = plan([RunSpec("tests/data/tiny.yaml", seed=1)] * 2)   # doctest: +SKIP
     >>> run.run_id == run_id(run.spec)                               # doctest: +SKIP
     True
     """
+    from twincity.policies.registry import in_force_entries
     from twincity.scenario.loader import load_scenario
 
     loaded: dict[tuple[str, tuple], Any] = {}
@@ -114,11 +116,13 @@ def plan(specs: Iterable[RunSpec]) -> list[PlannedRun]:
             raise InputError(f"expected RunSpec items, got {type(spec).__name__}")
         pkey = (policy_folder(spec), spec.policies)
         if pkey not in described:
-            described[pkey] = check_policies(spec)
+            described[pkey] = describe_policies(spec)
         key = (spec.scenario, spec.overrides)
         if key not in loaded:
             loaded[key] = load_scenario(spec.scenario, spec.overrides_dict())
         scen = loaded[key]
+        if spec.without:  # each must name a policy in force in this scenario
+            in_force_entries(spec.scenario, scen.spec, spec.without)
         rid = run_id(spec, content_hash=scen.content_hash, policies=described[pkey])
         sim = scen.spec.simulation
         size = scen.spec.city.population * sim.sample_share * sim.duration_s
@@ -145,7 +149,7 @@ def run_task(spec: RunSpec, run_id: str, *, keep_tables: Sequence[str] = (),
     results = execute(runnable)
     elapsed_s = time.perf_counter() - start
     content_hash = str(results.provenance.get("scenario_hash", ""))
-    if spec.policies:
+    if spec.policies or spec.without or results.provenance.get("policies"):
         # the model's hash covers the scenario *with the policies' overrides*; the
         # plan hashed the scenario as given, so compare that one
         from twincity.experiment.spec import scenario_hash
@@ -161,7 +165,24 @@ def run_task(spec: RunSpec, run_id: str, *, keep_tables: Sequence[str] = (),
         tables={name: results.tables[name] for name in keep_tables if name in results.tables},
         elapsed_s=elapsed_s,
         executor=executor_info(),
+        equilibrium=equilibrium_record(results),
     )
+
+
+def equilibrium_record(results: Any) -> dict[str, Any] | None:
+    """The run's ``equilibrium`` record (``{converged, relative_gap, ...}``) if it reports one.
+
+    Read defensively: from the results summary, else from the provenance; ``None``
+    when the run says nothing about convergence.
+    """
+    try:
+        summary = results.summary()
+    except Exception:  # a results object without a summary says nothing
+        summary = {}
+    eq = summary.get("equilibrium") if isinstance(summary, dict) else None
+    if eq is None:
+        eq = (getattr(results, "provenance", None) or {}).get("equilibrium")
+    return dict(eq) if isinstance(eq, dict) else None
 
 
 def warm_numba_cache(run: PlannedRun) -> float:
@@ -288,8 +309,8 @@ def run_experiment(specs: Iterable[RunSpec], store: ResultStore, *, workers: int
     script: guard a script's experiment with ``if __name__ == "__main__":``.
 
     >>> import tempfile
-    >>> run_experiment([], ResultStore(tempfile.mkdtemp()), progress=False).columns.tolist()[:4]
-    ['run_id', 'scenario', 'policies', 'seed']
+    >>> run_experiment([], ResultStore(tempfile.mkdtemp()), progress=False).columns.tolist()[:5]
+    ['run_id', 'scenario', 'policies', 'without', 'seed']
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(f"expected a positive whole number of workers, got {workers!r}",

@@ -112,14 +112,18 @@ def normalise_overrides(overrides: Mapping[str, Any] | Iterable[tuple[str, Any]]
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One run: a scenario file, the policies to apply, a seed and scenario overrides.
+    """One run: a scenario file, the policies to add or remove, a seed and scenario overrides.
 
     ``scenario`` is kept as given (a path string); the same file named by a
     relative and by an absolute path gives two specs with different run ids.
-    ``policies`` are registered names such as ``"singapore:erp"`` in the
-    order they are applied. ``overrides`` may be given as a mapping (nested or
-    with dotted keys); they are stored as sorted ``(dotted key, value)``
-    pairs with lists turned into tuples, so equal specs compare and hash equal.
+    The scenario's own policies in force (``in_force: true``) are applied in
+    every run of it. ``policies`` are references such as ``"singapore:erp"``
+    added, in the order they are applied; ``without`` are references to the
+    scenario's own policies in force that this run leaves out (the
+    counterfactual "the city without its policy"). ``overrides`` may be
+    given as a mapping (nested or with dotted keys); they are stored as
+    sorted ``(dotted key, value)`` pairs with lists turned into tuples, so
+    equal specs compare and hash equal.
 
     >>> a = RunSpec("city.yaml", seed=1, overrides={"simulation": {"duration_h": 1}})
     >>> a == RunSpec("city.yaml", seed=1, overrides=[("simulation.duration_h", 1)])
@@ -133,6 +137,7 @@ class RunSpec:
     policies: tuple[str, ...] = ()
     seed: int
     overrides: tuple[tuple[str, Any], ...] = ()
+    without: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.scenario, Path):
@@ -149,6 +154,16 @@ class RunSpec:
             raise InputError(f"policies given more than once: {', '.join(twice)}",
                              path="policies")
         object.__setattr__(self, "policies", policies)
+        without = (self.without,) if isinstance(self.without, str) else tuple(self.without)
+        for name in without:
+            if not isinstance(name, str) or not name.strip():
+                raise InputError(f"expected policy references (text), got {name!r}",
+                                 path="without")
+        twice = sorted({p for p in without if without.count(p) > 1})
+        if twice:
+            raise InputError(f"policies removed more than once: {', '.join(twice)}",
+                             path="without")
+        object.__setattr__(self, "without", without)
         seed = self.seed.item() if isinstance(self.seed, np.integer) else self.seed
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise InputError(f"expected a non-negative integer seed, got {self.seed!r}",
@@ -161,14 +176,17 @@ class RunSpec:
         return {k: _thaw(v) for k, v in self.overrides}
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data (see :meth:`from_dict`)."""
-        return {"scenario": self.scenario, "policies": list(self.policies), "seed": self.seed,
-                "overrides": [[k, _thaw(v)] for k, v in self.overrides]}
+        """Plain JSON-ready data (see :meth:`from_dict`); ``without`` only when not empty."""
+        out = {"scenario": self.scenario, "policies": list(self.policies), "seed": self.seed,
+               "overrides": [[k, _thaw(v)] for k, v in self.overrides]}
+        if self.without:
+            out["without"] = list(self.without)
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
         """Inverse of :meth:`to_dict`."""
-        extra = set(data) - {"scenario", "policies", "seed", "overrides"}
+        extra = set(data) - {"scenario", "policies", "seed", "overrides", "without"}
         if extra:
             raise InputError(f"unknown run spec fields: {', '.join(sorted(extra))}")
         if "seed" not in data or "scenario" not in data:
@@ -177,15 +195,17 @@ class RunSpec:
         if isinstance(overrides, list | tuple):
             overrides = [tuple(pair) for pair in overrides]
         return cls(data["scenario"], policies=tuple(data.get("policies") or ()),
-                   seed=data["seed"], overrides=overrides)
+                   seed=data["seed"], overrides=overrides,
+                   without=tuple(data.get("without") or ()))
 
     def to_json(self) -> str:
         """Canonical JSON: sorted keys, no whitespace (what :func:`run_id` hashes)."""
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
     def label(self) -> str:
-        """A short human label: ``tiny.yaml[erp] seed=3``."""
-        policies = f"[{','.join(self.policies)}]" if self.policies else ""
+        """A short human label: ``tiny.yaml[erp] seed=3``, ``sejong.yaml[-sejong:brt] seed=3``."""
+        arms = [*self.policies, *(f"-{w}" for w in self.without)]
+        policies = f"[{','.join(arms)}]" if arms else ""
         return f"{Path(self.scenario).name}{policies} seed={self.seed}"
 
 
@@ -301,11 +321,25 @@ def describe_policies(spec: RunSpec) -> list[dict[str, Any]]:
     return [describe_policy(p) for p in resolve_policies(spec)]
 
 
+def check_without(spec: RunSpec) -> None:
+    """Raise :class:`InputError` unless each ``spec.without`` names a policy in force there."""
+    if not spec.without:
+        return
+    from twincity.policies.registry import in_force_entries
+    from twincity.scenario.loader import load_scenario
+
+    in_force_entries(spec.scenario, load_scenario(spec.scenario, spec.overrides_dict()).spec,
+                     spec.without)
+
+
 def check_policies(spec: RunSpec) -> list[dict[str, Any]]:
     """Resolve ``spec``'s policy references; raise :class:`InputError` for unknown ones.
 
     Returns their resolved descriptions (:func:`describe_policies`), which
     :func:`run_id` hashes.
+
+    A ``without`` reference that names no policy in force in the scenario
+    raises too.
 
     >>> check_policies(RunSpec("city.yaml", seed=1))            # a baseline passes
     []
@@ -313,6 +347,7 @@ def check_policies(spec: RunSpec) -> list[dict[str, Any]]:
     Traceback (most recent call last):
     twincity.errors.InputError: policies: unknown policy 'no_such'; expected one of ...
     """
+    check_without(spec)
     return describe_policies(spec)
 
 
@@ -326,7 +361,7 @@ def _build_model(spec: RunSpec) -> CityModel:
     from twincity.model import CityModel
 
     return CityModel.from_file(spec.scenario, seed=spec.seed, overrides=spec.overrides_dict(),
-                               policies=list(spec.policies))
+                               policies=list(spec.policies), without=spec.without)
 
 
 def execute(spec: RunSpec) -> Results:

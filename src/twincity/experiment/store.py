@@ -45,13 +45,16 @@ import pyarrow.parquet as pq
 from twincity.errors import InputError
 from twincity.ioutil import atomic_write_bytes, atomic_write_text
 
-#: Columns of the KPI dataset. ``policies`` is the run's policy names joined
-#: with ``,`` (empty for a baseline); ``overrides`` is the spec's overrides
-#: as canonical JSON (``[]`` when none), so override variants stay apart.
+#: Columns of the KPI dataset. ``policies`` is the run's added policy names
+#: joined with ``,`` (empty for a baseline); ``without`` the city's own
+#: policies in force that the run leaves out, joined alike (empty: all in
+#: force); ``overrides`` is the spec's overrides as canonical JSON (``[]``
+#: when none), so override variants stay apart.
 KPI_SCHEMA = pa.schema([
     ("run_id", pa.string()),
     ("scenario", pa.string()),
     ("policies", pa.string()),
+    ("without", pa.string()),
     ("seed", pa.int64()),
     ("overrides", pa.string()),
     ("name", pa.string()),
@@ -60,8 +63,9 @@ KPI_SCHEMA = pa.schema([
     ("u4ssc", pa.string()),
 ])
 
-#: Version of the on-disk layout, written into every marker.
-STORE_FORMAT = 1
+#: Version of the on-disk layout, written into every marker (2: the ``without``
+#: column, and the run's ``equilibrium`` record in its marker).
+STORE_FORMAT = 2
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -90,6 +94,8 @@ class RunOutput:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     elapsed_s: float = math.nan
     executor: dict[str, Any] = field(default_factory=dict)
+    #: ``{converged, relative_gap, ...}`` when the run reports its equilibrium, else ``None``.
+    equilibrium: dict[str, Any] | None = None
 
 
 def executor_info() -> dict[str, Any]:
@@ -174,6 +180,7 @@ class ResultStore:
             "run_id": [rid] * n,
             "scenario": [spec["scenario"]] * n,
             "policies": [",".join(spec.get("policies", []))] * n,
+            "without": [",".join(spec.get("without", []))] * n,
             "seed": [int(spec["seed"])] * n,
             "overrides": [json.dumps(spec.get("overrides", []), sort_keys=True,
                                      separators=(",", ":"))] * n,
@@ -210,6 +217,7 @@ class ResultStore:
             "executor": output.executor,
             "notes": notes,
             "provenance": output.provenance,
+            "equilibrium": output.equilibrium,
             "store_format": STORE_FORMAT,
         }
         atomic_write_text(marker, json.dumps(record, indent=2, default=str) + "\n")
@@ -250,7 +258,9 @@ class ResultStore:
         files = [str(self.kpi_path(r)) for r in self._selected(run_ids)]
         if not files:
             return KPI_SCHEMA.empty_table().to_pandas()
-        return ds.dataset(files, schema=KPI_SCHEMA, format="parquet").to_table().to_pandas()
+        frame = ds.dataset(files, schema=KPI_SCHEMA, format="parquet").to_table().to_pandas()
+        # runs stored before format 2 have no ``without`` column: they left nothing out
+        return frame.fillna({"without": ""})
 
     def table(self, name: str, run_ids: Iterable[str] | None = None) -> pd.DataFrame:
         """A kept per-run table of finished runs, stacked, with a ``run_id`` column.
@@ -278,6 +288,7 @@ class ResultStore:
                 "run_id": rid,
                 "scenario": spec["scenario"],
                 "policies": ",".join(spec.get("policies", [])),
+                "without": ",".join(spec.get("without", [])),
                 "seed": spec["seed"],
                 "overrides": json.dumps(spec.get("overrides", []), sort_keys=True,
                                         separators=(",", ":")),
@@ -289,7 +300,8 @@ class ResultStore:
                 "kpi_count": rec.get("kpi_count"),
                 "tables": ",".join(sorted(rec.get("tables", {}))),
             })
-        columns = ["run_id", "scenario", "policies", "seed", "overrides", "scenario_hash",
+        columns = ["run_id", "scenario", "policies", "without", "seed", "overrides",
+                   "scenario_hash",
                    "twincity_version", "git_commit", "elapsed_s", "finished_at", "kpi_count",
                    "tables"]
         return pd.DataFrame(rows, columns=columns)

@@ -1,16 +1,29 @@
 """Policy transfer: trial one city's policy in another city and compare the effects.
 
-:func:`transfer` runs four arms over the same seeds — baseline and policy in
-the policy's *origin* city, baseline and policy in the *target* city — through
-:func:`~twincity.experiment.runners.run_experiment` (serial or Dask; resumable
-through the :class:`~twincity.experiment.store.ResultStore`). It returns a
-:class:`TransferResult`:
+:func:`transfer` runs two arms in each of two cities over the same seeds
+(paired: both arms of a city share every seed) through
+:func:`~twincity.experiment.runners.run_experiment` (serial or Dask;
+resumable through the :class:`~twincity.experiment.store.ResultStore`). The
+design is "with − without" in both cities:
 
-* ``table``: one row per KPI — the effect in each city (policy − baseline,
-  mean of paired differences, 95% t-interval, relative %), the
+* **at home** (the policy's origin city), when the policy is in force there
+  (``in_force: true``, e.g. ``singapore:erp``): the city as it is, with its
+  policy, minus the city ``without`` it (:attr:`RunSpec.without`). A policy
+  the origin does not have in force is added there like anywhere else;
+* **in the target**: the target with the policy added (adapted to it) minus
+  the target as it is — its own in-force policies kept in both arms.
+
+It returns a :class:`TransferResult`:
+
+* ``table``: one row per KPI — the effect in each city (with − without,
+  mean of paired differences, 95% t-interval, relative %, role primary or
+  secondary with Holm-adjusted p-values for the secondary ones, good/bad by
+  the KPI's direction), how the two effects compare (``direction``: "same
+  direction" only when both are significant with one sign, "opposite" when
+  both are significant with opposite signs, else "inconclusive"), and the
   transferability ratio (target effect / origin effect) with its Fieller 95%
-  CI, and a flag where the origin effect's CI includes 0 (the ratio is then
-  not informative) — see :mod:`twincity.experiment.effects`;
+  CI, reported only where the home effect is significant — see
+  :mod:`twincity.experiment.effects`;
 * ``effects``: the same effects in long form (city, KPI);
 * ``context``: the two cities side by side (density, simulated transit share,
   car ownership, value of time, grid carbon intensity, degree days, commute
@@ -43,7 +56,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from twincity.errors import InputError
-from twincity.experiment.effects import CONFIDENCE, effects_table, fieller_ratio, t_quantile
+from twincity.experiment.effects import (
+    CONFIDENCE,
+    classify_pair,
+    effects_table,
+    fieller_ratio,
+    t_quantile,
+)
 from twincity.experiment.spec import RunSpec, spawn_seeds
 from twincity.experiment.store import ResultStore
 
@@ -53,8 +72,9 @@ if TYPE_CHECKING:
 #: KPIs reported by default, in this order, when the runs produce them.
 DEFAULT_KPIS: tuple[str, ...] = (
     "mode_share_car", "mode_share_transit", "mode_share_walk", "mode_share_bike",
-    "person_trips_per_day", "vehicle_km", "travel_time_index", "total_delay",
-    "mean_commute_time", "co2_per_capita_transport", "co2_per_capita_buildings",
+    "person_trips_per_day", "vehicle_km", "vehicle_km_central", "travel_time_index",
+    "total_delay", "delay_central_peak", "mean_commute_time", "co2_per_capita_transport",
+    "co2_per_capita_buildings",
     "co2_per_capita_total", "electricity_per_capita", "peak_load", "nox_t_per_yr",
     "pm25_t_per_yr",
 )
@@ -63,8 +83,16 @@ DEFAULT_KPIS: tuple[str, ...] = (
 DEFAULT_ROOT_SEED = 2026
 
 RATIO_METHOD = ("Fieller's theorem for the ratio of two independent means (the cities are "
-                "simulated independently), t with n−1 degrees of freedom; unbounded when the "
-                "origin effect is not significantly different from 0")
+                "simulated independently), t with n−1 degrees of freedom; reported only where "
+                "the home effect is significant (else undefined: no significant home effect)")
+
+#: The design, in words, for reports.
+DESIGN_TEXT = (
+    "Design: with − without in both cities, paired by seed. Effect at home = the home city "
+    "with its policy in force − the same city without it (the policy removed: `--without`); "
+    "effect in the target = the target with the policy added (adapted to it) − the target as "
+    "it is (its own policies in force kept in both arms). Both arms of a city run the same "
+    "seeds.")
 
 
 # ---------------------------------------------------------------------- finding inputs
@@ -159,11 +187,11 @@ CONTEXT_ROWS: tuple[tuple[str, str, str], ...] = (
     ("population", "Population", "persons"),
     ("population_density", "Population density", "persons/km²"),
     ("cars_per_1000", "Car ownership", "cars/1000 persons"),
-    ("mode_share_car", "Car mode share (simulated baseline)", "share"),
-    ("mode_share_transit", "Transit mode share (simulated baseline)", "share"),
+    ("mode_share_car", "Car mode share (simulated, city as it is)", "share"),
+    ("mode_share_transit", "Transit mode share (simulated, city as it is)", "share"),
     ("value_of_time_intl_usd_per_h", "Value of time", "intl $/h (PPP)"),
-    ("mean_commute_time", "Mean commute time (simulated baseline)", "min"),
-    ("travel_time_index", "Travel time index (simulated baseline)", "ratio"),
+    ("mean_commute_time", "Mean commute time (simulated, city as it is)", "min"),
+    ("travel_time_index", "Travel time index (simulated, city as it is)", "ratio"),
     ("road_lane_km_per_1000", "Road lane-km per 1000 persons", "lane-km"),
     ("grid_intensity_mean", "Grid carbon intensity (simulated mean)", "kg CO2/kWh"),
     ("hdd", "Heating degree days (base 18 °C)", "K·d/yr"),
@@ -175,8 +203,9 @@ def city_context(path: str | Path, overrides: Mapping[str, Any] | None,
                  baseline_kpis: pd.DataFrame) -> dict[str, float]:
     """Context indicators of one city: scenario inputs plus mean baseline KPIs.
 
-    ``baseline_kpis`` holds the store's KPI rows of this city's baseline runs;
-    simulated indicators are their means over seeds (NaN when absent).
+    ``baseline_kpis`` holds the store's KPI rows of this city as it is (its own
+    policies in force, nothing added); simulated indicators are their means
+    over seeds (NaN when absent).
     """
     from twincity.energy.weather import degree_days
     from twincity.scenario.loader import load_scenario
@@ -210,25 +239,114 @@ def context_table(contexts: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- running
-def _policy_notes(store: ResultStore, run_ids: Sequence[str]) -> str:
-    """The adaptation note(s) a finished policy run recorded."""
+def _policy_notes(store: ResultStore, run_ids: Sequence[str], policy: str | None = None) -> str:
+    """The adaptation note a finished run recorded for ``policy`` (all its policies' if None)."""
     for rid in run_ids:
         notes = [n for n in store.record(rid).get("notes", []) if n.startswith("policy ")]
+        if policy is not None:
+            mine = [n for n in notes if n.startswith((f"policy {policy}: ",
+                                                      f"policy {policy} (in force): "))]
+            notes = mine or notes
         if notes:
             return "; ".join(n.split(": ", 1)[1] if ": " in n else n for n in notes)
     return "(no adaptation note recorded)"
 
 
+def _treatment_run_ids(runs: pd.DataFrame, scenario: str, arms: ArmPair) -> list[str]:
+    (_, _), (pol, wo) = arms.store_arms()
+    here = runs[(runs["scenario"] == scenario) & (runs["policies"] == pol)
+                & (runs["without"] == wo)]
+    return list(here["run_id"].unique())
+
+
+def _as_is_rows(runs: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """KPI rows of the city as it is: nothing added, its policies in force kept."""
+    return runs[(runs["scenario"] == scenario) & (runs["policies"] == "")
+                & (runs["without"] == "")]
+
+
+def policy_in_force_in(policy: str, scenario: Path) -> bool:
+    """Whether ``policy`` (``city:label``) is in force in ``scenario`` (its own home city)."""
+    from twincity.policies.registry import is_in_force_at_home
+
+    if ":" not in policy or policy.endswith((".yaml", ".yml")):
+        return False
+    return (policy.split(":", 1)[0] == Path(scenario).stem
+            and is_in_force_at_home(policy, Path(scenario).parent))
+
+
+@dataclass(frozen=True)
+class ArmPair:
+    """The two arms of one city: ``control`` and ``treatment`` run specs' (policies, without)."""
+
+    design: str  # "in_force" (with − without at home) or "added"
+    control: tuple[tuple[str, ...], tuple[str, ...]]
+    treatment: tuple[tuple[str, ...], tuple[str, ...]]
+
+    def store_arms(self) -> tuple[tuple[str, str], tuple[str, str]]:
+        """The arms as the store's (policies, without) columns name them."""
+        return tuple((",".join(p), ",".join(w)) for p, w in (self.control, self.treatment))
+
+
+def arm_pair(policy: str, scenario: Path) -> ArmPair:
+    """With − without for ``policy`` in ``scenario``: removed at home if in force there, else added.
+
+    >>> arm_pair("singapore:erp", Path("scenarios/singapore.yaml")).design   # doctest: +SKIP
+    'in_force'
+    """
+    if policy_in_force_in(policy, scenario):
+        return ArmPair("in_force", control=((), (policy,)), treatment=((), ()))
+    return ArmPair("added", control=((), ()), treatment=((policy,), ()))
+
+
+def arm_specs(scenarios: Sequence[Path], policy: str, seeds: Sequence[int], *,
+              overrides: Mapping[str, Any] | None) -> tuple[list[RunSpec], dict[str, ArmPair]]:
+    """The run specs of every scenario's two arms over ``seeds``, and each scenario's arms."""
+    arms = {str(s): arm_pair(policy, s) for s in scenarios}
+    specs = [RunSpec(str(s), policies=p, without=w, seed=seed, overrides=dict(overrides or {}))
+             for s in scenarios for p, w in (arms[str(s)].control, arms[str(s)].treatment)
+             for seed in seeds]
+    return specs, arms
+
+
 def run_arms(scenarios: Sequence[Path], policy: str, seeds: Sequence[int], *,
              overrides: Mapping[str, Any] | None, store: ResultStore, workers: int,
-             scheduler: Any, progress: bool) -> pd.DataFrame:
-    """Baseline and policy runs of every scenario over ``seeds``; returns their KPI rows."""
+             scheduler: Any, progress: bool) -> tuple[pd.DataFrame, dict[str, ArmPair]]:
+    """Both arms of every scenario over ``seeds``; returns their KPI rows and the arms."""
     from twincity.experiment.runners import run_experiment
 
-    specs = [RunSpec(str(s), policies=arm, seed=seed, overrides=dict(overrides or {}))
-             for s in scenarios for arm in ((), (policy,)) for seed in seeds]
-    return run_experiment(specs, store, workers=workers, scheduler=scheduler,
+    specs, arms = arm_specs(scenarios, policy, seeds, overrides=overrides)
+    kpis = run_experiment(specs, store, workers=workers, scheduler=scheduler,
                           progress=progress)
+    return kpis, arms
+
+
+def primary_kpis(policy: str, scenarios_dir: str | Path) -> tuple[str, ...]:
+    """The primary KPIs the policy's class declares."""
+    from twincity.policies.registry import resolve_policy
+
+    return tuple(resolve_policy(policy, scenarios_dir).primary_kpis)
+
+
+def convergence_flags(store: ResultStore, run_ids: Sequence[str]) -> pd.DataFrame:
+    """Runs whose record says their equilibrium did not converge (``converged: false``).
+
+    Columns: run_id, scenario, policies, without, seed, relative_gap. Runs
+    that report nothing about convergence are not listed.
+    """
+    rows = []
+    for rid in dict.fromkeys(run_ids):
+        rec = store.record(rid)
+        eq = rec.get("equilibrium") or (rec.get("provenance") or {}).get("equilibrium") or {}
+        if isinstance(eq, Mapping) and eq.get("converged") is False:
+            spec = rec.get("spec", {})
+            rows.append({"run_id": rid, "scenario": spec.get("scenario"),
+                         "policies": ",".join(spec.get("policies", [])),
+                         "without": ",".join(spec.get("without", [])),
+                         "seed": spec.get("seed"),
+                         "relative_gap": eq.get("relative_gap", math.nan)})
+    return pd.DataFrame(rows, columns=["run_id", "scenario", "policies", "without", "seed",
+                                       "relative_gap"])
 
 
 def _store(store: ResultStore | str | Path | None) -> ResultStore:
@@ -252,17 +370,24 @@ def _seed_list(seeds: int | Sequence[int], root_seed: int) -> list[int]:
     return out
 
 
-def select_kpis(kpis: pd.DataFrame, wanted: Sequence[str] | None) -> list[str]:
-    """The KPIs to report: ``wanted`` (each must exist) or :data:`DEFAULT_KPIS` present."""
+def select_kpis(kpis: pd.DataFrame, wanted: Sequence[str] | None,
+                primary: Sequence[str] = ()) -> list[str]:
+    """The KPIs to report: ``wanted`` (each must exist) or :data:`DEFAULT_KPIS` present.
+
+    The policy's ``primary`` KPIs the runs produce come first and are always
+    included.
+    """
     have = set(kpis["name"].unique())
     if wanted:
         missing = [k for k in wanted if k not in have]
         if missing:
             raise InputError(f"the runs have no KPI {', '.join(missing)}; expected some of "
                              f"{', '.join(sorted(have))}", path="kpis")
-        return list(wanted)
-    chosen = [k for k in DEFAULT_KPIS if k in have]
-    return chosen or sorted(have)
+        chosen = list(wanted)
+    else:
+        chosen = [k for k in DEFAULT_KPIS if k in have] or sorted(have)
+    first = [k for k in primary if k in have]
+    return first + [k for k in chosen if k not in first]
 
 
 def transfer(policy: str, *, to: str | Path, origin: str | Path | None = None,
@@ -299,50 +424,73 @@ def transfer(policy: str, *, to: str | Path, origin: str | Path | None = None,
     if names[origin_path] == names[target_path]:  # two files of one city: keep them apart
         names = {origin_path: f"{names[origin_path]} ({origin_path.stem})",
                  target_path: f"{names[target_path]} ({target_path.stem})"}
-    runs = run_arms([origin_path, target_path], ref, seed_list, overrides=overrides,
-                    store=store, workers=workers, scheduler=scheduler, progress=progress)
+    runs, arms = run_arms([origin_path, target_path], ref, seed_list, overrides=overrides,
+                          store=store, workers=workers, scheduler=scheduler,
+                          progress=progress)
     city_of = {str(p): n for p, n in names.items()}
     runs = runs.assign(city=runs["scenario"].map(city_of))
-    chosen = select_kpis(runs, kpis)
-    effects = effects_table(runs, city_of=city_of, policy_arm=ref, kpi_names=chosen)
-    contexts = {names[p]: city_context(p, overrides, runs[(runs["scenario"] == str(p))
-                                                          & (runs["policies"] == "")])
+    primary = primary_kpis(ref, folder)
+    chosen = select_kpis(runs, kpis, primary)
+    effects = effects_table(runs, city_of=city_of, kpi_names=chosen,
+                            arms={s: a.store_arms() for s, a in arms.items()},
+                            designs={s: a.design for s, a in arms.items()}, primary=primary)
+    contexts = {names[p]: city_context(p, overrides, _as_is_rows(runs, str(p)))
                 for p in (origin_path, target_path)}
-    notes = {names[p]: _policy_notes(store, runs.loc[(runs["scenario"] == str(p))
-                                                     & (runs["policies"] == ref),
-                                                     "run_id"].unique())
+    notes = {names[p]: _policy_notes(store, _treatment_run_ids(runs, str(p), arms[str(p)]),
+                                     ref)
              for p in (origin_path, target_path)}
+    flags = convergence_flags(store, runs["run_id"].unique()).assign(
+        city=lambda f: f["scenario"].map(city_of))
     return TransferResult(policy=ref, origin=names[origin_path], target=names[target_path],
                           scenarios={names[p]: str(p) for p in names}, seeds=seed_list,
                           runs=runs, effects=effects, context=context_table(contexts),
-                          notes=notes, overrides=dict(overrides or {}), store=str(store.root))
+                          notes=notes, overrides=dict(overrides or {}), store=str(store.root),
+                          designs={names[p]: arms[str(p)].design for p in names},
+                          primary=list(primary), unconverged=flags)
 
 
 # ---------------------------------------------------------------------- result
 def ratio_table(effects: pd.DataFrame, origin: str, target: str,
                 confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """One row per KPI: both cities' effects, the ratio target/origin and its Fieller CI.
+    """One row per KPI: both cities' effects, how they compare, the ratio and its Fieller CI.
 
-    ``ratio`` compares absolute effects (in the KPI's unit); ``ratio_rel``
-    compares relative effects (% of each city's baseline), a point value only.
+    ``direction`` is :func:`~twincity.experiment.effects.classify_pair` of the
+    two effects (each significant as its role demands: primary at 95%,
+    secondary after Holm). ``ratio`` compares absolute effects (in the KPI's
+    unit) and ``ratio_rel`` relative effects (% of each city's control arm, a
+    point value); both are NaN, with ``ratio_note`` "undefined: no significant
+    home effect", unless the origin (home) effect is significant.
     """
     cols = ["effect", "ci_low", "ci_high", "rel_effect_pct", "rel_ci_low_pct",
-            "rel_ci_high_pct", "baseline_mean", "effect_se", "n"]
+            "rel_ci_high_pct", "baseline_mean", "effect_se", "n", "p_value", "p_adjusted",
+            "significant", "judgement"]
     o = effects[effects["city"] == origin].set_index("kpi")
     t = effects[effects["city"] == target].set_index("kpi")
     rows = []
     for kpi in [k for k in o.index if k in t.index]:
         a, b = t.loc[kpi], o.loc[kpi]
         df = min(int(a["n"]), int(b["n"])) - 1
-        ratio = a["effect"] / b["effect"] if b["effect"] != 0 else math.nan
-        lo, hi = fieller_ratio(float(a["effect"]), float(a["effect_se"]), float(b["effect"]),
-                               float(b["effect_se"]), df=df, confidence=confidence)
-        row: dict[str, Any] = {"kpi": kpi, "unit": b["unit"]}
-        row.update({f"origin_{c}": b[c] for c in cols})
-        row.update({f"target_{c}": a[c] for c in cols})
-        rel_b = b["rel_effect_pct"]
-        row.update({"ratio": ratio, "ratio_ci_low": lo, "ratio_ci_high": hi,
-                    "ratio_rel": a["rel_effect_pct"] / rel_b if rel_b else math.nan,
+        home_sig = bool(b.get("significant", b["ci_low"] > 0 or b["ci_high"] < 0))
+        target_sig = bool(a.get("significant", a["ci_low"] > 0 or a["ci_high"] < 0))
+        if home_sig and b["effect"] != 0:
+            ratio = a["effect"] / b["effect"]
+            lo, hi = fieller_ratio(float(a["effect"]), float(a["effect_se"]),
+                                   float(b["effect"]), float(b["effect_se"]), df=df,
+                                   confidence=confidence)
+            rel_b = b["rel_effect_pct"]
+            ratio_rel = a["rel_effect_pct"] / rel_b if rel_b else math.nan
+            note = ""
+        else:
+            ratio = lo = hi = ratio_rel = math.nan
+            note = "undefined: no significant home effect"
+        row: dict[str, Any] = {"kpi": kpi, "unit": b["unit"], "role": b.get("role", "secondary"),
+                               "better": b.get("better", "none")}
+        row.update({f"origin_{c}": b.get(c, math.nan) for c in cols})
+        row.update({f"target_{c}": a.get(c, math.nan) for c in cols})
+        row.update({"direction": classify_pair(float(b["effect"]), home_sig,
+                                               float(a["effect"]), target_sig),
+                    "ratio": ratio, "ratio_ci_low": lo, "ratio_ci_high": hi,
+                    "ratio_rel": ratio_rel, "ratio_note": note,
                     "ratio_df": df, "t_crit": t_quantile(df, confidence),
                     "origin_ci_includes_zero": bool(b["ci_low"] <= 0 <= b["ci_high"])})
         rows.append(row)
@@ -365,6 +513,12 @@ class TransferResult:
     overrides: dict[str, Any] = field(default_factory=dict)
     store: str | None = None
     confidence: float = CONFIDENCE
+    #: Each city's design: "in_force" (removed at home) or "added".
+    designs: dict[str, str] = field(default_factory=dict)
+    #: The policy's primary KPIs (tested at 95% each; the rest Holm-adjusted).
+    primary: list[str] = field(default_factory=list)
+    #: Runs that report ``converged: false`` (:func:`convergence_flags`, plus ``city``).
+    unconverged: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -398,6 +552,9 @@ class TransferResult:
         return {"policy": self.policy, "origin": self.origin, "target": self.target,
                 "scenarios": self.scenarios, "seeds": self.seeds, "overrides": self.overrides,
                 "confidence": self.confidence, "ratio_ci_method": RATIO_METHOD,
+                "design": DESIGN_TEXT, "designs": self.designs, "primary_kpis": self.primary,
+                "secondary_adjustment": "Holm",
+                "unconverged_runs": self.unconverged.to_dict(orient="records"),
                 "notes": self.notes, "store": self.store}
 
     def write(self, out_dir: str | Path) -> Path:

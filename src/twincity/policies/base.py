@@ -14,7 +14,14 @@ read. The policy then acts only through the model's own mechanisms:
   run (road prices by time of day, their review between equilibrated
   states, signal timing).
 
-A policy never scales a KPI.
+A policy never scales a KPI. It declares its ``primary_kpis``: the few KPIs
+it is meant to move, which reports test one by one; the others are secondary
+and reported with a multiplicity correction.
+
+A city's own policies are listed in its scenario; those with ``in_force:
+true`` exist there today and are applied in every run of the city (see
+:func:`twincity.policies.registry.in_force_policies`), so a scenario *is* the
+city with its policies, and the effect of one at home is "with − without".
 
 Example:
     >>> sorted(REGISTRY)[:3]                                   # doctest: +SKIP
@@ -63,6 +70,9 @@ class Policy(ABC):
     name: ClassVar[str]
     summary: ClassVar[str]
     Params: ClassVar[type[Section]]
+    #: The KPIs the policy is meant to move (names in :data:`twincity.kpi.CATALOGUE`): reports
+    #: test them at 95% each; every other KPI is secondary and multiplicity-adjusted.
+    primary_kpis: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: dict[str, Any] | Section | None = None, *,
                  origin: CitySpec | None = None, label: str | None = None) -> None:
@@ -76,6 +86,8 @@ class Policy(ABC):
                              if where else f"policy {self.name}") from None
         self.origin = origin
         self.label = label or self.name
+        #: Set when the policy is one of the city's own, in force in its scenario.
+        self.in_force = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -121,10 +133,11 @@ def money_from_origin(amount: float, origin: CitySpec | None, target: CitySpec) 
 
 
 def central_node_mask(city: City, share: float) -> np.ndarray:
-    """The ``share`` of nodes nearest to the city centre (at least one)."""
-    net = city.network
-    d = np.hypot(net.node_x_m - city.centre_xy_m[0], net.node_y_m - city.centre_xy_m[1])
-    k = max(1, round(share * net.n_nodes))
-    mask = np.zeros(net.n_nodes, dtype=bool)
-    mask[np.argsort(d, kind="stable")[:k]] = True
-    return mask
+    """The ``share`` of nodes nearest to the city centre (at least one).
+
+    The same rule defines the central area of the KPIs ``vehicle_km_central`` and
+    ``delay_central_peak`` (:func:`twincity.traffic.kpis.central_nodes`).
+    """
+    from twincity.traffic.kpis import central_nodes
+
+    return central_nodes(city.network, city.centre_xy_m, share)

@@ -37,6 +37,7 @@ class RemoteWorkPolicy(Policy):
     name = "remote_work"
     summary = "A share of commuters work from home: fewer commute trips."
     Params = RemoteWorkParams
+    primary_kpis = ("vehicle_km", "total_delay", "co2_per_capita_transport")
 
     def adapt(self, city: City) -> Adaptation:
         d, r = city.spec.demand, self.params.remote_share

@@ -65,6 +65,7 @@ class SmartChargingPolicy(Policy):
     name = "smart_charging"
     summary = "EVs charge off-peak or in the lowest-carbon hours instead of on arrival."
     Params = SmartChargingParams
+    primary_kpis = ("peak_load", "co2_per_capita_electricity")
 
     def adapt(self, city: City) -> Adaptation:
         p, c = self.params, city.spec.charging
@@ -99,6 +100,7 @@ class RooftopPvPolicy(Policy):
     name = "rooftop_pv"
     summary = "Raise installed rooftop PV to a per-resident target (kWp per capita)."
     Params = RooftopPvParams
+    primary_kpis = ("co2_per_capita_electricity", "renewable_share")
 
     def adapt(self, city: City) -> Adaptation:
         pv, pop = city.spec.buildings.rooftop_pv, city.spec.city.population
@@ -140,6 +142,7 @@ class BuildingRetrofitPolicy(Policy):
     name = "building_retrofit"
     summary = "A share of floor area per use gets its envelope heat loss cut by a factor."
     Params = BuildingRetrofitParams
+    primary_kpis = ("co2_per_capita_buildings", "co2_per_capita_total")
 
     def adapt(self, city: City) -> Adaptation:
         p, uses = self.params, city.spec.buildings.uses
@@ -179,6 +182,7 @@ class DistrictHeatingPolicy(Policy):
     name = "district_heating_expansion"
     summary = "Shift heating from boilers/resistance to district heating up to a target share."
     Params = DistrictHeatingParams
+    primary_kpis = ("co2_per_capita_buildings", "co2_per_capita_total")
 
     def adapt(self, city: City) -> Adaptation:
         p = self.params

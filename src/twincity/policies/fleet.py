@@ -64,6 +64,7 @@ class EvIncentivePolicy(Policy):
     name = "ev_incentive"
     summary = "Raise the battery-electric share of the car fleet to a target."
     Params = EvIncentiveParams
+    primary_kpis = ("co2_per_capita_transport", "nox_t_per_yr")
 
     def adapt(self, city: City) -> Adaptation:
         shares = dict(city.spec.fleet.car_shares)
@@ -154,6 +155,7 @@ class LowEmissionZonePolicy(Policy):
     summary = ("Central zone closed to banned car classes (trips to/from it lose the car); "
                "part of the banned fleet renewed to compliant classes.")
     Params = LowEmissionZoneParams
+    primary_kpis = ("nox_t_per_yr", "pm25_t_per_yr", "co2_per_capita_transport")
 
     def adapt(self, city: City) -> Adaptation:
         p = self.params

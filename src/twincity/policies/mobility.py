@@ -47,6 +47,7 @@ class MaasBundlePolicy(Policy):
     name = "maas_bundle"
     summary = "MaaS bundle: transit fare discount and shared-bike availability (no car sharing)."
     Params = MaasBundleParams
+    primary_kpis = ("mode_share_car", "mode_share_transit", "mode_share_bike")
 
     def adapt(self, city: City) -> Adaptation:
         p, spec = self.params, city.spec

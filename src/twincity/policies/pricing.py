@@ -123,6 +123,8 @@ class ErpPolicy(Policy):
     name = "congestion_pricing"
     summary = "Cordon or gantry charges by 30-min slot, optionally reviewed to a speed band."
     Params = ErpParams
+    primary_kpis = ("mode_share_car", "delay_central_peak", "vehicle_km_central",
+                    "co2_per_capita_transport")
 
     def adapt(self, city: City) -> Adaptation:
         p = self.params

@@ -209,6 +209,7 @@ class AdaptiveSignalsPolicy(Policy):
                "(Webster's split of critical flow ratios), keeping cycle and lost time; per step "
                "and/or between equilibrated states.")
     Params = AdaptiveSignalsParams
+    primary_kpis = ("total_delay", "travel_time_index")
 
     def adapt(self, city: City) -> Adaptation:
         p, plan = self.params, city.signals

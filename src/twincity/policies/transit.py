@@ -4,12 +4,14 @@
   line's headway and the feeder headway divided by ``frequency_factor``; the
   fare multiplied by ``fare_factor``. Mechanism: the transit skims (wait =
   headway / 2, fare) that mode choice reads.
-* ``brt`` (Sejong): a bus rapid transit line on dedicated lanes along a
-  corridor through the centre (or a ring); the lanes are taken from the
-  roads it runs along — one lane per direction of every arterial or motorway
-  link within ``corridor_width_m`` of the line loses its share of capacity
-  and storage. Mechanism: a new trunk line in the transit graph, less road
-  capacity in the kernel and in routing.
+* ``brt`` (Sejong): bus rapid transit lines on dedicated lanes, each along a
+  corridor through the centre or a ring; the lanes are taken from the roads
+  they run along — one lane per direction of every arterial or motorway link
+  within ``corridor_width_m`` of a line loses its share of capacity and
+  storage. Mechanism: new trunk lines in the transit graph, less road
+  capacity in the kernel and in routing. Sejong's own BRT (ring plus two
+  corridors) is this policy *in force* in its scenario, so removing it
+  (``--without sejong:brt``) removes both the lines and the lanes.
 
 Example:
     >>> TransitServicePolicy({"frequency_factor": 2}).params.fare_factor
@@ -18,10 +20,10 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from twincity.city.network import ROAD_CLASSES, Network
 from twincity.policies.base import Adaptation, Policy
@@ -45,6 +47,7 @@ class TransitServicePolicy(Policy):
     name = "transit_service"
     summary = "Divide headways by a factor and scale fares."
     Params = TransitServiceParams
+    primary_kpis = ("mode_share_transit", "mode_share_car", "mean_commute_time")
 
     def adapt(self, city: City) -> Adaptation:
         p, t = self.params, city.spec.transit
@@ -65,66 +68,105 @@ class TransitServicePolicy(Policy):
                                     "line_headways_s": [ln["headway_s"] for ln in lines]})
 
 
-class BrtParams(Section):
-    """A BRT line described relative to the city."""
+class BrtLine(Section):
+    """One BRT line described relative to the city (a corridor through the centre or a ring)."""
 
+    name: str | None = Field(default=None, description="What the city calls the line.")
     layout: Literal["corridor", "ring"] = "corridor"
     corridor_angle_deg: float = Field(default=0.0, description="Direction through the centre.")
     ring_share: float = Field(default=0.5, gt=0, lt=1, description="Ring radius / city radius.")
     headway_s: float = Field(default=300.0, gt=0, description="Peak headway (headway_min ok).")
     speed_mps: float = Field(default=30 / 3.6, gt=0, description="Commercial speed on own lanes.")
+
+
+#: BrtParams fields that belong to the network as a whole, not to one line.
+_BRT_NETWORK_FIELDS = ("lines", "lanes_taken", "corridor_width_")
+
+
+class BrtParams(Section):
+    """A BRT network: one or more lines on lanes taken from the arterials they follow.
+
+    One line may be written with its fields at the top level (``layout``,
+    ``corridor_angle_deg``, ``headway_min`` …) instead of under ``lines``.
+    """
+
+    lines: list[BrtLine] = Field(default_factory=lambda: [BrtLine()], min_length=1,
+                                 description="The BRT lines (corridors and/or rings).")
     lanes_taken: int = Field(default=1, ge=0, le=2, description="Road lanes per direction taken.")
     corridor_width_m: float = Field(default=250.0, gt=0,
-                                    description="Road links this close to the line lose lanes.")
+                                    description="Road links this close to a line lose lanes.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_line_at_top_level(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        line = {k: v for k, v in data.items() if not str(k).startswith(_BRT_NETWORK_FIELDS)}
+        if not line:
+            return data
+        if "lines" in data:
+            raise ValueError(f"give the lines under 'lines' or one line's fields at the top "
+                             f"level, not both (got {sorted(line)} and lines)")
+        return {**{k: v for k, v in data.items() if k not in line}, "lines": [line]}
 
 
 class BrtPolicy(Policy):
     """Bus rapid transit on dedicated lanes taken from the road."""
 
     name = "brt"
-    summary = "A BRT trunk line on lanes taken from the arterials it follows."
+    summary = "BRT lines (corridors, rings) on lanes taken from the arterials they follow."
     Params = BrtParams
+    primary_kpis = ("mode_share_transit", "mode_share_car", "mean_commute_time")
 
-    def _line_spec(self, city: City) -> dict:
-        p = self.params
-        line = {"name": f"BRT ({self.label})", "kind": "brt", "headway_s": p.headway_s,
-                "speed_mps": p.speed_mps, "dedicated_lanes": True}
-        if p.layout == "ring":
-            line["ring_share"] = p.ring_share
-        else:
-            line["corridor_angle_deg"] = p.corridor_angle_deg
-        return line
+    def _line_specs(self) -> list[dict]:
+        out = []
+        for i, ln in enumerate(self.params.lines):
+            name = ln.name or (f"BRT ({self.label})" if len(self.params.lines) == 1
+                               else f"BRT {i + 1} ({self.label})")
+            line = {"name": name, "kind": "brt", "headway_s": ln.headway_s,
+                    "speed_mps": ln.speed_mps, "dedicated_lanes": True}
+            if ln.layout == "ring":
+                line["ring_share"] = ln.ring_share
+            else:
+                line["corridor_angle_deg"] = ln.corridor_angle_deg
+            out.append(line)
+        return out
 
     def _affected(self, city: City) -> np.ndarray:
-        """Arterial and motorway links near the line (both directions)."""
+        """Arterial and motorway links near any of the lines (both directions)."""
         net, p = city.network, self.params
         cx, cy = city.centre_xy_m
         mx = 0.5 * (net.node_x_m[net.link_from] + net.node_x_m[net.link_to]) - cx
         my = 0.5 * (net.node_y_m[net.link_from] + net.node_y_m[net.link_to]) - cy
-        if p.layout == "ring":
-            dist = np.abs(np.hypot(mx, my) - p.ring_share * city.radius_m)
-        else:
-            a = np.deg2rad(p.corridor_angle_deg)
-            dist = np.abs(-np.sin(a) * mx + np.cos(a) * my)
+        near = np.zeros(net.n_links, dtype=bool)
+        for ln in p.lines:
+            if ln.layout == "ring":
+                dist = np.abs(np.hypot(mx, my) - ln.ring_share * city.radius_m)
+            else:
+                a = np.deg2rad(ln.corridor_angle_deg)
+                dist = np.abs(-np.sin(a) * mx + np.cos(a) * my)
+            near |= dist <= p.corridor_width_m
         major = np.isin(net.road_class, [ROAD_CLASSES.index("arterial"),
                                          ROAD_CLASSES.index("motorway")])
-        return major & (dist <= p.corridor_width_m) & (net.lanes > p.lanes_taken)
+        return major & near & (net.lanes > p.lanes_taken)
 
     def adapt(self, city: City) -> Adaptation:
-        line = self._line_spec(city)
+        new = self._line_specs()
         hit = self._affected(city)
         lane_km = float(np.sum(city.network.length_m[hit]) * self.params.lanes_taken / 1000)
-        lines = [ln.model_dump(mode="json") for ln in city.spec.transit.lines] + [line]
-        where = (f"a ring at {self.params.ring_share:.0%} of the {city.radius_m / 1000:.1f} km "
-                 "radius" if self.params.layout == "ring" else
-                 f"a corridor through the centre at {self.params.corridor_angle_deg:g}°")
-        note = (f"BRT on {where}, headway {self.params.headway_s / 60:g} min at "
-                f"{self.params.speed_mps * 3.6:.0f} km/h on its own lanes; "
+        lines = [ln.model_dump(mode="json") for ln in city.spec.transit.lines] + new
+        where = "; ".join(
+            (f"{ln['name']}: a ring at {ln['ring_share']:.0%} of the {city.radius_m / 1000:.1f} km "
+             "radius" if "ring_share" in ln else
+             f"{ln['name']}: a corridor through the centre at {ln['corridor_angle_deg']:g}°")
+            + f", headway {ln['headway_s'] / 60:g} min at {ln['speed_mps'] * 3.6:.0f} km/h"
+            for ln in new)
+        note = (f"{len(new)} BRT line(s) on their own lanes ({where}); "
                 f"{self.params.lanes_taken} lane per direction taken from {int(hit.sum())} road "
                 f"links ({lane_km:.1f} lane-km)")
         return Adaptation(policy=self.name, note=note, overrides={"transit.lines": lines},
                           concrete={"links": np.flatnonzero(hit).tolist(),
-                                    "lane_km_taken": lane_km, "line": line})
+                                    "lane_km_taken": lane_km, "lines": new})
 
     def modify_network(self, city: City, adaptation: Adaptation) -> Network:
         net = city.network

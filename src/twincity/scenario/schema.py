@@ -47,7 +47,8 @@ class Scenario(Section):
     grid: GridSpec
     charging: ChargingSpec = Field(default_factory=ChargingSpec)
     policies: list[PolicySpec] = Field(
-        default_factory=list, description="The city's own (signature) policies.")
+        default_factory=list, description="The city's own (signature) policies; those "
+                                          "`in_force` are applied in every run of the city.")
     simulation: SimulationSpec = Field(default_factory=SimulationSpec)
 
     @model_validator(mode="after")

@@ -251,6 +251,11 @@ class PolicySpec(Section):
     params: dict[str, Any] = Field(
         default_factory=dict, description="City-neutral parameters of the policy (`twincity "
                                           "policies` lists each policy's parameters).")
+    in_force: bool = Field(
+        default=True, description="The policy exists in this city today: every run of the city "
+                                  "applies it (the scenario is the city *with* it), and its "
+                                  "effect at home is measured by removing it (`twincity run "
+                                  "--without city:label`). false: listed for transfer only.")
 
 
 class SimulationSpec(Section):

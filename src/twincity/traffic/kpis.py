@@ -14,6 +14,15 @@ Totals are given for the whole city: a run that simulates a sample of trips
   the free-flow speed in at least one interval.
 * ``stuck_share``: share of road trips squeezed through a gridlock.
 * ``aborted_share``: share of road trips removed from a gridlock (never arrived).
+* ``vehicle_km_central``: road vehicle-km per day on links inside the central
+  area (both end nodes among the :data:`CENTRAL_NODE_SHARE` of nodes nearest
+  the centre — the area congestion pricing charges by default).
+* ``delay_central_peak``: vehicle-hours lost against free flow on those links
+  in the AM and PM peaks (:data:`PEAK_PERIODS_H`, local time), per day.
+
+The last two come from the link table (vehicles leaving each link per
+interval and their summed travel time), :func:`central_area_kpis`. Every
+KPI's unit and good direction is in :data:`twincity.kpi.CATALOGUE`.
 
 Example:
     >>> import pandas as pd
@@ -36,6 +45,58 @@ from twincity.results import KPI
 MODES = ("car", "transit", "walk", "bike")
 #: A link counts as congested below this share of its free-flow speed.
 CONGESTED_SPEED_SHARE = 0.5
+#: Share of nodes nearest the centre that make the central area of the area KPIs
+#: (congestion pricing's default ``central_share``).
+CENTRAL_NODE_SHARE = 0.1
+#: AM and PM peak periods of ``delay_central_peak``, local hours [start, end): the
+#: hours around Singapore's weekday ERP charging periods (7:30–9:30, 17:30–20:00).
+PEAK_PERIODS_H: tuple[tuple[float, float], ...] = ((7.0, 10.0), (17.0, 20.0))
+
+
+def central_nodes(net: Network, centre_xy_m: tuple[float, float], share: float) -> np.ndarray:
+    """Mask of the ``share`` of nodes nearest to ``centre_xy_m`` (at least one; ties by index)."""
+    d = np.hypot(net.node_x_m - centre_xy_m[0], net.node_y_m - centre_xy_m[1])
+    k = max(1, round(share * net.n_nodes))
+    mask = np.zeros(net.n_nodes, dtype=bool)
+    mask[np.argsort(d, kind="stable")[:k]] = True
+    return mask
+
+
+def central_links(net: Network, centre_xy_m: tuple[float, float],
+                  share: float = CENTRAL_NODE_SHARE) -> np.ndarray:
+    """Mask of links with both end nodes in the central area."""
+    inside = central_nodes(net, centre_xy_m, share)
+    return inside[net.link_from] & inside[net.link_to]
+
+
+def central_area_kpis(links: pd.DataFrame, net: Network, centre_xy_m: tuple[float, float], *,
+                      sample_share: float, start_s: float = 0.0,
+                      peaks_h: tuple[tuple[float, float], ...] = PEAK_PERIODS_H) -> list[KPI]:
+    """``vehicle_km_central`` and ``delay_central_peak`` from a run's link table.
+
+    ``links`` has one row per interval and link with ``start_s`` (seconds from
+    the simulation start at ``start_s``), ``link``, ``outflow_veh`` and
+    ``mean_travel_time_s``. Vehicle-km count vehicles leaving a central link
+    times its length; delay sums, over vehicles leaving a central link in a
+    peak interval, their time on it above free flow (never below 0). Both
+    are divided by ``sample_share`` (city totals).
+    """
+    central = central_links(net, centre_xy_m)
+    link = links["link"].to_numpy()
+    inside = central[link]
+    out_veh = links["outflow_veh"].to_numpy(np.float64)
+    length = net.length_m[link]
+    vkm = float(np.sum(out_veh[inside] * length[inside])) / 1000.0 / sample_share
+    hour = ((start_s + links["start_s"].to_numpy(np.float64)) / 3600.0) % 24.0
+    peak = np.zeros(len(links), dtype=bool)
+    for a, b in peaks_h:
+        peak |= (hour >= a) & (hour < b)
+    sel = inside & peak & (out_veh > 0)
+    mean_tt = links["mean_travel_time_s"].to_numpy(np.float64)[sel]
+    excess = np.clip(np.nan_to_num(mean_tt - net.free_flow_s[link[sel]]), 0.0, None)
+    delay_h = float(np.sum(excess * out_veh[sel])) / 3600.0 / sample_share
+    return [KPI("vehicle_km_central", vkm, "veh-km/day"),
+            KPI("delay_central_peak", delay_h, "veh-h/day")]
 
 
 def trip_kpis(trips: pd.DataFrame, *, sample_share: float) -> list[KPI]:
