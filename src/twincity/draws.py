@@ -46,7 +46,7 @@ def _mix(x: np.ndarray) -> np.ndarray:
 def purpose_key(seed: int, purpose: str, iteration: int = 0) -> np.uint64:
     """One 64-bit key for (root seed, purpose, iteration).
 
-    >>> purpose_key(1, "mode") != purpose_key(1, "fleet")
+    >>> bool(purpose_key(1, "mode") != purpose_key(1, "fleet"))
     True
     """
     with np.errstate(over="ignore"):
