@@ -40,6 +40,7 @@ if [ "${QUICK:-0}" = 1 ]; then
   "$PY" benchmarks/profile_pipeline.py --only pipeline --trips 2000 > "$OUT/profiles.txt"
 else
   "$PY" benchmarks/profile_pipeline.py > "$OUT/profiles.txt"
+  "$PY" benchmarks/equilibrium/run.py --tight 0.01 | tee "$OUT/equilibrium.txt"
 fi
 # the uncongested grid cases first (the targets), then the congested ones (slow peers)
 for case in "2 ${PEER[1]}" "2 ${PEER[0]}" "1 ${PEER[0]}" "1 ${PEER[1]}"; do

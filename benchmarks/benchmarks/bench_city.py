@@ -57,3 +57,15 @@ class CityDay:
         return len(model.subsystems)
 
     track_subsystems.unit = "subsystems"
+
+    def track_equilibrium_days(self, city):
+        model = CityModel(self.city, seed=SEED, subsystems=("traffic",))
+        return model.traffic.equilibrium.iterations if model.traffic.equilibrium else 0
+
+    track_equilibrium_days.unit = "days"
+
+    def track_equilibrium_gap(self, city):
+        model = CityModel(self.city, seed=SEED, subsystems=("traffic",))
+        return model.traffic.equilibrium.relative_gap if model.traffic.equilibrium else 0.0
+
+    track_equilibrium_gap.unit = "relative gap"

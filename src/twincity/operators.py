@@ -10,8 +10,8 @@ plug in. Each agent has two hooks:
   traffic showed (a :class:`ReviewState`): e.g. revise road prices to hold a
   speed band, as Singapore's LTA reviews ERP rates quarterly, not daily.
 
-The traffic equilibrium calls the review like this: once the day-to-day
-equilibrium has converged, ``for r in range(ta.review_rounds)``: if
+The traffic equilibrium (:mod:`twincity.traffic.equilibrium`) calls the review
+like this: once the dynamic equilibrium has converged, ``for r in range(ta.review_rounds)``: if
 ``ta.review(ReviewState(round=r, ...))`` changed nothing, stop; otherwise
 equilibrate again under the revised settings.
 

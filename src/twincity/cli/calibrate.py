@@ -19,7 +19,7 @@ from twincity.cli import main
 def calibrate(file: Path, rounds: int, tolerance: float, seed: int | None) -> None:
     """Fit demand.mode_constants of FILE to its demand.observed_mode_shares.
 
-    Each round simulates the city to its day-to-day equilibrium, then refits
+    Each round simulates the city to its dynamic equilibrium, then refits
     the constants on the congested costs; it prints every round and the line
     to paste into the scenario file.
 

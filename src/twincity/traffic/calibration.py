@@ -4,7 +4,7 @@ The procedure (what ``twincity calibrate`` runs, and how the shipped cities'
 ``demand.mode_constants`` were obtained):
 
 1. Build the model with the current constants: demand, warm start and the
-   day-to-day adjustment give congested car skims and transit skims.
+   dynamic equilibrium give congested car skims and transit skims.
 2. On those costs (each slot's generalised costs weighted by its departures),
    fit the constants of transit, walk and bike (car is the reference, 0) so the
    expected logit shares match ``demand.observed_mode_shares``

@@ -51,7 +51,9 @@ Example:
 
 from __future__ import annotations
 
+import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -76,6 +78,9 @@ if TYPE_CHECKING:
 
 #: Routes a road vehicle remembers (column generation adds one per day, the worst goes).
 ROUTES_PER_TRAVELLER = 4
+#: Trips from one origin departing within this window share a time-dependent tree in
+#: column generation (a proposal only: every route is then scored exactly).
+COLUMN_WINDOW_S = 1800.0
 #: Departure shifts people consider around their desired departure (s): one hour
 #: earlier to half an hour later in 10-minute steps.
 DEPARTURE_SHIFTS_S = np.arange(-3600.0, 1800.0 + 1.0, 600.0)
@@ -286,6 +291,7 @@ class DynamicEquilibrium:
         self.shifts_s = np.asarray(shifts_s, dtype=np.float64)
         self.shift = np.full(n, self._zero_shift, dtype=np.int64)
         self.preferred_arrival_s = np.full(n, np.nan)
+        self.time_s: dict[str, float] = {}  # wall time per phase of the loop
         self.smoothed: np.ndarray | None = None  # [slot, link]
         self.link_iv: np.ndarray | None = None  # [interval, link] by entry, the last day
         self.movement_iv: np.ndarray | None = None  # [interval, link, movement], the last day
@@ -372,6 +378,15 @@ class DynamicEquilibrium:
             axis=1)
         return iv, slot[: t.n_slots]
 
+    @contextmanager
+    def _clock(self, phase: str):
+        """Add the wall time of the block to ``time_s[phase]`` (where the time goes)."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.time_s[phase] = self.time_s.get(phase, 0.0) + time.perf_counter() - t0
+
     def _entries(self, sim: TrafficSim) -> np.ndarray:
         """Vehicles entering each link per routing slot ``[slot, link]`` on a simulated day."""
         t = self.ts
@@ -399,9 +414,10 @@ class DynamicEquilibrium:
                    leave=False)
         with bar:
             for day in range(self.max_days):
-                sim = t._make_sim()
-                sim.run()
-                link_iv, link_slot = self._experienced(sim)
+                with self._clock("kernel"):
+                    sim = t._make_sim()
+                    sim.run()
+                    link_iv, link_slot = self._experienced(sim)
                 # mode choice sees link times smoothed over days (MSA, floored weight)
                 w = max(1.0 / (day + 1), SMOOTHING_FLOOR)
                 self.smoothed = link_slot if self.smoothed is None else (
@@ -411,10 +427,12 @@ class DynamicEquilibrium:
                 # column generation: the time-dependent best path from today's departure
                 o, dst, _ = t._book_od(road)
                 dep = self.departure_of(road, self.shift[road])
-                best_path = td_best_routes(t.net, self.link_iv, self.interval_s,
-                                           self._toll_cost_s(), t.authority.toll_slot_s,
-                                           o, dst, dep)
-                cur, best, best_alt, evict = self.score(road, self.score_iv, best_path)
+                with self._clock("column generation"):
+                    best_path = td_best_routes(t.net, self.link_iv, self.interval_s,
+                                               self._toll_cost_s(), t.authority.toll_slot_s,
+                                               o, dst, dep, window_s=COLUMN_WINDOW_S)
+                with self._clock("scoring"):
+                    cur, best, best_alt, evict = self.score(road, self.score_iv, best_path)
                 # remember the day's path (in the worst slot); a best alternative on it
                 # moves to the slot it took
                 slot = self.memory.add(road, best_path, evict)
@@ -422,7 +440,8 @@ class DynamicEquilibrium:
                 on_new = best_alt // d_sh == self.memory.k
                 best_alt[on_new] = slot[on_new] * d_sh + best_alt[on_new] % d_sh
                 gap = self._gap(cur, best)
-                preferred = t.preferred_modes(t.skims_by_slot(self.smoothed))
+                with self._clock("mode choice"):
+                    preferred = t.preferred_modes(t.skims_by_slot(self.smoothed))
                 unhappy = np.flatnonzero(preferred != t.mode)
                 mode_gap = len(unhappy) / max(1, self.n_people)
                 tt = sim.state.arrive_s - sim.departure_s

@@ -1,4 +1,4 @@
-"""The traffic subsystem: demand, mode choice, routes, day-to-day adjustment, the kernel.
+"""The traffic subsystem: demand, mode choice, routes, dynamic equilibrium, the kernel.
 
 Built when a :class:`~twincity.model.CityModel` is made:
 

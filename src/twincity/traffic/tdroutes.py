@@ -1,10 +1,10 @@
 """Time-dependent route costs and best paths on experienced link times.
 
-The kernel records, per reporting interval, how long vehicles took on each
-link (:func:`~twincity.traffic.linkcosts.slot_times_s` with one interval per
-slot). A route's *experienced* cost for a given departure time is found by
-walking it: enter the first link at the departure, take that link's time in
-the interval of entry, pay the toll in force at entry, move on. This is the
+The kernel records how long vehicles took on each link and movement, by
+interval of entry (:func:`~twincity.traffic.linkcosts.movement_times_s`). A route's *experienced* cost for a given departure time is found by
+walking it: enter the first link at the departure, take that link's time
+for the entry time (interpolated between interval midpoints, per movement
+into the next link), pay the toll in force at entry, move on. This is the
 cost a traveller departing then would have met on that day (FIFO links), as
 simulation-based dynamic user equilibrium requires (Mahmassani 2001,
 "Dynamic network traffic assignment and simulation methodology for advanced
@@ -14,14 +14,7 @@ scores routes the same way).
 Costs are generalised seconds: time plus toll converted at the value of time
 (``toll_cost_s = toll · 3600 / VOT``).
 
-Example:
-    >>> import numpy as np
-    >>> start, links = np.array([0, 2]), np.array([0, 1])
-    >>> times = np.array([[10.0, 20.0], [30.0, 40.0]])      # 2 intervals of 60 s
-    >>> t, toll = walk_routes(start, links, np.array([0]), np.array([55.0]), times, 60.0,
-    ...                       np.zeros((1, 2)), 1800.0)
-    >>> float(t[0])   # link 0 entered at 55 s (interval 0: 10 s), link 1 at 65 s (interval 1)
-    50.0
+Example: see :func:`td_best_routes`.
 """
 
 from __future__ import annotations
@@ -44,33 +37,6 @@ def _interval(t_s, iv_s, n_iv):
     if i < 0:
         return 0
     return min(i, n_iv - 1)
-
-
-@njit(cache=True, parallel=True)
-def walk_routes(route_start, route_links, alt_route, alt_departure_s, link_time_s, interval_s,
-                toll_cost_s, toll_slot_s):
-    """Travel time and toll cost (both s) of routes ``alt_route`` departing at ``alt_departure_s``.
-
-    ``link_time_s[interval, link]``: experienced link times per interval of
-    ``interval_s``; ``toll_cost_s[toll_slot, link]``: toll in seconds of time per
-    traversal, by toll slot of ``toll_slot_s`` (the link's toll at entry).
-    """
-    n = len(alt_route)
-    n_iv = link_time_s.shape[0]
-    n_ts = toll_cost_s.shape[0]
-    time_s = np.empty(n)
-    toll_s = np.empty(n)
-    for a in numba.prange(n):
-        r = alt_route[a]
-        t = alt_departure_s[a]
-        paid = 0.0
-        for j in range(route_start[r], route_start[r + 1]):
-            lk = route_links[j]
-            paid += toll_cost_s[_interval(t, toll_slot_s, n_ts), lk]
-            t += link_time_s[_interval(t, interval_s, n_iv), lk]
-        time_s[a] = t - alt_departure_s[a]
-        toll_s[a] = paid
-    return time_s, toll_s
 
 
 @njit(cache=True)
@@ -141,12 +107,14 @@ TD_BATCH_BYTES = 64 * 2**20
 
 def td_best_routes(net: Network, link_time_s: np.ndarray, interval_s: float,
                    toll_cost_s: np.ndarray, toll_slot_s: float, origin_node: np.ndarray,
-                   dest_node: np.ndarray, departure_s: np.ndarray) -> Routes:
+                   dest_node: np.ndarray, departure_s: np.ndarray, *,
+                   window_s: float | None = None) -> Routes:
     """Time-dependent least-cost routes of trips departing at ``departure_s``.
 
-    Trips from the same origin departing in the same interval share one tree,
-    grown from the middle of that interval. ``cost_s`` of the result is NaN:
-    walk the routes (:func:`walk_routes`) for their exact costs.
+    Trips from the same origin departing in the same window of ``window_s``
+    (default: one interval) share one tree, grown from the window's middle.
+    ``cost_s`` of the result is NaN: walk the routes (:func:`score_alternatives`) for
+    their exact costs.
 
     Example:
         >>> from twincity.city.network import Network
@@ -162,13 +130,15 @@ def td_best_routes(net: Network, link_time_s: np.ndarray, interval_s: float,
     """
     n = len(origin_node)
     n_iv = link_time_s.shape[0]
-    iv = np.clip((np.asarray(departure_s) // interval_s).astype(np.int64), 0, n_iv - 1)
+    window_s = float(interval_s if window_s is None else window_s)
+    n_win = max(1, int(np.ceil(n_iv * interval_s / window_s)))
+    iv = np.clip((np.asarray(departure_s) // window_s).astype(np.int64), 0, n_win - 1)
     origin_node = np.asarray(origin_node, dtype=np.int32)
     dest_node = np.asarray(dest_node, dtype=np.int32)
     key = iv * net.n_nodes + origin_node
     jobs, inverse = np.unique(key, return_inverse=True)
     job_origin = (jobs % net.n_nodes).astype(np.int32)
-    job_t0 = (jobs // net.n_nodes + 0.5) * interval_s
+    job_t0 = (jobs // net.n_nodes + 0.5) * window_s
     batch = max(1, TD_BATCH_BYTES // max(1, 4 * net.n_nodes))
     lt = np.ascontiguousarray(link_time_s, dtype=np.float64)
     tc = np.ascontiguousarray(np.atleast_2d(toll_cost_s), dtype=np.float64)
