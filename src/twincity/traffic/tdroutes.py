@@ -1,10 +1,11 @@
 """Time-dependent route costs and best paths on experienced link times.
 
 The kernel records how long vehicles took on each link and movement, by
-interval of entry (:func:`~twincity.traffic.linkcosts.movement_times_s`). A route's *experienced* cost for a given departure time is found by
-walking it: enter the first link at the departure, take that link's time
-for the entry time (interpolated between interval midpoints, per movement
-into the next link), pay the toll in force at entry, move on. This is the
+interval of entry (:func:`~twincity.traffic.linkcosts.movement_times_s`). A
+route's *experienced* cost for a given departure time is found by walking
+it: enter the first link at the departure, take that link's time for the
+entry time (interpolated between interval midpoints, per movement into the
+next link), pay the toll in force at entry, move on. This is the
 cost a traveller departing then would have met on that day (FIFO links), as
 simulation-based dynamic user equilibrium requires (Mahmassani 2001,
 "Dynamic network traffic assignment and simulation methodology for advanced
