@@ -80,7 +80,7 @@ if TYPE_CHECKING:
 ROUTES_PER_TRAVELLER = 4
 #: Trips from one origin departing within this window share a time-dependent tree in
 #: column generation (a proposal only: every route is then scored exactly).
-COLUMN_WINDOW_S = 1800.0
+COLUMN_WINDOW_S = 3600.0
 #: Departure shifts people consider around their desired departure (s): one hour
 #: earlier to half an hour later in 10-minute steps.
 DEPARTURE_SHIFTS_S = np.arange(-3600.0, 1800.0 + 1.0, 600.0)
@@ -296,6 +296,7 @@ class DynamicEquilibrium:
         self.link_iv: np.ndarray | None = None  # [interval, link] by entry, the last day
         self.movement_iv: np.ndarray | None = None  # [interval, link, movement], the last day
         self.score_iv: np.ndarray | None = None  # what routes are scored on (the last day)
+        self.depart_wait_iv: np.ndarray | None = None  # [interval, link] wait to enter
 
     # ------------------------------------------------------------ alternatives
     def departure_of(self, idx: np.ndarray, shift: np.ndarray) -> np.ndarray:
@@ -328,7 +329,7 @@ class DynamicEquilibrium:
             self.memory.start, self.memory.links, self.memory.turns, self.memory.route_id[idx],
             cs, cl, ct, t._desired[idx] - t.start_s, self.shifts_s, idx < self.n_people,
             self.preferred_arrival_s[idx] - t.start_s, self.chosen[idx], self.shift[idx],
-            times_iv, float(self.interval_s), self._toll_cost_s(),
+            times_iv, self.depart_wait_iv, float(self.interval_s), self._toll_cost_s(),
             float(t.authority.toll_slot_s), EARLY_WEIGHT, LATE_WEIGHT, float(t.duration_s))
 
     @property
@@ -371,6 +372,9 @@ class DynamicEquilibrium:
         iv = entry_times_s(sim.turn_time_sum_s.sum(axis=2), turn_veh.sum(axis=2),
                            free_flow_s=t.net.free_flow_s, fallback_s=exit_iv)
         self.movement_iv = movement_times_s(sim.turn_time_sum_s, turn_veh, link_times_s=iv)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.depart_wait_iv = np.where(sim.depart_veh > 0,
+                                           sim.depart_wait_sum_s / sim.depart_veh, 0.0)
         per = max(1, round(t.slot_s / sim.interval_s))
         slot = slot_times_s(sim.travel_time_sum_s, sim.outflow_veh, sim.queue_veh,
                             intervals_per_slot=per, **kw)

@@ -193,6 +193,8 @@ class KernelState(NamedTuple):
     travel_time_sum_s: np.ndarray  # float64[I, L] by interval of exit
     turn_time_sum_s: np.ndarray  # float64[I, L, D] the same by entry interval and movement
     turn_veh: np.ndarray  # int32[I, L, D] vehicles that left, by entry interval and movement
+    depart_wait_sum_s: np.ndarray  # float64[I, L] wait to enter the first link, by departure
+    depart_veh: np.ndarray  # int32[I, L] vehicles that entered their first link, by departure
     occupancy_veh_s: np.ndarray  # float64[I, L]
     queue_veh: np.ndarray  # int32[I, L]
     toll_revenue: np.ndarray  # float64[I, L]
@@ -354,7 +356,8 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
              blocked_on, block_try, exit_tick, blk_flag, in_start, in_link,
              due_next, node_due_head, active_nodes, scratch_link, scratch_w, pend, pend_flag,
              dep_off, dep_ptr, dep_order, inflow_veh, outflow_veh, travel_time_sum_s,
-             turn_time_sum_s, turn_veh, occupancy_veh_s, queue_veh, toll_revenue, link_emis_g,
+             turn_time_sum_s, turn_veh, depart_wait_sum_s, depart_veh, occupancy_veh_s,
+             queue_veh, toll_revenue, link_emis_g,
              dep_tick, gorder, route_start, route_links, route_turn, veh_class, pos, ready_tick,
              link_enter_tick, enter_s, arrive_s, distance_m, toll_paid, trip_energy, state,
              stuck, rng, counters, fparams, iparams, k_end):
@@ -633,6 +636,9 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
                     pos[trip] = 0
                     state[trip] = EN_ROUTE
                     enter_s[trip] = k * tick_s
+                    iv_dep = min(dep_tick[trip] // tpi, n_iv - 1)
+                    depart_veh[iv_dep, lk] += 1
+                    depart_wait_sum_s[iv_dep, lk] += (k - dep_tick[trip]) * tick_s
                     c[C_WAITING] -= 1
                     c[C_EN_ROUTE] += 1
                     _enter_link(trip, lk, k, iv, fparams, iparams, free_flow_s, ff_ticks,

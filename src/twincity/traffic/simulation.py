@@ -284,6 +284,8 @@ class TrafficSim:
             travel_time_sum_s=np.zeros((n_iv, n_links)),
             turn_time_sum_s=np.zeros((n_iv, n_links, n_turns)),
             turn_veh=np.zeros((n_iv, n_links, n_turns), dtype=np.int32),
+            depart_wait_sum_s=np.zeros((n_iv, n_links)),
+            depart_veh=np.zeros((n_iv, n_links), dtype=np.int32),
             occupancy_veh_s=np.zeros((n_iv, n_links)),
             queue_veh=np.zeros((n_iv, n_links), dtype=np.int32),
             toll_revenue=np.zeros((n_iv, n_links)),
@@ -491,6 +493,17 @@ class TrafficSim:
     def turn_veh(self) -> np.ndarray:
         """Vehicles that left each link, by interval of entry and movement."""
         return self._ro(self.state.turn_veh)
+
+    @property
+    def depart_wait_sum_s(self) -> np.ndarray:
+        """Waits to enter the first link (a full link holds departures back), summed by
+        interval of departure and first link (``[interval, link]``)."""
+        return self._ro(self.state.depart_wait_sum_s)
+
+    @property
+    def depart_veh(self) -> np.ndarray:
+        """Vehicles that entered each first link, by interval of departure."""
+        return self._ro(self.state.depart_veh)
 
     @property
     def occupancy_veh_s(self) -> np.ndarray:

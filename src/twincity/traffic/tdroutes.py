@@ -164,9 +164,24 @@ def td_best_routes(net: Network, link_time_s: np.ndarray, interval_s: float,
 
 @njit(cache=True, inline="always")
 def _walk_cost(links, turns, a, b, t0, link_time_s, inv_iv, n_iv, toll_cost_s, inv_ts, n_ts,
-               pa, early_weight, late_weight):
-    """Generalised cost of one route (positions ``a..b`` of the pool) departing at ``t0``."""
-    t = t0
+               pa, early_weight, late_weight, depart_wait_s):
+    """Generalised cost of one route (positions ``a..b`` of the pool) departing at ``t0``.
+
+    The walk starts with the wait to enter the first link (``depart_wait_s``,
+    by departure interval: a full first link holds departures back).
+    """
+    first = links[a] if a < b else -1
+    x = t0 * inv_iv - 0.5
+    if first < 0:  # an empty route (origin = destination): arrives on departure
+        t = t0
+    elif x <= 0.0:
+        t = t0 + depart_wait_s[0, first]
+    elif x >= n_iv - 1:
+        t = t0 + depart_wait_s[n_iv - 1, first]
+    else:
+        i0 = int(x)
+        f = x - i0
+        t = t0 + (1.0 - f) * depart_wait_s[i0, first] + f * depart_wait_s[i0 + 1, first]
     paid = 0.0
     for j in range(a, b):
         lk = links[j]
@@ -194,8 +209,8 @@ def _walk_cost(links, turns, a, b, t0, link_time_s, inv_iv, n_iv, toll_cost_s, i
 @njit(cache=True, parallel=True)
 def score_alternatives(route_start, route_links, route_turn, route_id, cand_start, cand_links,
                        cand_turns, departure_s, shift_s, shifts_ok, preferred_arrival_s, chosen,
-                       shift, link_time_s, interval_s, toll_cost_s, toll_slot_s, early_weight,
-                       late_weight, horizon_s):
+                       shift, link_time_s, depart_wait_s, interval_s, toll_cost_s, toll_slot_s,
+                       early_weight, late_weight, horizon_s):
     """Score every remembered route × departure shift of each entry, plus a candidate route.
 
     ``route_id[i, k]`` (−1 empty) indexes the CSR pool (``route_start``,
@@ -203,7 +218,9 @@ def score_alternatives(route_start, route_links, route_turn, route_id, cand_star
     entry ``i``'s candidate (e.g. the day's best path; empty = none) is
     ``cand_links[cand_start[i]:cand_start[i + 1]]``, route number ``k``.
     ``link_time_s[interval, link, movement]`` are experienced times by interval
-    of entry (:func:`~twincity.traffic.linkcosts.movement_times_s`). Entry ``i``
+    of entry (:func:`~twincity.traffic.linkcosts.movement_times_s`), and
+    ``depart_wait_s[interval, link]`` the wait to enter a first link by
+    departure interval. Entry ``i``
     departs at ``departure_s[i] + shift_s[s]`` (clipped to ``[0, horizon_s)``) for
     every shift ``s`` if ``shifts_ok[i]``, else only at the shift nearest 0.
     Cost (s) = time + toll + schedule delay (``early_weight`` / ``late_weight``
@@ -252,10 +269,12 @@ def score_alternatives(route_start, route_links, route_turn, route_id, cand_star
                 t0 = min(max(departure_s[i] + shift_s[s], 0.0), horizon_s - 1.0)
                 if r < k:
                     c = _walk_cost(route_links, route_turn, a, b, t0, link_time_s, inv_iv, n_iv,
-                                   toll_cost_s, inv_ts, n_ts, pa, early_weight, late_weight)
+                                   toll_cost_s, inv_ts, n_ts, pa, early_weight, late_weight,
+                                   depart_wait_s)
                 else:
                     c = _walk_cost(cand_links, cand_turns, a, b, t0, link_time_s, inv_iv, n_iv,
-                                   toll_cost_s, inv_ts, n_ts, pa, early_weight, late_weight)
+                                   toll_cost_s, inv_ts, n_ts, pa, early_weight, late_weight,
+                                   depart_wait_s)
                 if r == chosen[i] and s == shift[i]:
                     current[i] = c
                 if c < best[i]:
