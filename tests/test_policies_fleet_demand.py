@@ -20,18 +20,27 @@ def _traffic(path, overrides, policies=()):
 
 
 def test_remote_work_removes_the_share_of_commute_trips(tiny_path):
-    r, c0 = 0.5, 0.4  # tiny.yaml commute_share
-    base = _traffic(tiny_path, DAY).traffic.trips
-    home = _traffic(tiny_path, DAY, [RemoteWorkPolicy({"remote_share": r})]).traffic.trips
-    n0 = len(base)
-    assert len(home) == round(n0 * (1 - c0 * r))  # productions are rounded, not drawn
-    commute0 = n0 * c0
-    expected = commute0 * (1 - r)  # commutes are binomial draws with the adapted share
-    n1 = len(home)
-    sd = np.sqrt(n1 * (expected / n1) * (1 - expected / n1))
-    assert abs(np.sum(home.purpose == 0) - expected) < 4 * sd
-    other = n1 - np.sum(home.purpose == 0)
-    assert abs(other - n0 * (1 - c0)) < 4 * sd  # other trips are unchanged
+    r = 0.5
+    base = _traffic(tiny_path, DAY).traffic
+    home = _traffic(tiny_path, DAY, [RemoteWorkPolicy({"remote_share": r})]).traffic
+    commute0 = int(np.sum(base.trips.purpose == 0))
+    commute1 = int(np.sum(home.trips.purpose == 0))
+    # each commute trip is dropped by its own keyed uniform: a binomial(commute0, r) count
+    sd = np.sqrt(commute0 * r * (1 - r))
+    assert abs(commute1 - commute0 * (1 - r)) < 4 * sd
+    assert np.sum(home.trips.purpose == 1) == np.sum(base.trips.purpose == 1)  # others kept
+
+
+def test_remote_work_keeps_every_other_trips_draws(tiny_path):
+    """Common random numbers: the trips still made are the same trips with the same draws."""
+    base = _traffic(tiny_path, DAY).traffic
+    home = _traffic(tiny_path, DAY, [RemoteWorkPolicy({"remote_share": 0.3})]).traffic
+    assert set(home.trip_id) < set(base.trip_id)
+    where = np.searchsorted(base.trip_id, home.trip_id)
+    for field in ("origin_node", "dest_node", "departure_s", "car_available"):
+        np.testing.assert_array_equal(getattr(home.trips, field), getattr(base.trips, field)[where])
+    np.testing.assert_array_equal(home.car_class, base.car_class[where])
+    np.testing.assert_array_equal(home.mode_errors(), base.mode_errors()[where])
 
 
 def test_ev_incentive_sets_the_bev_share_of_drawn_cars(tiny_path):

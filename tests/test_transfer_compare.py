@@ -43,8 +43,9 @@ def result(cities: Path, tmp_path_factory: pytest.TempPathFactory):
 def test_trip_count_falls_by_commute_share_times_remote_share(result) -> None:
     m = result.matrix()
     assert list(m.index) == ["Tinytown", "Othertown"]       # every scenario in the folder
-    assert m.loc["Tinytown", "person_trips_per_day"] == pytest.approx(-100 * 0.4 * 0.2, rel=0.02)
-    assert m.loc["Othertown", "person_trips_per_day"] == pytest.approx(-100 * 0.3 * 0.2, rel=0.02)
+    # each commute trip is dropped by its own keyed number: binomial, a few % around the share
+    assert m.loc["Tinytown", "person_trips_per_day"] == pytest.approx(-100 * 0.4 * 0.2, rel=0.1)
+    assert m.loc["Othertown", "person_trips_per_day"] == pytest.approx(-100 * 0.3 * 0.2, rel=0.1)
     # fewer trips: fewer vehicle-km on average in both cities, significantly where the
     # commute share (and so the cut) is larger
     assert (result.matrix("effect")["vehicle_km"] < 0).all()

@@ -129,6 +129,9 @@ class CityModel(mesa.Model):
         self.transport_authority = TransportAuthority(
             self, toll_schedule=np.repeat(net.toll[None, :], n_toll_slots, axis=0),
             green_share=np.ones(net.n_links), toll_slot_s=TOLL_SLOT_S)
+        #: Rules removing trips from the generated demand (e.g. remote work); each is
+        #: called with the trips, their identities and the root seed, returns a mask.
+        self.demand_rules: list = []
         self.policies = applied
         for policy, adaptation in self.policies:
             policy.attach(self, adaptation)

@@ -1,10 +1,12 @@
 """Travel-demand policies: remote work.
 
 ``remote_work``: a share of commuters work from home on a given day
-(``remote_share``, e.g. 0.2 = one day in five). Mechanism: demand
-generation — the commute trips of those days are not made: the trip rate
-falls by ``commute_share × remote_share`` and the commute share of the
-remaining trips falls accordingly (other trips are unchanged).
+(``remote_share``, e.g. 0.2 = one day in five). Mechanism: the commute trips
+of those days are not made. Which ones is keyed by trip identity
+(:mod:`twincity.draws`): the demand is generated as without the policy and
+each commute trip is dropped if its own number is below the share, so every
+other trip keeps its origin, destination, departure and every later draw
+(common random numbers between the arms).
 
 Example:
     >>> RemoteWorkPolicy({"remote_share": 0.2}).params.remote_share
@@ -13,15 +15,20 @@ Example:
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
+import numpy as np
 from pydantic import Field
 
+from twincity import draws
 from twincity.policies.base import Adaptation, Policy
 from twincity.scenario.base import Section
+from twincity.traffic.demand import PURPOSE_COMMUTE, Trips
 
 if TYPE_CHECKING:
     from twincity.city.build import City
+    from twincity.model import CityModel
 
 
 class RemoteWorkParams(Section):
@@ -42,10 +49,16 @@ class RemoteWorkPolicy(Policy):
     def adapt(self, city: City) -> Adaptation:
         d, r = city.spec.demand, self.params.remote_share
         rate = d.trips_per_person_per_day * (1 - d.commute_share * r)
-        commute = d.commute_share * (1 - r) / (1 - d.commute_share * r)
-        note = (f"{r:.0%} of commute trips not made: trips per person "
-                f"{d.trips_per_person_per_day:.2f}→{rate:.2f}, commute share "
-                f"{d.commute_share:.2f}→{commute:.2f}")
-        return Adaptation(policy=self.name, note=note, concrete={
-            "trips_per_person_per_day": rate, "commute_share": commute},
-            overrides={"demand.trips_per_person_per_day": rate, "demand.commute_share": commute})
+        note = (f"{r:.0%} of commute trips not made (each chosen by its own keyed number): "
+                f"trips per person {d.trips_per_person_per_day:.2f}→{rate:.2f} in expectation")
+        return Adaptation(policy=self.name, note=note, concrete={"remote_share": r})
+
+    def attach(self, model: CityModel, adaptation: Adaptation) -> None:
+        share = float(adaptation.concrete["remote_share"])
+        model.demand_rules.append(partial(_remote_commutes, share=share))
+
+
+def _remote_commutes(trips: Trips, trip_id: np.ndarray, seed: int, *, share: float) -> np.ndarray:
+    """Commute trips not made: those whose keyed number (seed, trip id) is below ``share``."""
+    u = draws.uniform(seed, "remote-work", trip_id)
+    return (np.asarray(trips.purpose) == PURPOSE_COMMUTE) & (u < share)

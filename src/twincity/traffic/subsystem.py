@@ -142,6 +142,8 @@ class TrafficSubsystem:
                                impedance_s=free.time_s)
         inside = (trips.departure_s >= self.start_s) & (
             trips.departure_s < self.start_s + self.duration_s)
+        for rule in model.demand_rules:  # e.g. remote work: trips not made, keyed by identity
+            inside &= ~rule(trips, np.arange(len(trips)), self.seed)
         #: Stable identity of each trip (its index in the generated demand): keys its draws.
         self.trip_id = np.flatnonzero(inside)
         self.trips: Trips = trips.take(self.trip_id)
