@@ -141,7 +141,6 @@ class DayRecord:
     day: int
     relative_gap: float
     car_trips: int
-    switched: int
     mean_car_time_s: float
     link_time_s: np.ndarray  # [slot, link], experienced
     flow_veh: np.ndarray | None = None  # vehicles leaving each link per slot [slot, link]
@@ -150,7 +149,6 @@ class DayRecord:
     route_swaps: int = 0
     mode_swaps: int = 0
     review: bool = False  # the authority revised its settings after this day
-    link_time_interval_s: np.ndarray | None = None  # [interval, link], experienced
 
 
 @dataclass
@@ -255,12 +253,13 @@ class RouteMemory:
 def _route_hashes(start: np.ndarray, links: np.ndarray) -> np.ndarray:
     """A 64-bit fingerprint of each route's link sequence."""
     lens = np.diff(start)
-    owner = np.repeat(np.arange(len(lens)), lens)
     pos = np.arange(len(links)) - np.repeat(start[:-1], lens)
     with np.errstate(over="ignore"):
         h = draws.hash_bits(np.uint64(0x5EED), links.astype(np.int64) * 4099 + pos)
     out = np.zeros(len(lens), dtype=np.uint64)
-    np.bitwise_xor.at(out, owner, h)
+    some = lens > 0  # XOR over each route's links (CSR segments; empty routes stay 0)
+    if some.any():
+        out[some] = np.bitwise_xor.reduceat(h, start[:-1][some])
     with np.errstate(over="ignore"):
         return out ^ (lens.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
 
@@ -440,9 +439,8 @@ class DynamicEquilibrium:
                 # remember the day's path (in the worst slot); a best alternative on it
                 # moves to the slot it took
                 slot = self.memory.add(road, best_path, evict)
-                d_sh = len(self.shifts_s)
-                on_new = best_alt // d_sh == self.memory.k
-                best_alt[on_new] = slot[on_new] * d_sh + best_alt[on_new] % d_sh
+                on_new = best_alt // d_shifts == self.memory.k
+                best_alt[on_new] = slot[on_new] * d_shifts + best_alt[on_new] % d_shifts
                 gap = self._gap(cur, best)
                 with self._clock("mode choice"):
                     preferred = t.preferred_modes(t.skims_by_slot(self.smoothed))
@@ -451,11 +449,10 @@ class DynamicEquilibrium:
                 tt = sim.state.arrive_s - sim.departure_s
                 record = DayRecord(
                     day=day, relative_gap=gap, car_trips=int(np.sum(t.mode == CAR)),
-                    switched=0, mean_car_time_s=float(np.nanmean(tt)) if len(tt) else np.nan,
+                    mean_car_time_s=float(np.nanmean(tt)) if len(tt) else np.nan,
                     link_time_s=link_slot, flow_veh=t._flows_by_slot, mode_gap=mode_gap,
                     departure_shift_mean_s=float(np.mean(self.shifts_s[self.shift[road]]
-                                                         * (road < self.n_people))),
-                    link_time_interval_s=link_iv)
+                                                         * (road < self.n_people))))
                 t.days.append(record)
                 bar.update(1)
                 bar.set_postfix(gap=f"{gap:.4f}", modes=f"{mode_gap:.4f}")
@@ -494,7 +491,6 @@ class DynamicEquilibrium:
                 t.mode[movers] = preferred[movers]
                 self._give_routes(movers[(t.mode[movers] == CAR) & ~was_car])
                 record.route_swaps, record.mode_swaps = len(move), len(movers)
-                record.switched = len(move) + len(movers)
                 self._sync_book()
         rep = EquilibriumReport(
             converged=converged, relative_gap=record.relative_gap if record else float("nan"),

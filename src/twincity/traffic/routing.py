@@ -71,6 +71,32 @@ def _sift_down(heap, pos, key, size, i):
     pos[node] = i
 
 
+@njit(cache=True, inline="always")
+def _heap_start(origin, key, pred, heap, pos):
+    """Reset a tree's labels and put ``origin`` (key 0) alone on the heap; return its size."""
+    for i in range(key.shape[0]):
+        key[i] = np.inf
+        pred[i] = -1
+        pos[i] = _UNSEEN
+    key[origin] = 0.0
+    heap[0] = origin
+    pos[origin] = 0
+    return 1
+
+
+@njit(cache=True, inline="always")
+def _heap_pop(heap, pos, key, size):
+    """Take the node with the least key off the heap and mark it settled: (node, new size)."""
+    u = heap[0]
+    size -= 1
+    if size > 0:
+        heap[0] = heap[size]
+        pos[heap[0]] = 0
+        _sift_down(heap, pos, key, size, 0)
+    pos[u] = _SETTLED
+    return u, size
+
+
 @njit(cache=True)
 def _dijkstra_into(out_start, out_link, link_to, cost, origin, no_through,
                    dist, pred, order, heap, pos):
@@ -79,24 +105,10 @@ def _dijkstra_into(out_start, out_link, link_to, cost, origin, no_through,
     ``order[:settled]`` lists settled nodes by non-decreasing distance, so every
     node comes after the node its ``pred`` link leaves from.
     """
-    n = dist.shape[0]
-    for i in range(n):
-        dist[i] = np.inf
-        pred[i] = -1
-        pos[i] = _UNSEEN
-    dist[origin] = 0.0
-    heap[0] = origin
-    pos[origin] = 0
-    size = 1
+    size = _heap_start(origin, dist, pred, heap, pos)
     settled = 0
     while size > 0:
-        u = heap[0]
-        size -= 1
-        if size > 0:
-            heap[0] = heap[size]
-            pos[heap[0]] = 0
-            _sift_down(heap, pos, dist, size, 0)
-        pos[u] = _SETTLED
+        u, size = _heap_pop(heap, pos, dist, size)
         order[settled] = u
         settled += 1
         if no_through[u] and u != origin:

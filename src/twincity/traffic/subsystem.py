@@ -147,6 +147,7 @@ class TrafficSubsystem:
         #: Stable identity of each trip (its index in the generated demand): keys its draws.
         self.trip_id = np.flatnonzero(inside)
         self.trips: Trips = trips.take(self.trip_id)
+        self._mode_errors: np.ndarray | None = None
         self._draw_vehicles()
         for rule in self.authority.trip_rules:  # e.g. a low-emission zone bans some cars
             np.logical_and(self.trips.car_available, ~rule(self), out=self.trips.car_available)
@@ -231,10 +232,15 @@ class TrafficSubsystem:
         return v
 
     def mode_errors(self) -> np.ndarray:
-        """Each traveller's frozen Gumbel error per mode, keyed by (trip id, mode)."""
-        n_m = len(MODES)
-        ident = self.trip_id[:, None] * n_m + np.arange(n_m)[None, :]
-        return draws.gumbel(self.seed, "mode", ident)
+        """Each traveller's frozen Gumbel error per mode, keyed by (trip id, mode).
+
+        Frozen: computed once and kept (mode choice asks for them every day).
+        """
+        if self._mode_errors is None:
+            n_m = len(MODES)
+            ident = self.trip_id[:, None] * n_m + np.arange(n_m)[None, :]
+            self._mode_errors = draws.gumbel(self.seed, "mode", ident)
+        return self._mode_errors
 
     def preferred_modes(self, gc: np.ndarray) -> np.ndarray:
         """Each traveller's best mode on costs ``gc[slot, mode, o, d]`` with her frozen errors."""

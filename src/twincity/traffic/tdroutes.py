@@ -26,10 +26,14 @@ from numba import njit
 
 from twincity.city.network import Network
 from twincity.traffic.routes import Routes, assemble_csr
-from twincity.traffic.routing import _sift_down, _sift_up, extract_routes
-
-_SETTLED = -2
-_UNSEEN = -1
+from twincity.traffic.routing import (
+    _SETTLED,
+    _UNSEEN,
+    _heap_pop,
+    _heap_start,
+    _sift_up,
+    extract_routes,
+)
 
 
 @njit(cache=True, inline="always")
@@ -44,26 +48,12 @@ def _interval(t_s, iv_s, n_iv):
 def _td_tree(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, toll_slot_s,
              origin, t0_s, cost, time_s, pred, heap, pos):
     """Time-dependent Dijkstra from ``origin`` departing at ``t0_s`` (labels: generalised s)."""
-    n = cost.shape[0]
     n_iv = link_time_s.shape[0]
     n_ts = toll_cost_s.shape[0]
-    for i in range(n):
-        cost[i] = np.inf
-        pred[i] = -1
-        pos[i] = _UNSEEN
-    cost[origin] = 0.0
+    size = _heap_start(origin, cost, pred, heap, pos)
     time_s[origin] = t0_s
-    heap[0] = origin
-    pos[origin] = 0
-    size = 1
     while size > 0:
-        u = heap[0]
-        size -= 1
-        if size > 0:
-            heap[0] = heap[size]
-            pos[heap[0]] = 0
-            _sift_down(heap, pos, cost, size, 0)
-        pos[u] = _SETTLED
+        u, size = _heap_pop(heap, pos, cost, size)
         tu = time_s[u]
         iv = _interval(tu, interval_s, n_iv)
         ts = _interval(tu, toll_slot_s, n_ts)
@@ -163,6 +153,22 @@ def td_best_routes(net: Network, link_time_s: np.ndarray, interval_s: float,
 
 
 @njit(cache=True, inline="always")
+def _lerp(t_s, inv_iv, n_iv):
+    """Intervals and weight to interpolate a per-interval value at ``t_s`` between midpoints.
+
+    Returns ``(i0, i1, f)``: the value is ``(1 − f)·v[i0] + f·v[i1]``; flat before the
+    first midpoint and after the last.
+    """
+    x = t_s * inv_iv - 0.5
+    if x <= 0.0:
+        return 0, 0, 0.0
+    if x >= n_iv - 1:
+        return n_iv - 1, n_iv - 1, 0.0
+    i0 = int(x)
+    return i0, i0 + 1, x - i0
+
+
+@njit(cache=True, inline="always")
 def _walk_cost(links, turns, a, b, t0, link_time_s, inv_iv, n_iv, toll_cost_s, inv_ts, n_ts,
                pa, early_weight, late_weight, depart_wait_s):
     """Generalised cost of one route (positions ``a..b`` of the pool) departing at ``t0``.
@@ -170,33 +176,19 @@ def _walk_cost(links, turns, a, b, t0, link_time_s, inv_iv, n_iv, toll_cost_s, i
     The walk starts with the wait to enter the first link (``depart_wait_s``,
     by departure interval: a full first link holds departures back).
     """
-    first = links[a] if a < b else -1
-    x = t0 * inv_iv - 0.5
-    if first < 0:  # an empty route (origin = destination): arrives on departure
-        t = t0
-    elif x <= 0.0:
-        t = t0 + depart_wait_s[0, first]
-    elif x >= n_iv - 1:
-        t = t0 + depart_wait_s[n_iv - 1, first]
-    else:
-        i0 = int(x)
-        f = x - i0
-        t = t0 + (1.0 - f) * depart_wait_s[i0, first] + f * depart_wait_s[i0 + 1, first]
+    t = t0
+    if a < b:  # an empty route (origin = destination) arrives on departure
+        i0, i1, f = _lerp(t0, inv_iv, n_iv)
+        t += (1.0 - f) * depart_wait_s[i0, links[a]] + f * depart_wait_s[i1, links[a]]
     paid = 0.0
     for j in range(a, b):
         lk = links[j]
+        mv = turns[j]
         paid += toll_cost_s[min(int(t * inv_ts), n_ts - 1), lk]
         # link time interpolated between interval midpoints: continuous in the entry
         # time, so a departure a minute later costs a little more, not a jump
-        x = t * inv_iv - 0.5
-        if x <= 0.0:
-            t += link_time_s[0, lk, turns[j]]
-        elif x >= n_iv - 1:
-            t += link_time_s[n_iv - 1, lk, turns[j]]
-        else:
-            i0 = int(x)
-            f = x - i0
-            t += (1.0 - f) * link_time_s[i0, lk, turns[j]] + f * link_time_s[i0 + 1, lk, turns[j]]
+        i0, i1, f = _lerp(t, inv_iv, n_iv)
+        t += (1.0 - f) * link_time_s[i0, lk, mv] + f * link_time_s[i1, lk, mv]
     c = t - t0 + paid
     if pa == pa:  # a preferred arrival: schedule delay (not NaN)
         if t < pa:
