@@ -1,10 +1,13 @@
 """Common random numbers: arms of an experiment share every draw keyed by identity.
 
-The truths: two arms with identical policies are the same run; a near-null
-policy (a road charge at 1% of a real one) moves only travellers at the
-margin, so its paired differences are far smaller than the seed-to-seed
-spread of the levels (Law 2015, *Simulation Modeling and Analysis*, §11.2: the
-variance of a paired difference is Var X + Var Y − 2 Cov X,Y).
+The truths: two arms with identical policies are the same run; a changed
+arm that continues from its reference's equilibrated plan under a policy that
+changes nothing (a zero charge) *is* its reference; a near-null policy (a
+road charge at 1% of a real one) moves only travellers at the margin, so its
+paired differences are far smaller than the seed-to-seed spread of the levels
+(Law 2015, *Simulation Modeling and Analysis*, §11.2: the variance of a paired
+difference is Var X + Var Y − 2 Cov X,Y). The near-null arms continue from
+their reference's plan, as experiments run them (:mod:`twincity.traffic.planstate`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pytest
 
 from twincity.model import CityModel
 from twincity.policies.pricing import ErpPolicy
+from twincity.traffic.planstate import PlanState
 
 #: The tiny city's peak hours; the equilibrium runs to its gap on every seed.
 PEAK = {"simulation.start_h": 6, "simulation.duration_h": 5}
@@ -27,9 +31,9 @@ KPIS = ("mode_share_car", "travel_time_index", "total_delay")
 SEEDS = (1, 2, 3, 4)
 
 
-def _run(path: Path, seed: int, policies=()):
+def _run(path: Path, seed: int, policies=(), start_from=None):
     model = CityModel.from_file(path, seed=seed, overrides=PEAK, policies=list(policies),
-                                subsystems=("traffic",))
+                                subsystems=("traffic",), start_from=start_from)
     return model, model.run()
 
 
@@ -37,8 +41,18 @@ def _run(path: Path, seed: int, policies=()):
 def arms(request):
     path = request.config.rootpath / "tests" / "data" / "tiny.yaml"
     base = {s: _run(path, s) for s in SEEDS}
-    near = {s: _run(path, s, [ErpPolicy(NEAR_NULL)]) for s in SEEDS}
+    near = {s: _run(path, s, [ErpPolicy(NEAR_NULL)], base[s][0].plan_state()) for s in SEEDS}
     return path, base, near
+
+
+def test_a_continued_arm_under_a_null_policy_is_its_reference(arms, tmp_path) -> None:
+    path, base, _ = arms
+    model, ref = base[SEEDS[1]]
+    saved = PlanState.load(model.plan_state().save(tmp_path / "plan.npz"))  # via the file
+    _, again = _run(path, SEEDS[1], [ErpPolicy({**ERP, "charge_vot_h": 0.0})], saved)
+    assert again.equilibrium["converged"] and again.equilibrium["continued_from_day"] > 0
+    pd.testing.assert_frame_equal(ref.tables["trips"], again.tables["trips"])
+    pd.testing.assert_frame_equal(ref.tables["links"], again.tables["links"])
 
 
 def test_identical_arms_are_identical(arms) -> None:

@@ -3,7 +3,7 @@
 Two small fictional cities (copies of the tiny test city) in a temporary
 scenario folder: the origin lists an all-day cordon toll of one hour of value
 of time (a policy with a clear effect); the target has a lower value of time
-and fewer cars. Runs are short (12 h, no day-to-day adjustment).
+and fewer cars. Runs are short (12 h; the tiny city equilibrates in a few days).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from twincity.experiment.runners import plan
 from twincity.experiment.transfer import transfer
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
-FAST = {"simulation.equilibrium_days": 1, "simulation.duration_h": 12}
+FAST = {"simulation.duration_h": 12}
 TOLL = {"name": "congestion_pricing", "label": "toll",
         "params": {"charge_vot_h": 1.0, "central_share": 0.3,
                    "periods": [{"start_h": 0, "end_h": 24}]}}

@@ -19,7 +19,7 @@ from twincity.errors import InputError
 from twincity.experiment.compare import compare
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
-FAST = {"simulation.equilibrium_days": 1, "simulation.duration_h": 12}
+FAST = {"simulation.duration_h": 12}
 
 
 @pytest.fixture(scope="module")

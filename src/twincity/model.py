@@ -36,6 +36,7 @@ from twincity.operators import TransportAuthority
 from twincity.policies.base import Adaptation, Policy
 from twincity.results import KPI, Results, provenance
 from twincity.scenario.loader import LoadedScenario, load_scenario
+from twincity.traffic.planstate import PlanState
 
 #: Subsystems a model runs, in the order they advance each step.
 SUBSYSTEMS: tuple[str, ...] = ("traffic", "energy", "emissions")
@@ -94,7 +95,8 @@ class CityModel(mesa.Model):
     def __init__(self, city: City | str | Path, *, seed: int | None = None,
                  overrides: dict | None = None, policies: Sequence = (),
                  without: Sequence[str] = (),
-                 subsystems: tuple[str, ...] = SUBSYSTEMS, progress: bool = False) -> None:
+                 subsystems: tuple[str, ...] = SUBSYSTEMS, progress: bool = False,
+                 start_from: PlanState | None = None) -> None:
         """``city`` is a built :class:`City` or a scenario file path.
 
         With a path, ``overrides`` change the scenario, the scenario's own
@@ -104,6 +106,9 @@ class CityModel(mesa.Model):
         :class:`Policy` objects, applied while the city is built. With a built
         city, ``policies`` are the (policy, adaptation) pairs already applied
         to it. Passing a path makes the model usable from ``mesa.batch_run``.
+        ``start_from``: a reference arm's equilibrated plan
+        (:meth:`plan_state`) the traffic equilibrium continues from (the changed
+        arm of a paired experiment, :mod:`twincity.traffic.planstate`).
         """
         if isinstance(city, City):
             if overrides or without:
@@ -148,7 +153,7 @@ class CityModel(mesa.Model):
             from twincity.traffic.subsystem import TrafficSubsystem
 
             self.traffic = TrafficSubsystem(self)
-            self.traffic.equilibrate(progress)
+            self.traffic.equilibrate(progress, start=start_from)
             self.subsystems.append(self.traffic)
         # Energy needs traffic's trips for EV charging; emissions need both. Both compute
         # their year at the end of the run (``finish``), when arrival times are known.
@@ -177,6 +182,12 @@ class CityModel(mesa.Model):
         """Load, build and wrap a scenario file in one call (keywords go to the model)."""
         return cls(path, seed=seed, overrides=overrides, policies=policies, without=without,
                    **kwargs)
+
+    def plan_state(self) -> PlanState:
+        """The traffic equilibrium's plan, for a paired arm to continue from (``start_from``)."""
+        if self.traffic is None or getattr(self.traffic, "dynamic", None) is None:
+            raise ValueError("no traffic equilibrium in this model")
+        return self.traffic.dynamic.snapshot()
 
     @property
     def loaded(self) -> LoadedScenario:

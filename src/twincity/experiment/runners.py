@@ -57,6 +57,7 @@ from twincity.experiment.spec import (
     describe_policies,
     execute,
     policy_folder,
+    reference_plan,
     run_id,
 )
 from twincity.experiment.store import ResultStore, RunOutput, executor_info, kpi_records
@@ -91,6 +92,8 @@ class PlannedRun:
     run_id: str
     scenario_hash: str
     size: float
+    #: Run id of the reference whose plan a continued spec starts from (None otherwise).
+    reference_id: str | None = None
 
 
 def plan(specs: Iterable[RunSpec]) -> list[PlannedRun]:
@@ -111,6 +114,7 @@ def plan(specs: Iterable[RunSpec]) -> list[PlannedRun]:
     loaded: dict[tuple[str, tuple], Any] = {}
     described: dict[tuple[Path, tuple[str, ...]], list[dict[str, Any]]] = {}
     out: dict[str, PlannedRun] = {}
+    refs: dict[str, PlannedRun] = {}
     for spec in specs:
         if not isinstance(spec, RunSpec):
             raise InputError(f"expected RunSpec items, got {type(spec).__name__}")
@@ -126,17 +130,26 @@ def plan(specs: Iterable[RunSpec]) -> list[PlannedRun]:
         rid = run_id(spec, content_hash=scen.content_hash, policies=described[pkey])
         sim = scen.spec.simulation
         size = scen.spec.city.population * sim.sample_share * sim.duration_s
-        out.setdefault(rid, PlannedRun(spec, rid, scen.content_hash, size))
+        ref_id = None
+        if spec.continues:  # its reference runs too (first): the plan comes from it
+            ref = spec.reference()
+            ref_id = run_id(ref, content_hash=scen.content_hash, policies=[])
+            refs.setdefault(ref_id, PlannedRun(ref, ref_id, scen.content_hash, size))
+        out.setdefault(rid, PlannedRun(spec, rid, scen.content_hash, size, ref_id))
+    for ref_id, ref in refs.items():
+        out.setdefault(ref_id, ref)
     return list(out.values())
 
 
 def run_task(spec: RunSpec, run_id: str, *, keep_tables: Sequence[str] = (),
-             base_dir: str | None = None) -> RunOutput:
+             base_dir: str | None = None, plan_path: str | None = None) -> RunOutput:
     """Execute one spec and return its outputs as plain data (the task a worker runs).
 
     ``base_dir`` resolves a relative scenario path (the parent's working
     folder, so workers started elsewhere find the same file on a shared file
-    system); the stored spec keeps the path as given.
+    system); the stored spec keeps the path as given. ``plan_path``: for a
+    spec that ``continues``, its reference's saved plan (computed and saved
+    there if missing); for a reference, where to save its plan.
 
     >>> spec = RunSpec("tests/data/tiny.yaml", seed=1, overrides={"simulation.duration_h": 1})
     >>> run_task(spec, run_id(spec)).kpis[0]                     # doctest: +SKIP
@@ -146,7 +159,12 @@ def run_task(spec: RunSpec, run_id: str, *, keep_tables: Sequence[str] = (),
     if base_dir is not None and not Path(spec.scenario).is_absolute():
         runnable = replace(spec, scenario=str(Path(base_dir) / spec.scenario))
     start = time.perf_counter()
-    results = execute(runnable)
+    if runnable.continues:
+        results = execute(runnable, start_from=reference_plan(runnable, plan_path))
+    elif plan_path is not None:
+        results = execute(runnable, save_plan=plan_path)
+    else:
+        results = execute(runnable)
     elapsed_s = time.perf_counter() - start
     content_hash = str(results.provenance.get("scenario_hash", ""))
     if spec.policies or spec.without or results.provenance.get("policies"):
@@ -210,13 +228,33 @@ def _progress(total: int, enabled: bool) -> Any:
     return tqdm(total=total, desc="runs", unit="run", disable=not enabled)
 
 
+def plan_paths(pending: Sequence[PlannedRun], store: ResultStore) -> dict[str, str]:
+    """Where each run reads or writes an equilibrated plan (continued arms and their references).
+
+    Plans live under ``<store>/plans/<reference run id>.npz``.
+    """
+    folder = store.root / "plans"
+    refs = {run.reference_id for run in pending if run.reference_id}
+    return {run.run_id: str(folder / f"{run.reference_id or run.run_id}.npz")
+            for run in pending if run.reference_id or run.run_id in refs}
+
+
+def waves(pending: Sequence[PlannedRun]) -> list[list[PlannedRun]]:
+    """Runs in the order they can go: references (and every other run), then continued arms."""
+    first = [r for r in pending if r.reference_id is None]
+    second = [r for r in pending if r.reference_id is not None]
+    return [w for w in (first, second) if w]
+
+
 def _run_serial(pending: list[PlannedRun], store: ResultStore, progress: bool
                 ) -> dict[str, BaseException]:
     failures: dict[str, BaseException] = {}
+    plans = plan_paths(pending, store)
     with _progress(len(pending), progress) as bar:
-        for run in pending:
+        for run in (r for wave in waves(pending) for r in wave):
             try:
-                output = _check(run_task(run.spec, run.run_id, keep_tables=store.tables), run)
+                output = _check(run_task(run.spec, run.run_id, keep_tables=store.tables,
+                                         plan_path=plans.get(run.run_id)), run)
             except Exception as exc:
                 failures[run.run_id] = exc
                 log.warning("run %s (%s) failed: %s", run.run_id, run.spec.label(), exc)
@@ -254,7 +292,6 @@ def _connect(workers: int, scheduler: Any) -> tuple[Any, list[Any]]:
 
 def _run_dask(pending: list[PlannedRun], store: ResultStore, progress: bool, workers: int,
               scheduler: Any) -> dict[str, BaseException]:
-    from distributed import as_completed
 
     client, closers = _connect(workers, scheduler)
     failures: dict[str, BaseException] = {}
@@ -268,31 +305,42 @@ def _run_dask(pending: list[PlannedRun], store: ResultStore, progress: bool, wor
                               f"(e.g. {next(iter(many.values()))}); start workers with "
                               "NUMBA_NUM_THREADS=1 (see docs/scaling-out.md)", stacklevel=3)
         base_dir = str(Path.cwd())
-        futures = [client.submit(run_task, run.spec, run.run_id, keep_tables=store.tables,
-                                 base_dir=base_dir, key=f"twincity-run-{run.run_id}",
-                                 pure=False) for run in pending]
-        by_key = {future.key: run for future, run in zip(futures, pending, strict=True)}
-        outstanding = {future.key: future for future in futures}
-        completed = as_completed(futures)
-        del futures  # outstanding and as_completed hold them; each is released once written
+        plans = plan_paths(pending, store)
         with _progress(len(pending), progress) as bar:
-            for future in completed:
-                run = by_key[future.key]
-                try:
-                    output = _check(future.result(), run)
-                except Exception as exc:
-                    failures[run.run_id] = exc
-                    log.warning("run %s (%s) failed: %s", run.run_id, run.spec.label(), exc)
-                else:
-                    store.write(output)
-                outstanding.pop(future.key).release()  # the worker may drop the output now
-                bar.update(1)
+            for wave in waves(pending):  # continued arms read the plans the first wave saved
+                _run_wave(client, wave, store, base_dir, plans, outstanding, failures, bar)
     finally:
         if outstanding and client.status == "running":
             client.cancel(list(outstanding.values()))  # interrupted: free a shared cluster
         for obj in closers:
             obj.close()
     return failures
+
+
+def _run_wave(client: Any, wave: list[PlannedRun], store: ResultStore, base_dir: str,
+              plans: dict[str, str], outstanding: dict[Any, Any],
+              failures: dict[str, BaseException], bar: Any) -> None:
+    """Submit ``wave``'s runs and write each output to the store as it completes."""
+    from distributed import as_completed
+
+    futures = [client.submit(run_task, run.spec, run.run_id, keep_tables=store.tables,
+                             base_dir=base_dir, plan_path=plans.get(run.run_id),
+                             key=f"twincity-run-{run.run_id}", pure=False) for run in wave]
+    by_key = {future.key: run for future, run in zip(futures, wave, strict=True)}
+    outstanding.update({future.key: future for future in futures})
+    completed = as_completed(futures)
+    del futures  # outstanding and as_completed hold them; each is released once written
+    for future in completed:
+        run = by_key[future.key]
+        try:
+            output = _check(future.result(), run)
+        except Exception as exc:
+            failures[run.run_id] = exc
+            log.warning("run %s (%s) failed: %s", run.run_id, run.spec.label(), exc)
+        else:
+            store.write(output)
+        outstanding.pop(future.key).release()  # the worker may drop the output now
+        bar.update(1)
 
 
 def run_experiment(specs: Iterable[RunSpec], store: ResultStore, *, workers: int = 1,

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from twincity.model import CityModel
     from twincity.policies.base import Policy
     from twincity.results import Results
+    from twincity.traffic.planstate import PlanState
 
 #: Hex digits kept of the SHA-256 run id (64 bits: collisions need ~4e9 runs).
 RUN_ID_LENGTH = 16
@@ -138,6 +139,9 @@ class RunSpec:
     seed: int
     overrides: tuple[tuple[str, Any], ...] = ()
     without: tuple[str, ...] = ()
+    #: Continue the traffic equilibrium from the :meth:`reference` run's equilibrated
+    #: plan (the changed arm of a paired comparison, :mod:`twincity.traffic.planstate`).
+    continues: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.scenario, Path):
@@ -170,6 +174,19 @@ class RunSpec:
                              path="seed")
         object.__setattr__(self, "seed", seed)
         object.__setattr__(self, "overrides", normalise_overrides(self.overrides))
+        if not isinstance(self.continues, bool):
+            raise InputError(f"expected true or false, got {self.continues!r}", path="continues")
+        if self.continues and not (self.policies or self.without):
+            raise InputError("a run that continues from its reference must add or remove a "
+                             "policy (the reference is the city as it is)", path="continues")
+
+    def reference(self) -> RunSpec:
+        """The city as it is with this spec's seed and overrides (what a continued arm pivots on).
+
+        >>> RunSpec("a.yaml", seed=2, policies=("x:toll",), continues=True).reference().label()
+        'a.yaml seed=2'
+        """
+        return RunSpec(self.scenario, seed=self.seed, overrides=self.overrides)
 
     def overrides_dict(self) -> dict[str, Any]:
         """Overrides as the ``{dotted key: value}`` mapping :func:`load_scenario` takes."""
@@ -181,12 +198,14 @@ class RunSpec:
                "overrides": [[k, _thaw(v)] for k, v in self.overrides]}
         if self.without:
             out["without"] = list(self.without)
+        if self.continues:
+            out["continues"] = True
         return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
         """Inverse of :meth:`to_dict`."""
-        extra = set(data) - {"scenario", "policies", "seed", "overrides", "without"}
+        extra = set(data) - {"scenario", "policies", "seed", "overrides", "without", "continues"}
         if extra:
             raise InputError(f"unknown run spec fields: {', '.join(sorted(extra))}")
         if "seed" not in data or "scenario" not in data:
@@ -196,7 +215,8 @@ class RunSpec:
             overrides = [tuple(pair) for pair in overrides]
         return cls(data["scenario"], policies=tuple(data.get("policies") or ()),
                    seed=data["seed"], overrides=overrides,
-                   without=tuple(data.get("without") or ()))
+                   without=tuple(data.get("without") or ()),
+                   continues=bool(data.get("continues", False)))
 
     def to_json(self) -> str:
         """Canonical JSON: sorted keys, no whitespace (what :func:`run_id` hashes)."""
@@ -206,7 +226,8 @@ class RunSpec:
         """A short human label: ``tiny.yaml[erp] seed=3``, ``sejong.yaml[-sejong:brt] seed=3``."""
         arms = [*self.policies, *(f"-{w}" for w in self.without)]
         policies = f"[{','.join(arms)}]" if arms else ""
-        return f"{Path(self.scenario).name}{policies} seed={self.seed}"
+        paired = " (continued)" if self.continues else ""
+        return f"{Path(self.scenario).name}{policies} seed={self.seed}{paired}"
 
 
 def scenario_hash(spec: RunSpec) -> str:
@@ -351,27 +372,58 @@ def check_policies(spec: RunSpec) -> list[dict[str, Any]]:
     return describe_policies(spec)
 
 
-def _build_model(spec: RunSpec) -> CityModel:
+def _build_model(spec: RunSpec, *, start_from: PlanState | None = None,
+                 subsystems: tuple[str, ...] | None = None) -> CityModel:
     """Build the model for ``spec``: load, apply the spec's policies, seed.
 
     Policy references resolve against the scenario's folder
     (:meth:`CityModel.from_file`); each is adapted to the city, changes its
     scenario and network, and attaches its rules to the operator agents.
+    ``start_from``: the reference's plan a continued spec's equilibrium goes on from.
     """
     from twincity.model import CityModel
 
+    more = {} if subsystems is None else {"subsystems": subsystems}
     return CityModel.from_file(spec.scenario, seed=spec.seed, overrides=spec.overrides_dict(),
-                               policies=list(spec.policies), without=spec.without)
+                               policies=list(spec.policies), without=spec.without,
+                               start_from=start_from, **more)
 
 
-def execute(spec: RunSpec) -> Results:
+def reference_plan(spec: RunSpec, saved: str | Path | None = None) -> PlanState:
+    """The equilibrated plan of ``spec.reference()``: read from ``saved`` if that file exists.
+
+    Otherwise the reference's traffic equilibrium is computed (its traffic
+    alone decides the plan) and, when ``saved`` is given, written there.
+    """
+    from twincity.traffic.planstate import PlanState
+
+    if saved is not None and Path(saved).is_file():
+        return PlanState.load(saved)
+    plan = _build_model(spec.reference(), subsystems=("traffic",)).plan_state()
+    if saved is not None:
+        plan.save(saved)
+    return plan
+
+
+def execute(spec: RunSpec, *, start_from: PlanState | None = None,
+            save_plan: str | Path | None = None) -> Results:
     """Run one spec to the end in this process and return its :class:`Results`.
+
+    A spec that ``continues`` needs its reference's plan: given as
+    ``start_from``, or else computed here (:func:`reference_plan`).
+    ``save_plan``: write this run's equilibrated plan there (for arms that
+    continue from it).
 
     >>> spec = RunSpec("tests/data/tiny.yaml", seed=1, overrides={"simulation.duration_h": 1})
     >>> execute(spec).kpi("population")                # doctest: +SKIP
     20000.0
     """
-    return _build_model(spec).run()
+    if spec.continues and start_from is None:
+        start_from = reference_plan(spec)
+    model = _build_model(spec, start_from=start_from if spec.continues else None)
+    if save_plan is not None:
+        model.plan_state().save(save_plan)
+    return model.run()
 
 
 # ---------------------------------------------------------------------- experiments

@@ -92,7 +92,9 @@ DESIGN_TEXT = (
     "with its policy in force − the same city without it (the policy removed: `--without`); "
     "effect in the target = the target with the policy added (adapted to it) − the target as "
     "it is (its own policies in force kept in both arms). Both arms of a city run the same "
-    "seeds.")
+    "seeds, and the arm that changes the city continues from the equilibrated plan of the "
+    "city as it is (same seed) and re-equilibrates under the change, so the pair differs by "
+    "the policy, not by where two day-to-day processes stopped.")
 
 
 # ---------------------------------------------------------------------- finding inputs
@@ -301,9 +303,16 @@ def arm_pair(policy: str, scenario: Path) -> ArmPair:
 
 def arm_specs(scenarios: Sequence[Path], policy: str, seeds: Sequence[int], *,
               overrides: Mapping[str, Any] | None) -> tuple[list[RunSpec], dict[str, ArmPair]]:
-    """The run specs of every scenario's two arms over ``seeds``, and each scenario's arms."""
+    """The run specs of every scenario's two arms over ``seeds``, and each scenario's arms.
+
+    The arm that changes the city (the policy added, or removed at home)
+    continues from the equilibrated plan of the city as it is, same seed
+    (:mod:`twincity.traffic.planstate`): the pair differs by the policy, not
+    by where two independent day-to-day processes stopped.
+    """
     arms = {str(s): arm_pair(policy, s) for s in scenarios}
-    specs = [RunSpec(str(s), policies=p, without=w, seed=seed, overrides=dict(overrides or {}))
+    specs = [RunSpec(str(s), policies=p, without=w, seed=seed, overrides=dict(overrides or {}),
+                     continues=bool(p or w))
              for s in scenarios for p, w in (arms[str(s)].control, arms[str(s)].treatment)
              for seed in seeds]
     return specs, arms

@@ -39,6 +39,16 @@ and at most :data:`MODE_TOLERANCE` of travellers prefer another mode, on
 ``simulation.equilibrium_days`` and says so (a warning, the notes,
 ``converged: false`` in ``summary.json``).
 
+**Continued arms** (:meth:`DynamicEquilibrium.resume`): the changed arm of a
+paired experiment starts from its reference's equilibrated plan
+(:mod:`twincity.traffic.planstate`) with a fresh step schedule while it holds the
+reference's residual disequilibrium: a vehicle moves only if its excess cost
+grew by more than the band since the reference's last day, a traveller only
+if her preferred mode changed (pivoting, as incremental demand models pivot
+on a base: Daly, Fox & Patruni 2012, "Pivoting in travel demand models",
+European Transport Conference). Should the criteria fail on that residue
+alone, it is released.
+
 Road-pricing reviews (LTA's quarterly review) act only between equilibrated
 states, up to the authority's ``review_rounds`` times, each followed by
 equilibration again. The reported day is the final plan simulated once more:
@@ -68,7 +78,8 @@ from twincity.traffic.linkcosts import (
     movement_times_s,
     slot_times_s,
 )
-from twincity.traffic.modechoice import CAR
+from twincity.traffic.modechoice import CAR, choose_by_errors
+from twincity.traffic.planstate import PlanState, topology_key
 from twincity.traffic.routes import Routes, take_routes
 from twincity.traffic.tdroutes import score_alternatives, td_best_routes
 
@@ -161,13 +172,16 @@ class EquilibriumReport:
     iterations: int
     reviews: int
     target_gap: float
+    #: Days of the reference arm's equilibration this one continued from (None: a cold start).
+    continued_from_day: int | None = None
     notes: list[str] = field(default_factory=list)
 
     def record(self) -> dict:
         """JSON-ready summary (goes into ``summary.json``)."""
         return {"converged": self.converged, "relative_gap": self.relative_gap,
                 "mode_gap": self.mode_gap, "iterations": self.iterations,
-                "reviews": self.reviews, "target_gap": self.target_gap}
+                "reviews": self.reviews, "target_gap": self.target_gap,
+                "continued_from_day": self.continued_from_day}
 
 
 class RouteMemory:
@@ -290,6 +304,14 @@ class DynamicEquilibrium:
         self.shifts_s = np.asarray(shifts_s, dtype=np.float64)
         self.shift = np.full(n, self._zero_shift, dtype=np.int64)
         self.preferred_arrival_s = np.full(n, np.nan)
+        #: Each entry's excess cost (s) and each traveller's preferred mode on the last day.
+        self.excess_s = np.full(n, np.nan)
+        self.preferred_mode = np.full(self.n_people, -1, dtype=np.int8)
+        #: A continued arm holds the reference's residual disequilibrium: an entry moves
+        #: only if its excess grew by more than the band, a traveller only if her
+        #: preferred mode changed (−inf / −1: nothing held).
+        self.held_excess_s = np.full(n, -np.inf)
+        self.held_mode = np.full(self.n_people, -1, dtype=np.int8)
         self.time_s: dict[str, float] = {}  # wall time per phase of the loop
         self.smoothed: np.ndarray | None = None  # [slot, link]
         self.link_iv: np.ndarray | None = None  # [interval, link] by entry, the last day
@@ -346,11 +368,14 @@ class DynamicEquilibrium:
 
     def seed_routes(self, road: np.ndarray) -> None:
         """Put the subsystem's current book routes (warm start) into the memory, chosen."""
-        book = take_routes(self.ts.book, road)
-        slot = self.memory.add(road, book, evict=np.zeros(len(road), dtype=np.int64))
+        self.seed_routes_from(road, take_routes(self.ts.book, road))
+
+    def seed_routes_from(self, entries: np.ndarray, routes: Routes) -> None:
+        """Remember ``routes`` (one per entry) and make them the entries' choice."""
+        slot = self.memory.add(entries, routes, evict=np.zeros(len(entries), dtype=np.int64))
         ok = slot >= 0
-        self.chosen[road[ok]] = slot[ok]
-        self._set_preferred_arrival(road, book)
+        self.chosen[entries[ok]] = slot[ok]
+        self._set_preferred_arrival(entries, routes)
 
     def _set_preferred_arrival(self, entries: np.ndarray, routes: Routes) -> None:
         """Preferred arrival (once known): desired departure + free-flow time of ``routes``."""
@@ -403,12 +428,22 @@ class DynamicEquilibrium:
         excess = np.maximum(0.0, current[ok] - best[ok] - self.band_s)
         return float(excess.sum() / total) if total > 0 else 0.0
 
-    def run(self, progress: bool = False) -> EquilibriumReport:
-        """Equilibrate the subsystem's plan (see the module docstring)."""
+    def run(self, progress: bool = False, start: PlanState | None = None) -> EquilibriumReport:
+        """Equilibrate the subsystem's plan (see the module docstring).
+
+        With ``start`` (a reference arm's :class:`~twincity.traffic.planstate.PlanState`),
+        continue from that equilibrated plan instead of the warm start: the
+        day count, and with it the swap step and the keyed draws, carries on
+        from the reference's.
+        """
         from tqdm.auto import tqdm
 
         t = self.ts
-        self.seed_routes(t._road_vehicles())
+        first_day = 0
+        if start is not None:
+            first_day = self.resume(start)
+        else:
+            self.seed_routes(t._road_vehicles())
         self._sync_book()
         d_shifts = len(self.shifts_s)
         streak, reviews, converged = 0, 0, False
@@ -416,7 +451,9 @@ class DynamicEquilibrium:
         bar = tqdm(total=self.max_days, desc="equilibrium", unit="day", disable=not progress,
                    leave=False)
         with bar:
-            for day in range(self.max_days):
+            for i in range(self.max_days):
+                day = first_day + i  # sets the swap step and keys the day's draws
+                self.days_done = day + 1
                 with self._clock("kernel"):
                     sim = t._make_sim()
                     sim.run()
@@ -444,11 +481,14 @@ class DynamicEquilibrium:
                 gap = self._gap(cur, best)
                 with self._clock("mode choice"):
                     preferred = t.preferred_modes(t.skims_by_slot(self.smoothed))
+                self.excess_s[:] = np.nan
+                self.excess_s[road] = cur - best
+                self.preferred_mode = preferred
                 unhappy = np.flatnonzero(preferred != t.mode)
                 mode_gap = len(unhappy) / max(1, self.n_people)
                 tt = sim.state.arrive_s - sim.departure_s
                 record = DayRecord(
-                    day=day, relative_gap=gap, car_trips=int(np.sum(t.mode == CAR)),
+                    day=i, relative_gap=gap, car_trips=int(np.sum(t.mode == CAR)),
                     mean_car_time_s=float(np.nanmean(tt)) if len(tt) else np.nan,
                     link_time_s=link_slot, flow_veh=t._flows_by_slot, mode_gap=mode_gap,
                     departure_shift_mean_s=float(np.mean(self.shifts_s[self.shift[road]]
@@ -456,12 +496,12 @@ class DynamicEquilibrium:
                 t.days.append(record)
                 bar.update(1)
                 bar.set_postfix(gap=f"{gap:.4f}", modes=f"{mode_gap:.4f}")
-                streak = streak + 1 if (gap <= self.target_gap
-                                        and mode_gap <= MODE_TOLERANCE) else 0
+                met = gap <= self.target_gap and mode_gap <= MODE_TOLERANCE
+                streak = streak + 1 if met else 0
                 if streak >= CONSECUTIVE:
                     # the authority reviews between equilibrated states (LTA's quarterly
                     # review); a changed setting means equilibrating again under it
-                    last = day == self.max_days - 1  # no days left to re-equilibrate
+                    last = i == self.max_days - 1  # no days left to re-equilibrate
                     if not last and reviews < t.authority.review_rounds and t.authority.review(
                             ReviewState(
                                 round=reviews, link_time_s=link_slot,
@@ -472,12 +512,26 @@ class DynamicEquilibrium:
                     else:
                         converged = True
                         break
-                if day == self.max_days - 1:
+                if i == self.max_days - 1:
                     break
                 # swap routes and departures (gap-proportional, decaying step)
-                step = swap_step(day)
+                # a continued arm holding its reference's residue restarts the step
+                # schedule (only what the policy moved is eligible, see resume); draws
+                # stay keyed by the continued day
+                holding = bool(np.isfinite(self.held_excess_s).any()
+                               or (self.held_mode >= 0).any())
+                step = swap_step(i if holding else day)
                 excess = cur - best
                 ok = np.isfinite(cur) & np.isfinite(best) & (excess > self.band_s)
+                held = ok & (excess <= self.held_excess_s[road] + self.band_s)
+                mode_held = preferred[unhappy] == self.held_mode[unhappy]
+                if not met and not (ok & ~held).any() and mode_held.all() and (
+                        held.any() or mode_held.any()):
+                    # the criteria fail on the reference's own residue alone: release it
+                    self.held_excess_s[:], self.held_mode[:] = -np.inf, -1
+                    held[:], mode_held[:] = False, False
+                ok &= ~held
+                unhappy = unhappy[~mode_held]
                 rel = np.where(ok, excess / np.maximum(cur, 1e-9), 0.0)
                 p = step * np.minimum(1.0, rel / FULL_SWAP_GAP)
                 u = draws.uniform(self.seed, "route-swap", t.identity[road], day)
@@ -495,7 +549,8 @@ class DynamicEquilibrium:
         rep = EquilibriumReport(
             converged=converged, relative_gap=record.relative_gap if record else float("nan"),
             mode_gap=record.mode_gap if record else float("nan"), iterations=len(t.days),
-            reviews=reviews, target_gap=self.target_gap)
+            reviews=reviews, target_gap=self.target_gap,
+            continued_from_day=first_day if start is not None else None)
         if not converged:
             msg = (f"equilibrium NOT reached: stopped at the cap of {self.max_days} days with "
                    f"relative gap {rep.relative_gap:.4f} (target {self.target_gap}) and "
@@ -504,11 +559,71 @@ class DynamicEquilibrium:
             warnings.warn(msg, RuntimeWarning, stacklevel=2)
             rep.notes.append(msg)
         else:
+            since = ("" if start is None else
+                     f" (continuing from the reference arm's plan, equilibrated in "
+                     f"{first_day} days)")
             rep.notes.append(
-                f"equilibrium reached in {rep.iterations} days: relative gap "
+                f"equilibrium reached in {rep.iterations} days{since}: relative gap "
                 f"{rep.relative_gap:.4f} ≤ {self.target_gap}, {rep.mode_gap:.2%} of travellers "
                 f"preferring another mode; {reviews} road-pricing review(s)")
         return rep
+
+    # ------------------------------------------------------------ paired arms
+    def snapshot(self) -> PlanState:
+        """The equilibrated plan, keyed by identity (what a paired arm continues from)."""
+        t, m = self.ts, self.memory
+        if m.n_routes:
+            m._compact()
+        return PlanState(
+            identity=t.identity.copy(), origin_node=t._origin.astype(np.int64),
+            dest_node=t._dest.astype(np.int64), desired_s=t._desired.copy(),
+            n_people=self.n_people, mode=t.mode.copy(), route_id=m.route_id.copy(),
+            route_hash=m.route_hash.copy(), start=m.start.copy(), links=m.links.copy(),
+            turns=m.turns.copy(), chosen=self.chosen.copy(), shift=self.shift.copy(),
+            preferred_arrival_s=self.preferred_arrival_s.copy(),
+            smoothed_s=np.array(self.smoothed, dtype=np.float64),
+            excess_s=self.excess_s.copy(), preferred_mode=self.preferred_mode.copy(),
+            flows_by_slot=np.array(t._flows_by_slot, dtype=np.float64),
+            days=int(getattr(self, "days_done", 0)), topology=topology_key(t.net))
+
+    def resume(self, state: PlanState) -> int:
+        """Take over ``state``'s plan for every entry it holds; return the day to go on from.
+
+        Entries the state lacks keep the warm start. A traveller whose
+        reference mode is not available here (a car the policy bans) takes her
+        best available mode at once; road vehicles without a route get the best
+        path on the reference's smoothed times.
+        """
+        t, m = self.ts, self.memory
+        if state.topology != topology_key(t.net):
+            raise ValueError("the reference plan was made on another road topology; "
+                             "a paired arm can continue only from the same network")
+        n = len(self.chosen)
+        src = state.matches(t.identity, t._origin, t._dest, t._desired)
+        person = np.arange(n) < self.n_people
+        src[(src >= 0) & (person != (src < state.n_people))] = -1
+        got = np.flatnonzero(src >= 0)
+        m.start, m.links, m.turns = state.start.copy(), state.links.copy(), state.turns.copy()
+        m.route_id[got], m.route_hash[got] = state.route_id[src[got]], state.route_hash[src[got]]
+        self.chosen[got], self.shift[got] = state.chosen[src[got]], state.shift[src[got]]
+        self.preferred_arrival_s[got] = state.preferred_arrival_s[src[got]]
+        people = got[got < self.n_people]
+        t.mode[people] = state.mode[src[people]]
+        self.held_excess_s[got] = np.nan_to_num(state.excess_s[src[got]], nan=-np.inf)
+        self.held_mode[people] = state.preferred_mode[src[people]]
+        self.smoothed = state.smoothed_s.copy()
+        t._flows_by_slot = state.flows_by_slot.copy()
+        v = t.mode_utilities(t.skims_by_slot(self.smoothed))
+        banned = ~np.isfinite(v[np.arange(self.n_people), t.mode])
+        t.mode[banned] = choose_by_errors(v[banned], t.mode_errors()[banned])
+        road = t._road_vehicles()
+        lacking = road[m.route_id[road, self.chosen[road]] < 0]
+        self.seed_routes(lacking)  # warm-start routes where the book has them
+        lacking = lacking[m.route_id[lacking, self.chosen[lacking]] < 0]
+        if len(lacking):
+            self.shift[lacking] = self._zero_shift
+            self.seed_routes_from(lacking, t._reroute(lacking, self.smoothed))
+        return state.days
 
     def _give_routes(self, entries: np.ndarray) -> None:
         """Routes for travellers new to driving: their best remembered alternative, or a new path.

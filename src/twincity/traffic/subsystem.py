@@ -56,6 +56,7 @@ from twincity.traffic.modechoice import (
     generalised_costs,
     mode_utilities,
 )
+from twincity.traffic.planstate import PlanState
 from twincity.traffic.routes import (
     Routes,
     departure_slot,
@@ -333,14 +334,17 @@ class TrafficSubsystem:
             self.mode = self.preferred_modes(self.skims_by_slot(link_time))
         self._spread_routes(link_time)
 
-    def equilibrate(self, progress: bool = False) -> EquilibriumReport:
+    def equilibrate(self, progress: bool = False,
+                    start: PlanState | None = None) -> EquilibriumReport:
         """Run the dynamic equilibrium and make the reported day's kernel from its plan.
 
-        Returns (and keeps as ``self.equilibrium``) the report; a run that stops
-        at the cap unconverged warns and says so in the notes.
+        ``start``: a reference arm's equilibrated plan to continue from (see
+        :mod:`twincity.traffic.planstate`). Returns (and keeps as
+        ``self.equilibrium``) the report; a run that stops at the cap
+        unconverged warns and says so in the notes.
         """
         self.dynamic = DynamicEquilibrium(self)
-        self.equilibrium = self.dynamic.run(progress)
+        self.equilibrium = self.dynamic.run(progress, start=start)
         self.notes.extend(self.equilibrium.notes)
         self.sim = self._make_sim()
         return self.equilibrium
