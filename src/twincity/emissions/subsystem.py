@@ -147,17 +147,22 @@ def bus_vehicle_km_per_day(city) -> list[tuple[str, float, float]]:
     feeder = np.isin(net.road_class, [ROAD_CLASSES.index(c) for c in FEEDER_ROAD_CLASSES])
     feeder_km = float(net.length_m[feeder].sum()) / 1000.0
     out = [("feeder", feeder_km * services_per_day / ts.feeder_headway_s,
-            ts.feeder_speed_mps * 3.6)]
+            ts.feeder_speed_mps * 3.6)] if ts.feeder else []
     for line in ts.lines:  # a handful of lines
         if line.kind not in BUS_KINDS:
             continue
-        geo = line_geometry(line, net, city.centre_xy_m, city.radius_m, ts.stop_spacing_m)
+        geo = line_geometry(line, net, city.centre_xy_m, city.radius_m, ts.stop_spacing_m,
+                            getattr(city, "projection", None))
         x, y = geo.stop_x_m, geo.stop_y_m
         if geo.ring:
             x, y = np.append(x, x[0]), np.append(y, y[0])
         length_km = float(np.hypot(np.diff(x), np.diff(y)).sum()) / 1000.0
-        out.append((line.name, length_km * 2.0 * services_per_day / line.headway_s,
-                    line.speed_mps * 3.6))
+        peak = sum(line.trips_per_hour[7:9]) if line.trips_per_hour is not None else 0
+        if peak > 0:  # a timetable (GTFS): its runs, scaled as a policy scales headway_s
+            runs = sum(line.trips_per_hour) * (7200.0 / peak) / line.headway_s
+        else:
+            runs = (1 if geo.one_way else 2) * services_per_day / line.headway_s
+        out.append((line.name, length_km * runs, line.speed_mps * 3.6))
     return out
 
 
