@@ -237,7 +237,8 @@ class TransitLineSpec(Section):
     """
 
     name: str = Field(min_length=1, description="Line name, e.g. 'B0' or 'M1'.")
-    kind: Literal["metro", "rail", "brt", "tram", "bus"] = Field(description="Mode of the line.")
+    kind: Literal["metro", "rail", "brt", "tram", "bus", "ferry"] = Field(
+        description="Mode of the line.")
     corridor_angle_deg: float = Field(
         default=0.0, description="Direction of a straight line through the centre (0 = east).")
     ring_share: Share | None = Field(

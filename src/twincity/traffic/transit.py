@@ -74,7 +74,7 @@ TRANSFER_RADIUS_M = 300.0
 
 # Link kinds of the transit graph.
 ACCESS, EGRESS, BOARD, RIDE, ALIGHT, TRANSFER, STAY = range(7)
-_SEGREGATED_KINDS = ("metro", "rail")
+_SEGREGATED_KINDS = ("metro", "rail", "ferry")
 
 
 @dataclass(frozen=True, eq=False)
