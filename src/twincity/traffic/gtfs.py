@@ -324,3 +324,53 @@ def patterns(feed: Feed, date: str | None = None) -> list[Pattern]:
                            stop_lat_deg=lat, segment_s=np.maximum(seg, 0.0),
                            trips_per_hour=tph))
     return out
+
+
+def write_feed_subset(feed: Feed, lon_lat_box: tuple[float, float, float, float],
+                      path: str | Path) -> dict[str, int]:
+    """Write the part of ``feed`` that serves a lon/lat box, as a GTFS ``.zip``.
+
+    Kept: every trip of each route *and direction* that has at least one trip
+    with two or more stops inside the box ``(west, south, east, north)`` — so
+    :func:`patterns` of the subset equals those route directions' patterns of
+    the whole feed — with all their stop times, the stops they use, their
+    routes, the calendars and frequencies; agency and feed info as they are.
+    Shapes, fares and transfers are left out. Returns the row counts written.
+
+    Example:
+        >>> write_feed_subset(read_gtfs("hsl.zip"), (24.93, 60.16, 24.96, 60.18),
+        ...                   "hsl_centre.zip")                      # doctest: +SKIP
+    """
+    w, s, e, n = lon_lat_box
+    st = feed.stops
+    inside = set(st.loc[st["stop_lon"].between(w, e) & st["stop_lat"].between(s, n), "stop_id"])
+    hits = feed.stop_times[feed.stop_times["stop_id"].isin(inside)].groupby("trip_id").size()
+    serving = set(hits.index[hits >= 2])
+    trips = feed.trips
+    dirs = trips["direction_id"] if "direction_id" in trips else pd.Series("0", trips.index)
+    key = trips["route_id"] + "\x00" + dirs
+    keep_keys = set(key[trips["trip_id"].isin(serving)])
+    trips = trips[key.isin(keep_keys)]
+    stop_times = feed.stop_times[feed.stop_times["trip_id"].isin(trips["trip_id"])]
+    tables = {
+        "trips.txt": trips,
+        "stop_times.txt": stop_times,
+        "stops.txt": st[st["stop_id"].isin(stop_times["stop_id"])],
+        "routes.txt": feed.routes[feed.routes["route_id"].isin(trips["route_id"])],
+    }
+    for name, table in (("calendar.txt", feed.calendar),
+                        ("calendar_dates.txt", feed.calendar_dates)):
+        if table is not None:
+            tables[name] = table[table["service_id"].isin(trips["service_id"])]
+    if feed.frequencies is not None:
+        tables["frequencies.txt"] = feed.frequencies[
+            feed.frequencies["trip_id"].isin(trips["trip_id"])]
+    names, open_member = _reader(feed.path)
+    path = Path(path)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for extra in ("agency.txt", "feed_info.txt"):
+            if extra in names:
+                zf.writestr(extra, open_member(extra).read())
+        for name, table in tables.items():
+            zf.writestr(name, table.to_csv(index=False, float_format="%.6f"))
+    return {name: len(table) for name, table in tables.items()}
