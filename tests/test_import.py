@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from twincity.cli import main
 from twincity.city.generator import generate_network
 from twincity.city.network import Network
 from twincity.city.simplify import simplify_network
+from twincity.cli import main
 from twincity.scenario.sections_network import GeneratorSpec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +79,7 @@ def test_pbf_reader_agrees_with_pyrosm_on_ways_and_length():
 def _subdivided(net: Network) -> Network:
     """Each link cut in three equal pieces (two degree-2 nodes), plus a 30 m dead end
     and a one-way appendix that cannot return."""
-    n, m = net.n_nodes, net.n_links
+    m = net.n_links
     # the two-way pairs share their inner nodes; give each pair its own pair of nodes
     key = {}
     xs, ys = list(net.node_x_m), list(net.node_y_m)

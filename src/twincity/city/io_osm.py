@@ -470,5 +470,6 @@ def parse_osm(
         road_class=cls[seg_idx].astype(np.int8),
         way_id=np.array([w[0] for w in ways], dtype=np.int64)[seg_way[seg_idx]],
         forward=(seq[o] % 2 == 0),
-        cut_refs=cut if missing_nodes == "cut" else 0, shape_start=shape_start, shape_lon_deg=lon[pt].copy(), shape_lat_deg=lat[pt].copy(),
+        cut_refs=cut if missing_nodes == "cut" else 0, shape_start=shape_start,
+        shape_lon_deg=lon[pt].copy(), shape_lat_deg=lat[pt].copy(),
     )

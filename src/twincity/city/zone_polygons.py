@@ -79,7 +79,7 @@ def _count(value, what: str, path: Path, where: str) -> int:
             or value < 0:
         raise InputError(f"{what} is {value!r}; expected a non-negative number", file=path,
                          path=where)
-    return int(round(value))
+    return round(value)
 
 
 def read_zone_polygons(path: str | Path, *, name_field: str = "name",

@@ -195,7 +195,8 @@ def import_city(out_dir: str | Path, *, name: str, template: str | Path, network
                 jobs_total: int | None = None, gtfs: str | Path | None = None,
                 gtfs_date: str | None = None, min_dead_end_m: float = 50.0,
                 min_link_m: float = 0.0, attribution: tuple[str, ...] = (),
-                sample_share: float | None = None, force: bool = False) -> tuple[Path, ImportReport]:
+                sample_share: float | None = None, force: bool = False
+                ) -> tuple[Path, ImportReport]:
     """Build a scenario folder (see the module docstring); returns (scenario file, report)."""
     from twincity.outdir import check_out_dir, clean_stale_siblings, write_marker
     from twincity.results import replace_dir
@@ -213,7 +214,8 @@ def import_city(out_dir: str | Path, *, name: str, template: str | Path, network
                       name_field=name_field, layer=zones_layer)
     patterns, date, feed_name = [], None, None
     if gtfs is not None:
-        from twincity.traffic.gtfs import busiest_date, patterns as gtfs_patterns, read_gtfs
+        from twincity.traffic.gtfs import busiest_date, read_gtfs
+        from twincity.traffic.gtfs import patterns as gtfs_patterns
 
         feed = read_gtfs(gtfs)
         date = gtfs_date or busiest_date(feed)
@@ -343,8 +345,8 @@ def _scenario(base, template, *, name, population, area_km2, lon, lat, origin, l
     ]
     for section in ("demand", "fleet"):
         parts += [f"\n# COPIED FROM {t} (edit for this city).\n", dump({section: spec[section]})]
-    parts += ["\n# Real: one line per GTFS route and direction (stops, scheduled in-vehicle times,\n"
-              "# departures by hour; headway_s = the 07-09 peak). COPIED FROM "
+    parts += ["\n# Real: one line per GTFS route and direction (stops, scheduled in-vehicle "
+              "times,\n# departures by hour; headway_s = the 07-09 peak). COPIED FROM "
               f"{t} (edit): fare,\n# feeder bus headway and speed, stop spacing.\n",
               dump({"transit": transit})]
     for section in ("climate", "buildings", "grid", "charging"):

@@ -287,8 +287,7 @@ def patterns(feed: Feed, date: str | None = None) -> list[Pattern]:
     st["dep"] = st["dep"].fillna(st["arr"])
     seqs = st.groupby("trip_id", sort=False)["stop_id"].agg(tuple)
     trips = feed.trips.set_index("trip_id")
-    trips = trips.assign(direction_id=trips["direction_id"] if "direction_id" in trips
-                         else "0")
+    trips = trips.assign(direction_id=trips.get("direction_id", "0"))
     per_trip = pd.DataFrame({"stops": seqs}).join(trips[["route_id", "direction_id"]])
     routes = feed.routes.set_index("route_id")
     stop_lon = dict(zip(feed.stops["stop_id"], feed.stops["stop_lon"], strict=True))
