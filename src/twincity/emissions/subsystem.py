@@ -18,9 +18,12 @@ Sources (all t/yr unless stated; the city's whole population):
   (the transit module's line geometry) × 2 directions × :data:`BUS_SERVICE_H_PER_DAY`
   × 3600 / headway, plus the feeder network: the length of every directed arterial and
   collector link (so both directions of a two-way road) × service hours × 3600 /
-  ``feeder_headway_s``. Headways are peak headways, so off-peak service is
-  overestimated. The vehicle-km are split by ``fleet.bus_shares`` and priced with the
-  bus factors at the service's commercial speed. Electric buses' electricity is
+  ``feeder_headway_s`` (none when ``transit.feeder`` is false). Headways are peak
+  headways, so off-peak service is overestimated — except on timetabled lines (GTFS
+  imports, ``trips_per_hour``): one direction, length × the day's departures, scaled by
+  the peak headway's change when a policy changes ``headway_s``. The vehicle-km are
+  split by ``fleet.bus_shares`` and priced with the bus factors at the service's
+  commercial speed. Electric buses' electricity is
   charged at the year's consumption-weighted delivered grid intensity; it is not part
   of the dispatched grid load.
 * **Buildings** (combustion and district heat): gas × IPCC 2006 default 56.1 t CO₂/TJ
@@ -179,8 +182,11 @@ class EmissionsSubsystem:
             "emissions: the simulated traffic weekday stands for every day of the year (x 365); "
             "yearly energy is the sum over representative days x weight_days",
             "emissions: bus emissions are an estimate from transit supply (line length x 2 "
-            f"directions x {BUS_SERVICE_H_PER_DAY:g} service hours / peak headway; feeder buses "
-            "on every arterial and collector link), not simulated vehicles"]
+            f"directions x {BUS_SERVICE_H_PER_DAY:g} service hours / peak headway"
+            + ("; feeder buses on every arterial and collector link"
+               if model.city.spec.transit.feeder else "")
+            + "; timetabled lines: their length x their departures of the day), not simulated "
+              "vehicles"]
         if model.city.spec.fleet.freight_mix:
             self.notes.append("emissions: freight vehicles by type (fleet.freight_mix); their "
                               "non-exhaust PM2.5 stays at the articulated-truck value")

@@ -24,10 +24,15 @@ HEADER = """# Scenario files
 
 A scenario file (YAML) describes one city. The shipped cities:
 
-| scenario | streets, zones, transit | everything else |
-|---|---|---|
-| `sejong.yaml`, `singapore.yaml`, `helsinki.yaml` | **synthetic**: a generated monocentric network (grid, rings, radials, river), generated zones and corridor/ring transit lines, sized to the city's published aggregates | published figures, each with a comment naming its source and year |
-| `helsinki_centre/helsinki_centre.yaml` | **real data**: OpenStreetMap roads, the HSY 2020 population grid and HSL GTFS timetables of central Helsinki (about 1.2 km², 5,374 residents), built by `twincity import` from `sources/helsinki_centre/` | copied from `helsinki.yaml` and marked for editing; jobs by a proxy (see its README) |
+* `sejong.yaml`, `singapore.yaml`, `helsinki.yaml` are **synthetic cities**: a
+  generated monocentric network (grid, rings, radials, river), generated zones
+  and corridor/ring transit lines, sized to each city's published aggregates;
+  every figure carries a comment naming its public source and year.
+* `helsinki_centre/helsinki_centre.yaml` is **real data**: OpenStreetMap roads,
+  the HSY 2020 population grid and HSL GTFS timetables of central Helsinki
+  (about 1.2 km², 5,374 residents), built by `twincity import` from
+  `sources/helsinki_centre/`; its other sections are copied from `helsinki.yaml`
+  and marked for editing, its jobs a proxy (see its README).
 
 * **Units are in field names**, SI inside (`speed_mps`, `length_m`,
   `duration_s`). A file may write a friendlier unit by changing the suffix;
