@@ -387,3 +387,51 @@ def test_a_scenario_whose_zone_file_misses_the_network_is_refused(tmp_path):
     (folder / "zones.geojson").write_text(json.dumps(zones))
     result = CliRunner().invoke(main, ["validate", str(folder / "helsinki_centre.yaml")])
     assert result.exit_code == 2 and "contain no road node" in result.stderr
+
+
+def test_singapore_census_variant_places_the_census_residents_on_the_synthetic_network():
+    from twincity.city.build import build_city
+    from twincity.scenario.loader import load_scenario
+
+    city = build_city(load_scenario(ROOT / "scenarios" / "singapore_census" /
+                                    "singapore_census.yaml"))
+    # Census of Population 2020, resident population by subzone: 332 subzones, 4,044,800
+    assert city.zones.n == 332
+    assert int(city.zones.population.sum()) == 4_044_800 == city.spec.city.population
+    assert int(city.zones.jobs.sum()) == 3_900_000  # singapore.yaml's jobs
+    with_nodes = len(set(city.zones.node_zone.tolist()))
+    assert with_nodes == 332 - 75  # the rest load at their nearest node (noted)
+    assert any("75 zone(s) contain no road node" in n for n in city.notes)
+
+
+def test_pbf_and_its_xml_conversion_give_the_same_network(tmp_path):
+    osmium = pytest.importorskip("osmium")
+    from twincity.city.io_osm import parse_osm
+
+    xml = tmp_path / "centre.osm"
+    with osmium.SimpleWriter(str(xml)) as writer:  # libosmium writes the same objects as XML
+        for obj in osmium.FileProcessor(str(PBF)):
+            writer.add(obj)
+    a, b = parse_osm(PBF), parse_osm(xml, missing_nodes="cut")
+    for name in ("node_id", "link_from", "link_to", "lanes", "capacity_vph", "way_id"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert np.allclose(a.length_m, b.length_m, rtol=1e-9)
+    assert a.cut_refs == b.cut_refs > 0
+
+
+SHARED_FEED = ROOT.parent / "shared" / "data" / "cities" / "helsinki_centre" / \
+    "helsinki_gtfs_2022.zip"
+
+
+@pytest.mark.skipif(not SHARED_FEED.is_file(), reason="../shared/data is absent")
+def test_the_shipped_feed_subset_keeps_its_route_directions_whole():
+    from twincity.traffic.gtfs import patterns, read_gtfs
+
+    full = {(p.route_id, p.direction_id): p for p in patterns(read_gtfs(SHARED_FEED))}
+    subset = patterns(read_gtfs(FEED))
+    assert subset
+    for p in subset:
+        q = full[(p.route_id, p.direction_id)]
+        assert p.stop_ids == q.stop_ids
+        assert np.array_equal(p.trips_per_hour, q.trips_per_hour)
+        assert np.array_equal(p.segment_s, q.segment_s)

@@ -33,6 +33,9 @@ A scenario file (YAML) describes one city. The shipped cities:
   (about 1.2 km², 5,374 residents), built by `twincity import` from
   `sources/helsinki_centre/`; its other sections are copied from `helsinki.yaml`
   and marked for editing, its jobs a proxy (see its README).
+* `singapore_census/singapore_census.yaml` is `singapore.yaml` (synthetic streets and
+  transit) with **real zones**: the 332 subzones of the 2020 census and their
+  4,044,800 residents (built by `sources/singapore_census2020/build.py`).
 
 * **Units are in field names**, SI inside (`speed_mps`, `length_m`,
   `duration_s`). A file may write a friendlier unit by changing the suffix;
