@@ -167,14 +167,20 @@ def _gtfs_rows(name: str) -> list[dict]:
         return list(csv.DictReader(io.TextIOWrapper(zf.open(name), "utf-8-sig")))
 
 
-def test_gtfs_reader_agrees_with_gtfs_kit_and_a_naive_frequency_expansion():
+def test_gtfs_reader_agrees_with_gtfs_kit_and_a_naive_frequency_expansion(monkeypatch):
     gk = pytest.importorskip("gtfs_kit")
     import gtfs_kit.constants as cs
 
-    from twincity.traffic.gtfs import busiest_date, departures, patterns, read_gtfs
+    from twincity.traffic.gtfs import (
+        active_services,
+        busiest_date,
+        departures,
+        patterns,
+        read_gtfs,
+    )
 
     # gtfs-kit 13 types headway_secs as Int16; this feed has longer headways
-    cs.DTYPES["frequencies"]["headway_secs"] = "Int32"
+    monkeypatch.setitem(cs.DTYPES["frequencies"], "headway_secs", "Int32")
     theirs = gk.read_feed(FEED, dist_units="km")
     feed = read_gtfs(FEED)
     date = busiest_date(feed)
@@ -183,9 +189,8 @@ def test_gtfs_reader_agrees_with_gtfs_kit_and_a_naive_frequency_expansion():
     assert len(feed.routes) == len(theirs.routes)
     # trips per route on the day (frequency templates count once, as gtfs-kit counts them)
     day_trips = gk.get_trips(theirs, date).groupby("route_id").size()
-    ours_trips = feed.trips[feed.trips["service_id"].isin(
-        __import__("twincity.traffic.gtfs", fromlist=["x"]).active_services(feed, date))
-    ].groupby("route_id").size()
+    ours_trips = feed.trips[feed.trips["service_id"].isin(active_services(feed, date))
+                            ].groupby("route_id").size()
     assert ours_trips.to_dict() == day_trips.to_dict()
 
     # departures by hour: timetabled trips as gtfs-kit's first stop times; frequency trips
