@@ -20,10 +20,13 @@ The service day is a date (``YYYYMMDD``); by default the date in the feed
 with the most trips running (``calendar.txt`` weekdays and date range, with
 ``calendar_dates.txt`` additions and removals).
 
-Why our own reader: on the HSL feed of central Helsinki (3,195 trips, 62,485
-stop times) it reads the five files it needs in about 0.3 s, against about
-1.5 s for ``gtfs_kit.read_feed``, which also parses shapes and types every
-column; patterns need a group-by it does not offer ready-made. gtfs-kit
+Why our own reader (measured on the HSL feed of central Helsinki: 3,195 trips,
+62,485 stop times, 1,780 trips defined by ``frequencies.txt``): reading takes
+0.1 s here and 0.12–0.16 s with ``gtfs_kit.read_feed`` — no difference — but
+gtfs-kit 13 cannot read this feed under pandas 3 without a patch (it types
+``headway_secs`` as Int16), and its hourly route statistics
+(``compute_route_time_series``, 7.5 s) count a frequency-based trip once instead
+of once per headway. Patterns and departures by hour take 1.1 s here. gtfs-kit
 is the independent reader of the tests.
 
 Errors: a missing required file (``stops.txt``, ``routes.txt``,
