@@ -307,6 +307,14 @@ def test_shipped_helsinki_centre_maps_where_the_extract_lies():
     for lon, lat in (("from_lon", "from_lat"), ("to_lon", "to_lat")):
         assert net[lon].between(w - tol, e + tol).all()
         assert net[lat].between(s - tol, n + tol).all()
+    # links are drawn along the road: each polyline is as long as its link
+    from twincity.city.geo import segment_length_m
+
+    for wkt, length in zip(net["geometry_wkt"], net["length_m"], strict=True):
+        pts = np.array([[float(v) for v in p.split()] for p in wkt[12:-1].split(",")])
+        drawn = segment_length_m(pts[:-1, 0], pts[:-1, 1], pts[1:, 0], pts[1:, 1]).sum()
+        assert drawn == pytest.approx(length, rel=1e-3, abs=0.05)
+    assert (net["geometry_wkt"].str.count(",") > 1).mean() > 0.5  # mostly real bends
     # zone centres lie in the grid's cells around the extract (250 m cells, so within ~300 m)
     assert zones["centroid_lon"].between(w - 0.006, e + 0.006).all()
     assert zones["centroid_lat"].between(s - 0.003, n + 0.003).all()
@@ -440,3 +448,26 @@ def test_the_shipped_feed_subset_keeps_its_route_directions_whole():
         assert p.stop_ids == q.stop_ids
         assert np.array_equal(p.trips_per_hour, q.trips_per_hour)
         assert np.array_equal(p.segment_s, q.segment_s)
+
+
+def test_an_osmnx_style_graphml_in_lonlat_imports_like_the_osm_file(tmp_path):
+    pytest.importorskip("osmium")
+    import networkx as nx
+
+    from twincity.city.io_osm import parse_osm
+    from twincity.importer.sources import read_roads
+
+    roads = parse_osm(PBF)
+    g = nx.MultiDiGraph(crs="epsg:4326")
+    for i, nid in enumerate(roads.node_id.tolist()):
+        g.add_node(nid, x=float(roads.lon_deg[i]), y=float(roads.lat_deg[i]))
+    for k in range(len(roads.link_from)):  # OSMnx keeps both directions and OSM-style tags
+        g.add_edge(int(roads.node_id[roads.link_from[k]]), int(roads.node_id[roads.link_to[k]]),
+                   length=float(roads.length_m[k]), highway="residential", oneway="True")
+    path = tmp_path / "osmnx.graphml"
+    nx.write_graphml(g, path)
+    got = read_roads(path)
+    ref = read_roads(PBF)
+    assert got.network.n_links == ref.network.n_links
+    assert np.isclose(got.network.length_m.sum(), ref.network.length_m.sum(), rtol=1e-9)
+    assert np.allclose(np.sort(got.node_lon_deg), np.sort(ref.node_lon_deg), atol=1e-9)

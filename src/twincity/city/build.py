@@ -45,6 +45,9 @@ class City:
     projection: LocalProjection | None = None
     #: Zone polygons when the zones came from a file (``zones.file``).
     zone_polygons: ZonePolygons | None = None
+    #: Each link's polyline as WKT in lon/lat when the network file has them (OSM files;
+    #: GraphML written by ``twincity import``); ``None``: draw links straight.
+    link_geometry_wkt: tuple[str, ...] | None = None
 
     @property
     def spec(self) -> Scenario:
@@ -75,12 +78,14 @@ def load_network(loaded: LoadedScenario) -> Network:
 
 
 def load_network_and_projection(loaded: LoadedScenario
-                                ) -> tuple[Network, LocalProjection | None]:
+                                ) -> tuple[Network, LocalProjection | None,
+                                           tuple[str, ...] | None]:
     """The road network and what places it on the map (see ``network.origin_lon_deg``).
 
     A generated network is centred on the city's coordinates (synthetic streets placed
     there for mapping only); an OSM file is projected about ``origin`` or its node
-    centroid; GraphML and TNTP files are placed only by an explicit origin.
+    centroid; GraphML and TNTP files are placed only by an explicit origin. The third
+    item is each link's polyline (WKT, lon/lat) where the file has them.
     """
     spec = loaded.spec.network
     origin = (LocalProjection(spec.origin_lon_deg, spec.origin_lat_deg)
@@ -90,21 +95,26 @@ def load_network_and_projection(loaded: LoadedScenario
 
         city = loaded.spec.city
         return generate_network(spec.generator), origin or LocalProjection(
-            city.longitude_deg, city.latitude_deg)
+            city.longitude_deg, city.latitude_deg), None
     path = loaded.reference("network.file")
     if spec.format == "graphml":
-        from twincity.city.io_graphml import read_graphml
+        from twincity.city.io_graphml import read_graphml, read_link_geometry
 
-        return read_graphml(path, origin=origin), origin
+        net = read_graphml(path, origin=origin)
+        wkt = read_link_geometry(path) if origin is not None else None
+        return net, origin, tuple(wkt) if wkt and len(wkt) == net.n_links else None
     if spec.format == "osm":
         from twincity.city.io_osm import parse_osm
 
         roads = parse_osm(path)
         proj = origin or roads.projection()
-        return roads.to_network(proj), proj
+        from twincity.city.simplify import Shapes
+
+        shapes = Shapes(roads.shape_start, roads.shape_lon_deg, roads.shape_lat_deg)
+        return roads.to_network(proj), proj, shapes.wkt()
     from twincity.city.io_tntp import read_tntp_network
 
-    return read_tntp_network(path)[0], origin
+    return read_tntp_network(path)[0], origin, None
 
 
 def _check_zones_reachable(loaded: LoadedScenario, net: Network, zones: Zones,
@@ -158,7 +168,7 @@ def build_city(loaded: LoadedScenario) -> City:
     on TNTP networks: they have no road classes, and their free-flow times are
     the file's own.
     """
-    net, projection = load_network_and_projection(loaded)
+    net, projection, geometry = load_network_and_projection(loaded)
     notes: list[str] = []
     if net.n_links == 0:
         raise ScenarioError("the network has no links; expected a road network",
@@ -181,6 +191,9 @@ def build_city(loaded: LoadedScenario) -> City:
         dropped = int((~main).sum())
         notes.append(f"{dropped} of {net.n_nodes} nodes cannot reach or be reached from the main "
                      "network and were left out")
+        if geometry is not None:  # subnetwork keeps the links with both ends kept, in order
+            kept = main[net.link_from] & main[net.link_to]
+            geometry = tuple(w for w, k in zip(geometry, kept, strict=True) if k)
         net = net.subnetwork(main)
         zones = build_zones(loaded.spec.zones, loaded.spec.city, net, centre, radius,
                             polygons=polygons, projection=projection)
@@ -194,7 +207,7 @@ def build_city(loaded: LoadedScenario) -> City:
                      f"{delayed.mean():.1f} s of signal delay in their free-flow time")
     return City(loaded=loaded, network=net, zones=zones, centre_xy_m=centre, radius_m=radius,
                 notes=tuple(notes), signals=signals, projection=projection,
-                zone_polygons=polygons)
+                zone_polygons=polygons, link_geometry_wkt=geometry)
 
 
 def _zone_polygons(loaded: LoadedScenario, projection: LocalProjection | None

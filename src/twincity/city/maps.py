@@ -37,6 +37,16 @@ def _linestring(x0, y0, x1, y1) -> list[str | None]:
                                   strict=True)]
 
 
+def _geometry(city, lon, lat) -> list[str | None]:
+    """Each link's polyline where the city has them (and the links still match), else
+    the straight line between its ends."""
+    net, wkt = city.network, getattr(city, "link_geometry_wkt", None)
+    if wkt is not None and len(wkt) == net.n_links:
+        return list(wkt)
+    f, t = net.link_from, net.link_to
+    return _linestring(lon[f], lat[f], lon[t], lat[t])
+
+
 def network_table(city) -> pd.DataFrame:
     """One row per link: ends (node ids and lon/lat), WKT line, class and capacity."""
     net = city.network
@@ -46,7 +56,7 @@ def network_table(city) -> pd.DataFrame:
         "link": np.arange(net.n_links),
         "from_node": net.node_id[f], "to_node": net.node_id[t],
         "from_lon": lon[f], "from_lat": lat[f], "to_lon": lon[t], "to_lat": lat[t],
-        "geometry_wkt": _linestring(lon[f], lat[f], lon[t], lat[t]),
+        "geometry_wkt": _geometry(city, lon, lat),
         "road_class": pd.Categorical.from_codes(net.road_class.astype(np.int64),
                                                 list(ROAD_CLASSES)),
         "lanes": net.lanes.astype(np.int64),

@@ -65,6 +65,18 @@ class Shapes:
         return cls(np.arange(0, 2 * n + 1, 2), np.column_stack([x_from, x_to]).ravel(),
                    np.column_stack([y_from, y_to]).ravel())
 
+    def wkt(self) -> tuple[str, ...]:
+        """Every polyline as a WKT ``LINESTRING`` (x y = lon lat for an import), 7 decimals.
+
+        >>> Shapes.straight([0.0], [1.0], [2.0], [3.0]).wkt()
+        ('LINESTRING (0.0000000 1.0000000, 2.0000000 3.0000000)',)
+        """
+        pts = [f"{a:.7f} {b:.7f}" for a, b in zip(self.x.tolist(), self.y.tolist(),
+                                                   strict=True)]
+        return tuple("LINESTRING (" + ", ".join(pts[a:b]) + ")"
+                     for a, b in zip(self.start[:-1].tolist(), self.start[1:].tolist(),
+                                     strict=True))
+
     def link(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         s, e = self.start[k], self.start[k + 1]
         return self.x[s:e], self.y[s:e]

@@ -294,7 +294,7 @@ def import_city(out_dir: str | Path, *, name: str, template: str | Path, network
         write_marker(tmp, "scenario")
         from twincity.city.io_graphml import write_graphml
 
-        write_graphml(net, tmp / "network.graphml")
+        write_graphml(net, tmp / "network.graphml", link_geometry_wkt=shapes.wkt())
         (tmp / "network.geojson").write_text(json.dumps(_network_features(net, shapes)) + "\n")
         (tmp / "zones.geojson").write_text(json.dumps(_zone_features(zgdf, jobs)) + "\n")
         (tmp / file_name).write_text(doc)
