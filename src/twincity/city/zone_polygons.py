@@ -5,8 +5,8 @@ a FeatureCollection of Polygon or MultiPolygon features, each with a name,
 a population and a jobs property (names set by ``zones.name_field``,
 ``population_field`` and ``jobs_field``). Geometry is projected with the
 city's :class:`~twincity.city.geo.LocalProjection`; membership is
-point-in-polygon (:class:`matplotlib.path.Path`, holes honoured by the even-odd
-rule over all rings of a feature):
+point-in-polygon (:class:`matplotlib.path.Path` per ring: inside an outer ring and
+none of its holes):
 
 * each network node belongs to the zone whose polygon contains it; nodes
   inside no polygon (roads beyond the zones' extent) join the zone with the
@@ -133,11 +133,15 @@ def read_zone_polygons(path: str | Path, *, name_field: str = "name",
                         jobs=np.array(jobs, dtype=np.int64), polygons=tuple(rings))
 
 
-def _projected_path(polygons, proj: LocalProjection) -> tuple[MplPath, float, float, float]:
-    """One compound path of all rings (even-odd), its area (m²) and area centroid."""
-    verts, codes = [], []
+def _projected_rings(polygons, proj: LocalProjection):
+    """Rings in metres as ``[(outer path, [hole paths])]``, the area (m²) and area centroid.
+
+    Containment is tested ring by ring (matplotlib's compound paths do not honour holes).
+    """
+    parts = []
     area = mx = my = 0.0
     for poly in polygons:
+        paths = []
         for k, ring in enumerate(poly):
             x, y = proj.forward(ring[:, 0], ring[:, 1])
             cross = x[:-1] * y[1:] - x[1:] * y[:-1]
@@ -146,15 +150,23 @@ def _projected_path(polygons, proj: LocalProjection) -> tuple[MplPath, float, fl
             area += sign * a
             mx += sign * float(((x[:-1] + x[1:]) * cross).sum()) / 6.0
             my += sign * float(((y[:-1] + y[1:]) * cross).sum()) / 6.0
-            verts.append(np.column_stack([x, y]))
-            c = np.full(len(x), MplPath.LINETO, dtype=np.uint8)
-            c[0], c[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
-            codes.append(c)
-    path = MplPath(np.concatenate(verts), np.concatenate(codes))
+            paths.append(MplPath(np.column_stack([x, y])))
+        parts.append((paths[0], paths[1:]))
     if area <= 0:
-        v = path.vertices
-        return path, 0.0, float(v[:, 0].mean()), float(v[:, 1].mean())
-    return path, area, mx / area, my / area
+        v = np.concatenate([outer.vertices for outer, _ in parts])
+        return parts, 0.0, float(v[:, 0].mean()), float(v[:, 1].mean())
+    return parts, area, mx / area, my / area
+
+
+def _contains(parts, pts: np.ndarray) -> np.ndarray:
+    """Points inside any polygon's outer ring and none of its holes."""
+    inside = np.zeros(len(pts), dtype=bool)
+    for outer, holes in parts:
+        hit = outer.contains_points(pts)
+        for hole in holes:
+            hit &= ~hole.contains_points(pts)
+        inside |= hit
+    return inside
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,10 +189,14 @@ def attach_zones(zp: ZonePolygons, proj: LocalProjection, node_x_m: np.ndarray,
     pts = np.column_stack([node_x_m, node_y_m])
     node_zone = np.full(len(pts), -1, dtype=np.int64)
     cx, cy, area = np.empty(zp.n), np.empty(zp.n), np.empty(zp.n)
-    for z in range(zp.n):  # one vectorised containment test per zone
-        path, area[z], cx[z], cy[z] = _projected_path(zp.polygons[z], proj)
-        inside = path.contains_points(pts) & (node_zone < 0)
-        node_zone[inside] = z
+    for z in range(zp.n):  # one vectorised containment test per zone, within its box
+        parts, area[z], cx[z], cy[z] = _projected_rings(zp.polygons[z], proj)
+        v = np.concatenate([outer.vertices for outer, _ in parts])
+        (x0, y0), (x1, y1) = v.min(axis=0), v.max(axis=0)
+        near = np.flatnonzero((pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0)
+                              & (pts[:, 1] <= y1) & (node_zone < 0))
+        if len(near):
+            node_zone[near[_contains(parts, pts[near])]] = z
     outside = node_zone < 0
     if outside.any():
         node_zone[outside] = nearest_index(pts[outside, 0], pts[outside, 1], cx, cy)
