@@ -185,8 +185,9 @@ class EmissionsSubsystem:
             f"directions x {BUS_SERVICE_H_PER_DAY:g} service hours / peak headway"
             + ("; feeder buses on every arterial and collector link"
                if model.city.spec.transit.feeder else "")
-            + "; timetabled lines: their length x their departures of the day), not simulated "
-              "vehicles"]
+            + ("; timetabled lines: their length x their departures of the day"
+               if any(ln.trips_per_hour for ln in model.city.spec.transit.lines) else "")
+            + "), not simulated vehicles"]
         if model.city.spec.fleet.freight_mix:
             self.notes.append("emissions: freight vehicles by type (fleet.freight_mix); their "
                               "non-exhaust PM2.5 stays at the articulated-truck value")
