@@ -87,7 +87,7 @@ def test_failed_write_keeps_old_file(tmp_path, monkeypatch):
     write_graphml(random_network(seed=1), p)
     before = p.read_bytes()
 
-    def broken(net):
+    def broken(net, *_):
         yield "<graphml>half"
         raise OSError("disk full")
 
@@ -230,3 +230,15 @@ def test_bad_own_attribute_named(tmp_path):
     nx.write_graphml(g, p)
     with pytest.raises(InputError, match=r"node\[2\]\.x_m.*expected a number"):
         read_graphml(p)
+
+
+def test_link_polylines_round_trip(tmp_path):
+    from twincity.city.io_graphml import read_link_geometry
+
+    net = random_network(seed=2)
+    wkt = [f"LINESTRING ({k}.5 60.0, {k}.25 60.1, {k}.0 60.2)" for k in range(net.n_links)]
+    write_graphml(net, tmp_path / "n.graphml", link_geometry_wkt=wkt)
+    assert read_link_geometry(tmp_path / "n.graphml") == wkt
+    assert np.array_equal(read_graphml(tmp_path / "n.graphml").length_m, net.length_m)
+    write_graphml(net, tmp_path / "plain.graphml")
+    assert read_link_geometry(tmp_path / "plain.graphml") is None

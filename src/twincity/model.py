@@ -271,6 +271,16 @@ class CityModel(mesa.Model):
         for sub in self.subsystems:
             tables.update(sub.tables())
             kpis.extend(sub.kpis())
+        from twincity.city.maps import network_table, zones_table
+
+        tables["network"] = network_table(self.city)
+        tables["zones"] = zones_table(self.city)
+        if self.traffic is not None:  # sample rows → city scale: multiply counts by this
+            expansion = 1.0 / getattr(self.traffic, "share",
+                                      self.city.spec.simulation.sample_share)
+            for name in ("links", "trips"):
+                if name in tables:
+                    tables[name] = tables[name].assign(expansion_factor=expansion)
         if self.traffic is not None and "links" in tables:
             from twincity.traffic.kpis import central_area_kpis
 

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from twincity.city.geo import LocalProjection
 from twincity.city.network import Network
 from twincity.city.signals import SignalPlan, infer_signals, no_signals, with_signal_delay
+from twincity.city.zone_polygons import ZonePolygons, read_zone_polygons
 from twincity.city.zones import Zones, build_zones, network_centre_and_radius
 from twincity.errors import ScenarioError
 from twincity.scenario.loader import LoadedScenario
-from twincity.scenario.schema import Scenario
+from twincity.scenario.schema import ZONE_POPULATION_TOLERANCE, Scenario
 from twincity.scenario.yamlio import format_path
 
 
@@ -39,6 +41,13 @@ class City:
     radius_m: float
     notes: tuple[str, ...] = field(default=())
     signals: SignalPlan = field(default_factory=no_signals)
+    #: Places the network's metres on the map (lon/lat ↔ x/y); ``None``: unknown.
+    projection: LocalProjection | None = None
+    #: Zone polygons when the zones came from a file (``zones.file``).
+    zone_polygons: ZonePolygons | None = None
+    #: Each link's polyline as WKT in lon/lat when the network file has them (OSM files;
+    #: GraphML written by ``twincity import``); ``None``: draw links straight.
+    link_geometry_wkt: tuple[str, ...] | None = None
 
     @property
     def spec(self) -> Scenario:
@@ -65,23 +74,47 @@ class City:
 
 def load_network(loaded: LoadedScenario) -> Network:
     """The scenario's road network: generated, or imported from its file."""
+    return load_network_and_projection(loaded)[0]
+
+
+def load_network_and_projection(loaded: LoadedScenario
+                                ) -> tuple[Network, LocalProjection | None,
+                                           tuple[str, ...] | None]:
+    """The road network and what places it on the map (see ``network.origin_lon_deg``).
+
+    A generated network is centred on the city's coordinates (synthetic streets placed
+    there for mapping only); an OSM file is projected about ``origin`` or its node
+    centroid; GraphML and TNTP files are placed only by an explicit origin. The third
+    item is each link's polyline (WKT, lon/lat) where the file has them.
+    """
     spec = loaded.spec.network
+    origin = (LocalProjection(spec.origin_lon_deg, spec.origin_lat_deg)
+              if spec.origin_lon_deg is not None else None)
     if spec.generator is not None:
         from twincity.city.generator import generate_network
 
-        return generate_network(spec.generator)
+        city = loaded.spec.city
+        return generate_network(spec.generator), origin or LocalProjection(
+            city.longitude_deg, city.latitude_deg), None
     path = loaded.reference("network.file")
     if spec.format == "graphml":
-        from twincity.city.io_graphml import read_graphml
+        from twincity.city.io_graphml import read_graphml, read_link_geometry
 
-        return read_graphml(path)
+        net = read_graphml(path, origin=origin)
+        wkt = read_link_geometry(path) if origin is not None else None
+        return net, origin, tuple(wkt) if wkt and len(wkt) == net.n_links else None
     if spec.format == "osm":
-        from twincity.city.io_osm import read_osm
+        from twincity.city.io_osm import parse_osm
 
-        return read_osm(path)
+        roads = parse_osm(path)
+        proj = origin or roads.projection()
+        from twincity.city.simplify import Shapes
+
+        shapes = Shapes(roads.shape_start, roads.shape_lon_deg, roads.shape_lat_deg)
+        return roads.to_network(proj), proj, shapes.wkt()
     from twincity.city.io_tntp import read_tntp_network
 
-    return read_tntp_network(path)[0]
+    return read_tntp_network(path)[0], origin, None
 
 
 def _check_zones_reachable(loaded: LoadedScenario, net: Network, zones: Zones,
@@ -135,16 +168,20 @@ def build_city(loaded: LoadedScenario) -> City:
     on TNTP networks: they have no road classes, and their free-flow times are
     the file's own.
     """
-    net = load_network(loaded)
+    net, projection, geometry = load_network_and_projection(loaded)
     notes: list[str] = []
     if net.n_links == 0:
         raise ScenarioError("the network has no links; expected a road network",
                             path="network", **loaded.where(("network",)))
     main = net.strongly_connected_mask()
     centre, radius = network_centre_and_radius(net)
+    polygons = _zone_polygons(loaded, projection)
     # Zones are placed on the whole network first, so a zone that falls on an
     # unreachable part is reported rather than silently moved.
-    zones = build_zones(loaded.spec.zones, loaded.spec.city, net, centre, radius)
+    zones = build_zones(loaded.spec.zones, loaded.spec.city, net, centre, radius,
+                        polygons=polygons, projection=projection)
+    if polygons is not None:
+        _check_polygon_zones(loaded, net, zones, polygons, projection, notes)
     _check_zone_distances(loaded, net, zones, radius, notes)
     _check_zones_reachable(loaded, net, zones, main)
     if not loaded.spec.transit.lines:
@@ -154,8 +191,12 @@ def build_city(loaded: LoadedScenario) -> City:
         dropped = int((~main).sum())
         notes.append(f"{dropped} of {net.n_nodes} nodes cannot reach or be reached from the main "
                      "network and were left out")
+        if geometry is not None:  # subnetwork keeps the links with both ends kept, in order
+            kept = main[net.link_from] & main[net.link_to]
+            geometry = tuple(w for w, k in zip(geometry, kept, strict=True) if k)
         net = net.subnetwork(main)
-        zones = build_zones(loaded.spec.zones, loaded.spec.city, net, centre, radius)
+        zones = build_zones(loaded.spec.zones, loaded.spec.city, net, centre, radius,
+                            polygons=polygons, projection=projection)
     signals = no_signals() if loaded.spec.network.format == "tntp" else infer_signals(net)
     if signals.n_junctions:
         net = with_signal_delay(net, signals)
@@ -165,4 +206,42 @@ def build_city(loaded: LoadedScenario) -> City:
                      f"nodes); {n_appr} approach links ({n_appr / net.n_links:.0%}) get a mean "
                      f"{delayed.mean():.1f} s of signal delay in their free-flow time")
     return City(loaded=loaded, network=net, zones=zones, centre_xy_m=centre, radius_m=radius,
-                notes=tuple(notes), signals=signals)
+                notes=tuple(notes), signals=signals, projection=projection,
+                zone_polygons=polygons, link_geometry_wkt=geometry)
+
+
+def _zone_polygons(loaded: LoadedScenario, projection: LocalProjection | None
+                   ) -> ZonePolygons | None:
+    """The zones file's polygons (``None`` without ``zones.file``); checks the city total."""
+    spec = loaded.spec.zones
+    if spec.file is None:
+        return None
+    where = loaded.where(("zones", "file"))
+    if projection is None:
+        raise ScenarioError("zones.file needs the network placed on the map; expected an OSM "
+                            "network file or network.origin_lon_deg/origin_lat_deg",
+                            path="zones.file", **where)
+    zp = read_zone_polygons(loaded.reference("zones.file"), name_field=spec.name_field,
+                            population_field=spec.population_field, jobs_field=spec.jobs_field)
+    total, city = int(zp.population.sum()), loaded.spec.city.population
+    if abs(total - city) > ZONE_POPULATION_TOLERANCE * city:
+        raise ScenarioError(f"the zones file's populations sum to {total}; expected the city "
+                            f"population {city} (within {ZONE_POPULATION_TOLERANCE:.0%})",
+                            path="zones.file", **where)
+    return zp
+
+
+def _check_polygon_zones(loaded: LoadedScenario, net: Network, zones: Zones,
+                         zp: ZonePolygons, projection: LocalProjection,
+                         notes: list[str]) -> None:
+    """Refuse zone polygons that miss the network; note zones without a road node inside."""
+    empty = [zones.name[z] for z in range(zones.n) if not np.any(zones.node_zone == z)]
+    if len(empty) == zones.n or (zones.n and len(empty) > zones.n // 2):
+        raise ScenarioError(
+            f"{len(empty)} of {zones.n} zone polygons contain no road node (e.g. "
+            f"'{empty[0]}'); expected zones over the road network (check that both are in "
+            "WGS84 lon/lat and cover the same area)", path="zones.file",
+            **loaded.where(("zones", "file")))
+    if empty:
+        notes.append(f"{len(empty)} zone(s) contain no road node ({', '.join(empty[:5])}); "
+                     "their trips start and end at the nearest node")

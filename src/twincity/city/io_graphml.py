@@ -67,8 +67,10 @@ import os
 import re
 import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
+from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -88,6 +90,8 @@ from twincity.errors import InputError
 #: Graph attribute marking files written by :func:`write_graphml`.
 FORMAT_ATTR = "twincity_format"
 FORMAT_VERSION = "1"
+#: Optional edge attribute: the link's polyline, WKT LINESTRING in lon/lat (OSMnx's name).
+GEOMETRY_ATTR = "geometry"
 _GEOGRAPHIC_CRS = ("4326", "wgs84", "wgs 84", "longlat", "crs84")
 _WKT_LINESTRING = re.compile(r"^\s*LINESTRING\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
 
@@ -103,7 +107,7 @@ _CRS_NOTE = "local metres (x east, y north)"
 _CHUNK = 20000
 
 
-def _graphml_lines(net: Network):
+def _graphml_lines(net: Network, link_geometry_wkt=None):
     """The GraphML text of ``net`` in chunks (the layout networkx writes, streamed)."""
     yield ("<?xml version='1.0' encoding='utf-8'?>\n"
            '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -113,6 +117,8 @@ def _graphml_lines(net: Network):
     keys = [("g0", "graph", FORMAT_ATTR, "string"), ("g1", "graph", "crs", "string")]
     keys += [(f"n{i}", "node", n, t) for i, (n, t) in enumerate(NODE_ATTRS)]
     keys += [(f"e{i}", "edge", n, t) for i, (n, t) in enumerate(LINK_ATTRS)]
+    if link_geometry_wkt is not None:
+        keys.append((f"e{len(LINK_ATTRS)}", "edge", GEOMETRY_ATTR, "string"))
     yield "".join(f'  <key id="{k}" for="{f}" attr.name="{n}" attr.type="{t}" />\n'
                   for k, f, n, t in keys)
     yield ('  <graph edgedefault="directed">\n'
@@ -130,6 +136,11 @@ def _graphml_lines(net: Network):
     names = [ROAD_CLASSES[c] for c in net.road_class.tolist()]
     own = {"road_class": names, "free_flow_s": (net.free_flow_s - net.signal_delay_s).tolist()}
     cols = [own[n] if n in own else getattr(net, n).tolist() for n, _ in LINK_ATTRS]
+    if link_geometry_wkt is not None:
+        if len(link_geometry_wkt) != net.n_links:
+            raise ValueError(f"link_geometry_wkt has {len(link_geometry_wkt)} entries; "
+                             f"expected one per link ({net.n_links})")
+        cols.append([escape(str(w)) for w in link_geometry_wkt])
     for s in range(0, net.n_links, _CHUNK):
         rows = zip(range(s, min(s + _CHUNK, net.n_links)), src[s:s + _CHUNK],
                    dst[s:s + _CHUNK], *(c[s:s + _CHUNK] for c in cols), strict=True)
@@ -142,18 +153,21 @@ def _graphml_lines(net: Network):
     yield "  </graph>\n</graphml>\n"
 
 
-def _write_chunks(net: Network, fh) -> None:
-    for chunk in _graphml_lines(net):
+def _write_chunks(net: Network, fh, link_geometry_wkt=None) -> None:
+    for chunk in _graphml_lines(net, link_geometry_wkt):
         fh.write(chunk.encode("utf-8"))
 
 
-def write_graphml(net: Network, path: str | Path) -> None:
+def write_graphml(net: Network, path: str | Path, *,
+                  link_geometry_wkt: Sequence[str] | None = None) -> None:
     """Write ``net`` as GraphML with twincity's attribute names, atomically.
 
     The layout is the one ``networkx.write_graphml`` produces for
     ``net.to_networkx()`` (typed keys, edge ids = link indices), streamed
     without building a tree; floats use ``repr`` so they read back exactly.
-    A path ending in ``.gz`` is gzip-compressed.
+    A path ending in ``.gz`` is gzip-compressed. ``link_geometry_wkt`` adds each
+    link's polyline as a WKT ``LINESTRING`` in lon/lat under ``geometry`` (OSMnx's
+    name); :func:`read_link_geometry` reads it back.
 
     Example:
         >>> write_graphml(net, "city.graphml")                 # doctest: +SKIP
@@ -166,9 +180,9 @@ def write_graphml(net: Network, path: str | Path) -> None:
         with os.fdopen(fd, "wb") as raw:
             if path.name.lower().endswith(".gz"):  # networkx reads .gz by extension too
                 with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
-                    _write_chunks(net, gz)
+                    _write_chunks(net, gz, link_geometry_wkt)
             else:
-                _write_chunks(net, raw)
+                _write_chunks(net, raw, link_geometry_wkt)
             raw.flush()
             os.fsync(raw.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; give the usual file mode
@@ -177,6 +191,23 @@ def write_graphml(net: Network, path: str | Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def read_link_geometry(path: str | Path) -> list[str] | None:
+    """The ``geometry`` WKT of every link of a twincity GraphML file, in link order.
+
+    ``None`` when the file is not twincity's own or some link has no geometry.
+
+    Example:
+        >>> read_link_geometry("network.graphml")[0]       # doctest: +SKIP
+        'LINESTRING (24.9452 60.1698, 24.9461 60.1702)'
+    """
+    g = _load(Path(path))
+    if not str(g.graph.get(FORMAT_ATTR, "")):
+        return None
+    edges = sorted(g.edges(keys=True, data=True), key=lambda e: e[2])
+    out = [d.get(GEOMETRY_ATTR) for *_, d in edges]
+    return out if all(isinstance(w, str) for w in out) else None
 
 
 def _number(value, what: str, file: Path, where: str) -> float:

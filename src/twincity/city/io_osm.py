@@ -45,7 +45,8 @@ have them raise instead.
 ``.osm.gz`` and ``.osm.bz2`` are decompressed on the fly (by extension).
 
 Not done: turn restrictions (relations), conditional tags
-(``maxspeed:conditional``), per-vehicle access, ``.osm.pbf`` (binary) input.
+(``maxspeed:conditional``), per-vehicle access. ``.osm.pbf`` files are scanned by
+:mod:`twincity.city.io_pbf` (pyosmium) and then built the same way.
 
 Example:
     >>> net = read_osm("city.osm")                                # doctest: +SKIP
@@ -84,6 +85,15 @@ MIN_LENGTH_M = 0.1
 _PROLOG_SCAN_CHARS = 1 << 20
 _EXCLUDED_SERVICE = frozenset({"parking_aisle", "driveway", "drive-through", "emergency_access"})
 _NO = frozenset({"no"})
+
+
+def is_pbf(path: str | Path) -> bool:
+    """Whether ``path`` names an OSM PBF file (``.pbf``, e.g. ``city.osm.pbf``).
+
+    >>> is_pbf("helsinki.osm.pbf"), is_pbf("helsinki.osm")
+    (True, False)
+    """
+    return str(path).lower().endswith(".pbf")
 
 
 def open_xml(path: str | Path) -> IO[bytes]:
@@ -162,7 +172,9 @@ class OsmRoads:
     """Junction nodes (lon/lat) and directed links read from an OSM file.
 
     ``way_id`` gives the OSM way of each link, ``forward`` whether the link
-    runs along the way's node order.
+    runs along the way's node order. ``shape_*`` hold each link's polyline
+    (its OSM nodes, end nodes included, in driving order) as CSR:
+    link ``k`` has points ``shape_start[k]:shape_start[k + 1]``.
     """
 
     node_id: np.ndarray
@@ -177,6 +189,10 @@ class OsmRoads:
     road_class: np.ndarray
     way_id: np.ndarray
     forward: np.ndarray
+    cut_refs: int = 0
+    shape_start: np.ndarray | None = None
+    shape_lon_deg: np.ndarray | None = None
+    shape_lat_deg: np.ndarray | None = None
 
     def projection(self) -> LocalProjection:
         """Tangent plane about the centroid of the junction nodes."""
@@ -331,8 +347,14 @@ def parse_osm(
     *,
     highway_classes: Iterable[str] = DRIVABLE_HIGHWAYS,
     strict: bool = False,
+    missing_nodes: str | None = None,
 ) -> OsmRoads:
-    """Parse and simplify an OSM XML file into junction nodes and directed links.
+    """Parse an OSM XML or PBF file into junction nodes and directed links.
+
+    ``missing_nodes``: what to do with way nodes absent from the file —
+    ``"error"`` (the default for XML, whose extracts carry complete ways) or
+    ``"cut"`` (the default for ``.pbf``: bbox extracts cut ways at their edge;
+    the way is split at the gap and ``cut_refs`` counts the missing refs).
 
     Example:
         >>> roads = parse_osm("city.osm")              # doctest: +SKIP
@@ -340,8 +362,18 @@ def parse_osm(
     """
     path = Path(path)
     wanted = _check_classes(highway_classes)
-    reject_xml_doctype(path)
-    all_ids, all_lat, all_lon, ways = _scan(path, wanted)
+    if missing_nodes is None:
+        missing_nodes = "cut" if is_pbf(path) else "error"
+    if missing_nodes not in ("cut", "error"):
+        raise InputError(f"missing_nodes={missing_nodes!r}; expected 'cut' or 'error'",
+                         path="missing_nodes")
+    if is_pbf(path):
+        from twincity.city.io_pbf import scan_pbf
+
+        all_ids, all_lat, all_lon, ways = scan_pbf(path, lambda tags: _keep_way(tags, wanted))
+    else:
+        reject_xml_doctype(path)
+        all_ids, all_lat, all_lon, ways = _scan(path, wanted)
     ways = [w for w in ways if len(w[1]) >= 2]
     if not ways:
         raise InputError(f"no ways with highway in {sorted(wanted)}; expected a road network",
@@ -360,7 +392,12 @@ def parse_osm(
     pos_c = np.minimum(pos, max(len(sorted_ids) - 1, 0))
     found = (pos < len(sorted_ids)) & (sorted_ids[pos_c] == refs) if len(sorted_ids) else \
         np.zeros(len(refs), dtype=bool)
-    if not found.all():
+    # A run is a stretch of a way between missing nodes (a bbox extract cuts ways at its edge).
+    run_of = np.cumsum(np.r_[True, (way_of[1:] != way_of[:-1]) | ~found[:-1]])
+    cut = int((~found).sum())
+    if cut and missing_nodes == "cut":
+        refs, way_of, run_of, pos = refs[found], way_of[found], run_of[found], pos[found]
+    elif cut:
         k = int(np.flatnonzero(~found)[0])
         wid = ways[way_of[k]][0]
         raise InputError(f"way {wid} references node {refs[k]}, which is not in the file; "
@@ -370,14 +407,15 @@ def parse_osm(
 
     # Drop repeated consecutive refs within a way (zero-length pieces).
     keep = np.ones(len(refs), dtype=bool)
-    keep[1:] = (refs[1:] != refs[:-1]) | (way_of[1:] != way_of[:-1])
-    refs, way_of, node_row = refs[keep], way_of[keep], node_row[keep]
-    starts = np.r_[True, way_of[1:] != way_of[:-1]]
-    ends = np.r_[way_of[1:] != way_of[:-1], True]
-    single = starts & ends  # ways reduced to one node
+    keep[1:] = (refs[1:] != refs[:-1]) | (run_of[1:] != run_of[:-1])
+    refs, way_of, run_of, node_row = refs[keep], way_of[keep], run_of[keep], node_row[keep]
+    starts = np.r_[True, run_of[1:] != run_of[:-1]]
+    ends = np.r_[run_of[1:] != run_of[:-1], True]
+    single = starts & ends  # runs reduced to one node
     if single.any():
         k = ~single
-        refs, way_of, node_row, starts, ends = refs[k], way_of[k], node_row[k], starts[k], ends[k]
+        refs, way_of, run_of, node_row, starts, ends = (
+            v[k] for v in (refs, way_of, run_of, node_row, starts, ends))
 
     # Junctions: used twice or more (by any kept ways), or a way end.
     _, inverse, counts = np.unique(refs, return_inverse=True, return_counts=True)
@@ -389,7 +427,7 @@ def parse_osm(
         piece[1:][starts[1:]] = 0.0  # no piece across a way boundary
     cum = np.cumsum(piece)
     sp = np.flatnonzero(split)
-    same_way = way_of[sp[:-1]] == way_of[sp[1:]]
+    same_way = run_of[sp[:-1]] == run_of[sp[1:]]
     a, b = sp[:-1][same_way], sp[1:][same_way]
     seg_from, seg_to = refs[a], refs[b]
     seg_len = np.maximum(cum[b] - cum[a], MIN_LENGTH_M)
@@ -415,6 +453,14 @@ def parse_osm(
 
     node_ids = np.unique(np.r_[lf, lt])
     rows = order[np.searchsorted(sorted_ids, node_ids)]
+    # Polylines: segment k spans refs a[k]..b[k]; backward links walk it in reverse.
+    sa, sb = a[not_loop][seg_idx], b[not_loop][seg_idx]
+    n_pts = sb - sa + 1
+    shape_start = np.zeros(len(lf) + 1, dtype=np.int64)
+    np.cumsum(n_pts, out=shape_start[1:])
+    step = np.arange(shape_start[-1]) - np.repeat(shape_start[:-1], n_pts)
+    fwd_link = np.repeat(seq[o] % 2 == 0, n_pts)
+    pt = np.where(fwd_link, np.repeat(sa, n_pts) + step, np.repeat(sb, n_pts) - step)
     return OsmRoads(
         node_id=node_ids, lon_deg=all_lon[rows].copy(), lat_deg=all_lat[rows].copy(),
         link_from=np.searchsorted(node_ids, lf).astype(np.int32),
@@ -424,4 +470,6 @@ def parse_osm(
         road_class=cls[seg_idx].astype(np.int8),
         way_id=np.array([w[0] for w in ways], dtype=np.int64)[seg_way[seg_idx]],
         forward=(seq[o] % 2 == 0),
+        cut_refs=cut if missing_nodes == "cut" else 0, shape_start=shape_start,
+        shape_lon_deg=lon[pt].copy(), shape_lat_deg=lat[pt].copy(),
     )

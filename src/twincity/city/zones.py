@@ -73,8 +73,20 @@ def vogel_points(n: int, radius_m: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_zones(spec: ZonesSpec, city: CitySpec, net: Network,
-                centre_xy_m: tuple[float, float], radius_m: float) -> Zones:
-    """Zones with population and jobs, snapped to ``net`` (which must be strongly connected)."""
+                centre_xy_m: tuple[float, float], radius_m: float, *,
+                polygons=None, projection=None) -> Zones:
+    """Zones with population and jobs, snapped to ``net`` (which must be strongly connected).
+
+    Zones from a file come as ``polygons`` (:class:`~twincity.city.zone_polygons.ZonePolygons`)
+    with the ``projection`` that places them on the network.
+    """
+    if polygons is not None:
+        from twincity.city.zone_polygons import attach_zones
+
+        at = attach_zones(polygons, projection, net.node_x_m, net.node_y_m)
+        return Zones(name=polygons.name, x_m=at.x_m, y_m=at.y_m,
+                     population=polygons.population.copy(), jobs=polygons.jobs.copy(),
+                     node=at.node, node_zone=at.node_zone)
     if spec.generate is not None:
         g = spec.generate
         dx, dy = vogel_points(g.count, radius_m)

@@ -18,9 +18,12 @@ Sources (all t/yr unless stated; the city's whole population):
   (the transit module's line geometry) × 2 directions × :data:`BUS_SERVICE_H_PER_DAY`
   × 3600 / headway, plus the feeder network: the length of every directed arterial and
   collector link (so both directions of a two-way road) × service hours × 3600 /
-  ``feeder_headway_s``. Headways are peak headways, so off-peak service is
-  overestimated. The vehicle-km are split by ``fleet.bus_shares`` and priced with the
-  bus factors at the service's commercial speed. Electric buses' electricity is
+  ``feeder_headway_s`` (none when ``transit.feeder`` is false). Headways are peak
+  headways, so off-peak service is overestimated — except on timetabled lines (GTFS
+  imports, ``trips_per_hour``): one direction, length × the day's departures, scaled by
+  the peak headway's change when a policy changes ``headway_s``. The vehicle-km are
+  split by ``fleet.bus_shares`` and priced with the bus factors at the service's
+  commercial speed. Electric buses' electricity is
   charged at the year's consumption-weighted delivered grid intensity; it is not part
   of the dispatched grid load.
 * **Buildings** (combustion and district heat): gas × IPCC 2006 default 56.1 t CO₂/TJ
@@ -147,17 +150,22 @@ def bus_vehicle_km_per_day(city) -> list[tuple[str, float, float]]:
     feeder = np.isin(net.road_class, [ROAD_CLASSES.index(c) for c in FEEDER_ROAD_CLASSES])
     feeder_km = float(net.length_m[feeder].sum()) / 1000.0
     out = [("feeder", feeder_km * services_per_day / ts.feeder_headway_s,
-            ts.feeder_speed_mps * 3.6)]
+            ts.feeder_speed_mps * 3.6)] if ts.feeder else []
     for line in ts.lines:  # a handful of lines
         if line.kind not in BUS_KINDS:
             continue
-        geo = line_geometry(line, net, city.centre_xy_m, city.radius_m, ts.stop_spacing_m)
+        geo = line_geometry(line, net, city.centre_xy_m, city.radius_m, ts.stop_spacing_m,
+                            getattr(city, "projection", None))
         x, y = geo.stop_x_m, geo.stop_y_m
         if geo.ring:
             x, y = np.append(x, x[0]), np.append(y, y[0])
         length_km = float(np.hypot(np.diff(x), np.diff(y)).sum()) / 1000.0
-        out.append((line.name, length_km * 2.0 * services_per_day / line.headway_s,
-                    line.speed_mps * 3.6))
+        peak = sum(line.trips_per_hour[7:9]) if line.trips_per_hour is not None else 0
+        if peak > 0:  # a timetable (GTFS): its runs, scaled as a policy scales headway_s
+            runs = sum(line.trips_per_hour) * (7200.0 / peak) / line.headway_s
+        else:
+            runs = (1 if geo.one_way else 2) * services_per_day / line.headway_s
+        out.append((line.name, length_km * runs, line.speed_mps * 3.6))
     return out
 
 
@@ -174,8 +182,12 @@ class EmissionsSubsystem:
             "emissions: the simulated traffic weekday stands for every day of the year (x 365); "
             "yearly energy is the sum over representative days x weight_days",
             "emissions: bus emissions are an estimate from transit supply (line length x 2 "
-            f"directions x {BUS_SERVICE_H_PER_DAY:g} service hours / peak headway; feeder buses "
-            "on every arterial and collector link), not simulated vehicles"]
+            f"directions x {BUS_SERVICE_H_PER_DAY:g} service hours / peak headway"
+            + ("; feeder buses on every arterial and collector link"
+               if model.city.spec.transit.feeder else "")
+            + ("; timetabled lines: their length x their departures of the day"
+               if any(ln.trips_per_hour for ln in model.city.spec.transit.lines) else "")
+            + "), not simulated vehicles"]
         if model.city.spec.fleet.freight_mix:
             self.notes.append("emissions: freight vehicles by type (fleet.freight_mix); their "
                               "non-exhaust PM2.5 stays at the articulated-truck value")

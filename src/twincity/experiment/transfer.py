@@ -118,7 +118,8 @@ def tidy_path(path: str | Path) -> Path:
 
 
 def find_scenario(city: str | Path, scenarios_dir: str | Path = "scenarios") -> Path:
-    """A scenario file: ``city`` as a path, or ``<scenarios_dir>/<city>.yaml``.
+    """A scenario file: ``city`` as a path, ``<scenarios_dir>/<city>.yaml`` or
+    ``<scenarios_dir>/<city>/<city>.yaml``.
 
     >>> find_scenario("sejong").name                      # doctest: +SKIP
     'sejong.yaml'
@@ -128,8 +129,11 @@ def find_scenario(city: str | Path, scenarios_dir: str | Path = "scenarios") -> 
         if not path.is_file():
             raise InputError("no such scenario file", file=path)
         return tidy_path(path)
-    candidate = tidy_path(Path(scenarios_dir) / f"{city}.yaml")
-    if not candidate.is_file():
+    from twincity.policies.registry import city_scenario_file
+
+    found = city_scenario_file(str(city), scenarios_dir)
+    candidate = tidy_path(found if found is not None else Path(scenarios_dir) / f"{city}.yaml")
+    if found is None:
         shipped = sorted(p.stem for p in Path(scenarios_dir).glob("*.yaml"))
         raise InputError(f"no scenario for city '{city}' (looked for {candidate}); expected "
                          f"one of {', '.join(shipped) or 'none'} or a .yaml path",

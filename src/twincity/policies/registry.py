@@ -154,6 +154,24 @@ def make_policy(name: str, params: dict[str, Any] | None = None, **kwargs: Any) 
     return REGISTRY[name](params, **kwargs)
 
 
+def city_scenario_file(city: str, folder: str | Path) -> Path | None:
+    """The scenario file of ``city`` seen from a scenarios ``folder``, or ``None``.
+
+    Looks for ``<folder>/<city>.yaml``, then a scenario in its own folder
+    (``<folder>/<city>/<city>.yaml``, as ``twincity import`` writes), then the same two
+    one level up (a scenario in its own folder referring to the shipped cities).
+
+    >>> city_scenario_file("sejong", "scenarios/helsinki_centre").name   # doctest: +SKIP
+    'sejong.yaml'
+    """
+    folder = Path(folder)
+    for base in (folder, folder.parent):
+        for path in (base / f"{city}.yaml", base / city / f"{city}.yaml"):
+            if path.is_file():
+                return path
+    return None
+
+
 def resolve_policy(ref: str, scenarios_dir: str | Path) -> Policy:
     """The policy a reference names (see the module docstring)."""
     folder = Path(scenarios_dir)
@@ -162,10 +180,11 @@ def resolve_policy(ref: str, scenarios_dir: str | Path) -> Policy:
         return read_policy_file(path, folder)
     if ":" in ref:
         city, label = ref.split(":", 1)
-        path = folder / f"{city}.yaml"
-        if not path.is_file():
+        path = city_scenario_file(city, folder)
+        if path is None:
             raise InputError(f"no scenario '{city}' for policy reference '{ref}' "
-                             f"(looked for {path})", path="policies")
+                             f"(looked for {folder / f'{city}.yaml'} and beside it)",
+                             path="policies")
         spec = load_scenario(path).spec
         for p in spec.policies:
             if label in (p.label, p.name):

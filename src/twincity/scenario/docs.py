@@ -22,17 +22,31 @@ from twincity.scenario.schema import Scenario
 
 HEADER = """# Scenario files
 
-A scenario file (YAML) describes one city. The shipped cities are
-`sejong.yaml`, `singapore.yaml` and `helsinki.yaml`; every number in them
-carries a comment naming its public source and year.
+A scenario file (YAML) describes one city. The shipped cities:
+
+* `sejong.yaml`, `singapore.yaml`, `helsinki.yaml` are **synthetic cities**: a
+  generated monocentric network (grid, rings, radials, river), generated zones
+  and corridor/ring transit lines, sized to each city's published aggregates;
+  every figure carries a comment naming its public source and year.
+* `helsinki_centre/helsinki_centre.yaml` is **real data**: OpenStreetMap roads,
+  the HSY 2020 population grid and HSL GTFS timetables of central Helsinki
+  (about 1.2 km², 5,374 residents), built by `twincity import` from
+  `sources/helsinki_centre/`; its other sections are copied from `helsinki.yaml`
+  and marked for editing, its jobs a proxy (see its README).
+* `singapore_census/singapore_census.yaml` is `singapore.yaml` (synthetic streets and
+  transit) with **real zones**: the 332 subzones of the 2020 census and their
+  4,044,800 residents (built by `sources/singapore_census2020/build.py`).
 
 * **Units are in field names**, SI inside (`speed_mps`, `length_m`,
   `duration_s`). A file may write a friendlier unit by changing the suffix;
   the loader converts: {aliases}.
 * **`extends: other.yaml`** overlays this file on another: mappings merge key
   by key (this file wins), lists and values are replaced whole. Cycles are refused.
-* **File references** (`extends`, `network.file`) are relative to the file
-  that names them and must stay inside the scenario's folder.
+* **File references** (`extends`, `network.file`, `zones.file`) are relative to
+  the file that names them and must stay inside the scenario's folder.
+* **Bring your own city**: `twincity import` builds a scenario folder from an
+  OpenStreetMap extract, zone polygons or a population grid, and a GTFS feed
+  (see `docs/import.md`).
 * `twincity schema` prints the JSON Schema for editors; `twincity validate FILE`
   checks a file and builds its city.
 * **Bad input is refused with one line** naming the file, the line, the field

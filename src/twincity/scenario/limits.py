@@ -75,7 +75,7 @@ def estimate(spec: Scenario) -> Estimate:
         nodes = arterial * (1 + 3 * gen.collector_density)
         links = _LINKS_PER_NODE * nodes
     zones = (spec.zones.generate.count if spec.zones.generate is not None
-             else len(spec.zones.list or []))
+             else len(spec.zones.list or []))  # zone files: counted when built
     sim = spec.simulation
     trips = spec.city.population * spec.demand.trips_per_person_per_day * sim.sample_share
     slots = max(1, math.ceil(sim.duration_s / sim.routing_slot_s - 1e-9))

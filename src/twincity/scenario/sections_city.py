@@ -87,15 +87,30 @@ class ZoneLayoutSpec(Section):
 
 
 class ZonesSpec(Section):
-    """Traffic-analysis zones: either generated or listed (exactly one)."""
+    """Traffic-analysis zones: generated, listed, or polygons from a file (exactly one)."""
 
     generate: ZoneLayoutSpec | None = None
     list: builtins.list[ZoneSpec] | None = None
+    file: str | None = Field(
+        default=None, min_length=1,
+        description="GeoJSON of zone polygons in WGS84 lon/lat (relative to the scenario "
+                    "file's folder), one feature per zone; needs a network with a geographic "
+                    "origin (an OSM file, or network.origin_lon_deg/origin_lat_deg). Nodes "
+                    "inside a polygon belong to its zone; nodes outside every polygon to the "
+                    "nearest zone centre. `twincity import` writes one.")
+    population_field: str = Field(
+        default="population", min_length=1,
+        description="Property of each `file` feature holding its residents.")
+    jobs_field: str = Field(default="jobs", min_length=1,
+                            description="Property of each `file` feature holding its jobs.")
+    name_field: str = Field(default="name", min_length=1,
+                            description="Property of each `file` feature naming the zone.")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ZonesSpec:
-        if (self.generate is None) == (self.list is None):
-            raise ValueError("expected exactly one of 'generate' or 'list'")
+        given = sum(x is not None for x in (self.generate, self.list, self.file))
+        if given != 1:
+            raise ValueError("expected exactly one of 'generate', 'list' or 'file'")
         if self.list is not None:
             if len(self.list) < 2:
                 raise ValueError("expected at least 2 zones")
@@ -214,10 +229,16 @@ class FleetSpec(Section):
 
 
 class TransitLineSpec(Section):
-    """A trunk transit line laid along a corridor through the city."""
+    """A trunk transit line: along a corridor or a ring (synthetic), or along listed stops.
+
+    With ``stops_lonlat`` (written by ``twincity import`` from a GTFS feed) the
+    line runs one way along those stops with the scheduled in-vehicle times
+    ``segment_s``; ``corridor_angle_deg`` and ``ring_share`` do not apply.
+    """
 
     name: str = Field(min_length=1, description="Line name, e.g. 'B0' or 'M1'.")
-    kind: Literal["metro", "rail", "brt", "tram", "bus"] = Field(description="Mode of the line.")
+    kind: Literal["metro", "rail", "brt", "tram", "bus", "ferry"] = Field(
+        description="Mode of the line.")
     corridor_angle_deg: float = Field(
         default=0.0, description="Direction of a straight line through the centre (0 = east).")
     ring_share: Share | None = Field(
@@ -228,6 +249,32 @@ class TransitLineSpec(Section):
                                      description="Commercial in-vehicle speed incl. dwell times.")
     dedicated_lanes: bool = Field(
         default=False, description="Runs on its own right of way (BRT lanes taken from the road).")
+    stops_lonlat: builtins.list[tuple[Annotated[float, Field(ge=-180, le=180)],
+                                      Annotated[float, Field(ge=-90, le=90)]]] | None = Field(
+        default=None, min_length=2,
+        description="Stops in running order as [lon, lat] (WGS84 degrees); the line runs one "
+                    "way along them (a GTFS route and direction).")
+    segment_s: builtins.list[NonNegFloat] | None = Field(
+        default=None, description="Scheduled in-vehicle time from each stop to the next "
+                                  "(departure to departure), one fewer than stops_lonlat.")
+    trips_per_hour: builtins.list[Annotated[int, Field(ge=0)]] | None = Field(
+        default=None, min_length=24, max_length=24,
+        description="Departures from the first stop in each hour 0–23 (GTFS service day); "
+                    "headway_s is the peak (07–09) headway they imply.")
+    source: str | None = Field(default=None,
+                               description="Where the line comes from (feed, route, direction).")
+
+    @model_validator(mode="after")
+    def _listed_stops(self) -> TransitLineSpec:
+        if self.segment_s is not None:
+            if self.stops_lonlat is None:
+                raise ValueError("segment_s needs stops_lonlat")
+            if len(self.segment_s) != len(self.stops_lonlat) - 1:
+                raise ValueError(f"segment_s has {len(self.segment_s)} values; expected one "
+                                 f"per pair of consecutive stops ({len(self.stops_lonlat) - 1})")
+        if self.stops_lonlat is not None and self.ring_share is not None:
+            raise ValueError("give either stops_lonlat or ring_share, not both")
+        return self
 
 
 class TransitSpec(Section):
@@ -241,6 +288,9 @@ class TransitSpec(Section):
                                             description="Commercial speed of feeder buses.")
     stop_spacing_m: PositiveFloat = Field(
         default=400.0, description="Typical distance between stops (sets access walking).")
+    feeder: bool = Field(
+        default=True, description="Run the area-wide feeder bus on every road link; false when "
+                                  "`lines` list the whole network (a GTFS import).")
 
 
 class PolicySpec(Section):

@@ -41,6 +41,7 @@ NetworkFormat = Literal["graphml", "osm", "tntp"]
 
 #: File suffix (lower case) → format, longest first so ``.osm.xml`` wins over ``.xml``.
 FORMAT_BY_SUFFIX: tuple[tuple[str, str], ...] = (
+    (".osm.pbf", "osm"),
     (".osm.xml", "osm"),
     (".graphml", "graphml"),
     (".osm", "osm"),
@@ -202,7 +203,17 @@ class NetworkSpec(Section):
         description="Network file, relative to the scenario file's folder.")
     format: NetworkFormat | None = Field(
         default=None,
-        description="Format of `file`: graphml, osm or tntp (default from the file suffix).")
+        description="Format of `file`: graphml, osm (XML or .osm.pbf) or tntp (default from "
+                    "the file suffix).")
+    origin_lon_deg: float | None = Field(
+        default=None, ge=-180, le=180,
+        description="Longitude of the point x_m = y_m = 0 of a network in metres (or the "
+                    "projection origin of an OSM file); with origin_lat_deg it places the city "
+                    "on the map. Default: an OSM file's node centroid; a generated network's "
+                    "city.longitude_deg.")
+    origin_lat_deg: float | None = Field(default=None, ge=-90, le=90,
+                                         description="Latitude of that point (see "
+                                                     "origin_lon_deg).")
 
     @model_validator(mode="before")
     @classmethod
@@ -213,7 +224,7 @@ class NetworkSpec(Section):
             if fmt is None:
                 raise ValueError(
                     f"cannot tell the format of network file {data['file']!r} from its suffix; "
-                    "expected .graphml, .osm, .osm.xml or .tntp, or give 'format'")
+                    "expected .graphml, .osm, .osm.xml, .osm.pbf or .tntp, or give 'format'")
             data = {**data, "format": fmt}
         return data
 
@@ -223,6 +234,8 @@ class NetworkSpec(Section):
             given = "both" if self.generator is not None else "neither"
             raise ValueError(f"give exactly one of 'generator' (a synthetic network) or 'file' "
                              f"(a network to import); got {given}")
+        if (self.origin_lon_deg is None) != (self.origin_lat_deg is None):
+            raise ValueError("give both origin_lon_deg and origin_lat_deg, or neither")
         if self.file is None and self.format is not None:
             raise ValueError("'format' applies only to a network 'file', not to 'generator'")
         return self

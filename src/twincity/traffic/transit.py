@@ -56,6 +56,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twincity.city.geo import LocalProjection
 from twincity.city.network import Network, nearest_index
 from twincity.errors import InputError
 from twincity.scenario.sections_city import TransitLineSpec, TransitSpec
@@ -73,7 +74,7 @@ TRANSFER_RADIUS_M = 300.0
 
 # Link kinds of the transit graph.
 ACCESS, EGRESS, BOARD, RIDE, ALIGHT, TRANSFER, STAY = range(7)
-_SEGREGATED_KINDS = ("metro", "rail")
+_SEGREGATED_KINDS = ("metro", "rail", "ferry")
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,6 +85,7 @@ class TransitLine:
     stop_x_m: np.ndarray
     stop_y_m: np.ndarray
     ring: bool
+    one_way: bool = False
 
     @property
     def n_stops(self) -> int:
@@ -91,8 +93,12 @@ class TransitLine:
 
 
 def line_geometry(spec: TransitLineSpec, net: Network, centre_xy_m: tuple[float, float],
-                  radius_m: float, stop_spacing_m: float) -> TransitLine:
-    """Stops of a trunk line: a corridor through the centre spanning the network, or a ring.
+                  radius_m: float, stop_spacing_m: float,
+                  projection: LocalProjection | None = None) -> TransitLine:
+    """Stops of a trunk line: its listed stops, a corridor through the centre, or a ring.
+
+    Listed stops (``stops_lonlat``, e.g. from GTFS) are projected with ``projection``
+    (the city's); the line is then one-way (``TransitLine.one_way``).
 
     >>> from types import SimpleNamespace as NS
     >>> net = NS(node_x_m=np.array([-1000.0, 1000.0]), node_y_m=np.zeros(2))
@@ -100,6 +106,14 @@ def line_geometry(spec: TransitLineSpec, net: Network, centre_xy_m: tuple[float,
     >>> line_geometry(spec, net, (0.0, 0.0), 1000.0, 500.0).stop_x_m.tolist()
     [-1000.0, -500.0, 0.0, 500.0, 1000.0]
     """
+    if spec.stops_lonlat is not None:
+        if projection is None:
+            raise InputError(f"line {spec.name!r} lists stops in lon/lat but the network is "
+                             "not placed on the map; expected network.origin_lon_deg/"
+                             "origin_lat_deg or an OSM network", path="transit.lines")
+        lonlat = np.asarray(spec.stops_lonlat, dtype=np.float64)
+        x, y = projection.forward(lonlat[:, 0], lonlat[:, 1])
+        return TransitLine(spec, x, y, ring=False, one_way=True)
     cx, cy = centre_xy_m
     if spec.ring_share is not None:
         r = max(spec.ring_share * radius_m, 1.0)
@@ -205,25 +219,30 @@ def build_transit_graph(city, *, transit: TransitSpec | None = None,
     nxt = 2 * nz + 4 * nr
 
     L = _Links()
-    # Feeder: access/egress walks to every road node of the zone.
-    start, nodes = zone_node_lists(zones.node_zone, zones.node)
-    zone_of = np.repeat(np.arange(nz), np.diff(start))
-    walk_m = (np.hypot(zones.x_m[zone_of] - net.node_x_m[nodes],
-                       zones.y_m[zone_of] - net.node_y_m[nodes]) * WALK_DETOUR
-              + ts.stop_spacing_m / 4.0)
-    L.add(ACCESS, o_node[zone_of], f_acc[nodes], walk_m, walk=walk_m / walk)
-    L.add(EGRESS, f_egr[nodes], d_node[zone_of], walk_m, walk=walk_m / walk)
-    L.add(BOARD, f_acc, f_dep, 1.0, wait=ts.feeder_headway_s / 2.0, board=1.0)
-    L.add(STAY, f_arr, f_dep, 1.0)
-    L.add(ALIGHT, f_arr, f_egr, 1.0)
-    L.add(TRANSFER, f_egr, f_acc, 1.0, transfer=transfer_penalty_s)
-    bus_speed = np.minimum(ts.feeder_speed_mps, BUS_CAR_SPEED_RATIO * car_speed)
-    L.add(RIDE, f_dep[net.link_from], f_arr[net.link_to], net.length_m,
-          ride=net.length_m / bus_speed)
+    if ts.feeder:
+        # Feeder: access/egress walks to every road node of the zone.
+        start, nodes = zone_node_lists(zones.node_zone, zones.node)
+        zone_of = np.repeat(np.arange(nz), np.diff(start))
+        walk_m = (np.hypot(zones.x_m[zone_of] - net.node_x_m[nodes],
+                           zones.y_m[zone_of] - net.node_y_m[nodes]) * WALK_DETOUR
+                  + ts.stop_spacing_m / 4.0)
+        L.add(ACCESS, o_node[zone_of], f_acc[nodes], walk_m, walk=walk_m / walk)
+        L.add(EGRESS, f_egr[nodes], d_node[zone_of], walk_m, walk=walk_m / walk)
+        L.add(BOARD, f_acc, f_dep, 1.0, wait=ts.feeder_headway_s / 2.0, board=1.0)
+        L.add(STAY, f_arr, f_dep, 1.0)
+        L.add(ALIGHT, f_arr, f_egr, 1.0)
+        L.add(TRANSFER, f_egr, f_acc, 1.0, transfer=transfer_penalty_s)
+        bus_speed = np.minimum(ts.feeder_speed_mps, BUS_CAR_SPEED_RATIO * car_speed)
+        L.add(RIDE, f_dep[net.link_from], f_arr[net.link_to], net.length_m,
+              ride=net.length_m / bus_speed)
+    elif not ts.lines:
+        raise InputError("transit.feeder is false and transit.lines is empty; expected some "
+                         "transit supply", path="transit")
 
     # Trunk lines.
-    lines = tuple(line_geometry(ln, net, city.centre_xy_m, city.radius_m, ts.stop_spacing_m)
-                  for ln in ts.lines)
+    projection = getattr(city, "projection", None)
+    lines = tuple(line_geometry(ln, net, city.centre_xy_m, city.radius_m, ts.stop_spacing_m,
+                                projection) for ln in ts.lines)
     from scipy.spatial import cKDTree
 
     road_tree = cKDTree(np.column_stack([net.node_x_m, net.node_y_m]))
@@ -241,13 +260,18 @@ def build_transit_graph(city, *, transit: TransitSpec | None = None,
         b = (a + 1) % n
         seg_m = np.maximum(np.hypot(line.stop_x_m[b] - line.stop_x_m[a],
                                     line.stop_y_m[b] - line.stop_y_m[a]), 1.0)
-        speed = np.full(len(a), ln.speed_mps)
-        if not (ln.dedicated_lanes or ln.kind in _SEGREGATED_KINDS):
-            near = nearest_index(0.5 * (line.stop_x_m[a] + line.stop_x_m[b]),
-                                 0.5 * (line.stop_y_m[a] + line.stop_y_m[b]), mid_x, mid_y)
-            speed = np.minimum(speed, BUS_CAR_SPEED_RATIO * car_speed[near])
-        for frm, to in ((dep[a], arr[b]), (dep[b], arr[a])):
-            L.add(RIDE, frm, to, seg_m, ride=seg_m / speed)
+        if ln.segment_s is not None:  # scheduled times (GTFS): they include the traffic
+            ride_s = np.maximum(np.asarray(ln.segment_s, dtype=np.float64), 1.0)
+        else:
+            speed = np.full(len(a), ln.speed_mps)
+            if not (ln.dedicated_lanes or ln.kind in _SEGREGATED_KINDS):
+                near = nearest_index(0.5 * (line.stop_x_m[a] + line.stop_x_m[b]),
+                                     0.5 * (line.stop_y_m[a] + line.stop_y_m[b]), mid_x, mid_y)
+                speed = np.minimum(speed, BUS_CAR_SPEED_RATIO * car_speed[near])
+            ride_s = seg_m / speed
+        directions = ((dep[a], arr[b]),) if line.one_way else ((dep[a], arr[b]), (dep[b], arr[a]))
+        for frm, to in directions:
+            L.add(RIDE, frm, to, seg_m, ride=ride_s)
         L.add(BOARD, acc, dep, 1.0, wait=ln.headway_s / 2.0, board=1.0)
         L.add(STAY, arr, dep, 1.0)
         L.add(ALIGHT, arr, egr, 1.0)

@@ -1,0 +1,1 @@
+"""Bring your own city: ``twincity import`` builds a scenario folder from real data."""
