@@ -262,6 +262,9 @@ class CityModel(mesa.Model):
             kpis.extend(sub.kpis())
         if self.traffic is not None and "links" in tables:
             from twincity.traffic.kpis import central_area_kpis
+            from twincity.viz.geometry import network_table
+
+            tables["network"] = network_table(self.city.network)  # maps need the geometry
 
             sim = self.city.spec.simulation
             kpis.extend(central_area_kpis(
