@@ -7,6 +7,7 @@ from twincity.cli import (
     assign,  # noqa: F401
     calibrate,  # noqa: F401
     factors,  # noqa: F401
+    plot,  # noqa: F401
     policies,  # noqa: F401
     scenario_cmds,  # noqa: F401
     transfer,  # noqa: F401
