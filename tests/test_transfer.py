@@ -155,7 +155,9 @@ def test_report_names_both_cities_and_the_adaptations(result, tmp_path: Path) ->
     assert ctx.loc["Car ownership", "Othertown"] == 250
     assert ctx.loc["Value of time", "Tinytown"] == pytest.approx(15000 / 830)
     fig = result.plot()
-    assert len(fig.axes) == 2
+    # one effects row per KPI (each on its own scale), then the ratio panel
+    assert len(fig.axes) == result.effects["kpi"].nunique() + 1
+    assert fig.axes[-1].get_title() == "transferability ratio"
     # writing again replaces the folder whole
     assert result.write(tmp_path / "report") == out and not list(tmp_path.glob(".report*"))
 

@@ -28,12 +28,24 @@ from twincity.viz.traffic import convergence, mode_shares, trip_distributions
 
 
 @pytest.fixture(scope="module")
-def run():
+def model():
     from conftest import DATA
 
     short = {"simulation.start_h": 6, "simulation.duration_h": 13,
              "simulation.equilibrium_days": 2}
-    return CityModel.from_file(DATA / "tiny.yaml", overrides=short).run()
+    m = CityModel.from_file(DATA / "tiny.yaml", overrides=short)
+    m.run()
+    return m
+
+
+@pytest.fixture(scope="module")
+def run(model):
+    return model.results()
+
+
+@pytest.fixture(scope="module")
+def folder(run, tmp_path_factory):
+    return run.write(tmp_path_factory.mktemp("viz") / "run")
 
 
 def _segments(ax) -> list[np.ndarray]:
@@ -203,3 +215,73 @@ def test_sobol_plot_warns_when_the_sample_is_small() -> None:
     good = pd.DataFrame({"kpi": ["k"], "param": ["a"], "S1": [0.5], "S1_conf": [0.02],
                          "ST": [0.55], "ST_conf": [0.03]})
     assert index_warnings(good, runs=4096) == []
+
+
+def test_live_vehicle_km_agrees_with_the_trip_tables_kpi(model, run) -> None:
+    from twincity.viz.live import clock_text, live_kpis, live_map_svg
+
+    live = live_kpis(model)
+    # link traversals (live) against trip distances (KPI): the same kilometres, two accounts
+    assert live["vehicle_km_so_far"] == pytest.approx(run.kpi("vehicle_km"), rel=0.02)
+    assert clock_text(model.clock_s) == "19:00"
+    svg = live_map_svg(model)
+    assert svg.startswith("<svg") and 'width="100%"' in svg.split(">", 1)[0]
+    assert svg.count("<path") > len(run.tables["network"])   # every link (plus axes)
+
+
+def test_plot_command_writes_every_kind_and_a_self_contained_report(folder) -> None:
+    from click.testing import CliRunner
+
+    from twincity.cli import main
+    from twincity.viz.plots import KINDS
+
+    res = CliRunner().invoke(main, ["plot", str(folder), "--diff", str(folder)])
+    assert res.exit_code == 0, res.output
+    for kind in KINDS:
+        assert (folder / "plots" / f"{kind}.png").read_bytes().startswith(b"\x89PNG")
+    html = (folder / "report.html").read_text()
+    ids = [kind for kind in [*KINDS, "diff-flow", "diff-nox"] if f'<figure id="{kind}">' in html]
+    assert ids == [*KINDS, "diff-flow", "diff-nox"]
+    assert html.count('src="data:image/png;base64,') == len(KINDS) + 2
+    assert 'src="http' not in html and 'href="http' not in html   # nothing fetched
+    assert "<td><code>vehicle_km</code></td>" in html
+
+
+def test_plot_command_refuses_bad_input_with_one_line(folder, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from twincity.cli import main
+
+    res = CliRunner().invoke(main, ["plot", str(folder), "--kind", "nonsense"])
+    assert res.exit_code == 2 and "unknown plot kind nonsense" in res.output
+    res = CliRunner().invoke(main, ["plot", str(tmp_path)])
+    assert res.exit_code == 2 and "not a results folder" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_sweep_writes_its_indices_plot(tmp_path) -> None:
+    from twincity.experiment.sweep import SweepResult
+
+    idx = pd.DataFrame({"kpi": ["vehicle_km"], "param": ["a"], "S1": [1.3], "S1_conf": [0.8],
+                        "ST": [0.9], "ST_conf": [0.4]})
+    samples = pd.DataFrame({"run_id": ["r1", "r2"], "a": [0.1, 0.2], "vehicle_km": [1.0, 2.0]})
+    r = SweepResult(scenario="x.yaml", params={"a": (0.0, 1.0)}, method="sobol",
+                    samples=samples, indices=idx)
+    out = r.write(tmp_path / "sweep.parquet")
+    assert out.with_suffix(".indices.png").read_bytes().startswith(b"\x89PNG")
+    assert any("2 runs" in w for w in r.warnings())
+
+
+def test_run_with_plots_writes_the_report_into_the_results_folder(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from conftest import DATA
+    from twincity.cli import main
+
+    out = tmp_path / "tiny"
+    res = CliRunner().invoke(main, ["run", str(DATA / "tiny.yaml"), "--out", str(out),
+                                    "--quiet", "--plots"])
+    assert res.exit_code == 0, res.output
+    assert (out / "report.html").is_file() and (out / "plots" / "speed.png").is_file()
+    assert (out / "network.parquet").is_file()
+    assert oct((out / "report.html").stat().st_mode & 0o777) == "0o644"

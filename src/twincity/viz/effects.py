@@ -86,10 +86,11 @@ def _draw_effects(fig: Any, effects: pd.DataFrame, cities: Sequence[str], title:
                                       else None)])
         ax.tick_params(axis="x", labelsize="x-small")
         if "effect" in rows:
-            text = "; ".join(f"{e:+.3g}" for e in rows["effect"].to_numpy(float)
-                             if math.isfinite(e))
+            text = "Δ " + "; ".join(f"{e:+.3g}" for e in rows["effect"].to_numpy(float)
+                                    if math.isfinite(e))
             ax.text(1.01, 0.5, text, transform=ax.transAxes, va="center", fontsize="x-small")
-    axes[-1].set_xlabel("effect, % of the without arm (95% CI); each row on its own scale")
+    axes[-1].set_xlabel("effect, % of the without arm (95% CI); each row on its own scale; "
+                        "Δ: effect in the KPI's unit, cities in legend order")
     handles = [Line2D([], [], marker=_CITY_MARKERS[i % len(_CITY_MARKERS)], ls="", color="0.2",
                       label=c) for i, c in enumerate(cities)]
     handles += [Line2D([], [], marker="o", ls="", color=c, label=k)
