@@ -28,6 +28,8 @@ def convergence(source: Results | str | Path) -> Any:
     line, days with a pricing/signal review are marked. The title says whether
     the loop converged (``summary.json``'s ``equilibrium`` record).
     """
+    from twincity.traffic.equilibrium import MODE_TOLERANCE
+
     results = as_results(source)
     days = require_table(results, "equilibration", "the convergence figure needs the "
                                                    "equilibrium's day records")
@@ -42,8 +44,11 @@ def convergence(source: Results | str | Path) -> Any:
     target = eq.get("target_gap",
                     results.scenario.get("simulation", {}).get("equilibrium_gap"))
     if target:
-        ax.axhline(float(target), color="C2", ls="--", lw=1,
+        ax.axhline(float(target), color="C0", ls="--", lw=1,
                    label=f"target gap {float(target):g}")
+    if "mode_gap" in days:
+        ax.axhline(MODE_TOLERANCE, color="C1", ls=":", lw=1,
+                   label=f"mode target {MODE_TOLERANCE:.1%}")
     if "review" in days and days["review"].astype(bool).any():
         for d in day[days["review"].astype(bool).to_numpy()]:
             ax.axvline(d, color="0.6", lw=0.8, ls=":")
@@ -114,11 +119,19 @@ def trip_distributions(source: Results | str | Path, bins: int = 30) -> Any:
         values = t[col].to_numpy(float) * scale
         finite = np.isfinite(values)
         edges = np.histogram_bin_edges(values[finite], bins=bins) if finite.any() else bins
+        absent = []
         for m in PERSON_MODES:
-            v = values[(t["mode"].astype(str) == m).to_numpy() & finite]
+            of_mode = (t["mode"].astype(str) == m).to_numpy()
+            v = values[of_mode & finite]
             if v.size:
                 ax.hist(v, bins=edges, histtype="step", lw=1.5, color=MODE_COLOURS[m],
                         label=f"{m} (n={v.size:,}, mean {v.mean():.1f})")
+            elif of_mode.any():
+                absent.append(m)
+        if absent:   # e.g. transit trips carry skim times but no length
+            ax.text(0.98, 0.5, f"no {label.split(',')[0]} in the trip table for "
+                    f"{', '.join(absent)}", transform=ax.transAxes, ha="right",
+                    fontsize="x-small", color="0.4")
         ax.set_xlabel(label)
         ax.set_ylabel("simulated person trips (sample)")
         ax.legend(fontsize="x-small")
