@@ -140,9 +140,11 @@ def test_cis_shrink_with_more_seeds(result, cities: Path, store_dir: Path) -> No
 
 def test_report_names_both_cities_and_the_adaptations(result, tmp_path: Path) -> None:
     out = result.write(tmp_path / "report")
-    for name in ("report.md", "effects.png", "ratio.png", "runs.parquet", "effects.parquet",
-                 "transfer.parquet", "context.parquet", "meta.json"):
+    for name in ("report.md", "report.html", "effects.png", "ratio.png", "runs.parquet",
+                 "effects.parquet", "transfer.parquet", "context.parquet", "meta.json"):
         assert (out / name).is_file(), name
+    html = (out / "report.html").read_text()   # self-contained: both figures inlined
+    assert html.count('src="data:image/png;base64,') == 2 and "<table>" in html
     text = (out / "report.md").read_text()
     assert "Tinytown" in text and "Othertown" in text
     # each city's toll is its own value of time: 15,000 and 9,000 KRW

@@ -93,8 +93,8 @@ def link_window(results: Results, window_h: tuple[float, float] | None = None
     drove), ``queue_veh`` (largest queue at an interval's end), and the
     link's pollutant and energy columns (day totals at full scale).
     """
-    net = require_table(results, "network", "maps need the road network (run with twincity "
-                                            "≥ the version that writes network.parquet)")
+    net = require_table(results, "network", "maps need the road network (network.parquet, "
+                                            "written by runs of this version: run it again)")
     links = require_table(results, "links", "maps need simulated traffic")
     share = sample_share(results)
     sim = results.scenario.get("simulation", {})
