@@ -28,6 +28,16 @@ import pandas as pd
 from twincity.outdir import check_out_dir, clean_stale_siblings, write_marker
 from twincity.results import format_value, replace_dir
 
+# The figures live in twincity.viz.effects; these names stay importable from here.
+from twincity.viz.effects import (  # noqa: F401
+    JUDGEMENT_COLOURS,
+    goodness,
+    plot_effects,
+    plot_heatmap,
+    plot_ratio,
+    plot_transfer,
+)
+
 if TYPE_CHECKING:
     from twincity.experiment.transfer import TransferResult
 
@@ -75,21 +85,6 @@ def markdown_table(frame: pd.DataFrame, index: bool = False) -> str:
     body = ["| " + " | ".join(fmt(v) for v in row) + " |"
             for row in frame.itertuples(index=False, name=None)]
     return "\n".join([head, rule, *body])
-
-
-# ---------------------------------------------------------------------- figures
-# The figures live in twincity.viz.effects; these names stay importable from here.
-from twincity.viz.effects import (  # noqa: E402
-    JUDGEMENT_COLOURS,
-    goodness,
-    plot_effects,
-    plot_heatmap,
-    plot_ratio,
-    plot_transfer,
-)
-
-__all__ = ["JUDGEMENT_COLOURS", "goodness", "plot_effects", "plot_heatmap", "plot_ratio",
-           "plot_transfer"]
 
 
 # ---------------------------------------------------------------------- writing
