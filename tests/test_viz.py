@@ -218,12 +218,16 @@ def test_sobol_plot_warns_when_the_sample_is_small() -> None:
 
 
 def test_live_vehicle_km_agrees_with_the_trip_tables_kpi(model, run) -> None:
-    from twincity.viz.live import clock_text, live_kpis, live_map_svg
+    from twincity.viz.live import clock_text, interval_series, live_kpis, live_map_svg
 
     live = live_kpis(model)
     # link traversals (live) against trip distances (KPI): the same kilometres, two accounts
     assert live["vehicle_km_so_far"] == pytest.approx(run.kpi("vehicle_km"), rel=0.02)
     assert clock_text(model.clock_s) == "19:00"
+    series = interval_series(model)   # the per-interval charts add up to the totals so far
+    assert series["vehicle_km"].sum() == pytest.approx(live["vehicle_km_so_far"], rel=1e-9)
+    assert series["delay_h"].sum() == pytest.approx(live["delay_so_far"], rel=1e-9)
+    assert series["co2_t"].sum() == pytest.approx(live["co2_so_far"], rel=1e-9)
     svg = live_map_svg(model)
     assert svg.startswith("<svg") and 'width="100%"' in svg.split(">", 1)[0]
     assert svg.count("<path") > len(run.tables["network"])   # every link (plus axes)

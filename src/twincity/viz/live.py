@@ -113,20 +113,58 @@ def live_map_svg(model: CityModel, width_in: float = 7.0) -> str:
 
 
 def series_figure(model: CityModel) -> Any:
-    """Vehicles on the road and vehicle-km per interval so far (full scale)."""
+    """The day so far per interval: road vehicles, vehicle-km and delay, CO₂ (full scale)."""
     from twincity.viz.common import new_figure
 
-    fig = new_figure(6.0, 3.6)
-    ax = fig.add_subplot()
+    fig = new_figure(6.0, 6.4)
+    top, mid, low = fig.subplots(3, 1, sharex=True)
     df = model.datacollector.get_model_vars_dataframe()
     if len(df) and "vehicles_on_road" in df:
         hours = df["time_s"].to_numpy(float) / 3600.0
-        ax.plot(hours, df["vehicles_on_road"].to_numpy(float), "o-", ms=3, label="on the road")
+        top.plot(hours, df["vehicles_on_road"].to_numpy(float), "o-", ms=3, label="on the road")
         if "vehicles_waiting_to_enter" in df:
-            ax.plot(hours, df["vehicles_waiting_to_enter"].to_numpy(float), "s-", ms=3,
-                    label="waiting to enter")
-        ax.legend(fontsize="small")
-    ax.set_xlabel("hour of day")
-    ax.set_ylabel("vehicles")
-    ax.set_title("road vehicles at the end of each interval")
+            top.plot(hours, df["vehicles_waiting_to_enter"].to_numpy(float), "s-", ms=3,
+                     label="waiting to enter")
+        top.legend(fontsize="x-small")
+    top.set_ylabel("vehicles")
+    top.set_title("at the end of each interval", fontsize="small")
+    series = interval_series(model)
+    if series is not None:
+        end_h = series["end_h"]
+        mid.plot(end_h, series["vehicle_km"], "o-", ms=3, color="C2", label="vehicle-km")
+        mid.set_ylabel("veh-km per interval")
+        twin = mid.twinx()
+        twin.plot(end_h, series["delay_h"], "s--", ms=3, color="C3", label="delay")
+        twin.set_ylabel("delay, veh-h", color="C3")
+        low.plot(end_h, series["co2_t"], "o-", ms=3, color="0.3")
+    low.set_ylabel("road CO₂, t")
+    low.set_xlabel("hour of day")
     return fig
+
+
+def interval_series(model: CityModel) -> dict[str, np.ndarray] | None:
+    """Per interval so far: end hour, vehicle-km, delay (veh-h) and road CO₂ (t), full scale."""
+    traffic = model.traffic
+    if traffic is None:
+        return None
+    res = live_results(model)
+    links, net = res.tables["links"], res.tables["network"]
+    if links.empty:
+        return None
+    idx = links["link"].to_numpy()
+    out_veh = links["outflow_veh"].to_numpy(float)
+    excess = np.maximum(np.nan_to_num(links["mean_travel_time_s"].to_numpy(float))
+                        - net["free_flow_s"].to_numpy(float)[idx], 0.0)
+    interval = links["interval"].to_numpy()
+    n = int(interval.max()) + 1
+    share = traffic.share
+
+    def per(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(interval, weights=weights, minlength=n) / share
+
+    sim = model.city.spec.simulation
+    co2 = links["co2_g"].to_numpy(float) if "co2_g" in links else np.zeros(len(links))
+    return {"end_h": (sim.start_s + (np.arange(n) + 1) * sim.interval_s) / 3600.0,
+            "vehicle_km": per(out_veh * net["length_m"].to_numpy(float)[idx]) / 1000.0,
+            "delay_h": per(out_veh * excess) / 3600.0,
+            "co2_t": per(co2) / 1e6}
