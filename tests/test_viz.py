@@ -143,6 +143,21 @@ def test_emission_density_cells_add_up_to_the_links_emissions(run) -> None:
     expected = run.tables["links"]["nox_g"].sum() / share * 365 / 1000
     assert total == pytest.approx(expected, rel=1e-9)
     assert any("kg per km² per year" in ax.get_ylabel() for ax in fig.axes)
+    # per zone: the zones' emissions add up to the links', their areas to the network's hull
+    from scipy.spatial import ConvexHull
+
+    from twincity.viz.maps import zone_densities
+
+    kg_year = run.tables["links"].groupby("link")["nox_g"].sum().reindex(
+        range(len(run.tables["network"])), fill_value=0).to_numpy() / share * 365 / 1000
+    kg, area, density, _ = zone_densities(run, kg_year, cell_m=10.0)
+    assert kg.sum() == pytest.approx(expected, rel=1e-9)
+    np.testing.assert_allclose((density * area)[area > 0], kg[area > 0])
+    net = run.tables["network"]
+    pts = np.vstack([net[["from_x_m", "from_y_m"]].to_numpy(),
+                     net[["to_x_m", "to_y_m"]].to_numpy()])
+    assert area.sum() == pytest.approx(ConvexHull(pts).volume / 1e6, rel=0.01)
+    assert [ax.get_title() for ax in fig.axes if "per zone" in ax.get_title()]
 
 
 def test_energy_stacks_sum_to_the_loads_and_name_every_fuel(run) -> None:

@@ -262,9 +262,10 @@ class CityModel(mesa.Model):
             kpis.extend(sub.kpis())
         if self.traffic is not None and "links" in tables:
             from twincity.traffic.kpis import central_area_kpis
-            from twincity.viz.geometry import network_table
+            from twincity.viz.geometry import network_table, zones_table
 
             tables["network"] = network_table(self.city.network)  # maps need the geometry
+            tables["zones"] = zones_table(self.city.zones)
 
             sim = self.city.spec.simulation
             kpis.extend(central_area_kpis(

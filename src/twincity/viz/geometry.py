@@ -28,6 +28,7 @@ from twincity.city.geo import radii_of_curvature_m
 
 if TYPE_CHECKING:
     from twincity.city.network import Network
+    from twincity.city.zones import Zones
 
 #: Columns of the ``network`` results table.
 NETWORK_COLUMNS = ("link", "from_node", "to_node", "from_x_m", "from_y_m", "to_x_m", "to_y_m",
@@ -45,6 +46,52 @@ def network_table(net: Network) -> pd.DataFrame:
         "speed_mps": net.speed_mps, "free_flow_s": net.free_flow_s,
         "road_class": np.asarray(net.road_class).astype(str),
     }, columns=list(NETWORK_COLUMNS))
+
+
+def zones_table(zones: Zones) -> pd.DataFrame:
+    """The zones of a city: name, centre and people (the ``zones`` results table)."""
+    return pd.DataFrame({"zone": np.arange(zones.n), "name": list(zones.name),
+                         "x_m": zones.x_m, "y_m": zones.y_m,
+                         "population": zones.population, "jobs": zones.jobs})
+
+
+def zone_raster(network: pd.DataFrame, zones: pd.DataFrame, cell_m: float
+                ) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """Each ``cell_m`` square cell's zone (−1 outside the network's convex hull).
+
+    Zones partition the city by nearest zone centre (a Voronoi partition, the
+    rule :mod:`twincity.city.zones` uses for nodes), clipped to the convex hull
+    of the network's nodes. Returns the zone grid (rows from south to north)
+    and its extent ``(x0, x1, y0, y1)`` in metres.
+    """
+    from matplotlib.path import Path as MplPath
+    from scipy.spatial import ConvexHull
+
+    from twincity.city.network import nearest_index
+
+    pts = np.unique(np.vstack([network[["from_x_m", "from_y_m"]].to_numpy(float),
+                               network[["to_x_m", "to_y_m"]].to_numpy(float)]), axis=0)
+    hull = MplPath(pts[ConvexHull(pts).vertices])
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    nx, ny = max(1, int(np.ceil((x1 - x0) / cell_m))), max(1, int(np.ceil((y1 - y0) / cell_m)))
+    cx = x0 + (np.arange(nx) + 0.5) * cell_m
+    cy = y0 + (np.arange(ny) + 0.5) * cell_m
+    gx, gy = np.meshgrid(cx, cy)
+    inside = hull.contains_points(np.column_stack([gx.ravel(), gy.ravel()]))
+    zone = np.full(gx.size, -1, dtype=np.int64)
+    zone[inside] = nearest_index(gx.ravel()[inside], gy.ravel()[inside],
+                                 zones["x_m"].to_numpy(float), zones["y_m"].to_numpy(float))
+    return zone.reshape(ny, nx), (x0, x0 + nx * cell_m, y0, y0 + ny * cell_m)
+
+
+def link_zone(network: pd.DataFrame, zones: pd.DataFrame) -> np.ndarray:
+    """The zone of each link: the zone whose centre is nearest the link's midpoint."""
+    from twincity.city.network import nearest_index
+
+    mid_x = (network["from_x_m"].to_numpy(float) + network["to_x_m"].to_numpy(float)) / 2
+    mid_y = (network["from_y_m"].to_numpy(float) + network["to_y_m"].to_numpy(float)) / 2
+    return nearest_index(mid_x, mid_y, zones["x_m"].to_numpy(float), zones["y_m"].to_numpy(float))
 
 
 def network_centre_m(table: pd.DataFrame) -> tuple[float, float]:

@@ -38,8 +38,10 @@ from twincity.viz.geometry import (
     add_lonlat_axes,
     add_scale_bar,
     default_offset_m,
+    link_zone,
     network_centre_m,
     offset_segments,
+    zone_raster,
 )
 
 
@@ -190,13 +192,17 @@ def difference_map(policy: Results | str | Path, baseline: Results | str | Path,
 
 def emission_map(source: Results | str | Path, pollutant: str = "nox",
                  cell_km: float = 1.0) -> Any:
-    """Road emissions of the simulated day: per km of link, and per km² of the city.
+    """Road emissions of the simulated day: per km of link, per km² and per zone.
 
-    Left: each link's emission per km of link per day. Right: the same
+    Left: each link's emission per km of link per day. Middle: the same
     emissions summed into hexagonal cells of ``cell_km`` (each link's
-    emission at its midpoint), in kg per km² per year. Both count the road
-    vehicles as the kernel simulated them (Euro 6d NOx, articulated-truck
-    freight); the yearly KPIs add the fleet's Euro mix and freight types.
+    emission at its midpoint), in kg per km² per year. Right (when the
+    results carry zones): per zone, the emissions of the links whose midpoint
+    lies in the zone over the zone's area (zones: nearest zone centre,
+    clipped to the network's convex hull), kg per km² per year. All count the
+    road vehicles as the kernel simulated them (Euro 6d NOx,
+    articulated-truck freight); the yearly KPIs add the fleet's Euro mix and
+    freight types.
     """
     results = as_results(source)
     if pollutant not in PER_KM:
@@ -204,8 +210,9 @@ def emission_map(source: Results | str | Path, pollutant: str = "nox",
     m = METRICS[pollutant]
     per_km = metric_values(results, pollutant, None)
     per_km = np.where(per_km > 0, per_km, np.nan)
-    fig = new_figure(13.0, 6.2)
-    left, right = fig.subplots(1, 2)
+    has_zones = "zones" in results.tables and not results.tables["zones"].empty
+    fig = new_figure(19.5 if has_zones else 13.0, 6.2)
+    left, right, *rest = fig.subplots(1, 3 if has_zones else 2)
     vmin, vmax = _limits(m, [per_km])
     lines = draw_links(left, results, per_km, cmap=m.cmap, vmin=vmin, vmax=vmax)
     fig.colorbar(lines, ax=left, label=m.label, shrink=0.8)
@@ -232,9 +239,46 @@ def emission_map(source: Results | str | Path, pollutant: str = "nox",
     right.set_ylabel("km north of the centre")
     right.set_title(f"per km² (hexagons of {area_km2:.2g} km²), per year")
     add_scale_bar(right)
+    if has_zones:
+        _zone_panel(fig, rest[0], results, kg_year, m, cx, cy)
     fig.suptitle(f"{run_label(results)}: road {m.label.split(',')[0]} emissions (simulated "
                  "vehicles, before the Euro-mix and freight corrections of the KPIs)")
     return fig
+
+
+def zone_densities(results: Results, kg_year: np.ndarray, cell_m: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple]:
+    """Per zone: kg/yr, area (km²) and kg/km²/yr, and the zone raster with its extent."""
+    net, zones = results.tables["network"], results.tables["zones"]
+    raster, extent = zone_raster(net, zones, cell_m)
+    n = len(zones)
+    area_km2 = np.bincount(raster[raster >= 0], minlength=n) * (cell_m / 1000.0) ** 2
+    kg = np.bincount(link_zone(net, zones), weights=kg_year, minlength=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        density = np.where(area_km2 > 0, kg / area_km2, np.nan)
+    return kg, area_km2, density, (raster, extent)
+
+
+def _zone_panel(fig: Any, ax: Any, results: Results, kg_year: np.ndarray, m: Metric,
+                cx: float, cy: float) -> None:
+    net = results.tables["network"]
+    span_m = max(float(np.ptp(net[["from_x_m", "to_x_m"]].to_numpy())),
+                 float(np.ptp(net[["from_y_m", "to_y_m"]].to_numpy())), 1.0)
+    _, _, density, (raster, extent) = zone_densities(results, kg_year, span_m / 200.0)
+    image = np.where(raster >= 0, density[np.maximum(raster, 0)], np.nan)
+    km = [(extent[0] - cx) / 1000, (extent[1] - cx) / 1000,
+          (extent[2] - cy) / 1000, (extent[3] - cy) / 1000]
+    shown = ax.imshow(image, origin="lower", extent=km, cmap=m.cmap, interpolation="nearest")
+    zones = results.tables["zones"]
+    ax.plot((zones["x_m"] - cx) / 1000, (zones["y_m"] - cy) / 1000, "k.", ms=2,
+            label="zone centres")
+    fig.colorbar(shown, ax=ax, label=f"{m.label.split(',')[0]}, kg per km² per year",
+                 shrink=0.8)
+    ax.set_aspect("equal")
+    ax.set_xlabel("km east of the centre")
+    ax.set_ylabel("km north of the centre")
+    ax.set_title(f"per zone ({len(zones)} zones), per km², per year")
+    add_scale_bar(ax)
 
 
 def _hex_area_km2(hexes: Any) -> float:
