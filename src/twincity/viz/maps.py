@@ -116,9 +116,7 @@ def draw_links(ax: Any, results: Results, values: np.ndarray, *, cmap: str, vmin
     lines.set_clim(vmin, vmax)
     ax.add_collection(lines)
     ax.autoscale_view()
-    ax.set_aspect("equal")
-    ax.set_xlabel("km east of the centre")
-    ax.set_ylabel("km north of the centre")
+    _km_axes(ax)
     city = results.scenario.get("city", {})
     if "longitude_deg" in city and "latitude_deg" in city:
         add_lonlat_axes(ax, float(city["longitude_deg"]), float(city["latitude_deg"]))
@@ -232,13 +230,7 @@ def emission_map(source: Results | str | Path, pollutant: str = "nox",
     area_km2 = _hex_area_km2(hexes)
     hexes.set_array(hexes.get_array() / area_km2)
     hexes.autoscale()
-    fig.colorbar(hexes, ax=right, label=f"{m.label.split(',')[0]}, kg per km² per year",
-                 shrink=0.8)
-    right.set_aspect("equal")
-    right.set_xlabel("km east of the centre")
-    right.set_ylabel("km north of the centre")
-    right.set_title(f"per km² (hexagons of {area_km2:.2g} km²), per year")
-    add_scale_bar(right)
+    _density_axes(fig, right, hexes, m, f"per km² (hexagons of {area_km2:.2g} km²), per year")
     if has_zones:
         _zone_panel(fig, rest[0], results, kg_year, m, cx, cy)
     fig.suptitle(f"{run_label(results)}: road {m.label.split(',')[0]} emissions (simulated "
@@ -272,13 +264,22 @@ def _zone_panel(fig: Any, ax: Any, results: Results, kg_year: np.ndarray, m: Met
     zones = results.tables["zones"]
     ax.plot((zones["x_m"] - cx) / 1000, (zones["y_m"] - cy) / 1000, "k.", ms=2,
             label="zone centres")
-    fig.colorbar(shown, ax=ax, label=f"{m.label.split(',')[0]}, kg per km² per year",
+    _density_axes(fig, ax, shown, m, f"per zone ({len(zones)} zones), per km², per year")
+
+
+def _density_axes(fig: Any, ax: Any, mappable: Any, m: Metric, title: str) -> None:
+    """Colour bar in kg per km² per year, km axes, title and scale bar of a density panel."""
+    fig.colorbar(mappable, ax=ax, label=f"{m.label.split(',')[0]}, kg per km² per year",
                  shrink=0.8)
+    _km_axes(ax)
+    ax.set_title(title)
+    add_scale_bar(ax)
+
+
+def _km_axes(ax: Any) -> None:
     ax.set_aspect("equal")
     ax.set_xlabel("km east of the centre")
     ax.set_ylabel("km north of the centre")
-    ax.set_title(f"per zone ({len(zones)} zones), per km², per year")
-    add_scale_bar(ax)
 
 
 def _hex_area_km2(hexes: Any) -> float:
