@@ -140,9 +140,11 @@ def test_cis_shrink_with_more_seeds(result, cities: Path, store_dir: Path) -> No
 
 def test_report_names_both_cities_and_the_adaptations(result, tmp_path: Path) -> None:
     out = result.write(tmp_path / "report")
-    for name in ("report.md", "effects.png", "ratio.png", "runs.parquet", "effects.parquet",
-                 "transfer.parquet", "context.parquet", "meta.json"):
+    for name in ("report.md", "report.html", "effects.png", "ratio.png", "runs.parquet",
+                 "effects.parquet", "transfer.parquet", "context.parquet", "meta.json"):
         assert (out / name).is_file(), name
+    html = (out / "report.html").read_text()   # self-contained: both figures inlined
+    assert html.count('src="data:image/png;base64,') == 2 and "<table>" in html
     text = (out / "report.md").read_text()
     assert "Tinytown" in text and "Othertown" in text
     # each city's toll is its own value of time: 15,000 and 9,000 KRW
@@ -155,7 +157,9 @@ def test_report_names_both_cities_and_the_adaptations(result, tmp_path: Path) ->
     assert ctx.loc["Car ownership", "Othertown"] == 250
     assert ctx.loc["Value of time", "Tinytown"] == pytest.approx(15000 / 830)
     fig = result.plot()
-    assert len(fig.axes) == 2
+    # one effects row per KPI (each on its own scale), then the ratio panel
+    assert len(fig.axes) == result.effects["kpi"].nunique() + 1
+    assert fig.axes[-1].get_title() == "transferability ratio"
     # writing again replaces the folder whole
     assert result.write(tmp_path / "report") == out and not list(tmp_path.glob(".report*"))
 

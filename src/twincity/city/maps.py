@@ -48,7 +48,7 @@ def _geometry(city, lon, lat) -> list[str | None]:
 
 
 def network_table(city) -> pd.DataFrame:
-    """One row per link: ends (node ids and lon/lat), WKT line, class and capacity."""
+    """One row per link: ends (node ids, lon/lat and scenario metres), WKT line, class, capacity."""
     net = city.network
     lon, lat = node_lonlat(city)
     f, t = net.link_from, net.link_to
@@ -56,6 +56,8 @@ def network_table(city) -> pd.DataFrame:
         "link": np.arange(net.n_links),
         "from_node": net.node_id[f], "to_node": net.node_id[t],
         "from_lon": lon[f], "from_lat": lat[f], "to_lon": lon[t], "to_lat": lat[t],
+        "from_x_m": net.node_x_m[f], "from_y_m": net.node_y_m[f],
+        "to_x_m": net.node_x_m[t], "to_y_m": net.node_y_m[t],
         "geometry_wkt": _geometry(city, lon, lat),
         "road_class": pd.Categorical.from_codes(net.road_class.astype(np.int64),
                                                 list(ROAD_CLASSES)),

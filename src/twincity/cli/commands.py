@@ -6,8 +6,10 @@ with ``@main.command()``.
 from twincity.cli import (
     assign,  # noqa: F401
     calibrate,  # noqa: F401
+    dashboard,  # noqa: F401
     factors,  # noqa: F401
     import_cmd,  # noqa: F401
+    plot,  # noqa: F401
     policies,  # noqa: F401
     scenario_cmds,  # noqa: F401
     transfer,  # noqa: F401

@@ -71,8 +71,11 @@ def info(file: Path) -> None:
 @click.option("--force", is_flag=True,
               help="Replace --out even if it is an existing folder twincity did not write.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--plots", is_flag=True,
+              help="Also draw the figures (plots/*.png) and a self-contained report.html.")
 def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str, ...],
-        without: tuple[str, ...], ngsi_dir: Path | None, force: bool, quiet: bool) -> None:
+        without: tuple[str, ...], ngsi_dir: Path | None, force: bool, quiet: bool,
+        plots: bool) -> None:
     """Run the city in scenario FILE and write a results folder.
 
     The city runs with its own policies in force (``in_force: true`` in its
@@ -88,6 +91,7 @@ def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str,
       twincity run scenarios/sejong.yaml
       twincity run scenarios/singapore.yaml --seed 7 --out results/sg7
       twincity run scenarios/sejong.yaml --policy singapore:erp
+      twincity run scenarios/sejong.yaml --plots   # + plots/*.png, report.html
       twincity run scenarios/singapore.yaml --without singapore:erp
     """
     from twincity.model import CityModel
@@ -108,6 +112,11 @@ def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str,
     results = model.run(progress=not quiet)
     with allow_replacing(*([out_dir] if force else [])):
         results.write(out_dir, force=force)
+    if plots:
+        from twincity.viz.plots import write_plots
+
+        for kind, why in write_plots(results, out_dir)["skipped"].items():
+            click.echo(f"note: no {kind} figure: {why}")
     if ngsi_dir is not None:
         from twincity.emissions.fiware import export_ngsi_ld
 

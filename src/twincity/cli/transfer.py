@@ -249,11 +249,15 @@ def sweep(file: Path, params: tuple[str, ...], kpis: tuple[str, ...], samples: i
         for target in (out_file, out_file.with_suffix(".indices.parquet")):
             check_out_file(target, is_parquet, what="a Parquet file", protect=[file],
                            force=force)
+        check_out_file(out_file.with_suffix(".indices.png"), lambda h: h.startswith(b"\x89PNG"),
+                       what="a PNG image", protect=[file], force=force)
     result = run_sweep(file, bounds, kpis=list(kpis), samples=samples, method=method,
                        policies=policies, seed=seed, workers=workers, scheduler=scheduler,
                        store=store_dir, overrides=parse_set(sets), progress=not quiet)
     click.echo(f"{len(result.samples)} runs ({method})")
     click.echo(result.indices.round(3).to_string(index=False))
+    for warning in result.warnings():
+        click.echo(f"warning: {warning}")
     if out_file is not None:
         result.write(out_file)
-        click.echo(f"samples: {out_file}")
+        click.echo(f"samples: {out_file}; indices plot: {out_file.with_suffix('.indices.png')}")

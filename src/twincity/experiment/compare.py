@@ -157,8 +157,10 @@ class CompareResult:
         return compare_markdown(self)
 
     def write(self, out_dir: str | Path) -> Path:
-        """report.md, heatmap.png, runs.parquet and effects.parquet, written atomically."""
+        """report.md, report.html (self-contained), heatmap.png, runs.parquet and
+        effects.parquet, written atomically."""
         from twincity.experiment.report import write_report_dir
+        from twincity.viz.html import markdown_html
 
         def fill(tmp: Path) -> None:
             self.runs.to_parquet(tmp / "runs.parquet", index=False)
@@ -172,5 +174,7 @@ class CompareResult:
                     "unconverged_runs": self.unconverged.to_dict(orient="records")}
             (tmp / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
             (tmp / "report.md").write_text(self.markdown())
+            (tmp / "report.html").write_text(markdown_html(
+                self.markdown(), f"{self.policy} in {len(self.cities)} cities", tmp))
 
         return write_report_dir(out_dir, fill)

@@ -1,4 +1,4 @@
-"""Reports of policy experiments: Markdown tables, figures and atomic report folders.
+"""Reports of policy experiments: Markdown tables, texts and atomic report folders.
 
 Used by :class:`~twincity.experiment.transfer.TransferResult` and
 :class:`~twincity.experiment.compare.CompareResult`. Figures are built on
@@ -28,9 +28,17 @@ import pandas as pd
 from twincity.outdir import check_out_dir, clean_stale_siblings, write_marker
 from twincity.results import format_value, replace_dir
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+# The figures live in twincity.viz.effects; these names stay importable from here.
+from twincity.viz.effects import (  # noqa: F401
+    JUDGEMENT_COLOURS,
+    goodness,
+    plot_effects,
+    plot_heatmap,
+    plot_ratio,
+    plot_transfer,
+)
 
+if TYPE_CHECKING:
     from twincity.experiment.transfer import TransferResult
 
 
@@ -77,156 +85,6 @@ def markdown_table(frame: pd.DataFrame, index: bool = False) -> str:
     body = ["| " + " | ".join(fmt(v) for v in row) + " |"
             for row in frame.itertuples(index=False, name=None)]
     return "\n".join([head, rule, *body])
-
-
-# ---------------------------------------------------------------------- figures
-def _figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
-
-
-#: Colours of effects judged by their KPI's good direction (not by sign).
-JUDGEMENT_COLOURS = {"good": "#1a9641", "bad": "#d7191c", "neutral": "#2b83ba",
-                     "n.s.": "0.6"}
-_CITY_MARKERS = ("o", "s", "D", "^", "v", "P")
-
-
-def _effects_axes(ax: Any, effects: pd.DataFrame, cities: Sequence[str]) -> None:
-    from matplotlib.lines import Line2D
-
-    kpis = list(dict.fromkeys(effects["kpi"]))
-    y = np.arange(len(kpis))
-    step = 0.8 / max(1, len(cities))
-    handles = []
-    for i, city in enumerate(cities):
-        e = effects[effects["city"] == city].set_index("kpi").reindex(kpis)
-        mid = e["rel_effect_pct"].to_numpy(float)
-        err = np.nan_to_num(np.vstack([mid - e["rel_ci_low_pct"].to_numpy(float),
-                                       e["rel_ci_high_pct"].to_numpy(float) - mid]))
-        judged = (e["judgement"] if "judgement" in e else pd.Series("n.s.", index=e.index)
-                  ).fillna("n.s.").to_numpy()
-        marker = _CITY_MARKERS[i % len(_CITY_MARKERS)]
-        ys = y - 0.4 + step * (i + 0.5)
-        for j in range(len(kpis)):
-            colour = JUDGEMENT_COLOURS.get(judged[j], "0.6")
-            ax.errorbar(mid[j:j + 1], ys[j:j + 1], xerr=err[:, j:j + 1], fmt=marker,
-                        color=colour, capsize=3)
-        handles.append(Line2D([], [], marker=marker, ls="", color="0.2", label=city))
-    handles += [Line2D([], [], marker="o", ls="", color=c, label=k)
-                for k, c in JUDGEMENT_COLOURS.items()]
-    ax.axvline(0, color="0.5", lw=0.8)
-    ax.set_yticks(y, kpis)
-    ax.invert_yaxis()
-    ax.set_xlabel("effect, % of the without arm (95% CI); colour: good/bad by the KPI's "
-                  "direction")
-    ax.legend(handles=handles, loc="best", fontsize="small")
-
-
-def plot_effects(effects: pd.DataFrame, cities: Sequence[str], title: str = "") -> Figure:
-    """Relative effect (%) per KPI with 95% CI bars: marker shape per city, colour good/bad."""
-    n = effects["kpi"].nunique()
-    fig = _figure(7.5, 1.2 + 0.38 * n * max(1, len(cities)) ** 0.5)
-    ax = fig.add_subplot()
-    _effects_axes(ax, effects, cities)
-    if title:
-        ax.set_title(title)
-    return fig
-
-
-def _ratio_axes(ax: Any, table: pd.DataFrame, origin: str, target: str) -> None:
-    y = np.arange(len(table))
-    ratio = table["ratio"].to_numpy(float)
-    lo = table["ratio_ci_low"].to_numpy(float)
-    hi = table["ratio_ci_high"].to_numpy(float)
-    bounded = np.isfinite(lo) & np.isfinite(hi)
-    finite = np.concatenate([ratio[np.isfinite(ratio)], lo[bounded], hi[bounded], [0.0, 1.0]])
-    span = (float(finite.min()), float(finite.max()))
-    pad = 0.1 * (span[1] - span[0] or 1.0)
-    left, right = span[0] - pad, span[1] + pad
-    for i in range(len(table)):
-        if bounded[i]:
-            ax.plot([lo[i], hi[i]], [y[i], y[i]], color="C0", lw=2)
-        else:  # unbounded Fieller set: a dashed line across the axis
-            ax.plot([left, right], [y[i], y[i]], color="0.6", lw=1, ls="--")
-        if math.isfinite(ratio[i]):
-            ax.plot(ratio[i], y[i], "o", color="C0")
-    ax.axvline(1, color="C2", lw=0.8, label="same effect")
-    ax.axvline(0, color="0.5", lw=0.8)
-    ax.set_xlim(left, right)
-    ax.set_yticks(y, table["kpi"])
-    ax.invert_yaxis()
-    ax.set_xlabel(f"ratio {target} / {origin} (Fieller 95% CI; dashed: undefined, no "
-                  "significant home effect)")
-    ax.legend(loc="best", fontsize="small")
-
-
-def plot_ratio(table: pd.DataFrame, origin: str, target: str) -> Figure:
-    """Transferability ratio per KPI with its Fieller CI (dashed where unbounded)."""
-    fig = _figure(7.5, 1.2 + 0.38 * len(table))
-    _ratio_axes(fig.add_subplot(), table, origin, target)
-    return fig
-
-
-def plot_transfer(result: TransferResult) -> Figure:
-    """Both panels of a transfer in one figure."""
-    table = result.table
-    fig = _figure(13.0, 1.4 + 0.45 * len(table))
-    left, right = fig.subplots(1, 2, sharey=False)
-    _effects_axes(left, result.effects, result.cities)
-    left.set_title(f"{result.policy}: effects")
-    _ratio_axes(right, table, result.origin, result.target)
-    right.set_title("transferability ratio")
-    return fig
-
-
-def goodness(matrix: pd.DataFrame, significant: pd.DataFrame | None = None) -> np.ndarray:
-    """Relative effects signed so that positive is good for the city (NaN: not judged).
-
-    Each column (a KPI) is multiplied by its good direction (+1 higher is
-    good, −1 lower is good); KPIs without a direction and cells that are not
-    significant are NaN.
-
-    >>> m = pd.DataFrame({"total_delay": [-5.0], "mode_share_transit": [-2.0]})
-    >>> goodness(m).tolist()
-    [[5.0, -2.0]]
-    """
-    from twincity.kpi import better_sign
-
-    signs = np.array([better_sign(str(c)) for c in matrix.columns], dtype=float)
-    out = matrix.to_numpy(float) * np.where(signs == 0, np.nan, signs)[None, :]
-    if significant is not None:
-        out = np.where(significant.to_numpy(bool), out, np.nan)
-    return out
-
-
-def plot_heatmap(matrix: pd.DataFrame, significant: pd.DataFrame | None = None,
-                 title: str = "") -> Figure:
-    """City × KPI heatmap of relative effects (%), coloured green good / red bad.
-
-    The colour follows each KPI's good direction (a fall in delay and a rise in
-    transit share are both green), not the sign; cells that are not
-    significant (or KPIs without a direction) stay white. The text is the
-    signed effect; ``*`` marks significant cells.
-    """
-    values = matrix.to_numpy(float)
-    good = goodness(matrix, significant)
-    fig = _figure(1.6 + 0.75 * matrix.shape[1], 1.4 + 0.55 * matrix.shape[0])
-    ax = fig.add_subplot()
-    lim = float(np.nanmax(np.abs(good))) if np.isfinite(good).any() else 1.0
-    image = ax.imshow(good, cmap="RdYlGn", vmin=-lim or -1, vmax=lim or 1, aspect="auto")
-    ax.set_xticks(np.arange(matrix.shape[1]), matrix.columns, rotation=60, ha="right")
-    ax.set_yticks(np.arange(matrix.shape[0]), matrix.index)
-    for i in range(matrix.shape[0]):
-        for j in range(matrix.shape[1]):
-            if np.isfinite(values[i, j]):
-                star = "*" if significant is not None and bool(significant.iloc[i, j]) else ""
-                ax.text(j, i, f"{values[i, j]:+.1f}{star}", ha="center", va="center",
-                        fontsize="x-small")
-    fig.colorbar(image, ax=ax, label="effect, % (green: good, red: bad for the city)")
-    if title:
-        ax.set_title(title)
-    return fig
 
 
 # ---------------------------------------------------------------------- writing

@@ -30,6 +30,7 @@ Example:
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,7 +214,8 @@ class SweepResult:
     seed: int = DEFAULT_ROOT_SEED
 
     def write(self, path: str | Path) -> Path:
-        """The sample table as Parquet, with the indices next to it (``*.indices.parquet``)."""
+        """The sample table as Parquet, the indices next to it (``*.indices.parquet``) and
+        their plot (``*.indices.png``)."""
         from twincity.ioutil import atomic_write_bytes
 
         out = Path(path)
@@ -221,4 +223,20 @@ class SweepResult:
         atomic_write_bytes(out, self.samples.to_parquet(index=False))
         atomic_write_bytes(out.with_suffix(".indices.parquet"),
                            self.indices.to_parquet(index=False))
+        buf = io.BytesIO()
+        self.plot().savefig(buf, format="png", dpi=110)
+        atomic_write_bytes(out.with_suffix(".indices.png"), buf.getvalue())
         return out
+
+    def warnings(self) -> list[str]:
+        """Why these indices should not be trusted (small sample, impossible values, wide CIs)."""
+        from twincity.viz.sensitivity import index_warnings
+
+        return index_warnings(self.indices, runs=len(self.samples))
+
+    def plot(self):
+        """The indices per KPI and parameter with their 95% intervals and the warnings."""
+        from twincity.viz.sensitivity import plot_indices
+
+        return plot_indices(self.indices, runs=len(self.samples), method=self.method,
+                            title="")

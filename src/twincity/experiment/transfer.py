@@ -571,13 +571,15 @@ class TransferResult:
                 "notes": self.notes, "store": self.store}
 
     def write(self, out_dir: str | Path) -> Path:
-        """Write report.md, effects.png, ratio.png and the Parquet data atomically.
+        """Write the reports, effects.png, ratio.png and the Parquet data atomically.
 
-        Files: ``report.md``, ``effects.png``, ``ratio.png``, ``runs.parquet``
+        Files: ``report.md``, ``report.html`` (self-contained: the PNGs inlined),
+        ``effects.png``, ``ratio.png``, ``runs.parquet``
         (per-run KPIs), ``effects.parquet`` (long), ``transfer.parquet`` (per
         KPI with ratio), ``context.parquet``, ``meta.json``.
         """
         from twincity.experiment.report import plot_effects, plot_ratio, write_report_dir
+        from twincity.viz.html import markdown_html
 
         def fill(tmp: Path) -> None:
             self.runs.to_parquet(tmp / "runs.parquet", index=False)
@@ -590,5 +592,7 @@ class TransferResult:
                                                                           dpi=110)
             plot_ratio(self.table, self.origin, self.target).savefig(tmp / "ratio.png", dpi=110)
             (tmp / "report.md").write_text(self.markdown())
+            (tmp / "report.html").write_text(markdown_html(
+                self.markdown(), f"{self.policy}: {self.origin} to {self.target}", tmp))
 
         return write_report_dir(out_dir, fill)
