@@ -100,7 +100,7 @@ def test_speed_map_draws_every_link_in_two_peaks_on_a_0_to_1_scale(run) -> None:
         rows = am[(am["link"] == link) & (am["outflow_veh"] > 0)]
         if len(rows):
             t = (rows["outflow_veh"] * rows["mean_travel_time_s"]).sum() / rows["outflow_veh"].sum()
-            expected.append(min(1.0, net["free_flow_s"].iloc[link] / t))
+            expected.append(min(1.0, net["free_flow_time_s"].iloc[link] / t))
     np.testing.assert_allclose(shown, np.sort(expected), rtol=1e-9)
 
 
