@@ -34,7 +34,8 @@ from mesa import DataCollector
 from twincity.city.build import City, build_city
 from twincity.operators import TransportAuthority
 from twincity.policies.base import Adaptation, Policy
-from twincity.results import KPI, Results, provenance
+from twincity.provenance import provenance
+from twincity.results import KPI, Results
 from twincity.scenario.loader import LoadedScenario, load_scenario
 
 #: Subsystems a model runs, in the order they advance each step.
