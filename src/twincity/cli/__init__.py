@@ -34,7 +34,8 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     click.echo(f"warning: {message}", err=True)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
+                                          "show_default": True})
 @click.version_option(__version__, prog_name="twincity")
 def main() -> None:
     """twincity: simulate a city's traffic, energy and emissions, and trial
