@@ -313,6 +313,11 @@ class CityModel(mesa.Model):
             tables["policies"] = adaptation_table(self.policies)
         for sub in self.subsystems:
             tables.update(sub.tables())
+        if self.traffic is not None:  # expansion to city scale of the sampled residents
+            weight = 1.0 / getattr(self.traffic, "share", self.city.spec.simulation.sample_share)
+            for name in ("trips", "links"):
+                if name in tables:
+                    tables[name] = tables[name].assign(weight=weight)
         kpis = list(self._kpis) if self._kpis is not None else self.kpis(tables.get("links"))
         notes = list(self.notes)
         for sub in self.subsystems:

@@ -6,6 +6,7 @@ with ``@main.command()``.
 from twincity.cli import (
     assign,  # noqa: F401
     calibrate,  # noqa: F401
+    counts,  # noqa: F401
     factors,  # noqa: F401
     policies,  # noqa: F401
     scenario_cmds,  # noqa: F401
