@@ -25,7 +25,7 @@ def _commands() -> dict[str, click.Command]:
     return dict(main.commands)
 
 
-@pytest.mark.parametrize("name", ["run", "transfer", "compare", "sweep"])
+@pytest.mark.parametrize("name", ["run", "transfer", "compare", "diff", "sweep"])
 def test_override_options_are_shared_by_every_running_command(name: str) -> None:
     command = _commands()[name]
     opts = {o for p in command.params for o in p.opts}
@@ -52,8 +52,8 @@ def test_every_option_with_a_value_shows_its_default() -> None:
                     missing.append(f"{name} {param.opts[0]}")
     # options whose absence switches their feature off (no Dask scheduler: in this
     # process; no NGSI-LD export; no city to list policies of)
-    off = ["compare --scheduler", "policies --city", "run --ngsi-ld", "sweep --scheduler",
-           "transfer --scheduler"]
+    off = ["compare --scheduler", "diff --scheduler", "policies --city", "run --ngsi-ld",
+           "sweep --scheduler", "transfer --scheduler"]
     assert sorted(missing) == off
     # the replications' defaults differ by command and are shown
     res = CliRunner().invoke(main, ["transfer", "--help"])

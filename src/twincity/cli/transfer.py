@@ -1,9 +1,10 @@
-"""``twincity transfer``, ``twincity compare`` and ``twincity sweep``: policy experiments.
+"""``twincity transfer``, ``compare``, ``diff`` and ``sweep``: paired and sensitivity experiments.
 
 \b
 Examples:
   twincity transfer singapore:erp --to sejong --seeds 20 --workers 2
   twincity compare helsinki:transit --seeds 5 --cities sejong,singapore,helsinki
+  twincity diff scenarios/sejong.yaml sejong_variant.yaml --seeds 10
   twincity sweep scenarios/sejong.yaml --param demand.trips_per_person_per_day=2.0:2.8 \\
       --kpi vehicle_km --samples 8
 """
@@ -37,8 +38,11 @@ def _forced(out_dir: Path, force: bool):
     return allow_replacing(*([out_dir] if force else []))
 
 
-def _common(seeds: int) -> Any:
-    """Options every policy experiment takes; ``seeds`` is the command's default replications."""
+def _common(seeds: int, scenarios: bool = True) -> Any:
+    """Options every paired experiment takes; ``seeds`` is the command's default replications.
+
+    ``scenarios`` adds ``--scenarios`` (the folder city names resolve in).
+    """
 
     def decorate(func: Any) -> Any:
         options = [
@@ -54,9 +58,9 @@ def _common(seeds: int) -> Any:
             click.option("--store", "store_dir", type=click.Path(path_type=Path),
                          default=Path("results/store"), show_default=True,
                          help="Result store (re-running skips finished runs)."),
-            click.option("--scenarios", "scenarios_dir", type=click.Path(path_type=Path),
-                         default=Path("scenarios"), show_default=True,
-                         help="Folder of the city scenario files."),
+            *([click.option("--scenarios", "scenarios_dir", type=click.Path(path_type=Path),
+                            default=Path("scenarios"), show_default=True,
+                            help="Folder of the city scenario files.")] if scenarios else []),
             scenario_overrides,
             click.option("--kpi", "kpis", multiple=True,
                          help="KPI to report (repeatable)  [default: the policy's and the "
@@ -181,18 +185,72 @@ def compare(policy: str, cities: str | None, out_dir: Path | None,
                          store=store_dir, overrides=parse_set(sets, days, sample_share),
                          scenarios_dir=scenarios_dir, kpis=list(kpis) or None,
                          progress=not quiet)
-    with _forced(out_dir, force):
-        out = result.write(out_dir)
+    _report(result, out_dir, force, as_json,
+            lambda: [effect_rows(result).to_string(line_width=100)])
+
+
+def _report(result: Any, out_dir: Path, force: bool, as_json: bool, text: Any) -> None:
+    """Write ``result``'s report folder, print its effects (JSON, or the lines ``text()``
+    gives), the convergence warning and where the report is."""
     from twincity.experiment.report import convergence_text
 
+    with _forced(out_dir, force):
+        out = result.write(out_dir)
     if as_json:
         echo_json(result.effects)
     else:
-        click.echo(effect_rows(result).to_string(line_width=100))
+        for line in text():
+            click.echo(line)
     warn = convergence_text(result.unconverged)
     if warn:
         click.echo(warn.replace("**", ""), err=True)
     click.echo(f"report: {out / 'report.md'}", err=as_json)
+
+
+@main.command("diff")
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("variant", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Report folder  [default: results/diff-<variant>-vs-<base>]")
+@_common(seeds=10, scenarios=False)
+def diff_command(base: Path, variant: Path, out_dir: Path | None, seeds: int, root_seed: int,
+                 workers: int, scheduler: str | None, store_dir: Path, days: int | None,
+                 sample_share: float | None, sets: tuple[str, ...], kpis: tuple[str, ...],
+                 as_json: bool, force: bool, quiet: bool) -> None:
+    """Paired effects of VARIANT − BASE, two scenario files, over the same seeds.
+
+    Any two scenarios: typically VARIANT extends BASE and changes a few
+    fields. Per KPI: both means, the effect with its 95% t-interval of the
+    paired differences (p-values Holm-adjusted across the KPIs), judged
+    good or bad by the KPI's direction; report.md and Parquet data in --out.
+
+    \b
+    Examples:
+      twincity diff scenarios/sejong.yaml sejong_more_buses.yaml --seeds 10
+      twincity diff base.yaml variant.yaml --seeds 5 --days 2 --kpi vehicle_km --json
+    """
+    from twincity.experiment.diff import diff
+    from twincity.experiment.report import pct_cell
+
+    slug = "".join(c if c.isalnum() else "-" for c in f"{variant.stem}-vs-{base.stem}")
+    out_dir = _prepare_report_dir(out_dir or Path("results") / f"diff-{slug}", force,
+                                  base.parent, store_dir, str(base), str(variant))
+    result = diff(base, variant, seeds=seeds, root_seed=root_seed, workers=workers,
+                  scheduler=scheduler, store=store_dir,
+                  overrides=parse_set(sets, days, sample_share), kpis=list(kpis) or None,
+                  progress=not quiet)
+
+    def text() -> list[str]:
+        lines = [f"{variant.name} − {base.name}: {len(result.seeds)} paired seeds; effect as "
+                 "% of the base with its 95% CI, Holm-adjusted, judged by the KPI's direction."]
+        for _, r in result.effects.iterrows():
+            ci = (f"[{pct_cell(r['rel_ci_low_pct'])}, {pct_cell(r['rel_ci_high_pct'])}]"
+                  if math.isfinite(r["rel_effect_pct"]) else "")
+            lines.append(f"  {r['kpi']:<28} {pct_cell(r['rel_effect_pct']):>9} {ci:<22} "
+                         f"{r['judgement']}")
+        return lines
+
+    _report(result, out_dir, force, as_json, text)
 
 
 def effect_rows(result: Any) -> Any:
