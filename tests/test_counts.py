@@ -152,3 +152,25 @@ def test_bad_counts_files_name_file_line_and_field(run_dir: Path, tmp_path: Path
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def test_demand_scale_fitted_to_counts_recovers_the_known_rate(tmp_path: Path) -> None:
+    from twincity.counts import fit_demand_scale
+    from twincity.model import CityModel
+
+    tiny = Path(__file__).parent / "data" / "tiny.yaml"
+    fast = {k: v for k, v in RUN.items() if k != "simulation.sample_share"}
+    truth = 3.2                                   # the "observed" city makes 3.2 trips/person
+    model = CityModel(str(tiny), seed=5, subsystems=("traffic",),
+                      overrides={**fast, "demand.trips_per_person_per_day": truth})
+    links = model.run().tables["links"]
+    flows = hourly_link_flows(links, start_s=7 * 3600.0, interval_s=2400.0,
+                              duration_s=3 * 3600.0)
+    busy = flows[flows["model_vph"] > 0]
+    path = tmp_path / "counts.csv"
+    busy.rename(columns={"model_vph": "count"}).to_csv(path, index=False)
+    fit = fit_demand_scale(tiny, path, seed=5, overrides=fast, rounds=5, tolerance=0.02)
+    assert fit.rounds[0]["trips_per_person_per_day"] == 2.5      # the scenario's own rate
+    assert fit.rounds[0]["model_over_count"] < 0.9               # too little traffic at first
+    assert fit.converged
+    assert fit.trips_per_person_per_day == pytest.approx(truth, rel=0.05)

@@ -296,3 +296,70 @@ def _by_hour(table: pd.DataFrame) -> pd.DataFrame:
                      "model_vph": float(part["model_vph"].sum()),
                      "share_geh_lt_5": s["share_geh_lt_5"], "mean_geh": s["mean_geh"]})
     return pd.DataFrame(rows)
+
+
+#: The scenario field a demand-scale fit adjusts.
+DEMAND_RATE = "demand.trips_per_person_per_day"
+
+
+@dataclass
+class DemandFit:
+    """Outcome of :func:`fit_demand_scale`: the fitted trip rate and every round."""
+
+    trips_per_person_per_day: float
+    rounds: list[dict[str, Any]]
+    converged: bool
+
+    def yaml(self) -> str:
+        """The line to put into the scenario's ``demand`` section."""
+        return (f"trips_per_person_per_day: {self.trips_per_person_per_day:.3f}  "
+                "# fitted to traffic counts (twincity calibrate --counts)")
+
+
+def fit_demand_scale(path: str | Path, counts_file: str | Path, *, seed: int | None = None,
+                     overrides: dict[str, Any] | None = None, rounds: int = 4,
+                     tolerance: float = 0.02) -> DemandFit:
+    """Scale ``demand.trips_per_person_per_day`` until counted flows match the model's.
+
+    Each round runs the city's traffic (no energy or emissions) with the
+    current rate, compares its hourly flows with the counts and multiplies
+    the rate by total count over total model flow on the counted link-hours
+    (a fixed-point iteration: flows grow with demand, not exactly in
+    proportion once roads congest or people change mode). Stops when that
+    ratio is within ``tolerance`` of 1 (``converged``; the rate is the one
+    last simulated), or after ``rounds`` rounds (the rate is then the last
+    update, not yet simulated). The departure profile is not fitted.
+
+    >>> fit_demand_scale("tests/data/tiny.yaml", "counts.csv")       # doctest: +SKIP
+    """
+    from twincity.model import CityModel
+    from twincity.scenario.loader import load_scenario
+
+    fixed = dict(overrides or {})
+    loaded = load_scenario(path, fixed)
+    sim = loaded.spec.simulation
+    rate = float(fixed.get(DEMAND_RATE, loaded.spec.demand.trips_per_person_per_day))
+    counts = None
+    history: list[dict[str, Any]] = []
+    for i in range(1, rounds + 1):
+        model = CityModel(path, seed=seed, overrides={**fixed, DEMAND_RATE: rate},
+                          subsystems=("traffic",))
+        links = model.run().tables["links"]
+        if counts is None:
+            net = model.city.network
+            counts = read_counts(counts_file, node_ids=net.node_id, link_from=net.link_from,
+                                 link_to=net.link_to, n_links=net.n_links)
+        c = compare_counts(links, counts, start_s=sim.start_s, interval_s=sim.interval_s,
+                           duration_s=sim.duration_s)
+        ratio = 1.0 / c.summary["model_over_count"]
+        history.append({"round": i, "trips_per_person_per_day": rate,
+                        "model_over_count": c.summary["model_over_count"],
+                        "share_geh_lt_5": c.summary["share_geh_lt_5"],
+                        "mean_geh": c.summary["mean_geh"]})
+        if not math.isfinite(ratio) or ratio <= 0:
+            raise InputError("the model has no flow on the counted link-hours; expected "
+                             "counts on links the simulated traffic uses", file=counts_file)
+        if abs(ratio - 1.0) <= tolerance:
+            return DemandFit(rate, history, converged=True)
+        rate *= ratio
+    return DemandFit(rate, history, converged=False)
