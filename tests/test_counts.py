@@ -174,3 +174,31 @@ def test_demand_scale_fitted_to_counts_recovers_the_known_rate(tmp_path: Path) -
     assert fit.rounds[0]["model_over_count"] < 0.9               # too little traffic at first
     assert fit.converged
     assert fit.trips_per_person_per_day == pytest.approx(truth, rel=0.05)
+
+
+def test_scenario_names_its_counts(run_dir: Path, tiny_dir: Path) -> None:
+    from conftest import write_variant
+
+    links = pd.read_parquet(run_dir / "links.parquet")
+    flows = hourly_link_flows(links, start_s=7 * 3600.0, interval_s=2400.0,
+                              duration_s=3 * 3600.0)
+    flows = flows[flows["model_vph"] > 0]
+    (tiny_dir / "counts").mkdir()
+    flows.rename(columns={"model_vph": "count"}).to_csv(tiny_dir / "counts" / "c.csv",
+                                                        index=False)
+    variant = write_variant(tiny_dir, "observed.yaml", {"observations": {"counts": "counts/c.csv"}})
+    res = CliRunner().invoke(main, ["validate", str(variant)])
+    assert res.exit_code == 0, res.output
+    assert f"({len(flows)} counted link-hours)" in res.output
+    # no COUNTS.csv: the scenario's own counts (exact flows: every GEH is 0)
+    res = CliRunner().invoke(main, ["validate-counts", str(run_dir), "--scenario", str(variant),
+                                    "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)[0]["share_geh_lt_5"] == 1.0
+    # counts naming a link the network lacks fail validation with the counts file's line
+    (tiny_dir / "counts" / "c.csv").write_text("link,hour,count\n0,7,5\n99999,7,1\n")
+    res = CliRunner().invoke(main, ["validate", str(variant)])
+    assert res.exit_code == 2 and "c.csv:3" in res.output and "link" in res.output
+    # a scenario without counts and no COUNTS.csv: one line saying so
+    res = CliRunner().invoke(main, ["validate-counts", str(run_dir)])
+    assert res.exit_code == 2 and "observations.counts" in res.output

@@ -13,7 +13,8 @@ from twincity.cli.options import echo_json, json_output
 
 @main.command("validate-counts")
 @click.argument("results_dir", metavar="RESULTS", type=click.Path(path_type=Path))
-@click.argument("counts_file", metavar="COUNTS.csv", type=click.Path(path_type=Path))
+@click.argument("counts_file", metavar="[COUNTS.csv]", required=False,
+                type=click.Path(path_type=Path))
 @click.option("--scenario", "scenario_file", type=click.Path(path_type=Path), default=None,
               help="Scenario to rebuild the network from, for counts given by node pair  "
                    "[default: the run's scenario file, from its provenance]")
@@ -23,9 +24,12 @@ from twincity.cli.options import echo_json, json_output
 @click.option("--force", is_flag=True,
               help="Replace --out even if it is an existing folder twincity did not write.")
 @json_output
-def validate_counts(results_dir: Path, counts_file: Path, scenario_file: Path | None,
+def validate_counts(results_dir: Path, counts_file: Path | None, scenario_file: Path | None,
                     out_dir: Path | None, force: bool, as_json: bool) -> None:
     """Compare the hourly link flows of the run in RESULTS with the counts in COUNTS.csv.
+
+    Without COUNTS.csv, the counts the run's scenario names in
+    ``observations.counts`` are used.
 
     COUNTS.csv has one row per counted link and hour: ``link`` (twincity's
     link number) or ``from_node,to_node`` (node ids of the network's source
@@ -38,6 +42,7 @@ def validate_counts(results_dir: Path, counts_file: Path, scenario_file: Path | 
     \b
     Examples:
       twincity validate-counts results/sejong-seed2013 counts.csv
+      twincity validate-counts results/sejong-seed2013   # the scenario's own counts
       twincity validate-counts results/sejong-seed2013 counts.csv --out results/counts-check
     """
     import pandas as pd
@@ -62,6 +67,8 @@ def validate_counts(results_dir: Path, counts_file: Path, scenario_file: Path | 
         notes.append("links.parquet has no weight column (a run of an older twincity): "
                      "expanded by 1 / simulation.sample_share")
     n_links = int(links["link"].max()) + 1
+    if counts_file is None:
+        counts_file = _scenario_counts(results_dir, scenario_file)
     network = None
     if not _by_link(counts_file):
         network = _network(results_dir, scenario_file, n_links)
@@ -101,18 +108,39 @@ def _by_link(counts_file: Path) -> bool:
     return "link" in [c.strip() for c in header.split(",")]
 
 
+def _run_scenario(results_dir: Path, scenario_file: Path | None) -> Path:
+    """The scenario file of the run (``--scenario``, else the one its provenance names)."""
+    from twincity.errors import InputError
+
+    if scenario_file is not None:
+        return scenario_file
+    prov = json.loads((results_dir / "provenance.json").read_text())
+    if not prov.get("scenario_file"):
+        raise InputError("the run's provenance names no scenario file; expected "
+                         "--scenario FILE", file=results_dir)
+    return Path(prov["scenario_file"])
+
+
+def _scenario_counts(results_dir: Path, scenario_file: Path | None) -> Path:
+    """The counts file the run's scenario names in ``observations.counts``."""
+    from twincity.errors import InputError
+    from twincity.scenario.loader import load_scenario
+
+    path = _run_scenario(results_dir, scenario_file)
+    counts = load_scenario(path).references.get("observations.counts")
+    if counts is None:
+        raise InputError("no COUNTS.csv given and the scenario names no observations.counts; "
+                         "expected one of them", file=path)
+    return counts
+
+
 def _network(results_dir: Path, scenario_file: Path | None, n_links: int):
     """The run's road network, rebuilt from its scenario (for node-pair counts)."""
     from twincity.city.build import build_city
     from twincity.errors import InputError
     from twincity.scenario.loader import load_scenario
 
-    if scenario_file is None:
-        prov = json.loads((results_dir / "provenance.json").read_text())
-        if not prov.get("scenario_file"):
-            raise InputError("the run's provenance names no scenario file; expected "
-                             "--scenario FILE", file=results_dir)
-        scenario_file = Path(prov["scenario_file"])
+    scenario_file = _run_scenario(results_dir, scenario_file)
     net = build_city(load_scenario(scenario_file)).network
     if net.n_links != n_links:
         raise InputError(f"the scenario builds {net.n_links} links, the run has {n_links}; "

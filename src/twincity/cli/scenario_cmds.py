@@ -40,7 +40,16 @@ def validate(files: tuple[Path, ...], scenarios_dir: Path) -> None:
             home = f", origin {origin.name}" if origin is not None else ""
             click.echo(f"ok: {file} (policy file: {policy.name} '{policy.label}'{home})")
             continue
-        city = build_city(load_scenario(file))
+        loaded = load_scenario(file)
+        city = build_city(loaded)
+        counts = loaded.references.get("observations.counts")
+        if counts is not None:  # observed counts must name links of this network
+            from twincity.counts import read_counts
+
+            net = city.network
+            n = len(read_counts(counts, node_ids=net.node_id, link_from=net.link_from,
+                                link_to=net.link_to, n_links=net.n_links))
+            click.echo(f"ok: {counts} ({n} counted link-hours)")
         s = city.summary()
         click.echo(f"ok: {file} ({s['name']}: {s['nodes']} nodes, {s['links']} links, "
                    f"{s['zones']} zones)")
