@@ -75,8 +75,12 @@ def test_run_id_follows_spec_scenario_content_and_version(tiny_dir: Path,
     path.write_text(text.replace("cars_per_1000: 400", "cars_per_1000: 410"))
     assert run_id(vspec) != before
 
+    # other engine code (another fingerprint) is another run, whatever the version says
+    current = run_id(spec)
     monkeypatch.setattr(twincity, "__version__", "999.0")
-    assert run_id(spec) != changed
+    assert run_id(spec) == current
+    monkeypatch.setattr("twincity.experiment.spec.engine_fingerprint", lambda: "0" * 16)
+    assert run_id(spec) != current
 
 
 def test_run_id_refuses_a_bad_scenario_with_its_field(tiny_dir: Path) -> None:

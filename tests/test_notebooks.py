@@ -20,6 +20,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.py"))
 CITIES = ("Sejong", "Singapore", "Helsinki")
+#: Optional packages a notebook needs (the dev extra installs them; skipped when absent).
+OPTIONAL = {"05_exploratory_modelling": ("ema_workbench",)}
 
 
 pytestmark = pytest.mark.notebooks
@@ -30,8 +32,8 @@ def notebook_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("notebook-store")
 
 
-def test_there_are_four_notebooks() -> None:
-    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
+def test_there_are_five_notebooks() -> None:
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
 
 
 @pytest.mark.parametrize("source", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -39,6 +41,8 @@ def test_notebook_runs_and_ends_with_a_reading(source: Path, notebook_store: Pat
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     jupytext = pytest.importorskip("jupytext")
     nbclient = pytest.importorskip("nbclient")
+    for module in OPTIONAL.get(source.stem, ()):
+        pytest.importorskip(module)
     monkeypatch.setenv("TWINCITY_NOTEBOOK_STORE", str(notebook_store))
     monkeypatch.setenv("TWINCITY_NOTEBOOK_SCALE", "small")
     monkeypatch.delenv("TWINCITY_NOTEBOOK_SEEDS", raising=False)

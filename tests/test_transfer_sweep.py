@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from twincity.cli import main
 from twincity.errors import InputError
-from twincity.experiment.sweep import parse_param, sample_params, sweep
+from twincity.experiment.sweep import SweepWarning, parse_param, sample_params, sweep
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 FAST = {"simulation.equilibrium_days": 1, "simulation.duration_h": 3}
@@ -91,3 +91,14 @@ def test_cli_sweep(result, store: Path, tmp_path: Path) -> None:
     assert (tmp_path / "s.parquet").is_file() and (tmp_path / "s.indices.parquet").is_file()
     res = CliRunner().invoke(main, ["sweep", str(TINY), "--param", "x=2:1", "--kpi", "v"])
     assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1
+
+
+
+def test_too_few_samples_are_flagged_not_silently_reported(result, store: Path) -> None:
+    # N = 8 is below the Sobol minimum: the result says its indices are noise, and warns
+    assert any("8 base samples are too few" in n for n in result.notes)
+    with pytest.warns(SweepWarning, match="too few for Sobol"):
+        again = sweep(TINY, PARAMS, kpis=KPIS, samples=8, overrides=FAST, store=store)
+    assert again.notes == result.notes          # the finished runs are reused: same indices
+    res = CliRunner().invoke(main, ["sweep", "--help"])
+    assert "N·(D+2) runs" in " ".join(res.output.split())

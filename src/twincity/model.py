@@ -13,6 +13,15 @@ overridden). Mesa's ``model.rng`` is seeded from it; every subsystem draws
 from its own *named* stream (:meth:`CityModel.stream`), spawned from the same
 root, so adding a subsystem never shifts another's random numbers.
 
+Mesa conventions: the step that reaches the end of the simulated span also
+finishes the model (:meth:`CityModel.finish`) and sets ``running = False``;
+every KPI of the :data:`twincity.kpi.CATALOGUE` is a DataCollector model
+reporter (``NaN`` until the model has finished), so
+``mesa.batch_run(CityModel, {"city": path}, rng=[1, 2],
+data_collection_period=-1)`` returns each run's KPIs — the same values as
+``twincity run --seed 1`` and ``--seed 2`` — as long as ``max_steps`` exceeds
+:attr:`CityModel.n_steps` (Mesa 3 passes the seeds of ``rng`` as ``seed``).
+
 Example:
     >>> model = CityModel.from_file("scenarios/sejong.yaml", seed=3)   # doctest: +SKIP
     >>> results = model.run()                                         # doctest: +SKIP
@@ -34,7 +43,8 @@ from mesa import DataCollector
 from twincity.city.build import City, build_city
 from twincity.operators import TransportAuthority
 from twincity.policies.base import Adaptation, Policy
-from twincity.results import KPI, Results, provenance
+from twincity.provenance import provenance
+from twincity.results import KPI, Results
 from twincity.scenario.loader import LoadedScenario, load_scenario
 from twincity.traffic.planstate import PlanState
 
@@ -82,6 +92,11 @@ def prepare_city(path: str | Path, *, overrides: dict | None = None, policies: S
 
 def _observe(sub: Subsystem, key: str, model: CityModel) -> float:
     return sub.observations()[key]
+
+
+def _final_kpi(name: str, model: CityModel) -> float:
+    """A KPI's value once the model has finished, ``NaN`` before (a DataCollector reporter)."""
+    return model.final_kpis.get(name, float("nan"))
 
 
 def stream_key(name: str) -> int:
@@ -173,6 +188,15 @@ class CityModel(mesa.Model):
         for sub in self.subsystems:
             for key in sub.observations():
                 reporters[key] = partial(_observe, sub, key)
+        self._observables = list(reporters)
+        from twincity.kpi import CATALOGUE
+
+        #: KPI name -> value, filled when the model finishes (read by the KPI reporters).
+        self.final_kpis: dict[str, float] = {}
+        self._kpis: list[KPI] | None = None
+        self._finished = False
+        for name in CATALOGUE:
+            reporters.setdefault(name, partial(_final_kpi, name))
         self.datacollector = DataCollector(model_reporters=reporters)
 
     @classmethod
@@ -203,15 +227,20 @@ class CityModel(mesa.Model):
 
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
-        """Advance one interval: operators act, subsystems advance, observables are recorded."""
+        """Advance one interval: operators act, subsystems advance, observables are recorded.
+
+        The step that reaches the end of the span also finishes the model (its KPIs
+        are then recorded too) and sets ``running = False``.
+        """
         start, end = self.clock_s, min(self.clock_s + self.interval_s, self.end_s)
         self.agents.shuffle_do("act")
         for sub in self.subsystems:
             sub.advance(self, start, end)
         self.clock_s = end
-        self._collect()
         if self.clock_s >= self.end_s - 1e-9:
+            self.finish()
             self.running = False
+        self._collect()
 
     def _collect(self) -> None:
         self.datacollector.collect(self)
@@ -231,24 +260,31 @@ class CityModel(mesa.Model):
             while self.running:
                 self.step()
                 bar.update(1)
-        self.finish()
+        self.finish()  # a no-op after the last step; finishes a span of zero steps
         return self.results()
 
     def finish(self) -> None:
         """End-of-run step: subsystems with a ``finish(model)`` compute what needs the whole run.
 
         Energy and emissions compute their representative days and yearly account here
-        (charging needs the reported day's arrival times).
+        (charging needs the reported day's arrival times). Then the KPIs are computed
+        once (:attr:`final_kpis`). Runs once: later calls do nothing.
         """
+        if self._finished:
+            return
+        self._finished = True
         for sub in self.subsystems:
             done = getattr(sub, "finish", None)
             if done is not None:
                 done(self)
+        self._kpis = self.kpis()
+        self.final_kpis = {k.name: float(k.value) for k in self._kpis}
 
     # ------------------------------------------------------------------ results
     def observations_table(self) -> pd.DataFrame:
-        """City-level observables per step (one row per step)."""
-        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        """City-level observables per step (one row per step; the KPI reporters left out)."""
+        frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        return frame[self._observables]
 
     def city_kpis(self) -> list[KPI]:
         """KPIs that describe the built city itself (not the simulated day)."""
@@ -260,6 +296,25 @@ class CityModel(mesa.Model):
                 "lane-km/1000 persons"),
         ]
 
+    def kpis(self, links: pd.DataFrame | None = None) -> list[KPI]:
+        """The KPIs of the run so far: the city's, each subsystem's, the central area's.
+
+        ``links`` is the traffic subsystem's link table when the caller has it.
+        """
+        kpis = self.city_kpis()
+        for sub in self.subsystems:
+            kpis.extend(sub.kpis())
+        if self.traffic is not None:
+            from twincity.traffic.kpis import central_area_kpis
+
+            sim = self.city.spec.simulation
+            kpis.extend(central_area_kpis(
+                self.traffic.sim.link_table() if links is None else links, self.city.network,
+                self.city.centre_xy_m, sample_share=getattr(self.traffic, "share",
+                                                            sim.sample_share),
+                start_s=sim.start_s))
+        return kpis
+
     def results(self) -> Results:
         """Tables, KPIs, notes and provenance of the run so far."""
         tables: dict[str, pd.DataFrame] = {"observables": self.observations_table()}
@@ -267,10 +322,8 @@ class CityModel(mesa.Model):
             from twincity.policies.registry import adaptation_table
 
             tables["policies"] = adaptation_table(self.policies)
-        kpis = self.city_kpis()
         for sub in self.subsystems:
             tables.update(sub.tables())
-            kpis.extend(sub.kpis())
         from twincity.city.maps import network_table, zones_table
 
         tables["network"] = network_table(self.city)
@@ -281,14 +334,7 @@ class CityModel(mesa.Model):
             for name in ("links", "trips"):
                 if name in tables:
                     tables[name] = tables[name].assign(expansion_factor=expansion)
-        if self.traffic is not None and "links" in tables:
-            from twincity.traffic.kpis import central_area_kpis
-
-            sim = self.city.spec.simulation
-            kpis.extend(central_area_kpis(
-                tables["links"], self.city.network, self.city.centre_xy_m,
-                sample_share=getattr(self.traffic, "share", sim.sample_share),
-                start_s=sim.start_s))
+        kpis = list(self._kpis) if self._kpis is not None else self.kpis(tables.get("links"))
         notes = list(self.notes)
         for sub in self.subsystems:
             notes.extend(getattr(sub, "notes", []))

@@ -21,21 +21,15 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-import twincity
 from twincity.outdir import check_out_dir, clean_stale_siblings, write_marker
-
-#: Packages whose versions go into provenance.
-PROVENANCE_PACKAGES = ("numpy", "numba", "mesa", "pandas", "pyarrow", "networkx", "pydantic")
 
 
 @dataclass(frozen=True)
@@ -167,34 +161,3 @@ def replace_dir(new: Path, target: Path) -> None:
         raise
     if aside is not None:
         shutil.rmtree(aside, ignore_errors=True)
-
-
-def git_commit() -> str | None:
-    """The git commit of the twincity source tree, when it is a checkout."""
-    src = Path(twincity.__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "-C", str(src), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def provenance(content_hash: str, seed: int, policies: list[str] | None = None,
-               **extra: Any) -> dict[str, Any]:
-    """What a result needs to be reproduced: inputs' hash, seed, versions."""
-    packages = {}
-    for name in PROVENANCE_PACKAGES:
-        try:
-            packages[name] = version(name)
-        except PackageNotFoundError:
-            packages[name] = None
-    return {
-        "scenario_hash": content_hash,
-        "seed": seed,
-        "policies": list(policies or []),
-        "twincity_version": twincity.__version__,
-        "git_commit": git_commit(),
-        "packages": packages,
-        **extra,
-    }

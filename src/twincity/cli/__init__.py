@@ -8,6 +8,7 @@ are printed as one line and the command exits with status 2, no traceback.
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -20,13 +21,21 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.showwarning = _one_line_warning
+                return super().invoke(ctx)
         except InputError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print a warning as ``warning: <message>`` (no source line) on standard error."""
+    click.echo(f"warning: {message}", err=True)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
+                                          "show_default": True})
 @click.version_option(__version__, prog_name="twincity")
 def main() -> None:
     """twincity: simulate a city's traffic, energy and emissions, and trial

@@ -33,7 +33,8 @@ def _report_now(iteration: int) -> bool:
               show_default=True,
               help="Conjugate, bi-conjugate or plain Frank-Wolfe.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="CSV of from,to,volume,cost per link (file node numbers).")
+              help="CSV of from,to,volume,cost per link (file node numbers)  "
+                   "[default: no file, a summary only]")
 @click.option("--force", is_flag=True,
               help="Overwrite --out even if it is not a flow table twincity wrote.")
 def assign(net_file: Path, trips_file: Path, gap: float, max_iter: int, method: str,

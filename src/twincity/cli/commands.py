@@ -6,6 +6,7 @@ with ``@main.command()``.
 from twincity.cli import (
     assign,  # noqa: F401
     calibrate,  # noqa: F401
+    counts,  # noqa: F401
     dashboard,  # noqa: F401
     factors,  # noqa: F401
     import_cmd,  # noqa: F401

@@ -8,28 +8,69 @@ from pathlib import Path
 import click
 
 from twincity.cli import main
+from twincity.cli.options import echo_json, json_output, parse_set, scenario_overrides
 
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(files: tuple[Path, ...]) -> None:
-    """Check scenario FILES: YAML, fields, units, references, and that the city builds.
+@click.option("--scenarios", "scenarios_dir", type=click.Path(path_type=Path),
+              default=Path("scenarios"),
+              help="Folder of the city scenario files (a policy file's origin lies in it).")
+def validate(files: tuple[Path, ...], scenarios_dir: Path) -> None:
+    """Check scenario or policy FILES: YAML, fields, units, references, that the city builds.
+
+    A policy file (``name``, ``params``, optional ``origin`` and ``label``,
+    no ``city``) is checked as a policy: its registered name, parameters and
+    origin scenario.
 
     \b
     Examples:
       twincity validate scenarios/sejong.yaml
-      twincity validate scenarios/*.yaml
+      twincity validate scenarios/*.yaml scenarios/policies/*.yaml
     """
     from twincity.city.build import build_city
     from twincity.scenario.loader import load_scenario
 
     for file in files:
-        city = build_city(load_scenario(file))
+        if is_policy_file(file):
+            from twincity.policies.registry import read_policy_file
+
+            policy = read_policy_file(file, scenarios_dir)
+            origin = getattr(policy, "origin", None)
+            home = f", origin {origin.name}" if origin is not None else ""
+            click.echo(f"ok: {file} (policy file: {policy.name} '{policy.label}'{home})")
+            continue
+        loaded = load_scenario(file)
+        city = build_city(loaded)
+        counts = loaded.references.get("observations.counts")
+        if counts is not None:  # observed counts must name links of this network
+            from twincity.counts import read_counts
+
+            net = city.network
+            n = len(read_counts(counts, node_ids=net.node_id, link_from=net.link_from,
+                                link_to=net.link_to, n_links=net.n_links))
+            click.echo(f"ok: {counts} ({n} counted link-hours)")
         s = city.summary()
         click.echo(f"ok: {file} ({s['name']}: {s['nodes']} nodes, {s['links']} links, "
                    f"{s['zones']} zones)")
         for note in city.notes:
             click.echo(f"note: {file}: {note}")
+
+
+def is_policy_file(path: Path) -> bool:
+    """Whether ``path`` reads as a policy file rather than a scenario (``name``, no ``city``).
+
+    Unreadable or malformed files are left to the scenario loader, which names the problem.
+    """
+    from twincity.errors import InputError
+    from twincity.scenario.yamlio import read_yaml
+
+    try:
+        data, _ = read_yaml(path)
+    except (InputError, OSError):
+        return False
+    return (isinstance(data, dict) and "name" in data
+            and not {"city", "extends", "network", "zones"} & set(data))
 
 
 @main.command()
@@ -57,9 +98,11 @@ def info(file: Path) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--seed", type=int, default=None, help="Root seed (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Root seed  [default: the scenario's simulation.seed]")
+@scenario_overrides
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Results folder (default: results/<scenario name>-seed<N>).")
+              help="Results folder  [default: results/<scenario name>-seed<N>]")
 @click.option("--policy", "policies", multiple=True,
               help="Apply a policy: city:label (e.g. singapore:erp), a policy file or a name. "
                    "Repeatable.")
@@ -70,12 +113,14 @@ def info(file: Path) -> None:
               help="Also export time series as FIWARE NGSI-LD JSON into this folder.")
 @click.option("--force", is_flag=True,
               help="Replace --out even if it is an existing folder twincity did not write.")
+@json_output
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--plots", is_flag=True,
               help="Also draw the figures (plots/*.png) and a self-contained report.html.")
-def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str, ...],
-        without: tuple[str, ...], ngsi_dir: Path | None, force: bool, quiet: bool,
-        plots: bool) -> None:
+def run(file: Path, seed: int | None, sets: tuple[str, ...], days: int | None,
+        sample_share: float | None, out_dir: Path | None, policies: tuple[str, ...],
+        without: tuple[str, ...], ngsi_dir: Path | None, force: bool, as_json: bool,
+        quiet: bool, plots: bool) -> None:
     """Run the city in scenario FILE and write a results folder.
 
     The city runs with its own policies in force (``in_force: true`` in its
@@ -93,6 +138,8 @@ def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str,
       twincity run scenarios/sejong.yaml --policy singapore:erp
       twincity run scenarios/sejong.yaml --plots   # + plots/*.png, report.html
       twincity run scenarios/singapore.yaml --without singapore:erp
+      twincity run scenarios/sejong.yaml --days 2 --sample-share 0.01 \\
+          --set demand.commute_share=0.3
     """
     from twincity.model import CityModel
     from twincity.outdir import allow_replacing, prepare_out_dir
@@ -103,8 +150,8 @@ def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str,
         prepare_out_dir(out_dir, protect=inputs, force=force)
     if ngsi_dir is not None:
         prepare_out_dir(ngsi_dir, protect=inputs, force=True)  # files are added, none removed
-    model = CityModel.from_file(file, seed=seed, policies=list(policies), without=without,
-                                progress=not quiet)
+    model = CityModel.from_file(file, seed=seed, overrides=parse_set(sets, days, sample_share),
+                                policies=list(policies), without=without, progress=not quiet)
     if out_dir is None:
         arm = "".join(f"-without-{w.replace(':', '-')}" for w in without)
         out_dir = prepare_out_dir(Path("results") / f"{Path(file).stem}{arm}-seed{model.seed}",
@@ -121,6 +168,10 @@ def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str,
         from twincity.emissions.fiware import export_ngsi_ld
 
         export_ngsi_ld(model, ngsi_dir)
+    if as_json:
+        echo_json(results.kpi_table())
+        click.echo(f"results: {out_dir}", err=True)
+        return
     click.echo(f"{model.city.spec.city.name} (seed {model.seed}):")
     for k in results.kpis:
         click.echo(f"  {k.name:<36} {format_value(k.value):>14} {k.unit}")
@@ -131,7 +182,7 @@ def run(file: Path, seed: int | None, out_dir: Path | None, policies: tuple[str,
 
 @main.command()
 @click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
-              help="Write to this file instead of standard output.")
+              help="Write to this file  [default: standard output]")
 @click.option("--force", is_flag=True,
               help="Overwrite --out even if it is not a schema twincity wrote.")
 def schema(out_file: Path | None, force: bool) -> None:

@@ -16,7 +16,7 @@ Example:
     >>> exp.run(ResultStore("out/tiny-seeds"), workers=2)     # doctest: +SKIP
 """
 
-from twincity.experiment.runners import RunsFailed, run_experiment, run_task
+from twincity.experiment.runners import RunsFailed, StoreWarning, run_experiment, run_task
 from twincity.experiment.spec import Experiment, RunSpec, execute, run_id, spawn_seeds
 from twincity.experiment.store import ResultStore, RunOutput
 
@@ -26,6 +26,7 @@ __all__ = [
     "RunOutput",
     "RunSpec",
     "RunsFailed",
+    "StoreWarning",
     "execute",
     "run_experiment",
     "run_id",

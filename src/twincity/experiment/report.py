@@ -76,6 +76,15 @@ def fmt_pct(value: float) -> str:
     return f"{value:+.2f}" if math.isfinite(value) else "n/a"
 
 
+def pct_cell(value: float) -> str:
+    """A signed percentage with its sign, or ``n/a`` (never ``n/a%``) when undefined.
+
+    >>> pct_cell(-3.14159), pct_cell(float("nan"))
+    ('-3.14%', 'n/a')
+    """
+    return f"{value:+.2f}%" if math.isfinite(value) else "n/a"
+
+
 def markdown_table(frame: pd.DataFrame, index: bool = False) -> str:
     """A GitHub-flavoured Markdown table of ``frame`` (cells through :func:`fmt`)."""
     if index:

@@ -61,12 +61,17 @@ from twincity.experiment.spec import (
     run_id,
 )
 from twincity.experiment.store import ResultStore, RunOutput, executor_info, kpi_records
+from twincity.provenance import engine_fingerprint
 
 #: Environment of LocalCluster worker processes: numba kernels single-threaded,
 #: one worker per core.
 WORKER_ENV = {"NUMBA_NUM_THREADS": "1"}
 
 log = logging.getLogger(__name__)
+
+
+class StoreWarning(UserWarning):
+    """The result store holds runs of other twincity code (kept apart, not reused)."""
 
 
 class RunsFailed(RuntimeError):
@@ -184,6 +189,7 @@ def run_task(spec: RunSpec, run_id: str, *, keep_tables: Sequence[str] = (),
         elapsed_s=elapsed_s,
         executor=executor_info(),
         equilibrium=equilibrium_record(results),
+        engine_fingerprint=engine_fingerprint(),
     )
 
 
@@ -214,6 +220,10 @@ def warm_numba_cache(run: PlannedRun) -> float:
 
 
 def _check(output: RunOutput, run: PlannedRun) -> RunOutput:
+    if output.engine_fingerprint != engine_fingerprint():
+        raise InputError(f"the worker ran other twincity code (engine fingerprint "
+                         f"{output.engine_fingerprint}, this process {engine_fingerprint()}); "
+                         "expected workers with the same installed twincity")
     if output.scenario_hash != run.scenario_hash:
         raise InputError(f"the scenario changed while the experiment ran (content hash "
                          f"{output.scenario_hash[:12]} at run time, {run.scenario_hash[:12]} "
@@ -348,6 +358,8 @@ def run_experiment(specs: Iterable[RunSpec], store: ResultStore, *, workers: int
                    warm_cache: bool = True) -> pd.DataFrame:
     """Run every spec not yet finished in ``store``; return the KPI rows of all ``specs``.
 
+    A store holding runs of other twincity code (another engine
+    fingerprint) gives a :class:`StoreWarning`; those runs are never reused.
     ``workers`` sizes the LocalCluster (``1`` with no ``scheduler`` runs in
     this process); ``scheduler`` is an address (``"tcp://host:port"``), a
     ``distributed.Client`` or a cluster object, and then the cluster's own
@@ -364,6 +376,9 @@ def run_experiment(specs: Iterable[RunSpec], store: ResultStore, *, workers: int
         raise InputError(f"expected a positive whole number of workers, got {workers!r}",
                          path="workers")
     planned = plan(specs)
+    note = store.other_engines_note()
+    if note:
+        warnings.warn(note, StoreWarning, stacklevel=2)
     pending = [run for run in planned if not store.done(run.run_id)]
     skipped = len(planned) - len(pending)
     if skipped:

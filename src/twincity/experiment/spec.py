@@ -4,8 +4,8 @@ A :class:`RunSpec` is frozen, hashable and JSON-serialisable, so it can be a
 dictionary key, travel to a Dask worker, and be written next to its results.
 Its :func:`run_id` names the run's results: it changes when the spec, the
 scenario's content (including every file the scenario references) or the
-engine version changes, so a result store never mistakes an old result for a
-new one.
+engine's code changes (:func:`twincity.provenance.engine_fingerprint`), so a
+result store never mistakes an old result for a new one.
 
 Seeds for replications come from :func:`spawn_seeds`, which draws independent
 child seeds from one root with numpy's ``SeedSequence``.
@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-import twincity
 from twincity.errors import InputError
+from twincity.provenance import engine_fingerprint
 
 if TYPE_CHECKING:
     from twincity.model import CityModel
@@ -243,7 +243,7 @@ def scenario_hash(spec: RunSpec) -> str:
 
 def run_id(spec: RunSpec, *, content_hash: str | None = None,
            policies: Sequence[Mapping[str, Any]] | None = None) -> str:
-    """The id of a run: SHA-256 of the spec, the scenario's content, the policies and the version.
+    """The id of a run: SHA-256 of the spec, the scenario's content, the policies and the code.
 
     The scenario's content hash (:func:`load_scenario`'s, which covers the
     resolved scenario after overrides and every file it references) is
@@ -252,7 +252,9 @@ def run_id(spec: RunSpec, *, content_hash: str | None = None,
     city-neutral parameters and the origin city's settings), so editing the
     origin scenario's policy parameters or money changes the id even though
     the reference (``"singapore:erp"``) is unchanged. Baselines hash exactly
-    as before policies existed, so their stored results stay valid.
+    as before policies existed. The engine fingerprint (a hash of the
+    installed twincity source) is part of every id: any change to the code
+    gives every run a new id, so no stored result of other code is reused.
     Returns the first :data:`RUN_ID_LENGTH` hex digits.
 
     >>> spec = RunSpec("tests/data/tiny.yaml", seed=0)
@@ -264,7 +266,7 @@ def run_id(spec: RunSpec, *, content_hash: str | None = None,
     h.update(b"\0")
     h.update((content_hash or scenario_hash(spec)).encode())
     h.update(b"\0")
-    h.update(twincity.__version__.encode())
+    h.update(engine_fingerprint().encode())
     if spec.policies:
         described = describe_policies(spec) if policies is None else list(policies)
         h.update(b"\0")

@@ -14,6 +14,13 @@ files of finished runs. A run interrupted half-way leaves, at worst, Parquet
 files without a marker; they are invisible to readers and overwritten when
 the run is executed again, so nothing is ever counted twice.
 
+Every marker records the run's engine fingerprint (the hash of the twincity
+source that computed it, :func:`twincity.provenance.engine_fingerprint`),
+which is also part of its run id. Runs of other code are kept, never
+reused (their ids differ) and left out of :meth:`ResultStore.kpis` and
+:meth:`ResultStore.table` unless asked for; :meth:`ResultStore.engines`
+counts runs per fingerprint so an experiment can say the store holds them.
+
 One process writes a store at a time (the experiment's parent process in
 every runner); concurrent writers to one store are not supported.
 
@@ -44,6 +51,7 @@ import pyarrow.parquet as pq
 
 from twincity.errors import InputError
 from twincity.ioutil import atomic_write_bytes, atomic_write_text
+from twincity.provenance import engine_fingerprint
 
 #: Columns of the KPI dataset. ``policies`` is the run's added policy names
 #: joined with ``,`` (empty for a baseline); ``without`` the city's own
@@ -64,8 +72,13 @@ KPI_SCHEMA = pa.schema([
 ])
 
 #: Version of the on-disk layout, written into every marker (2: the ``without``
-#: column, and the run's ``equilibrium`` record in its marker).
-STORE_FORMAT = 2
+#: column, and the run's ``equilibrium`` record in its marker; 3: the run's
+#: ``engine_fingerprint`` in its marker).
+STORE_FORMAT = 3
+#: :meth:`ResultStore.engines` key of runs stored before markers named their engine.
+UNKNOWN_ENGINE = "unknown"
+#: ``engine=`` value selecting runs of every engine.
+ALL_ENGINES = "all"
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -96,6 +109,8 @@ class RunOutput:
     executor: dict[str, Any] = field(default_factory=dict)
     #: ``{converged, relative_gap, ...}`` when the run reports its equilibrium, else ``None``.
     equilibrium: dict[str, Any] | None = None
+    #: Fingerprint of the code that computed the run (the worker's; by default this process's).
+    engine_fingerprint: str = field(default_factory=engine_fingerprint)
 
 
 def executor_info() -> dict[str, Any]:
@@ -139,6 +154,7 @@ class ResultStore:
             _check_name(t, "table name") for t in tables))
         for sub in ("kpis", "runs", "tables"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self._engine_of: dict[str, str] = {}  # run id -> fingerprint, read from markers once
 
     def __repr__(self) -> str:
         return f"ResultStore({str(self.root)!r}, tables={self.tables!r})"
@@ -159,10 +175,52 @@ class ResultStore:
         """Whether ``run_id`` finished (its marker exists)."""
         return self.marker_path(run_id).is_file()
 
-    def finished(self) -> set[str]:
-        """Ids of every finished run in the store."""
-        return {p.stem for p in (self.root / "runs").glob("*.json")
-                if not p.name.startswith(".")}
+    def finished(self, engine: str = ALL_ENGINES) -> set[str]:
+        """Ids of the finished runs in the store: all, or those of fingerprint ``engine``.
+
+        ``engine="current"`` selects runs of the code now imported.
+        """
+        ids = {p.stem for p in (self.root / "runs").glob("*.json")
+               if not p.name.startswith(".")}
+        if engine == ALL_ENGINES:
+            return ids
+        wanted = engine_fingerprint() if engine == "current" else engine
+        return {r for r in ids if self.engine_of(r) == wanted}
+
+    def engine_of(self, run_id: str) -> str:
+        """The engine fingerprint of a finished run (:data:`UNKNOWN_ENGINE` for old markers)."""
+        if run_id not in self._engine_of:
+            rec = self.record(run_id)
+            self._engine_of[run_id] = (rec.get("engine_fingerprint")
+                                       or (rec.get("provenance") or {}).get("engine_fingerprint")
+                                       or UNKNOWN_ENGINE)
+        return self._engine_of[run_id]
+
+    def engines(self) -> dict[str, int]:
+        """Finished runs per engine fingerprint, most first.
+
+        >>> import tempfile
+        >>> ResultStore(tempfile.mkdtemp()).engines()
+        {}
+        """
+        counts: dict[str, int] = {}
+        for rid in self.finished():
+            fp = self.engine_of(rid)
+            counts[fp] = counts.get(fp, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def other_engines_note(self) -> str | None:
+        """One line saying the store holds runs of other code, or ``None`` when it does not."""
+        current = engine_fingerprint()
+        others = {fp: n for fp, n in self.engines().items() if fp != current}
+        if not others:
+            return None
+        n = sum(others.values())
+        listed = ", ".join(f"{fp} ({k})" for fp, k in list(others.items())[:3])
+        more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+        return (f"result store {self.root} holds {n} finished run(s) of other twincity code "
+                f"(engine fingerprints {listed}{more}); they are kept apart: not reused and "
+                f"not counted here (this code: {current})")
 
     # ------------------------------------------------------------------ writing
     def write(self, output: RunOutput) -> Path:
@@ -174,6 +232,7 @@ class ResultStore:
         rid = output.run_id
         marker = self.marker_path(rid)
         marker.unlink(missing_ok=True)
+        self._engine_of.pop(rid, None)
         spec = output.spec
         n = len(output.kpis)
         columns = {
@@ -218,6 +277,7 @@ class ResultStore:
             "notes": notes,
             "provenance": output.provenance,
             "equilibrium": output.equilibrium,
+            "engine_fingerprint": output.engine_fingerprint or UNKNOWN_ENGINE,
             "store_format": STORE_FORMAT,
         }
         atomic_write_text(marker, json.dumps(record, indent=2, default=str) + "\n")
@@ -226,6 +286,7 @@ class ResultStore:
     def discard(self, run_id: str) -> None:
         """Forget a run: its marker first (so it stops counting), then its files."""
         self.marker_path(run_id).unlink(missing_ok=True)
+        self._engine_of.pop(run_id, None)
         self.kpi_path(run_id).unlink(missing_ok=True)
         for folder in (self.root / "tables").iterdir():
             (folder / f"{run_id}.parquet").unlink(missing_ok=True)
@@ -243,32 +304,37 @@ class ResultStore:
             raise InputError(f"run marker is not valid JSON ({exc.msg}); expected the JSON "
                              "this store writes", file=path, line=exc.lineno) from None
 
-    def _selected(self, run_ids: Iterable[str] | None) -> list[str]:
-        finished = self.finished()
+    def _selected(self, run_ids: Iterable[str] | None, engine: str) -> list[str]:
         if run_ids is None:
-            return sorted(finished)
+            return sorted(self.finished(engine))
+        finished = self.finished()
         return [r for r in dict.fromkeys(run_ids) if r in finished]
 
-    def kpis(self, run_ids: Iterable[str] | None = None) -> pd.DataFrame:
-        """KPI rows of finished runs (all, or those in ``run_ids``) as one DataFrame.
+    def kpis(self, run_ids: Iterable[str] | None = None, *,
+             engine: str = "current") -> pd.DataFrame:
+        """KPI rows of finished runs as one DataFrame.
 
-        Reads the Parquet dataset of ``kpis/`` restricted to finished runs, so
-        files left by an interrupted run never show up.
+        ``run_ids`` selects runs by id; without it, the runs of ``engine``:
+        ``"current"`` (the code now imported, the default), a fingerprint, or
+        :data:`ALL_ENGINES`. Reads the Parquet dataset of ``kpis/``
+        restricted to finished runs, so files left by an interrupted run
+        never show up.
         """
-        files = [str(self.kpi_path(r)) for r in self._selected(run_ids)]
+        files = [str(self.kpi_path(r)) for r in self._selected(run_ids, engine)]
         if not files:
             return KPI_SCHEMA.empty_table().to_pandas()
         frame = ds.dataset(files, schema=KPI_SCHEMA, format="parquet").to_table().to_pandas()
         # runs stored before format 2 have no ``without`` column: they left nothing out
         return frame.fillna({"without": ""})
 
-    def table(self, name: str, run_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    def table(self, name: str, run_ids: Iterable[str] | None = None, *,
+              engine: str = "current") -> pd.DataFrame:
         """A kept per-run table of finished runs, stacked, with a ``run_id`` column.
 
-        Columns missing from some runs are null there.
+        Runs are selected as in :meth:`kpis`. Columns missing from some runs are null there.
         """
         folder = self.root / "tables" / _check_name(name, "table name")
-        files = [str(folder / f"{r}.parquet") for r in self._selected(run_ids)
+        files = [str(folder / f"{r}.parquet") for r in self._selected(run_ids, engine)
                  if (folder / f"{r}.parquet").is_file()]
         if not files:
             return pd.DataFrame({"run_id": pd.Series(dtype="string")})
@@ -279,7 +345,7 @@ class ResultStore:
         return ds.dataset(files, schema=schema, format="parquet").to_table().to_pandas()
 
     def runs(self) -> pd.DataFrame:
-        """One row per finished run: spec fields, hashes, versions and timings."""
+        """One row per finished run of every engine: spec fields, hashes, versions and timings."""
         rows = []
         for rid in sorted(self.finished()):
             rec = self.record(rid)
@@ -294,6 +360,7 @@ class ResultStore:
                                         separators=(",", ":")),
                 "scenario_hash": rec.get("scenario_hash"),
                 "twincity_version": prov.get("twincity_version"),
+                "engine_fingerprint": self.engine_of(rid),
                 "git_commit": prov.get("git_commit"),
                 "elapsed_s": rec.get("elapsed_s"),
                 "finished_at": rec.get("finished_at"),
@@ -301,9 +368,8 @@ class ResultStore:
                 "tables": ",".join(sorted(rec.get("tables", {}))),
             })
         columns = ["run_id", "scenario", "policies", "without", "seed", "overrides",
-                   "scenario_hash",
-                   "twincity_version", "git_commit", "elapsed_s", "finished_at", "kpi_count",
-                   "tables"]
+                   "scenario_hash", "twincity_version", "engine_fingerprint", "git_commit",
+                   "elapsed_s", "finished_at", "kpi_count", "tables"]
         return pd.DataFrame(rows, columns=columns)
 
 

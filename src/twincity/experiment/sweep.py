@@ -10,7 +10,9 @@ SALib:
   (``SALib.sample.sobol.sample``, ``N·(D+2)`` runs for ``D`` parameters
   without second-order terms) and ``SALib.analyze.sobol.analyze``:
   first-order ``S1`` and total ``ST`` indices with bootstrap confidence
-  half-widths. ``N`` should be a power of 2.
+  half-widths. ``N`` should be a power of 2; below :data:`MIN_SOBOL_SAMPLES`,
+  or when indices are wide or outside [0, 1], a :class:`SweepWarning` says
+  so (and :attr:`SweepResult.notes` keeps it).
 * ``method="lhs"``: a Latin hypercube of ``N`` runs
   (``SALib.sample.latin.sample``, ``N ≥ 16``) and RBD-FAST first-order
   indices (``SALib.analyze.rbd_fast.analyze`` with :func:`rbd_harmonics`
@@ -31,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +46,18 @@ from twincity.errors import InputError
 from twincity.experiment.spec import RunSpec
 from twincity.experiment.store import ResultStore
 from twincity.experiment.transfer import DEFAULT_ROOT_SEED, _store
+
+#: Base samples below which Sobol indices are mostly sampling noise: with Saltelli's
+#: estimators the bootstrap half-widths at N = 64 are typically 0.1-0.3 for a few
+#: parameters (Saltelli et al. 2010, doi:10.1016/j.cpc.2009.09.018, use N ≥ 500).
+MIN_SOBOL_SAMPLES = 64
+#: Confidence half-width of an index beyond which it is reported as unresolved.
+MAX_INDEX_HALF_WIDTH = 0.1
+
+
+class SweepWarning(UserWarning):
+    """A sensitivity analysis too small to trust (few samples, wide or impossible indices)."""
+
 
 #: Columns of :attr:`SweepResult.indices`.
 INDEX_COLUMNS = ["kpi", "param", "S1", "S1_conf", "ST", "ST_conf"]
@@ -166,9 +181,47 @@ def sweep(scenario: str | Path, params: Mapping[str, tuple[float, float]], *,
     table.insert(0, "run_id", [run_ids[s] for s in specs])
     for k in kpis:
         table[k] = wide.loc[table["run_id"], k].to_numpy()
+    indices = analyse(params, x, table[list(kpis)], method, seed)
+    notes = adequacy_notes(indices, samples, method)
+    for note in notes:
+        warnings.warn(note, SweepWarning, stacklevel=2)
     return SweepResult(scenario=str(scenario), params=params, method=method, samples=table,
-                       indices=analyse(params, x, table[list(kpis)], method, seed),
-                       policies=list(policies), overrides=fixed, seed=seed)
+                       indices=indices, policies=list(policies), overrides=fixed, seed=seed,
+                       notes=notes)
+
+
+def adequacy_notes(indices: pd.DataFrame, samples: int, method: str) -> list[str]:
+    """Why the indices may not be worth reading: too few samples, wide or impossible values.
+
+    An index is impossible when it lies outside [0, 1] by more than its own
+    confidence half-width (sampling noise, not a property of the model).
+
+    >>> ok = pd.DataFrame({"kpi": ["k"], "param": ["p"], "S1": [0.5], "S1_conf": [0.02],
+    ...                    "ST": [0.6], "ST_conf": [0.03]})
+    >>> adequacy_notes(ok, 512, "sobol")
+    []
+    >>> bad = ok.assign(S1=[2.16], S1_conf=[0.5])
+    >>> len(adequacy_notes(bad, 2, "sobol"))
+    3
+    """
+    notes = []
+    if method == "sobol" and samples < MIN_SOBOL_SAMPLES:
+        notes.append(f"{samples} base samples are too few for Sobol indices (expected at least "
+                     f"{MIN_SOBOL_SAMPLES}, better 512 or more): read them as noise")
+    cols = [("S1", "S1_conf"), ("ST", "ST_conf")]
+    wide = [f"{r.kpi}/{r.param} {name}" for r in indices.itertuples() for name, conf in cols
+            if np.isfinite(getattr(r, conf)) and getattr(r, conf) > MAX_INDEX_HALF_WIDTH]
+    if wide:
+        notes.append(f"{len(wide)} indices have 95% half-widths above {MAX_INDEX_HALF_WIDTH} "
+                     f"(e.g. {wide[0]}): increase --samples")
+    impossible = [f"{r.kpi}/{r.param} {name} = {getattr(r, name):.3g}"
+                  for r in indices.itertuples() for name, conf in cols
+                  if np.isfinite(getattr(r, name))
+                  and not -getattr(r, conf) <= getattr(r, name) <= 1 + getattr(r, conf)]
+    if impossible:
+        notes.append(f"indices outside [0, 1] beyond their confidence (e.g. {impossible[0]}): "
+                     "the sample is too small for this model")
+    return notes
 
 
 def analyse(params: Mapping[str, tuple[float, float]], x: np.ndarray, y: pd.DataFrame,
@@ -212,6 +265,8 @@ class SweepResult:
     policies: list[str] = field(default_factory=list)
     overrides: dict[str, Any] = field(default_factory=dict)
     seed: int = DEFAULT_ROOT_SEED
+    #: Why the indices may not be worth reading (:func:`adequacy_notes`); empty when fine.
+    notes: list[str] = field(default_factory=list)
 
     def write(self, path: str | Path) -> Path:
         """The sample table as Parquet, the indices next to it (``*.indices.parquet``) and

@@ -40,7 +40,8 @@ from twincity.scenario.yamlio import FieldPath, LineMap, format_path, read_yaml
 MAX_EXTENDS = 32
 
 #: Field paths whose value is a file reference (resolved and confined to the scenario folder).
-FILE_REFERENCES: tuple[FieldPath, ...] = (("network", "file"), ("zones", "file"))
+FILE_REFERENCES: tuple[FieldPath, ...] = (("network", "file"), ("zones", "file"),
+                                         ("observations", "counts"))
 
 
 @dataclass(frozen=True)

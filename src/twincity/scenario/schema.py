@@ -27,6 +27,7 @@ from twincity.scenario.sections_city import (
 )
 from twincity.scenario.sections_energy import BuildingsSpec, ChargingSpec, ClimateSpec, GridSpec
 from twincity.scenario.sections_network import NetworkSpec
+from twincity.scenario.sections_observations import ObservationsSpec
 
 #: Relative tolerance between listed zone populations and the city's population.
 ZONE_POPULATION_TOLERANCE = 0.01
@@ -50,6 +51,7 @@ class Scenario(Section):
         default_factory=list, description="The city's own (signature) policies; those "
                                           "`in_force` are applied in every run of the city.")
     simulation: SimulationSpec = Field(default_factory=SimulationSpec)
+    observations: ObservationsSpec = Field(default_factory=ObservationsSpec)
 
     @model_validator(mode="after")
     def _zones_match_city(self) -> Scenario:
