@@ -41,13 +41,14 @@ and at most :data:`MODE_TOLERANCE` of travellers prefer another mode, on
 
 **Continued arms** (:meth:`DynamicEquilibrium.resume`): the changed arm of a
 paired experiment starts from its reference's equilibrated plan
-(:mod:`twincity.traffic.planstate`) with a fresh step schedule while it holds the
-reference's residual disequilibrium: a vehicle moves only if its excess cost
-grew by more than the band since the reference's last day, a traveller only
-if her preferred mode changed (pivoting, as incremental demand models pivot
-on a base: Daly, Fox & Patruni 2012, "Pivoting in travel demand models",
-European Transport Conference). Should the criteria fail on that residue
-alone, it is released.
+(:mod:`twincity.traffic.planstate`) with a fresh step schedule while it
+holds the reference's residual disequilibrium: while a vehicle keeps its
+reference route and departure it moves only if its excess cost grew by more
+than the band since the reference's last day, and while a traveller keeps
+her reference mode she moves only if her preferred mode changed (pivoting,
+as incremental demand models pivot on a base: Daly, Fox & Patruni 2012,
+"Pivoting in travel demand models", European Transport Conference). Should
+the criteria fail on that residue alone, it is released.
 
 Road-pricing reviews (LTA's quarterly review) act only between equilibrated
 states, up to the authority's ``review_rounds`` times, each followed by
@@ -312,6 +313,9 @@ class DynamicEquilibrium:
         #: preferred mode changed (−inf / −1: nothing held).
         self.held_excess_s = np.full(n, -np.inf)
         self.held_mode = np.full(self.n_people, -1, dtype=np.int8)
+        #: The reference's choices: a hold lasts only while the entry keeps them.
+        self.ref_choice = np.full(n, -1, dtype=np.int64)  # route slot * shifts + shift
+        self.ref_mode = np.full(self.n_people, -1, dtype=np.int8)
         self.time_s: dict[str, float] = {}  # wall time per phase of the loop
         self.smoothed: np.ndarray | None = None  # [slot, link]
         self.link_iv: np.ndarray | None = None  # [interval, link] by entry, the last day
@@ -523,8 +527,11 @@ class DynamicEquilibrium:
                 step = swap_step(i if holding else day)
                 excess = cur - best
                 ok = np.isfinite(cur) & np.isfinite(best) & (excess > self.band_s)
-                held = ok & (excess <= self.held_excess_s[road] + self.band_s)
-                mode_held = preferred[unhappy] == self.held_mode[unhappy]
+                choice = self.chosen[road] * d_shifts + self.shift[road]
+                held = ok & (excess <= self.held_excess_s[road] + self.band_s) & (
+                    choice == self.ref_choice[road])
+                mode_held = (preferred[unhappy] == self.held_mode[unhappy]) & (
+                    t.mode[unhappy] == self.ref_mode[unhappy])
                 if not met and not (ok & ~held).any() and mode_held.all() and (
                         held.any() or mode_held.any()):
                     # the criteria fail on the reference's own residue alone: release it
@@ -611,6 +618,8 @@ class DynamicEquilibrium:
         t.mode[people] = state.mode[src[people]]
         self.held_excess_s[got] = np.nan_to_num(state.excess_s[src[got]], nan=-np.inf)
         self.held_mode[people] = state.preferred_mode[src[people]]
+        self.ref_choice[got] = self.chosen[got] * len(self.shifts_s) + self.shift[got]
+        self.ref_mode[people] = t.mode[people]
         self.smoothed = state.smoothed_s.copy()
         t._flows_by_slot = state.flows_by_slot.copy()
         v = t.mode_utilities(t.skims_by_slot(self.smoothed))
