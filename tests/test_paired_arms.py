@@ -53,3 +53,27 @@ def test_the_reference_is_planned_first_and_its_plan_is_the_start(tiny_path: Pat
         assert mine[k.name] == pytest.approx(k.value, rel=0, abs=0, nan_ok=True), k.name
     record = store.record(run_id(spec))
     assert record["equilibrium"]["continued_from_day"] > 0
+
+
+def test_charges_reviewed_in_the_reference_stay_reviewed_in_the_continued_arm(
+        tiny_path: Path) -> None:
+    """A policy in force in both arms keeps the reference's reviewed charges (no re-review)."""
+    import numpy as np
+
+    from twincity.model import CityModel
+    from twincity.policies.pricing import ErpPolicy
+
+    erp = {"central_share": 0.15, "charge_vot_h": 0.5, "review": True,
+           "target_speed_kmh": [40, 60], "periods": [{"start_h": 6, "end_h": 11}]}
+    peak = {"simulation.start_h": 6, "simulation.duration_h": 5}
+    ref = CityModel.from_file(tiny_path, seed=2, overrides=peak, policies=[ErpPolicy(erp)],
+                              subsystems=("traffic",))
+    reviewed = ref.transport_authority.toll_schedule
+    assert ref.traffic.equilibrium.reviews > 0
+    assert np.any(reviewed != ref.traffic.dynamic.toll_initial)  # the review acted
+    null = ErpPolicy({**erp, "charge_vot_h": 0.0, "review": False})
+    cont = CityModel.from_file(tiny_path, seed=2, overrides=peak, subsystems=("traffic",),
+                               policies=[ErpPolicy(erp), null], start_from=ref.plan_state())
+    assert cont.traffic.equilibrium.reviews == 0
+    np.testing.assert_array_equal(cont.transport_authority.toll_schedule, reviewed)
+    assert cont.run().kpi("total_delay") == ref.run().kpi("total_delay")

@@ -315,6 +315,8 @@ class DynamicEquilibrium:
         self.held_mode = np.full(self.n_people, -1, dtype=np.int8)
         #: The reference's choices: a hold lasts only while the entry keeps them.
         self.ref_choice = np.full(n, -1, dtype=np.int64)  # route slot * shifts + shift
+        self.toll_initial = np.array(traffic.authority.toll_schedule, dtype=np.float64)
+        self.reviews = 0  # review rounds the authority has made (a continued arm inherits them)
         self.ref_mode = np.full(self.n_people, -1, dtype=np.int8)
         self.time_s: dict[str, float] = {}  # wall time per phase of the loop
         self.smoothed: np.ndarray | None = None  # [slot, link]
@@ -448,9 +450,10 @@ class DynamicEquilibrium:
             first_day = self.resume(start)
         else:
             self.seed_routes(t._road_vehicles())
+        reviews0 = self.reviews
         self._sync_book()
         d_shifts = len(self.shifts_s)
-        streak, reviews, converged = 0, 0, False
+        streak, reviews, converged = 0, reviews0, False
         record: DayRecord | None = None
         bar = tqdm(total=self.max_days, desc="equilibrium", unit="day", disable=not progress,
                    leave=False)
@@ -511,6 +514,7 @@ class DynamicEquilibrium:
                                 round=reviews, link_time_s=link_slot,
                                 flow_veh=self._entries(sim), slot_s=t.slot_s, relative_gap=gap)):
                         reviews += 1
+                        self.reviews = reviews
                         record.review = True
                         streak = 0
                     else:
@@ -556,7 +560,7 @@ class DynamicEquilibrium:
         rep = EquilibriumReport(
             converged=converged, relative_gap=record.relative_gap if record else float("nan"),
             mode_gap=record.mode_gap if record else float("nan"), iterations=len(t.days),
-            reviews=reviews, target_gap=self.target_gap,
+            reviews=reviews - reviews0, target_gap=self.target_gap,
             continued_from_day=first_day if start is not None else None)
         if not converged:
             msg = (f"equilibrium NOT reached: stopped at the cap of {self.max_days} days with "
@@ -572,7 +576,7 @@ class DynamicEquilibrium:
             rep.notes.append(
                 f"equilibrium reached in {rep.iterations} days{since}: relative gap "
                 f"{rep.relative_gap:.4f} ≤ {self.target_gap}, {rep.mode_gap:.2%} of travellers "
-                f"preferring another mode; {reviews} road-pricing review(s)")
+                f"preferring another mode; {reviews - reviews0} road-pricing review(s)")
         return rep
 
     # ------------------------------------------------------------ paired arms
@@ -591,7 +595,10 @@ class DynamicEquilibrium:
             smoothed_s=np.array(self.smoothed, dtype=np.float64),
             excess_s=self.excess_s.copy(), preferred_mode=self.preferred_mode.copy(),
             flows_by_slot=np.array(t._flows_by_slot, dtype=np.float64),
-            days=int(getattr(self, "days_done", 0)), topology=topology_key(t.net))
+            toll_initial=self.toll_initial.copy(),
+            toll_final=np.array(t.authority.toll_schedule, dtype=np.float64),
+            reviews=self.reviews, days=int(getattr(self, "days_done", 0)),
+            topology=topology_key(t.net))
 
     def resume(self, state: PlanState) -> int:
         """Take over ``state``'s plan for every entry it holds; return the day to go on from.
@@ -616,6 +623,12 @@ class DynamicEquilibrium:
         self.preferred_arrival_s[got] = state.preferred_arrival_s[src[got]]
         people = got[got < self.n_people]
         t.mode[people] = state.mode[src[people]]
+        toll = t.authority.toll_schedule
+        if toll.shape == state.toll_initial.shape:  # the same charge in force: as reviewed
+            same = np.isclose(toll, state.toll_initial) & (state.toll_initial > 0)
+            toll[same] = state.toll_final[same]
+            if np.any(same & (state.toll_final != state.toll_initial)):
+                self.reviews = state.reviews
         self.held_excess_s[got] = np.nan_to_num(state.excess_s[src[got]], nan=-np.inf)
         self.held_mode[people] = state.preferred_mode[src[people]]
         self.ref_choice[got] = self.chosen[got] * len(self.shifts_s) + self.shift[got]

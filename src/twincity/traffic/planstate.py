@@ -13,6 +13,11 @@ how policy cases are run from a base case's output plans in MATSim studies
 (Horni, Nagel & Axhausen, eds., 2016, *The Multi-Agent Transport Simulation
 MATSim*, Ubiquity Press).
 
+Road charges reviewed in the reference (ERP's speed-band review) stay as
+reviewed where the continued arm charges what the reference charged before
+its reviews (the same policy in force in both arms), and the review rounds
+already made count against the authority's limit.
+
 Entries are matched by identity (trip id; trucks by theirs) and must agree
 on origin, destination and desired departure; an entry of one arm missing
 from the other (a trip remote work removes) simply starts from the warm
@@ -87,6 +92,9 @@ class PlanState:
     flows_by_slot: np.ndarray  # float64 [slot, link]
     excess_s: np.ndarray  # float64 [entries]: cost over the best alternative (NaN: off road)
     preferred_mode: np.ndarray  # int8 [people]: best mode on the last day's skims
+    toll_initial: np.ndarray  # float64 [toll slot, link]: the authority's tolls before reviews
+    toll_final: np.ndarray  # float64 [toll slot, link]: after the reference's reviews
+    reviews: int  # review rounds the reference's authority made
     days: int  # days the reference equilibration took (the pivot's days continue from it)
     topology: str
 
@@ -118,5 +126,6 @@ class PlanState:
                 raise ValueError(f"{path}: plan format {int(z['format'])}, expected {FORMAT}")
             kw = {f.name: z[f.name] for f in fields(cls)}
         kw["n_people"], kw["days"] = int(kw["n_people"]), int(kw["days"])
+        kw["reviews"] = int(kw["reviews"])
         kw["topology"] = str(kw["topology"])
         return cls(**kw)
