@@ -12,18 +12,25 @@ line gives itself (``--days 2``) still win over the file, as for a reader. Each 
 must exit 0 and leave the files it announces (``results: DIR``, ``report: FILE``) and
 the ones its ``--out`` names.
 
-Not run (``SKIPPED``): ``pip install`` (the environment is the test's own), the
-dashboard (a server that runs until stopped; ``tests/test_dashboard_browser.py`` drives
-it) and the command table's synopses (``FILE``, ``DIR`` placeholders, not commands).
+The dashboard, a server that runs until stopped, is started, must answer HTTP on the
+address it prints, and is then stopped (with the viz extra; the browser test in
+``tests/test_dashboard_browser.py`` drives its page). Not run (``SKIPPED``): ``pip
+install`` (the environment is the test's own), ``pytest`` (this suite), the peer
+benchmark, the dashboard on its fixed default port, and the command table's synopses
+(``FILE``, ``DIR`` placeholders, not commands).
 ``tests/test_readme_commands.py`` checks the table covers every command.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,13 +49,14 @@ SKIPPED = {
     "pip install": "installs packages: the test runs in its own environment",
     "pytest": "the test suite itself, which this test is part of",
     "python benchmarks/": "a peer benchmark (extras bench, peers: SUMO, UXsim), minutes long",
-    "twincity dashboard": "starts a web server that runs until stopped "
-                          "(tests/test_dashboard_browser.py drives it)",
+    "twincity dashboard scenarios/": "serves on the fixed port 8765, which another process "
+                                     "may hold; the --port 0 example is run",
 }
 #: Shell commands of README lines that are run (they write a reader's input files).
 SHELL = ("printf ",)
 #: Commands that take more than ~5 s here (many paired runs, a Dask cluster).
-SLOW = ("twincity transfer", "twincity compare", "twincity diff", "twincity sweep")
+SLOW = ("twincity transfer", "twincity compare", "twincity diff", "twincity sweep",
+        "twincity dashboard")
 
 
 def readme_lines() -> list[str]:
@@ -93,6 +101,25 @@ def reader_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def _serve_and_stop(args: list[str], cwd: Path) -> None:
+    """Start ``twincity dashboard …``, wait for its page at the printed address, stop it."""
+    if any(importlib.util.find_spec(m) is None for m in ("solara", "altair")):
+        pytest.skip("the dashboard needs the viz extra (pip install -e '.[viz]')")
+    from test_dashboard_browser import _wait_http
+
+    cmd = [sys.executable, "-c", "from twincity.cli import main; main()", *args]
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)   # its own group: the server too
+    try:
+        first = proc.stdout.readline()
+        url = re.search(r"http://\S+", first)
+        assert url, f"no address printed: {first!r}"
+        _wait_http(url.group(0) + "/", proc)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
 def _announced(output: str) -> list[str]:
     """Paths a command says it wrote (``results: DIR``, ``report: FILE``)."""
     return re.findall(r"^(?:results|report): (\S+)$", output, flags=re.M)
@@ -125,6 +152,9 @@ def test_readme_command_runs_as_written(line: str, reader_dir: Path,
         return
     assert line.startswith("twincity "), f"{line!r} is neither run nor skipped"
     args = shlex.split(line)[1:]
+    if args[0] == "dashboard":
+        _serve_and_stop(args, reader_dir)
+        return
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     output = result.output + (result.stderr if result.stderr_bytes else "")
     assert result.exit_code == 0, f"{line}\nexit {result.exit_code}\n{output[-2000:]}"
