@@ -1,13 +1,15 @@
-"""Every ``twincity`` command of README.md's bash blocks runs as written, in README order.
+"""Every ``twincity`` command of README.md's bash blocks, and its Python blocks, run as
+written, in README order.
 
 The commands run in a scratch copy of the project (``scenarios/`` and the tiny test city),
 so nothing in the repository is written, with the working folder set to that copy as a
 reader's would be. They run exactly as written — same arguments — except for one
 uniform, stated change of scale: in the copy, each shipped city file
 (sejong, singapore, helsinki) is given a small run size (``SMALL`` below: a smaller
-generated street network, a 0.5% sample, one equilibrium day). That keeps every city's
+generated street network, a 0.5% sample, one equilibrium day, the six hours 06-12 with
+the morning peak instead of the whole day). That keeps every city's
 zones, policies and KPIs (which the tiny test city lacks: ``singapore:erp`` needs
-Singapore) while a run takes about a second instead of a minute; options a command
+Singapore) while a run takes under a second instead of a minute; options a command
 line gives itself (``--days 2``) still win over the file, as for a reader. Each command
 must exit 0 and leave the files it announces (``results: DIR``, ``report: FILE``) and
 the ones its ``--out`` names.
@@ -42,7 +44,8 @@ from twincity.cli import main
 REPO = Path(__file__).resolve().parents[1]
 #: The one change of scale made to each shipped city in the scratch copy (see module doc).
 SMALL = {"network.generator.scale": 0.2, "simulation.sample_share": 0.005,
-         "simulation.equilibrium_days": 1}
+         "simulation.equilibrium_days": 1, "simulation.start_h": 6,
+         "simulation.duration_h": 6}
 SHIPPED = ("sejong", "singapore", "helsinki")
 #: Commands not run, with the reason (matched on the command's first words).
 SKIPPED = {
@@ -54,17 +57,23 @@ SKIPPED = {
 }
 #: Shell commands of README lines that are run (they write a reader's input files).
 SHELL = ("printf ",)
+#: First line of a README Python block in :func:`readme_lines`.
+PYTHON = "# README python block\n"
 #: Commands that take more than ~5 s here (many paired runs, a Dask cluster).
 SLOW = ("twincity transfer", "twincity compare", "twincity diff", "twincity sweep",
         "twincity dashboard")
 
 
 def readme_lines() -> list[str]:
-    """Shell command lines of README's bash blocks, in order: continuations joined,
-    comments dropped, ``a && b`` split into its commands."""
+    """Shell command lines of README's bash blocks and its Python blocks (each whole,
+    after a ``PYTHON`` line), in order: continuations joined, comments dropped,
+    ``a && b`` split into its commands."""
     text = (REPO / "README.md").read_text()
     lines = []
-    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
+    for kind, block in re.findall(r"```(bash|python)\n(.*?)```", text, flags=re.S):
+        if kind == "python":
+            lines.append(PYTHON + block)
+            continue
         for line in re.sub(r"\\\n\s*", " ", block).splitlines():
             line = re.split(r"\s+#", line)[0].strip()
             lines += [part.strip() for part in line.split(" && ") if part.strip()]
@@ -127,8 +136,9 @@ def _announced(output: str) -> list[str]:
 
 def test_every_readme_line_is_run_or_skipped_with_a_reason() -> None:
     for line in readme_lines():
-        assert line.startswith(("twincity ", *SHELL, *SKIPPED)), f"README line {line!r} is " \
-            "neither run by this test nor skipped with a reason (add it to SKIPPED or SHELL)"
+        assert line.startswith(("twincity ", PYTHON, *SHELL, *SKIPPED)), (
+            f"README line {line!r} is neither run by this test nor skipped with a reason "
+            "(add it to SKIPPED or SHELL)")
 
 
 def test_readme_runs_every_kind_of_command() -> None:
@@ -140,7 +150,9 @@ def test_readme_runs_every_kind_of_command() -> None:
 
 
 @pytest.mark.parametrize(
-    "line", [pytest.param(line, marks=_marks(line), id=line[:70]) for line in readme_lines()])
+    "line", [pytest.param(line, marks=_marks(line),
+                          id=line.removeprefix(PYTHON).replace("\n", " ")[:70])
+             for line in readme_lines()])
 def test_readme_command_runs_as_written(line: str, reader_dir: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(reader_dir)
@@ -149,6 +161,12 @@ def test_readme_command_runs_as_written(line: str, reader_dir: Path,
         done = subprocess.run(["bash", "-c", line], cwd=reader_dir, capture_output=True,
                               text=True, timeout=60)
         assert done.returncode == 0, done.stderr
+        return
+    if line.startswith(PYTHON):   # run as a script in the reader's folder
+        monkeypatch.setenv("MPLBACKEND", "Agg")
+        exec(compile(line, str(REPO / "README.md"), "exec"), {"__name__": "__main__"})
+        for name in re.findall(r"savefig\(\"([^\"]+)\"\)", line):
+            assert (reader_dir / name).is_file(), f"the README block drew no {name}"
         return
     assert line.startswith("twincity "), f"{line!r} is neither run nor skipped"
     args = shlex.split(line)[1:]
