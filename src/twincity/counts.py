@@ -191,10 +191,10 @@ def _links_of_sites(frame: pd.DataFrame, path: Path, line: np.ndarray, network: 
         i = int(np.flatnonzero(link < 0)[0])
         how = (f"the nearest is {dist_m[i]:.0f} m away" if np.isfinite(dist_m[i])
                else "none heads that way")
-        raise InputError(f"lon,lat: no link heading {frame['direction'].iloc[i]} (±45°) within "
+        raise InputError(f"no link heading {frame['direction'].iloc[i]} (±45°) within "
                          f"{max_snap_m:g} m of ({lon[i]:.6f}, {lat[i]:.6f}): {how}; expected "
-                         "a site on the network (or a larger --max-snap-m)", file=path,
-                         line=int(line[i]), path="lon")
+                         "a site on the network (validate-counts --max-snap-m widens the "
+                         "search)", file=path, line=int(line[i]), path="lon")
     return link, dist_m
 
 
