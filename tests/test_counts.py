@@ -202,3 +202,78 @@ def test_scenario_names_its_counts(run_dir: Path, tiny_dir: Path) -> None:
     # a scenario without counts and no COUNTS.csv: one line saying so
     res = CliRunner().invoke(main, ["validate-counts", str(run_dir)])
     assert res.exit_code == 2 and "observations.counts" in res.output
+
+
+def _sites(network: pd.DataFrame, links: np.ndarray, off_m: float, turn_deg: float):
+    """Sites ``off_m`` to the right of each link's midpoint, heading ``turn_deg`` off it."""
+    row = network.set_index("link").loc[links]
+    east = (row["to_x_m"] - row["from_x_m"]).to_numpy()
+    north = (row["to_y_m"] - row["from_y_m"]).to_numpy()
+    norm = np.hypot(east, north)
+    lat = (row["from_lat"] + row["to_lat"]).to_numpy() / 2
+    lon = (row["from_lon"] + row["to_lon"]).to_numpy() / 2
+    m_per_deg = 111_195.0                       # mean Earth radius, 1 degree of latitude
+    lat = lat + off_m * (-east / norm) / m_per_deg
+    lon = lon + off_m * (north / norm) / (m_per_deg * np.cos(np.radians(lat)))
+    heading = (np.degrees(np.arctan2(east, north)) + turn_deg) % 360
+    return lon, lat, heading
+
+
+def _distinct_links(network: pd.DataFrame) -> np.ndarray:
+    """Links longer than 50 m with no other link leaving their start or entering their end
+    within 75° of their heading (a site beside them can only mean them)."""
+    heading = np.degrees(np.arctan2(network["to_x_m"] - network["from_x_m"],
+                                    network["to_y_m"] - network["from_y_m"])).to_numpy()
+    keep = []
+    for i, row in enumerate(network.itertuples()):
+        near = (network["from_node"] == row.from_node) | (network["to_node"] == row.to_node)
+        turn = np.abs((heading[near.to_numpy()] - heading[i] + 180) % 360 - 180)
+        if row.length_m > 50 and (turn < 75).sum() == 1:         # itself only
+            keep.append(row.link)
+    return np.array(keep)
+
+
+def test_counts_located_by_lon_lat_and_direction(run_dir: Path, tmp_path: Path) -> None:
+    """Sites placed 6 m beside known links, headings 30° off theirs, find those links
+    (not the opposite direction drawn on the same line), and give the same figures."""
+    network = pd.read_parquet(run_dir / "network.parquet")
+    links = pd.read_parquet(run_dir / "links.parquet")
+    flows = hourly_link_flows(links, start_s=7 * 3600.0, interval_s=2400.0,
+                              duration_s=3 * 3600.0)
+    flows = flows[(flows["model_vph"] > 0) & flows["link"].isin(_distinct_links(network))]
+    assert flows["link"].nunique() > 20
+    counts = flows.assign(count=(flows["model_vph"] * 1.1).round()).drop(columns="model_vph")
+    lon, lat, heading = _sites(network, counts["link"].to_numpy(), off_m=6.0, turn_deg=30.0)
+    direction = heading.round(1).astype(object)
+    # every other site by the compass point nearest its link's heading (≤ 22.5° off)
+    points = np.array(["N", "NE", "E", "SE", "S", "SW", "W", "NW"])
+    direction[::2] = points[np.round((heading[::2] - 30.0) / 45).astype(int) % 8]
+    by_site = counts.drop(columns="link").assign(lon=lon, lat=lat, direction=direction)
+    by_site.to_csv(tmp_path / "sites.csv", index=False)
+    counts.to_csv(tmp_path / "links.csv", index=False)
+
+    read = read_counts(tmp_path / "sites.csv", network=network)
+    assert (read["link"].to_numpy() == counts["link"].to_numpy()).all()
+    assert read["snap_m"].to_numpy() == pytest.approx(6.0, abs=0.5)
+    summaries = []
+    for name in ("sites.csv", "links.csv"):
+        res = CliRunner().invoke(main, ["validate-counts", str(run_dir), str(tmp_path / name),
+                                        "--json"])
+        assert res.exit_code == 0, res.output
+        summaries.append(json.loads(res.stdout)[0])
+    assert summaries[0] == summaries[1]
+
+    # a site 300 m off every road, and an unreadable direction: one line each, exit 2
+    far = by_site.head(2).assign(lat=by_site["lat"].head(2) + 300 / 111_195.0)
+    for frame, field in ((far, "300 m"), (by_site.head(1).assign(direction="up"),
+                                          "direction")):
+        frame.to_csv(tmp_path / "bad.csv", index=False)
+        res = CliRunner().invoke(main, ["validate-counts", str(run_dir),
+                                        str(tmp_path / "bad.csv"), "--max-snap-m", "40"])
+        lines = res.output.strip().splitlines()
+        assert res.exit_code == 2 and len(lines) == 1, res.output
+        assert "bad.csv:2" in lines[0], lines
+        if field == "300 m":
+            assert "within 40 m" in lines[0]
+        else:
+            assert "direction" in lines[0]

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from twincity.cli import main
 from twincity.errors import InputError
-from twincity.experiment.compare import compare
+from twincity.experiment.compare import compare, shipped_cities
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 FAST = {"simulation.duration_h": 12}
@@ -76,3 +76,12 @@ def test_cli_compare(result, cities: Path, tmp_path: Path) -> None:
         "simulation.duration_h=12", "--out", str(tmp_path / "out"), "--quiet"])
     assert res.exit_code == 0, res.output
     assert "person_trips_per_day" in res.output and (tmp_path / "out" / "report.md").is_file()
+
+
+def test_compare_default_cities_leave_out_variants(tmp_path: Path) -> None:
+    """A variant written beside the cities (README's ``diff`` example) is not a city."""
+    for name in ("b.yaml", "a.yaml"):
+        (tmp_path / name).write_text(TINY.read_text())
+    (tmp_path / "a_variant.yaml").write_text("extends: a.yaml\ndemand:\n  commute_share: 0.3\n")
+    (tmp_path / "notes.txt").write_text("not a scenario")
+    assert [p.name for p in shipped_cities(tmp_path)] == ["a.yaml", "b.yaml"]

@@ -11,9 +11,13 @@ than 85% of the counted links; GEH < 10 is the usual loose band.
 
 A counts file is a CSV with one row per counted link and hour:
 
-* the link: ``link`` (twincity's link number, as in ``links.parquet``) or
+* the link: ``link`` (twincity's link number, as in ``links.parquet``),
   ``from_node`` and ``to_node`` (node identifiers of the network's source
-  file: OSM node ids, TNTP numbers, generator node numbers), directed;
+  file: OSM node ids, TNTP numbers, generator node numbers), directed, or
+  ``lon``, ``lat`` and ``direction`` (WGS84 degrees of the site and the
+  direction of travel counted: N, NE, … NW, ``northbound`` …, or a bearing in
+  degrees clockwise from north): the nearest link heading that way
+  (:mod:`twincity.count_sites`; the distance is kept as ``snap_m``);
 * ``hour``: the hour of the day the count starts (0–23, local clock);
 * ``count``: vehicles counted in that hour (city scale, one direction);
 * any other column (a site name) is kept.
@@ -39,12 +43,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from twincity.count_sites import MAX_SNAP_M, bearing_deg, locate_sites
 from twincity.errors import InputError
 
 #: GEH thresholds reported: WebTAG's "good" band and the usual loose band.
 GEH_BANDS = (5.0, 10.0)
 #: Counts-file columns besides the link's identification.
 REQUIRED = ("hour", "count")
+#: The ways a counts file may name its links.
+SITE_COLUMNS = "link, from_node,to_node or lon,lat,direction"
 
 
 def geh(model_vph: np.ndarray, count_vph: np.ndarray) -> np.ndarray:
@@ -63,12 +70,15 @@ def geh(model_vph: np.ndarray, count_vph: np.ndarray) -> np.ndarray:
 
 def read_counts(path: str | Path, node_ids: np.ndarray | None = None,
                 link_from: np.ndarray | None = None, link_to: np.ndarray | None = None,
-                n_links: int | None = None) -> pd.DataFrame:
+                n_links: int | None = None, network: pd.DataFrame | None = None,
+                max_snap_m: float = MAX_SNAP_M) -> pd.DataFrame:
     """A counts CSV as a table with a ``link`` column (checked), ``hour`` and ``count``.
 
     Node pairs are turned into link numbers with ``node_ids`` (the network's
-    node identifiers) and ``link_from``/``link_to`` (node positions). Bad
-    input raises :class:`InputError` naming the file, line and field.
+    node identifiers) and ``link_from``/``link_to`` (node positions); sites by
+    ``lon,lat,direction`` with ``network`` (a run's ``network.parquet`` table),
+    within ``max_snap_m`` of their link. Bad input raises :class:`InputError`
+    naming the file, line and field.
     """
     path = Path(path)
     try:
@@ -76,16 +86,17 @@ def read_counts(path: str | Path, node_ids: np.ndarray | None = None,
     except FileNotFoundError:
         raise InputError("counts file not found; expected a CSV file", file=path) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a readable CSV ({exc}); expected columns link or "
-                         "from_node,to_node, then hour,count", file=path) from None
+        raise InputError(f"not a readable CSV ({exc}); expected columns {SITE_COLUMNS}, "
+                         "then hour,count", file=path) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in REQUIRED if c not in frame]
     by_link = "link" in frame
     by_nodes = {"from_node", "to_node"} <= set(frame)
-    if missing or not (by_link or by_nodes):
-        need = [*missing, *([] if by_link or by_nodes else ["link (or from_node,to_node)"])]
-        raise InputError(f"missing column(s) {', '.join(need)}; expected link or "
-                         "from_node,to_node, then hour,count", file=path, line=1)
+    by_site = {"lon", "lat", "direction"} <= set(frame)
+    if missing or not (by_link or by_nodes or by_site):
+        need = [*missing, *([] if by_link or by_nodes or by_site else [SITE_COLUMNS])]
+        raise InputError(f"missing column(s) {', '.join(need)}; expected {SITE_COLUMNS}, "
+                         "then hour,count", file=path, line=1)
     if frame.empty:
         raise InputError("no counts; expected one row per link and hour", file=path)
     line = frame.index.to_numpy() + 2            # header is line 1 (comment lines aside)
@@ -102,13 +113,20 @@ def read_counts(path: str | Path, node_ids: np.ndarray | None = None,
         _refuse(bad, path, line, "link", frame["link"],
                 f"a link number 0-{n_links - 1}" if n_links else "a link number ≥ 0")
         link = link.astype(np.int64)
-    else:
+    elif by_nodes:
         if node_ids is None or link_from is None or link_to is None:
             raise InputError("counts by node pair need the network; expected a run whose "
                              "scenario can be rebuilt", file=path)
         link = _links_of_pairs(frame, path, line, node_ids, link_from, link_to)
+    else:
+        if network is None:
+            raise InputError("counts by lon/lat need the run's network.parquet; expected a "
+                             "results folder of twincity run", file=path)
+        link, snap_m = _links_of_sites(frame, path, line, network, max_snap_m)
     out = frame.drop(columns=[c for c in ("link", "from_node", "to_node") if c in frame])
     out.insert(0, "link", link)
+    if not (by_link or by_nodes):
+        out["snap_m"] = snap_m
     out["hour"] = hour.astype(np.int64)
     out["count"] = count
     twice = out.duplicated(["link", "hour"], keep=False).to_numpy()
@@ -148,6 +166,36 @@ def _links_of_pairs(frame: pd.DataFrame, path: Path, line: np.ndarray, node_ids:
                          f"{frame['to_node'].iloc[i]}; expected a directed link of the "
                          "network", file=path, line=int(line[i]), path="from_node")
     return pos.astype(np.int64)
+
+
+def _links_of_sites(frame: pd.DataFrame, path: Path, line: np.ndarray, network: pd.DataFrame,
+                    max_snap_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Link numbers and snapping distances of ``lon,lat,direction`` sites."""
+    lon = _numbers(frame["lon"], path, line, "lon")
+    _refuse(np.abs(lon) > 180, path, line, "lon", frame["lon"], "a longitude -180-180")
+    lat = _numbers(frame["lat"], path, line, "lat")
+    _refuse(np.abs(lat) > 90, path, line, "lat", frame["lat"], "a latitude -90-90")
+    heading = np.array([bearing_deg(d) for d in frame["direction"]])
+    _refuse(np.isnan(heading), path, line, "direction", frame["direction"],
+            "N, NE, E, SE, S, SW, W, NW, northbound… or a bearing in degrees")
+    if not np.isfinite(network[["from_lon", "from_lat"]].to_numpy(np.float64)).any():
+        raise InputError("counts by lon/lat, but the run's network is not placed on the map "
+                         "(no lon/lat in network.parquet); expected counts by link", file=path)
+    sites = pd.DataFrame({"lon": lon, "lat": lat, "heading": heading})
+    unique = sites.drop_duplicates().reset_index(drop=True)   # one search per site
+    found, dist_m = locate_sites(unique["lon"], unique["lat"], unique["heading"], network,
+                                 max_snap_m)
+    pos = pd.MultiIndex.from_frame(unique).get_indexer(pd.MultiIndex.from_frame(sites))
+    link, dist_m = found[pos], dist_m[pos]
+    if (link < 0).any():
+        i = int(np.flatnonzero(link < 0)[0])
+        how = (f"the nearest is {dist_m[i]:.0f} m away" if np.isfinite(dist_m[i])
+               else "none heads that way")
+        raise InputError(f"no link heading {frame['direction'].iloc[i]} (±45°) within "
+                         f"{max_snap_m:g} m of ({lon[i]:.6f}, {lat[i]:.6f}): {how}; expected "
+                         "a site on the network (validate-counts --max-snap-m widens the "
+                         "search)", file=path, line=int(line[i]), path="lon")
+    return link, dist_m
 
 
 def hourly_link_flows(links: pd.DataFrame, start_s: float, interval_s: float | None = None,

@@ -21,20 +21,26 @@ from twincity.cli.options import echo_json, json_output
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Report folder: comparison.parquet, by_hour.csv, summary.json, "
                    "counts.png  [default: no report, the figures only]")
+@click.option("--max-snap-m", type=click.FloatRange(min=0, min_open=True), default=50.0,
+              show_default=True,
+              help="Counts by lon,lat,direction: largest distance from a site to its link, m.")
 @click.option("--force", is_flag=True,
               help="Replace --out even if it is an existing folder twincity did not write.")
 @json_output
 def validate_counts(results_dir: Path, counts_file: Path | None, scenario_file: Path | None,
-                    out_dir: Path | None, force: bool, as_json: bool) -> None:
+                    out_dir: Path | None, max_snap_m: float, force: bool,
+                    as_json: bool) -> None:
     """Compare the hourly link flows of the run in RESULTS with the counts in COUNTS.csv.
 
     Without COUNTS.csv, the counts the run's scenario names in
     ``observations.counts`` are used.
 
     COUNTS.csv has one row per counted link and hour: ``link`` (twincity's
-    link number) or ``from_node,to_node`` (node ids of the network's source
-    file), ``hour`` (0-23, when the hour starts) and ``count`` (vehicles in
-    that hour, one direction). Model flows are expanded to city scale by the
+    link number), ``from_node,to_node`` (node ids of the network's source
+    file) or ``lon,lat,direction`` (the site and the direction of travel: N,
+    NE, … or degrees; the nearest link heading that way within --max-snap-m),
+    ``hour`` (0-23, when the hour starts) and ``count`` (vehicles in that
+    hour, one direction). Model flows are expanded to city scale by the
     links table's ``expansion_factor`` (1 / sample share). Prints the share of
     link-hours with GEH < 5 (WebTAG asks for more than 85%) and < 10, mean
     GEH, R² against the 1:1 line, MAPE and the hour-by-hour figures.
@@ -69,13 +75,15 @@ def validate_counts(results_dir: Path, counts_file: Path | None, scenario_file: 
     n_links = int(links["link"].max()) + 1
     if counts_file is None:
         counts_file = _scenario_counts(results_dir, scenario_file)
-    network = None
-    if not _by_link(counts_file):
+    columns, where = _columns(counts_file), {}
+    if "link" not in columns and {"from_node", "to_node"} <= columns:
         network = _network(results_dir, scenario_file, n_links)
-    counts = read_counts(counts_file, n_links=n_links,
-                         **({} if network is None else {"node_ids": network.node_id,
-                                                        "link_from": network.link_from,
-                                                        "link_to": network.link_to}))
+        where = {"node_ids": network.node_id, "link_from": network.link_from,
+                 "link_to": network.link_to}
+    elif "link" not in columns and (results_dir / "network.parquet").is_file():
+        where = {"network": pd.read_parquet(results_dir / "network.parquet"),
+                 "max_snap_m": max_snap_m}
+    counts = read_counts(counts_file, n_links=n_links, **where)
     result = compare_counts(links, counts, start_s=float(sim["start_s"]),
                             interval_s=float(sim["interval_s"]),
                             duration_s=float(sim["duration_s"]))
@@ -98,14 +106,14 @@ def validate_counts(results_dir: Path, counts_file: Path | None, scenario_file: 
         click.echo(f"report: {out_dir}")
 
 
-def _by_link(counts_file: Path) -> bool:
-    """Whether the counts file names links by number (its header has ``link``)."""
+def _columns(counts_file: Path) -> set[str]:
+    """The column names of the counts file's header (none when it cannot be read)."""
     try:
         with open(counts_file, encoding="utf-8", errors="replace") as fh:
             header = next((line for line in fh if not line.lstrip().startswith("#")), "")
     except OSError:
-        return True  # read_counts reports the missing file
-    return "link" in [c.strip() for c in header.split(",")]
+        return set()  # read_counts reports the missing file
+    return {c.strip() for c in header.split(",")}
 
 
 def _run_scenario(results_dir: Path, scenario_file: Path | None) -> Path:

@@ -23,12 +23,16 @@ from twincity.cli import main
               help="Column of --zones holding residents.")
 @click.option("--jobs-field", default=None,
               help="Column of --zones holding jobs (default: a proxy, see README).")
-@click.option("--name-field", default=None, help="Column of --zones naming the zones.")
-@click.option("--zones-layer", default=None, help="Layer of a GeoPackage.")
+@click.option("--name-field", default=None,
+              help="Column of --zones naming the zones  [default: none, zones are named "
+                   "Z001, Z002, …]")
+@click.option("--zones-layer", default=None,
+              help="Layer of a GeoPackage  [default: its first layer]")
 @click.option("--jobs-total", type=click.IntRange(min=0), default=None,
               help="Jobs shared by the proxy (default: the zones' residents).")
 @click.option("--gtfs", type=click.Path(path_type=Path), default=None,
-              help="GTFS feed (.zip or folder) for the transit lines.")
+              help="GTFS feed (.zip or folder) for the transit lines  [default: none, "
+                   "no transit lines]")
 @click.option("--gtfs-date", default=None, help="Service day YYYYMMDD (default: busiest).")
 @click.option("--min-dead-end-m", type=click.FloatRange(min=0), default=50.0,
               show_default=True, help="Drop dead-end spurs shorter than this.")

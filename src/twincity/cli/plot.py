@@ -16,7 +16,8 @@ from twincity.cli import main
                    "energy, convergence, modes, trips.")
 @click.option("--diff", "baseline", type=click.Path(path_type=Path), default=None,
               metavar="BASELINE",
-              help="Also map RESULTS − BASELINE per link (flow and NOx; same road network).")
+              help="Also map RESULTS − BASELINE per link (flow and NOx; same road network)  "
+                   "[default: no difference map]")
 @click.option("--no-report", is_flag=True, help="Only the PNGs, no report.html.")
 def plot(results_dir: Path, kinds: tuple[str, ...], baseline: Path | None,
          no_report: bool) -> None:

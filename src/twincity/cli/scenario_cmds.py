@@ -44,11 +44,13 @@ def validate(files: tuple[Path, ...], scenarios_dir: Path) -> None:
         city = build_city(loaded)
         counts = loaded.references.get("observations.counts")
         if counts is not None:  # observed counts must name links of this network
+            from twincity.city.maps import network_table
             from twincity.counts import read_counts
 
             net = city.network
             n = len(read_counts(counts, node_ids=net.node_id, link_from=net.link_from,
-                                link_to=net.link_to, n_links=net.n_links))
+                                link_to=net.link_to, n_links=net.n_links,
+                                network=network_table(city)))
             click.echo(f"ok: {counts} ({n} counted link-hours)")
         s = city.summary()
         click.echo(f"ok: {file} ({s['name']}: {s['nodes']} nodes, {s['links']} links, "

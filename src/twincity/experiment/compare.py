@@ -50,11 +50,24 @@ if TYPE_CHECKING:
 
 
 def shipped_cities(scenarios_dir: str | Path = "scenarios") -> list[Path]:
-    """Every scenario file in ``scenarios_dir`` (sorted by name)."""
-    found = sorted(Path(scenarios_dir).glob("*.yaml"))
+    """Every city's scenario file in ``scenarios_dir`` (sorted by name).
+
+    A variant (a file with a top-level ``extends: …``, as the ``twincity diff`` example
+    writes beside the cities) is not a city of its own and is left out.
+    """
+    found = sorted(path for path in Path(scenarios_dir).glob("*.yaml")
+                   if not _is_variant(path))
     if not found:
         raise InputError(f"no scenario files in {scenarios_dir}", path="cities")
     return found
+
+
+def _is_variant(path: Path) -> bool:
+    """Whether the scenario file ``path`` overlays another (``extends:`` at the top)."""
+    if not path.is_file():   # a FIFO or device is refused by the loader, never read here
+        return False
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        return any(line.startswith("extends:") for line in lines)
 
 
 def compare(policy: str, *, cities: Sequence[str | Path] | None = None,

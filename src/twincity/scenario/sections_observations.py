@@ -22,6 +22,7 @@ class ObservationsSpec(Section):
     """What was observed in the city, to check runs against."""
 
     counts: str | None = Field(
-        default=None, min_length=1, description="CSV of hourly traffic counts (columns link or "
-                                  "from_node,to_node, then hour, count), relative to the "
-                                  "scenario file; see `twincity validate-counts`.")
+        default=None, min_length=1, description="CSV of hourly traffic counts (columns link, "
+                                  "from_node,to_node or lon,lat,direction, then hour, count), "
+                                  "relative to the scenario file; see `twincity "
+                                  "validate-counts`.")
