@@ -33,7 +33,9 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -270,3 +272,48 @@ def check_out_file(out: str | Path, looks_ours: Callable[[bytes], bool], *, what
 def is_parquet(head: bytes) -> bool:
     """Whether a file starts like Parquet (``PAR1``)."""
     return head.startswith(b"PAR1")
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Move folder ``new`` to ``target``, replacing an existing ``target`` whole.
+
+    The old folder is first renamed aside, so at every instant ``target`` is
+    either the complete old folder, absent for the span of one rename, or the
+    complete new one; it is deleted only once the new one is in place.
+    """
+    if target.exists() and not target.is_dir():
+        raise FileExistsError(f"{target} exists and is not a folder")
+    aside = None
+    if target.exists():
+        aside = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(target, aside)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        if aside is not None:
+            os.replace(aside, target)
+        raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def write_folder(out: str | Path, fill: Callable[[Path], None], kind: str) -> Path:
+    """Fill a temporary sibling of ``out`` with ``fill(tmp)``, then move it to ``out`` whole.
+
+    The folder gets the ``kind`` marker (:func:`write_marker`) and mode 0755;
+    stale siblings of crashed writers go first. Callers check ``out``
+    (:func:`check_out_dir`) before doing their work.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_siblings(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; these folders are for sharing
+        write_marker(tmp, kind)
+        fill(tmp)
+        replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

@@ -19,17 +19,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from twincity.outdir import check_out_dir, clean_stale_siblings, write_marker
+from twincity.outdir import check_out_dir, replace_dir, write_folder  # noqa: F401 (re-export)
 
 
 @dataclass(frozen=True)
@@ -92,22 +88,15 @@ class Results:
         """
         out = Path(out_dir)
         check_out_dir(out, force=force)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        clean_stale_siblings(out)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        try:
-            tmp.chmod(0o755)  # mkdtemp makes it private; a results folder is for sharing
-            write_marker(tmp, "results")
+
+        def fill(tmp: Path) -> None:
             for name, table in self.tables.items():
                 table.to_parquet(tmp / f"{name}.parquet", index=False)
             _write_json(tmp / "summary.json", self.summary())
             _write_json(tmp / "provenance.json", self.provenance)
             _write_json(tmp / "scenario.resolved.json", self.scenario)
-            replace_dir(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return out
+
+        return write_folder(out, fill, "results")
 
     @classmethod
     def read(cls, out_dir: str | Path) -> Results:
@@ -138,26 +127,3 @@ def format_value(value: float) -> str:
 
 def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
-
-
-def replace_dir(new: Path, target: Path) -> None:
-    """Move folder ``new`` to ``target``, replacing an existing ``target`` whole.
-
-    The old folder is first renamed aside, so at every instant ``target`` is
-    either the complete old folder, absent for the span of one rename, or the
-    complete new one; it is deleted only once the new one is in place.
-    """
-    if target.exists() and not target.is_dir():
-        raise FileExistsError(f"{target} exists and is not a folder")
-    aside = None
-    if target.exists():
-        aside = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(target, aside)
-    try:
-        os.replace(new, target)
-    except BaseException:
-        if aside is not None:
-            os.replace(aside, target)
-        raise
-    if aside is not None:
-        shutil.rmtree(aside, ignore_errors=True)

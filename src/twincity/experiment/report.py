@@ -16,8 +16,6 @@ Example:
 from __future__ import annotations
 
 import math
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from twincity.outdir import check_out_dir, clean_stale_siblings, write_marker
-from twincity.results import format_value, replace_dir
+from twincity.outdir import check_out_dir, write_folder
+from twincity.results import format_value
 
 # The figures live in twincity.viz.effects; these names stay importable from here.
 from twincity.viz.effects import (  # noqa: F401
@@ -103,20 +101,8 @@ def write_report_dir(out_dir: str | Path, fill: Callable[[Path], None]) -> Path:
     Like results folders, a report folder carries the twincity marker, and an existing
     folder without it is refused (see :func:`twincity.outdir.check_out_dir`).
     """
-    out = Path(out_dir)
-    check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale_siblings(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        tmp.chmod(0o755)
-        write_marker(tmp, "report")
-        fill(tmp)
-        replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    check_out_dir(out_dir)
+    return write_folder(out_dir, fill, "report")
 
 
 # ---------------------------------------------------------------------- transfer text

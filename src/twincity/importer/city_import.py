@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,8 +196,7 @@ def import_city(out_dir: str | Path, *, name: str, template: str | Path, network
                 sample_share: float | None = None, force: bool = False
                 ) -> tuple[Path, ImportReport]:
     """Build a scenario folder (see the module docstring); returns (scenario file, report)."""
-    from twincity.outdir import check_out_dir, clean_stale_siblings, write_marker
-    from twincity.results import replace_dir
+    from twincity.outdir import check_out_dir, write_folder
 
     out = Path(out_dir)
     inputs = [p for p in (template, network, zones, gtfs) if p is not None]
@@ -286,12 +283,7 @@ def import_city(out_dir: str | Path, *, name: str, template: str | Path, network
                     sample_share=sample_share)
     file_name = f"{slug(name)}.yaml"
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale_siblings(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        tmp.chmod(0o755)
-        write_marker(tmp, "scenario")
+    def fill(tmp: Path) -> None:
         from twincity.city.io_graphml import write_graphml
 
         write_graphml(net, tmp / "network.graphml", link_geometry_wkt=shapes.wkt())
@@ -305,10 +297,8 @@ def import_city(out_dir: str | Path, *, name: str, template: str | Path, network
             report.add("Built city", note)
         (tmp / "README.md").write_text(_readme(name, template, network, zones, gtfs, file_name,
                                                report, attribution))
-        replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    write_folder(out, fill, "scenario")
     return out / file_name, report
 
 

@@ -8,8 +8,9 @@ UXsim's ``SolverDUE`` is a close relative):
    of every link and movement (link into next link) by interval of *entry*
    (:func:`~twincity.traffic.linkcosts.movement_times_s`).
 2. **Column generation**: each road vehicle's *route memory*
-   (:class:`RouteMemory`, at most :data:`ROUTES_PER_TRAVELLER` routes in one CSR
-   pool) gains the time-dependent best path from its current departure.
+   (:class:`~twincity.traffic.routememory.RouteMemory`, at most
+   :data:`~twincity.traffic.routememory.ROUTES_PER_TRAVELLER` routes in one
+   CSR pool) gains the time-dependent best path from its current departure.
 3. **Score** every remembered route × departure shift by walking it through
    those times (:func:`~twincity.traffic.tdroutes.score_alternatives`): link
    times interpolated in the entry time, the toll in force at each link entry,
@@ -71,7 +72,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from twincity import draws
-from twincity.city.network import Network, route_turns
+from twincity.city.network import route_turns
 from twincity.operators import ReviewState
 from twincity.traffic.linkcosts import (
     by_slot,
@@ -81,6 +82,7 @@ from twincity.traffic.linkcosts import (
 )
 from twincity.traffic.modechoice import CAR, choose_by_errors
 from twincity.traffic.planstate import PlanState, topology_key
+from twincity.traffic.routememory import RouteMemory
 from twincity.traffic.routes import Routes, take_routes
 from twincity.traffic.tdroutes import score_alternatives, td_best_routes
 
@@ -88,8 +90,6 @@ if TYPE_CHECKING:
     from twincity.traffic.simulation import TrafficSim
     from twincity.traffic.subsystem import TrafficSubsystem
 
-#: Routes a road vehicle remembers (column generation adds one per day, the worst goes).
-ROUTES_PER_TRAVELLER = 4
 #: Trips from one origin departing within this window share a time-dependent tree in
 #: column generation (a proposal only: every route is then scored exactly).
 COLUMN_WINDOW_S = 3600.0
@@ -185,100 +185,6 @@ class EquilibriumReport:
                 "continued_from_day": self.continued_from_day}
 
 
-class RouteMemory:
-    """Up to ``k`` remembered routes per road vehicle, in one CSR pool.
-
-    ``route_id[entry, slot]`` indexes the pool (−1: empty slot); the pool holds
-    each route's links and, per link, the movement at its end
-    (:func:`~twincity.city.network.route_turns`). Forgotten routes are dropped
-    when they outnumber the remembered ones (the pool is compacted).
-    """
-
-    def __init__(self, net: Network, n_entries: int, k: int = ROUTES_PER_TRAVELLER) -> None:
-        self.net = net
-        self.k = k
-        self.route_id = np.full((n_entries, k), -1, dtype=np.int64)
-        self.route_hash = np.zeros((n_entries, k), dtype=np.uint64)
-        self.start = np.zeros(1, dtype=np.int64)
-        self.links = np.zeros(0, dtype=np.int32)
-        self.turns = np.zeros(0, dtype=np.int8)
-
-    @property
-    def n_routes(self) -> int:
-        return len(self.start) - 1
-
-    def add(self, entries: np.ndarray, routes: Routes, evict: np.ndarray) -> np.ndarray:
-        """Remember ``routes`` (one per entry, ``ok`` ones only); return their slot (−1 none).
-
-        A route already remembered keeps its slot; a new one takes an empty slot
-        or else ``evict[i]`` (the caller's worst, never the chosen one).
-        """
-        slot = np.full(len(entries), -1, dtype=np.int64)
-        h = _route_hashes(routes.start, routes.links)
-        have = (self.route_hash[entries] == h[:, None]) & (self.route_id[entries] >= 0)
-        known = have.any(axis=1) & routes.ok
-        slot[known] = np.argmax(have[known], axis=1)
-        new = np.flatnonzero(routes.ok & ~known)
-        if len(new) == 0:
-            return slot
-        e = entries[new]
-        empty = self.route_id[e] < 0
-        where = np.where(empty.any(axis=1), np.argmax(empty, axis=1), evict[new])
-        taken = take_routes(routes, new)
-        ids = self.n_routes + np.arange(len(new))
-        self.start = np.concatenate([self.start, taken.start[1:] + self.start[-1]])
-        self.links = np.concatenate([self.links, taken.links.astype(np.int32)])
-        self.turns = np.concatenate([self.turns,
-                                     route_turns(self.net, taken.start, taken.links)])
-        self.route_id[e, where] = ids
-        self.route_hash[e, where] = h[new]
-        slot[new] = where
-        if self.n_routes > 2 * max(1, int(np.sum(self.route_id >= 0))):
-            self._compact()
-        return slot
-
-    def _compact(self) -> None:
-        """Drop forgotten routes from the pool and renumber the remembered ones."""
-        live = self.route_id >= 0
-        ids = self.route_id[live]
-        lens = np.diff(self.start)[ids]
-        pos = np.repeat(self.start[:-1][ids] - np.concatenate([[0], np.cumsum(lens)[:-1]]),
-                        lens) + np.arange(int(lens.sum()))
-        self.links, self.turns = self.links[pos], self.turns[pos]
-        self.start = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
-        self.route_id[live] = np.arange(len(ids))
-
-    def routes(self, route_ids: np.ndarray) -> Routes:
-        """Routes of pool ids (−1 = none: an empty, not-ok route)."""
-        route_ids = np.asarray(route_ids, dtype=np.int64)
-        n = len(route_ids)
-        if self.n_routes == 0:
-            return Routes(start=np.zeros(n + 1, np.int64), links=np.zeros(0, np.int32),
-                          ok=np.zeros(n, bool), cost_s=np.full(n, np.inf))
-        pool = Routes(start=self.start, links=self.links, ok=np.ones(self.n_routes, dtype=bool),
-                      cost_s=np.zeros(self.n_routes))
-        r = take_routes(pool, np.where(route_ids >= 0, route_ids, 0))
-        lens = np.where(route_ids >= 0, np.diff(r.start), 0)
-        keep = np.repeat(route_ids >= 0, np.diff(r.start))
-        start = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lens, out=start[1:])
-        return Routes(start=start, links=r.links[keep], ok=route_ids >= 0, cost_s=np.zeros(n))
-
-
-def _route_hashes(start: np.ndarray, links: np.ndarray) -> np.ndarray:
-    """A 64-bit fingerprint of each route's link sequence."""
-    lens = np.diff(start)
-    pos = np.arange(len(links)) - np.repeat(start[:-1], lens)
-    with np.errstate(over="ignore"):
-        h = draws.hash_bits(np.uint64(0x5EED), links.astype(np.int64) * 4099 + pos)
-    out = np.zeros(len(lens), dtype=np.uint64)
-    some = lens > 0  # XOR over each route's links (CSR segments; empty routes stay 0)
-    if some.any():
-        out[some] = np.bitwise_xor.reduceat(h, start[:-1][some])
-    with np.errstate(over="ignore"):
-        return out ^ (lens.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
-
-
 class DynamicEquilibrium:
     """Equilibrates a :class:`~twincity.traffic.subsystem.TrafficSubsystem`'s plan in place.
 
@@ -316,6 +222,7 @@ class DynamicEquilibrium:
         #: The reference's choices: a hold lasts only while the entry keeps them.
         self.ref_choice = np.full(n, -1, dtype=np.int64)  # route slot * shifts + shift
         self.toll_initial = np.array(traffic.authority.toll_schedule, dtype=np.float64)
+        self.days_done = 0  # days simulated, counting a continued arm's reference days
         self.reviews = 0  # review rounds the authority has made (a continued arm inherits them)
         self.ref_mode = np.full(self.n_people, -1, dtype=np.int8)
         self.time_s: dict[str, float] = {}  # wall time per phase of the loop
@@ -597,7 +504,7 @@ class DynamicEquilibrium:
             flows_by_slot=np.array(t._flows_by_slot, dtype=np.float64),
             toll_initial=self.toll_initial.copy(),
             toll_final=np.array(t.authority.toll_schedule, dtype=np.float64),
-            reviews=self.reviews, days=int(getattr(self, "days_done", 0)),
+            reviews=self.reviews, days=self.days_done,
             topology=topology_key(t.net))
 
     def resume(self, state: PlanState) -> int:
