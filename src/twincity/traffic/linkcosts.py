@@ -55,27 +55,49 @@ def tolls_by_slot(toll_schedule: np.ndarray, toll_slot_s: float, slot_s: float,
     return toll_schedule[idx].mean(axis=1)
 
 
+def credible_mean(total: np.ndarray, count: np.ndarray, prior: np.ndarray,
+                  prior_veh: float) -> np.ndarray:
+    """Mean of ``count`` observations shrunk toward ``prior`` with weight ``prior_veh``.
+
+    Bühlmann's credibility estimate (Bühlmann 1967, "Experience rating and
+    credibility", ASTIN Bulletin 4(3)): ``(total + k·prior) / (count + k)``, the
+    observed mean weighted ``count / (count + k)``. A cell seen by one or two
+    simulated vehicles otherwise carries their own luck at a signal as the
+    expected time of everyone; with ``prior_veh = 0`` a cell nobody saw takes
+    the prior and a seen one its plain mean.
+
+    >>> credible_mean(np.array([90.0, 0.0]), np.array([1, 0]), np.array([30.0, 30.0]), 2.0)
+    array([50., 30.])
+    """
+    if prior_veh > 0:
+        return (total + prior_veh * prior) / (count + prior_veh)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(count > 0, total / count, prior)
+
+
 def entry_times_s(entry_time_sum_s: np.ndarray, entry_veh: np.ndarray, *,
-                  fallback_s: np.ndarray, free_flow_s: np.ndarray) -> np.ndarray:
+                  fallback_s: np.ndarray, free_flow_s: np.ndarray,
+                  prior_veh: float = 0.0) -> np.ndarray:
     """Experienced link times ``[interval, link]`` by interval of *entry*.
 
     What a vehicle entering link ``l`` during interval ``i`` took to cross it:
     the mean over vehicles that entered then (and left). Indexing by entry, not
     exit, is what walking a route needs (a link with a 10-minute queue is
     otherwise read 10 minutes late); intervals nobody entered take
-    ``fallback_s`` (e.g. the exit-interval estimate with the standing queue).
+    ``fallback_s`` (e.g. the exit-interval estimate with the standing queue),
+    and with ``prior_veh`` > 0 sparse ones are shrunk toward it
+    (:func:`credible_mean`).
 
     >>> entry_times_s(np.array([[0.0, 90.0]]), np.array([[0, 3]]),
     ...               fallback_s=np.array([[12.0, 12.0]]), free_flow_s=np.array([10.0, 10.0]))
     array([[12., 30.]])
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.where(entry_veh > 0, entry_time_sum_s / entry_veh, fallback_s)
+    mean = credible_mean(entry_time_sum_s, entry_veh, fallback_s, prior_veh)
     return np.maximum(mean, free_flow_s[None, :])
 
 
 def movement_times_s(turn_time_sum_s: np.ndarray, turn_veh: np.ndarray, *,
-                     link_times_s: np.ndarray) -> np.ndarray:
+                     link_times_s: np.ndarray, prior_veh: float = 0.0) -> np.ndarray:
     """Experienced times ``[interval, link, movement]`` by interval of entry.
 
     A link's time depends on where the vehicle goes next: a queue spilling back
@@ -83,12 +105,12 @@ def movement_times_s(turn_time_sum_s: np.ndarray, turn_veh: np.ndarray, *,
     route with the link's average over all movements would make routes through
     the free movement look slow and the blocked one fast, and travellers would
     chase alternatives that are not there. Movements nobody made in an
-    interval take the link's time (``link_times_s[interval, link]``).
+    interval take the link's time (``link_times_s[interval, link]``); with
+    ``prior_veh`` > 0 sparse ones are shrunk toward it (:func:`credible_mean`).
 
     >>> movement_times_s(np.array([[[90.0, 0.0]]]), np.array([[[3, 0]]]),
     ...                  link_times_s=np.array([[20.0]])).tolist()
     [[[30.0, 20.0]]]
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = turn_time_sum_s / turn_veh
-    return np.where(turn_veh > 0, np.maximum(mean, 0.0), link_times_s[:, :, None])
+    mean = credible_mean(turn_time_sum_s, turn_veh, link_times_s[:, :, None], prior_veh)
+    return np.maximum(mean, 0.0)
