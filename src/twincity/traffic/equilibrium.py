@@ -444,40 +444,8 @@ class DynamicEquilibrium:
                         break
                 if i == self.max_days - 1:
                     break
-                # swap routes and departures (gap-proportional, decaying step)
-                # a continued arm holding its reference's residue restarts the step
-                # schedule (only what the policy moved is eligible, see resume); draws
-                # stay keyed by the continued day
-                holding = bool(np.isfinite(self.held_excess_s).any()
-                               or (self.held_mode >= 0).any())
-                step = swap_step(i if holding else day)
-                excess = cur - best
-                ok = np.isfinite(cur) & np.isfinite(best) & (excess > self.band_s)
-                choice = self.chosen[road] * d_shifts + self.shift[road]
-                held = ok & (excess <= self.held_excess_s[road] + self.band_s) & (
-                    choice == self.ref_choice[road])
-                mode_held = (preferred[unhappy] == self.held_mode[unhappy]) & (
-                    t.mode[unhappy] == self.ref_mode[unhappy])
-                if not met and not (ok & ~held).any() and mode_held.all() and (
-                        held.any() or mode_held.any()):
-                    # the criteria fail on the reference's own residue alone: release it
-                    self.held_excess_s[:], self.held_mode[:] = -np.inf, -1
-                    held[:], mode_held[:] = False, False
-                ok &= ~held
-                unhappy = unhappy[~mode_held]
-                rel = np.where(ok, excess / np.maximum(cur, 1e-9), 0.0)
-                p = step * np.minimum(1.0, rel / FULL_SWAP_GAP)
-                u = draws.uniform(self.seed, "route-swap", t.identity[road], day)
-                move = np.flatnonzero(u < p)
-                self.chosen[road[move]] = best_alt[move] // d_shifts
-                self.shift[road[move]] = best_alt[move] % d_shifts
-                # modes: frozen errors, smoothed skims, the same decaying step
-                um = draws.uniform(self.seed, "mode-swap", t.identity[unhappy], day)
-                movers = unhappy[um < step]
-                was_car = t.mode[movers] == CAR
-                t.mode[movers] = preferred[movers]
-                self._give_routes(movers[(t.mode[movers] == CAR) & ~was_car])
-                record.route_swaps, record.mode_swaps = len(move), len(movers)
+                record.route_swaps, record.mode_swaps = self._swap(
+                    i, day, road, cur, best, best_alt, preferred, unhappy, met)
                 self._sync_book()
         rep = EquilibriumReport(
             converged=converged, relative_gap=record.relative_gap if record else float("nan"),
@@ -500,6 +468,51 @@ class DynamicEquilibrium:
                 f"{rep.relative_gap:.4f} ≤ {self.target_gap}, {rep.mode_gap:.2%} of travellers "
                 f"preferring another mode; {reviews - reviews0} road-pricing review(s)")
         return rep
+
+
+    def _swap(self, i: int, day: int, road: np.ndarray, cur: np.ndarray, best: np.ndarray,
+              best_alt: np.ndarray, preferred: np.ndarray, unhappy: np.ndarray,
+              met: bool) -> tuple[int, int]:
+        """Move willing vehicles to their best alternative and travellers to their best mode.
+
+        Gap-proportional route/departure swaps with the decaying step of day
+        ``i`` (``day`` keys the draws); returns (route swaps, mode swaps).
+        """
+        t = self.ts
+        d_shifts = len(self.shifts_s)
+        # a continued arm holding its reference's residue restarts the step
+        # schedule (only what the policy moved is eligible, see resume); draws
+        # stay keyed by the continued day
+        holding = bool(np.isfinite(self.held_excess_s).any()
+                       or (self.held_mode >= 0).any())
+        step = swap_step(i if holding else day)
+        excess = cur - best
+        ok = np.isfinite(cur) & np.isfinite(best) & (excess > self.band_s)
+        choice = self.chosen[road] * d_shifts + self.shift[road]
+        held = ok & (excess <= self.held_excess_s[road] + self.band_s) & (
+            choice == self.ref_choice[road])
+        mode_held = (preferred[unhappy] == self.held_mode[unhappy]) & (
+            t.mode[unhappy] == self.ref_mode[unhappy])
+        if not met and not (ok & ~held).any() and mode_held.all() and (
+                held.any() or mode_held.any()):
+            # the criteria fail on the reference's own residue alone: release it
+            self.held_excess_s[:], self.held_mode[:] = -np.inf, -1
+            held[:], mode_held[:] = False, False
+        ok &= ~held
+        unhappy = unhappy[~mode_held]
+        rel = np.where(ok, excess / np.maximum(cur, 1e-9), 0.0)
+        p = step * np.minimum(1.0, rel / FULL_SWAP_GAP)
+        u = draws.uniform(self.seed, "route-swap", t.identity[road], day)
+        move = np.flatnonzero(u < p)
+        self.chosen[road[move]] = best_alt[move] // d_shifts
+        self.shift[road[move]] = best_alt[move] % d_shifts
+        # modes: frozen errors, smoothed skims, the same decaying step
+        um = draws.uniform(self.seed, "mode-swap", t.identity[unhappy], day)
+        movers = unhappy[um < step]
+        was_car = t.mode[movers] == CAR
+        t.mode[movers] = preferred[movers]
+        self._give_routes(movers[(t.mode[movers] == CAR) & ~was_car])
+        return len(move), len(movers)
 
     # ------------------------------------------------------------ paired arms
     def snapshot(self) -> PlanState:
