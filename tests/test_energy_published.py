@@ -94,3 +94,13 @@ def test_singapore_household_electricity_is_within_20_percent_of_ema() -> None:
     non_residential = sum(_use_electricity_per_capita(energy, u)
                           for u in energy.groups.use_names if u != "residential")
     assert non_residential < SINGAPORE_COMMERCE_KWH_PER_CAPITA
+
+
+def test_no_unlabelled_approximate_figures_in_shipped_scenarios_and_factor_tables() -> None:
+    """Every figure says how it was checked (scenarios/README.md): "approx." without a
+    source and a reason is not allowed back in (issue 10 audit, 61 figures)."""
+    data = Path(__file__).resolve().parents[1] / "src" / "twincity" / "data"
+    files = sorted(SCENARIOS.rglob("*.yaml")) + sorted(data.glob("*.csv"))
+    hits = [f"{f.name}:{i}" for f in files
+            for i, line in enumerate(f.read_text().splitlines(), 1) if "approx." in line]
+    assert files and not hits
