@@ -70,6 +70,7 @@ from twincity.energy.grid import GridResult, dispatch_grid
 from twincity.energy.pv import pv_output_kwh
 from twincity.energy.storage import StorageResult, self_consumption_dispatch
 from twincity.energy.weather import HourlyWeather, synthesize_weather, wind_availability
+from twincity.energy.weather_file import read_weather_file, weather_day
 from twincity.kpi import make_kpi
 from twincity.results import KPI
 from twincity.scenario.sections_energy import ChargingSpec
@@ -277,9 +278,19 @@ class EnergySubsystem:
             weekend_days=sum(d.weight_days for d in days if d.day_type == "weekend"))
         tz = standard_utc_offset_h(spec.city.timezone)
         rng = model.stream("weather")
-        self.weather = [synthesize_weather(spec.climate, spec.city.latitude_deg,
-                                           spec.city.longitude_deg, tz, d.day_of_year, rng)
-                        for d in spec.climate.representative_days]  # a handful of days
+        self.notes: list[str] = []
+        lat, lon = spec.city.latitude_deg, spec.city.longitude_deg
+        if spec.climate.weather_file is not None:
+            wf = read_weather_file(city.loaded.reference("climate.weather_file"))
+            self.weather = [weather_day(wf, d.day_of_year, lat, lon, tz)
+                            for d in spec.climate.representative_days]
+            if max(abs(wf.latitude_deg - lat), abs(wf.longitude_deg - lon)) > 1.0:
+                self.notes.append(
+                    f"energy: the weather file {wf.path.name} is for {wf.latitude_deg:.2f}, "
+                    f"{wf.longitude_deg:.2f} (lat, lon), over 1° from the city")
+        else:
+            self.weather = [synthesize_weather(spec.climate, lat, lon, tz, d.day_of_year, rng)
+                            for d in spec.climate.representative_days]  # a handful of days
         wind_rng = model.stream("wind")
         self.wind = [wind_availability(spec.climate, d.day_of_year, wind_rng)
                      if spec.climate.wind_capacity_factor is not None else None
@@ -295,7 +306,6 @@ class EnergySubsystem:
         self.battery_kw = bat.per_capita_kw * self.zone_population
         self.days: list[EnergyDay] | None = None
         self.sessions: ChargingSessions | None = None
-        self.notes: list[str] = []
 
     # ------------------------------------------------------------------ protocol
     def advance(self, model: CityModel, start_s: float, end_s: float) -> None:

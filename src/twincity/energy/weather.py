@@ -48,9 +48,11 @@ _MONTH_MID = _MONTH_START + np.asarray(DAYS_IN_MONTH) / 2.0  # in days since 1 J
 
 @dataclass(frozen=True)
 class HourlyWeather:
-    """One synthetic day: hour ``h`` stands for local standard time [h, h+1).
+    """One day of weather: hour ``h`` stands for local standard time [h, h+1).
 
-    Irradiances are hour means (W/m², equal to Wh/m² in that hour).
+    Irradiances are hour means (W/m², equal to Wh/m² in that hour). ``from_file`` days
+    come from a weather file (:mod:`twincity.energy.weather_file`): PV then uses their
+    irradiance instead of re-synthesising it from the cloudiness.
     """
 
     day_of_year: int
@@ -62,6 +64,7 @@ class HourlyWeather:
     dni_wm2: np.ndarray
     dhi_wm2: np.ndarray
     cloudiness: float
+    from_file: bool = False
 
 
 @dataclass(frozen=True)

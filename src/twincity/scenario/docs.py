@@ -49,7 +49,8 @@ A scenario file (YAML) describes one city. The shipped cities:
   the loader converts: {aliases}.
 * **`extends: other.yaml`** overlays this file on another: mappings merge key
   by key (this file wins), lists and values are replaced whole. Cycles are refused.
-* **File references** (`extends`, `network.file`, `zones.file`) are relative to
+* **File references** (`extends`, `network.file`, `zones.file`, `observations.counts`,
+  `climate.weather_file`) are relative to
   the file that names them and must stay inside the scenario's folder.
 * **Bring your own city**: `twincity import` builds a scenario folder from an
   OpenStreetMap extract, zone polygons or a population grid, and a GTFS feed

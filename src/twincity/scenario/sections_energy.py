@@ -117,6 +117,11 @@ class ClimateSpec(Section):
     representative_days: tuple[RepresentativeDay, ...] = Field(
         default_factory=lambda: tuple(_default_days()), min_length=1,
         description="Days simulated for the energy year with their weights in days (sum 365).")
+    weather_file: str | None = Field(
+        default=None, min_length=1,
+        description="EPW or TMY3 CSV file (relative to the scenario) whose hours replace the "
+                    "synthesised temperature and sun on the representative days; read with "
+                    "pvlib (extra 'weather').")
     wind_capacity_factor: tuple[Share, ...] | None = Field(
         default=None, json_schema_extra=one_or_many_schema,
         description="Monthly mean capacity factor of the wind fleet (one value or twelve); "
