@@ -52,6 +52,7 @@ def plane_of_array_wm2(
         weather.timezone_offset_h,
         weather.day_of_year,
         0.0 if weather.from_file else weather.cloudiness,
+        sky_factor=weather.sky_factor,
     )
     # An equator-facing plane at latitude φ sees the sun as a horizontal plane at φ ∓ β.
     phi_eff = np.radians(lat) - np.sign(lat if lat != 0.0 else 1.0) * beta

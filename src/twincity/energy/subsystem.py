@@ -69,7 +69,12 @@ from twincity.energy.ev import bev_temperature_factor
 from twincity.energy.grid import GridResult, dispatch_grid
 from twincity.energy.pv import pv_output_kwh
 from twincity.energy.storage import StorageResult, self_consumption_dispatch
-from twincity.energy.weather import HourlyWeather, synthesize_weather, wind_availability
+from twincity.energy.weather import (
+    HourlyWeather,
+    sky_factor,
+    synthesize_weather,
+    wind_availability,
+)
 from twincity.energy.weather_file import read_weather_file, weather_day
 from twincity.kpi import make_kpi
 from twincity.results import KPI
@@ -289,7 +294,9 @@ class EnergySubsystem:
                     f"energy: the weather file {wf.path.name} is for {wf.latitude_deg:.2f}, "
                     f"{wf.longitude_deg:.2f} (lat, lon), over 1° from the city")
         else:
-            self.weather = [synthesize_weather(spec.climate, lat, lon, tz, d.day_of_year, rng)
+            k = sky_factor(spec.climate, lat, lon, tz)
+            self.weather = [synthesize_weather(spec.climate, lat, lon, tz, d.day_of_year, rng,
+                                               sky_factor=k)
                             for d in spec.climate.representative_days]  # a handful of days
         wind_rng = model.stream("wind")
         self.wind = [wind_availability(spec.climate, d.day_of_year, wind_rng)

@@ -117,6 +117,11 @@ class ClimateSpec(Section):
     representative_days: tuple[RepresentativeDay, ...] = Field(
         default_factory=lambda: tuple(_default_days()), min_length=1,
         description="Days simulated for the energy year with their weights in days (sum 365).")
+    annual_ghi_kwh_per_m2: Positive | None = Field(
+        default=None,
+        description="Published annual global horizontal irradiation, kWh/m² (cite it): the "
+                    "synthesised sky is scaled to it (unset: Kasten–Czeplak on the monthly "
+                    "cloudiness, which runs high).")
     weather_file: str | None = Field(
         default=None, min_length=1,
         description="EPW or TMY3 CSV file (relative to the scenario) whose hours replace the "
