@@ -27,9 +27,12 @@ GRID_INTENSITY = {
     # EMA Singapore average operating-margin grid emission factor 0.4192 kg/kWh in 2017
     # (EMA, Singapore Energy Statistics 2018, "Other energy-related statistics"; read there).
     "singapore": 0.4192,
-    # Korea: recalled, unverified — national grid emission factor ≈ 0.46 kg/kWh (Greenhouse
-    # Gas Inventory and Research Center of Korea, 2021 edition).
-    "sejong": 0.46,
+    # Korea: national power emission factor 0.4541 t CO2eq/MWh, the 2020–2022 average the
+    # Ministry of Environment published in March 2025 (its 2023 value, published December
+    # 2025, is 0.4173; Aju Business Daily 2025-12-18, read there). Consumption-side (after
+    # grid losses) and CO2-equivalent, so slightly above a generation-side CO2 figure; the
+    # scenario's fleet is the 2022 one.
+    "sejong": 0.4541,
 }
 
 
