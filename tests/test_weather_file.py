@@ -125,3 +125,19 @@ def test_validate_reads_every_representative_day_from_the_file(tiny_dir: Path) -
     result = CliRunner().invoke(main, ["validate", str(bad)])
     assert result.exit_code == 2
     assert "site.epw: climate.weather_file: expected 24 hourly rows for 03-01" in result.output
+
+
+def test_tmy3_csv_days_start_at_midnight_local_standard_time() -> None:
+    """pvlib's bundled TMY3 sample (Greensboro NC, 723170TYA.CSV): our hour 0 is the
+    row stamped 01:00 of that day and hour 23 the row stamped 24:00 (00:00 next day)."""
+    import pvlib
+
+    path = Path(pvlib.__file__).parent / "data" / "723170TYA.CSV"
+    data, meta = pvlib.iotools.read_tmy3(path, map_variables=True)
+    wf = read_weather_file(path)
+    w = weather_day(wf, 15, meta["latitude"], meta["longitude"], meta["TZ"])
+    stamps = data.index - np.timedelta64(1, "h")
+    jan15 = data[(stamps.month == 1) & (stamps.day == 15)]
+    assert len(jan15) == 24
+    assert np.allclose(w.temp_c, jan15["temp_air"]) and np.allclose(w.ghi_wm2, jan15["ghi"])
+    assert w.ghi_wm2[:5].max() == 0.0 and w.ghi_wm2[11] > 0.0  # night, then noon sun
