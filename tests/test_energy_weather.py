@@ -119,3 +119,13 @@ def test_temperature_noise_is_stationary_ar1_with_the_given_moments() -> None:
     lag1 = np.mean([np.corrcoef(noise[:, h], noise[:, h + 1])[0, 1] for h in range(23)])
     assert lag1 == pytest.approx(0.8, abs=0.03)
     assert abs(noise.mean()) < 0.05
+
+
+def test_sky_factor_scales_every_component_and_keeps_the_split() -> None:
+    from twincity.energy.weather import subhourly_sun
+
+    base = subhourly_sun(60.17, 24.94, 2.0, 120, 0.7)
+    scaled = subhourly_sun(60.17, 24.94, 2.0, 120, 0.7, sky_factor=0.8)
+    for comp in ("ghi_wm2", "dni_wm2", "dhi_wm2"):
+        assert np.allclose(getattr(scaled, comp), 0.8 * getattr(base, comp))
+    assert np.array_equal(scaled.cos_zenith, base.cos_zenith)

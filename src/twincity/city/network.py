@@ -251,6 +251,8 @@ class Network:
             shape=(self.n_nodes, self.n_nodes),
         )
         _, labels = connected_components(adj, directed=True, connection="strong")
+        if labels.size == 0:  # no nodes (e.g. a river wider than the city): nothing to keep
+            return np.zeros(0, dtype=bool)
         biggest = np.bincount(labels).argmax()
         return labels == biggest
 

@@ -52,6 +52,12 @@ def validate(files: tuple[Path, ...], scenarios_dir: Path) -> None:
                                 link_to=net.link_to, n_links=net.n_links,
                                 network=network_table(city)))
             click.echo(f"ok: {counts} ({n} counted link-hours)")
+        weather = loaded.references.get("climate.weather_file")
+        if weather is not None:  # every representative day must be in the weather file
+            from twincity.energy.weather_file import check_weather_file
+
+            days = check_weather_file(weather, loaded.spec.climate)
+            click.echo(f"ok: {weather} ({days} representative days)")
         s = city.summary()
         click.echo(f"ok: {file} ({s['name']}: {s['nodes']} nodes, {s['links']} links, "
                    f"{s['zones']} zones)")

@@ -22,8 +22,15 @@ Final energy: heat delivered is split by the city's heating-system shares into g
 electricity (÷ 1); cooling electricity = cooling × cooled share ÷ cooling COP; base
 electricity = floor area × kWh/m²/yr ÷ 365 distributed by the use's daily profile.
 
-Not modelled (yet): weekday/weekend or night set-back schedules, latent
-cooling loads, domestic hot water, orientation-resolved solar gains.
+Day types: on weekend days a use may follow another profile or be
+``unoccupied`` (all day at its weekday profile's lowest hour, i.e. the night
+load of a closed office or school). ``base_electric_kwh_per_m2_yr`` stays an
+annual figure: with ``W_wd`` weekdays and ``W_we`` weekend days of weekend/
+weekday energy ratio ``r``, a weekday carries ``annual / (W_wd + r·W_we)``.
+Internal gains scale the same way (occupancy and appliances).
+
+Not modelled (yet): night set-back of set-points, latent cooling loads, domestic
+hot water, orientation-resolved solar gains.
 
 Example:
     >>> import numpy as np
@@ -83,8 +90,9 @@ class BuildingGroups:
     cooling_setpoint_c: np.ndarray
     cooling_cop: np.ndarray
     cooled_share: np.ndarray
-    base_electric_kwh_per_day: np.ndarray
+    base_electric_kwh_per_day: np.ndarray  # on a weekday
     profile: np.ndarray  # int64, row of DAILY_PROFILES
+    weekend_shape: np.ndarray  # (n, 24): weekend hours relative to a weekday's total (sum r)
 
     @property
     def size(self) -> int:
@@ -117,8 +125,32 @@ class BuildingEnergy:
         )
 
 
-def build_building_groups(spec: BuildingsSpec, zone_population: np.ndarray) -> BuildingGroups:
+def weekend_shapes(profiles: list[str], weekend_profiles: list[str | None]) -> np.ndarray:
+    """Weekend hour shares of a weekday's daily energy, one row per use (sums = ratio r).
+
+    Example:
+        >>> weekend_shapes(["office", "retail"], ["unoccupied", None]).sum(axis=1).round(2)
+        array([0.46, 1.  ])
+    """
+    rows = []
+    for prof, weekend in zip(profiles, weekend_profiles, strict=True):
+        weekday = DAILY_PROFILES[PROFILE_NAMES.index(prof)]
+        if weekend is None:
+            rows.append(weekday)
+        elif weekend == "unoccupied":
+            rows.append(np.full(24, weekday.min()))
+        else:
+            rows.append(DAILY_PROFILES[PROFILE_NAMES.index(weekend)])
+    return np.array(rows, dtype=np.float64).reshape(len(rows), 24)
+
+
+def build_building_groups(spec: BuildingsSpec, zone_population: np.ndarray, *,
+                          weekday_days: float = 365.0,
+                          weekend_days: float = 0.0) -> BuildingGroups:
     """Groups for every zone × use from per-capita floor areas.
+
+    ``weekday_days``/``weekend_days`` are the year's days of each type (the weights of
+    the representative days): they turn annual base electricity into a weekday's.
 
     Example:
         >>> from twincity.scenario.sections_energy import BuildingsSpec
@@ -150,6 +182,9 @@ def build_building_groups(spec: BuildingsSpec, zone_population: np.ndarray) -> B
         return by_use(attr)[use]
 
     profile = np.array([PROFILE_NAMES.index(u.profile) for u in uses], dtype=np.int64)[use]
+    weekend = weekend_shapes([u.profile for u in uses], [u.weekend_profile for u in uses])
+    ratio = weekend.sum(axis=1)  # weekend/weekday energy per use
+    days_per_year = (weekday_days + ratio * weekend_days)[use]  # weekday-equivalent days
     return BuildingGroups(
         zone=zone.astype(np.int64),
         use=use.astype(np.int64),
@@ -157,14 +192,15 @@ def build_building_groups(spec: BuildingsSpec, zone_population: np.ndarray) -> B
         floor_area_m2=area,
         ua_w_per_k=area * pick("envelope_loss_w_per_m2k"),
         heat_capacity_j_per_k=area * pick("heat_capacity_j_per_m2k"),
-        internal_gains_w=area * pick("internal_gains_w_per_m2"),
+        internal_gains_w=area * pick("internal_gains_w_per_m2") * 365.0 / days_per_year,
         solar_aperture_m2=area * pick("solar_aperture_m2_per_m2"),
         heating_setpoint_c=pick("heating_setpoint_c"),
         cooling_setpoint_c=pick("cooling_setpoint_c"),
         cooling_cop=pick("cooling_cop"),
         cooled_share=pick("cooled_share"),
-        base_electric_kwh_per_day=area * pick("base_electric_kwh_per_m2_yr") / 365.0,
+        base_electric_kwh_per_day=area * pick("base_electric_kwh_per_m2_yr") / days_per_year,
         profile=profile,
+        weekend_shape=weekend[use],
     )
 
 
@@ -288,8 +324,12 @@ def simulate_buildings(
     *,
     substeps_per_hour: int = 6,
     warmup_days: int = 3,
+    day_type: str = "weekday",
 ) -> BuildingEnergy:
     """Hourly useful and final energy of every building group for one weather day.
+
+    ``day_type`` ``"weekend"`` uses the groups' weekend shapes for base electricity and
+    internal gains (the thermal periodic steady state is then that of a weekend day).
 
     Example:
         >>> import numpy as np
@@ -307,7 +347,10 @@ def simulate_buildings(
         >>> round(float(e.gas_kwh.sum()), 6)   # 1000 W/K × 10 K × 24 h / 0.8
         300.0
     """
-    prof = DAILY_PROFILES[groups.profile]  # (n, 24), rows sum to 1
+    if day_type not in ("weekday", "weekend"):
+        raise ValueError(f"day_type must be 'weekday' or 'weekend', got {day_type!r}")
+    # (n, 24): shares of a weekday's energy (weekday rows sum to 1, weekend rows to r)
+    prof = DAILY_PROFILES[groups.profile] if day_type == "weekday" else groups.weekend_shape
     gains = groups.internal_gains_w[:, None] * prof * 24.0  # mean over the day = daily mean
     heat, cool, t_in = simulate_thermal(
         weather.temp_c,

@@ -51,7 +51,8 @@ def plane_of_array_wm2(
         weather.longitude_deg,
         weather.timezone_offset_h,
         weather.day_of_year,
-        weather.cloudiness,
+        0.0 if weather.from_file else weather.cloudiness,
+        sky_factor=weather.sky_factor,
     )
     # An equator-facing plane at latitude φ sees the sun as a horizontal plane at φ ∓ β.
     phi_eff = np.radians(lat) - np.sign(lat if lat != 0.0 else 1.0) * beta
@@ -59,12 +60,12 @@ def plane_of_array_wm2(
     cos_theta = np.sin(d) * np.sin(phi_eff) + np.cos(d) * np.cos(phi_eff) * np.cos(
         sun.hour_angle_rad
     )
-    beam = sun.dni_wm2 * np.clip(cos_theta, 0.0, None) * (sun.cos_zenith > 0.0)
-    poa = (
-        beam
-        + sun.dhi_wm2 * (1.0 + np.cos(beta)) / 2.0
-        + albedo * sun.ghi_wm2 * (1.0 - np.cos(beta)) / 2.0
-    )
+    incidence = np.clip(cos_theta, 0.0, None) * (sun.cos_zenith > 0.0)
+    sky, ground = (1.0 + np.cos(beta)) / 2.0, albedo * (1.0 - np.cos(beta)) / 2.0
+    if weather.from_file:  # the file's hour means; the hour's mean incidence of the beam
+        return (weather.dni_wm2 * incidence.mean(axis=1) + weather.dhi_wm2 * sky
+                + weather.ghi_wm2 * ground)
+    poa = sun.dni_wm2 * incidence + sun.dhi_wm2 * sky + sun.ghi_wm2 * ground
     return poa.mean(axis=1)
 
 

@@ -39,9 +39,12 @@ energy year is therefore computed in :meth:`EnergySubsystem.finish`, which
 result then reflects the trips simulated so far). ``advance`` does nothing.
 
 **Assumptions to know.** The one simulated traffic weekday stands for every
-representative day (weekend days included: charging does not vary by season or day
-type). Without a traffic subsystem there is no EV charging. Electricity of trams,
-metro, rail and electric buses is not part of the dispatched load.
+representative day; charging energy varies with the day's temperature, and on weekend
+days it is scaled by ``charging.weekend_energy_share`` when the scenario gives one
+(same arrival times; otherwise weekend days charge like the weekday, with a note).
+Buildings follow their weekend profiles on weekend days (:mod:`.buildings`). Without a
+traffic subsystem there is no EV charging. Electricity of trams, metro, rail and
+electric buses is not part of the dispatched load.
 
 Example:
     >>> from twincity.model import CityModel                                   # doctest: +SKIP
@@ -66,7 +69,13 @@ from twincity.energy.ev import bev_temperature_factor
 from twincity.energy.grid import GridResult, dispatch_grid
 from twincity.energy.pv import pv_output_kwh
 from twincity.energy.storage import StorageResult, self_consumption_dispatch
-from twincity.energy.weather import HourlyWeather, synthesize_weather, wind_availability
+from twincity.energy.weather import (
+    HourlyWeather,
+    sky_factor,
+    synthesize_weather,
+    wind_availability,
+)
+from twincity.energy.weather_file import read_weather_file, weather_day
 from twincity.kpi import make_kpi
 from twincity.results import KPI
 from twincity.scenario.sections_energy import ChargingSpec
@@ -267,12 +276,28 @@ class EnergySubsystem:
         self.population = float(spec.city.population)
         self.zone_population = np.asarray(city.zones.population, dtype=np.float64)
         self.n_zones = city.zones.n
-        self.groups = build_building_groups(spec.buildings, self.zone_population)
+        days = spec.climate.representative_days
+        self.groups = build_building_groups(
+            spec.buildings, self.zone_population,
+            weekday_days=sum(d.weight_days for d in days if d.day_type == "weekday"),
+            weekend_days=sum(d.weight_days for d in days if d.day_type == "weekend"))
         tz = standard_utc_offset_h(spec.city.timezone)
         rng = model.stream("weather")
-        self.weather = [synthesize_weather(spec.climate, spec.city.latitude_deg,
-                                           spec.city.longitude_deg, tz, d.day_of_year, rng)
-                        for d in spec.climate.representative_days]  # a handful of days
+        self.notes: list[str] = []
+        lat, lon = spec.city.latitude_deg, spec.city.longitude_deg
+        if spec.climate.weather_file is not None:
+            wf = read_weather_file(city.loaded.reference("climate.weather_file"))
+            self.weather = [weather_day(wf, d.day_of_year, lat, lon, tz)
+                            for d in spec.climate.representative_days]
+            if max(abs(wf.latitude_deg - lat), abs(wf.longitude_deg - lon)) > 1.0:
+                self.notes.append(
+                    f"energy: the weather file {wf.path.name} is for {wf.latitude_deg:.2f}, "
+                    f"{wf.longitude_deg:.2f} (lat, lon), over 1° from the city")
+        else:
+            k = sky_factor(spec.climate, lat, lon, tz)
+            self.weather = [synthesize_weather(spec.climate, lat, lon, tz, d.day_of_year, rng,
+                                               sky_factor=k)
+                            for d in spec.climate.representative_days]  # a handful of days
         wind_rng = model.stream("wind")
         self.wind = [wind_availability(spec.climate, d.day_of_year, wind_rng)
                      if spec.climate.wind_capacity_factor is not None else None
@@ -288,7 +313,6 @@ class EnergySubsystem:
         self.battery_kw = bat.per_capita_kw * self.zone_population
         self.days: list[EnergyDay] | None = None
         self.sessions: ChargingSessions | None = None
-        self.notes: list[str] = []
 
     # ------------------------------------------------------------------ protocol
     def advance(self, model: CityModel, start_s: float, end_s: float) -> None:
@@ -310,9 +334,10 @@ class EnergySubsystem:
                                              np.zeros(0, np.int64), np.zeros(0, bool))
             self.notes.append("energy: no traffic subsystem, so no EV charging load")
         weekend = [d.name for d in spec.climate.representative_days if d.day_type == "weekend"]
-        if weekend and traffic is not None:
+        if weekend and traffic is not None and spec.charging.weekend_energy_share is None:
             self.notes.append(f"energy: weekend days {weekend} use the simulated weekday's "
-                              "EV charging (traffic simulates one weekday)")
+                              "EV charging (traffic simulates one weekday; set "
+                              "charging.weekend_energy_share to scale it)")
         self.days = [self._simulate_day(d, w, wind) for d, w, wind in
                      zip(spec.climate.representative_days, self.weather, self.wind, strict=True)]
         if not np.isfinite(self.renewable_share()):
@@ -341,7 +366,7 @@ class EnergySubsystem:
     def _simulate_day(self, day, weather: HourlyWeather, wind: np.ndarray | None) -> EnergyDay:
         spec = self.model.city.spec
         b = spec.buildings
-        be = simulate_buildings(self.groups, weather, b)
+        be = simulate_buildings(self.groups, weather, b, day_type=day.day_type)
         bz = zone_sum(be.electricity_kwh, self.groups.zone, self.n_zones)
         pv = pv_output_kwh(weather, self.pv_kwp, b.rooftop_pv.performance_ratio,
                            tilt_deg=b.rooftop_pv.tilt_deg,
@@ -358,22 +383,28 @@ class EnergySubsystem:
 
         # The forecast: the day dispatched without charging (used by carbon-aware charging).
         forecast = dispatch(bz)[1].average_intensity_kg_per_kwh
-        ch = charge(self.day_sessions(weather), self.n_zones, spec.charging, forecast)
+        ch = charge(self.day_sessions(weather, day.day_type), self.n_zones, spec.charging,
+                    forecast)
         storage, grid = dispatch(bz + ch.load_kwh)
         return EnergyDay(name=day.name, weight_days=float(day.weight_days), weather=weather,
                          buildings=be, building_zone_kwh=bz, charging=ch, pv_kwh=pv,
                          storage=storage, initial_soc_kwh=soc0, grid=grid,
                          forecast_intensity_kg_per_kwh=forecast)
 
-    def day_sessions(self, weather: HourlyWeather) -> ChargingSessions:
+    def day_sessions(self, weather: HourlyWeather,
+                     day_type: str = "weekday") -> ChargingSessions:
         """The charging sessions of a day: battery energy × the temperature factor.
 
         The factor (:func:`twincity.energy.ev.bev_temperature_factor`) is taken at the
-        hour the car arrives (the end of the trip whose energy the session restores).
+        hour the car arrives (the end of the trip whose energy the session restores). On
+        a weekend day the energy is also × ``charging.weekend_energy_share`` if given.
         """
         s = self.sessions
         hour = np.floor(s.arrival_h).astype(np.int64) % 24
-        return replace(s, energy_kwh=s.energy_kwh * bev_temperature_factor(weather.temp_c[hour]))
+        share = self.model.city.spec.charging.weekend_energy_share
+        scale = share if day_type == "weekend" and share is not None else 1.0
+        return replace(s, energy_kwh=s.energy_kwh * scale
+                       * bev_temperature_factor(weather.temp_c[hour]))
 
     # ------------------------------------------------------------------ results
     def yearly(self, per_day) -> float:

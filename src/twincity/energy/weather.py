@@ -48,9 +48,11 @@ _MONTH_MID = _MONTH_START + np.asarray(DAYS_IN_MONTH) / 2.0  # in days since 1 J
 
 @dataclass(frozen=True)
 class HourlyWeather:
-    """One synthetic day: hour ``h`` stands for local standard time [h, h+1).
+    """One day of weather: hour ``h`` stands for local standard time [h, h+1).
 
-    Irradiances are hour means (W/m², equal to Wh/m² in that hour).
+    Irradiances are hour means (W/m², equal to Wh/m² in that hour). ``from_file`` days
+    come from a weather file (:mod:`twincity.energy.weather_file`): PV then uses their
+    irradiance instead of re-synthesising it from the cloudiness.
     """
 
     day_of_year: int
@@ -62,6 +64,8 @@ class HourlyWeather:
     dni_wm2: np.ndarray
     dhi_wm2: np.ndarray
     cloudiness: float
+    from_file: bool = False
+    sky_factor: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -192,8 +196,15 @@ def subhourly_sun(
     day_of_year: int,
     cloudiness: float,
     substeps: int = SUBSTEPS_PER_HOUR,
+    sky_factor: float = 1.0,
 ) -> SubhourlySun:
-    """Sun geometry and cloudy-sky irradiance components at sub-hourly samples."""
+    """Sun geometry and cloudy-sky irradiance components at sub-hourly samples.
+
+    ``sky_factor`` scales all three components (:func:`sky_factor` calibrates it to a
+    published annual irradiation) and keeps the Erbs split of the unscaled sky: splitting
+    the scaled GHI instead would push the diffuse share of Helsinki's year from 0.39 to
+    0.67 (published: about half, Motiva), the mean-sky clearness index being too low.
+    """
     clock = np.arange(24)[:, None] + (np.arange(substeps)[None, :] + 0.5) / substeps
     omega = np.radians(
         15.0 * (solar_time_h(clock, longitude_deg, timezone_offset_h, day_of_year) - 12.0)
@@ -208,7 +219,8 @@ def subhourly_sun(
     # Beam normal from the horizontal beam; skip grazing angles where 1/cos z explodes.
     dni = np.where(cz > 0.01, (ghi - dhi) / np.where(cz > 0.01, cz, 1.0), 0.0)
     dhi = np.where(cz > 0.01, dhi, ghi)
-    return SubhourlySun(decl, omega, cz, ghi, dni, dhi)
+    k = float(sky_factor)
+    return SubhourlySun(decl, omega, cz, ghi * k, dni * k, dhi * k)
 
 
 # ----------------------------------------------------------------------------- temperature
@@ -287,6 +299,7 @@ def synthesize_weather(
     *,
     noise_std_c: float = 1.0,
     noise_autocorrelation: float = 0.9,
+    sky_factor: float = 1.0,
 ) -> HourlyWeather:
     """Synthesise 24 hours of temperature and irradiance for ``day_of_year`` (1..365).
 
@@ -324,7 +337,8 @@ def synthesize_weather(
         drive[0] = noise_std_c * eps[0]
         temp = temp + lfilter([1.0], [1.0, -phi], drive)
 
-    sun = subhourly_sun(latitude_deg, longitude_deg, timezone_offset_h, doy, cloud)
+    sun = subhourly_sun(latitude_deg, longitude_deg, timezone_offset_h, doy, cloud,
+                        sky_factor=sky_factor)
     return HourlyWeather(
         day_of_year=doy,
         latitude_deg=float(latitude_deg),
@@ -335,7 +349,43 @@ def synthesize_weather(
         dni_wm2=sun.dni_wm2.mean(axis=1),
         dhi_wm2=sun.dhi_wm2.mean(axis=1),
         cloudiness=cloud,
+        sky_factor=float(sky_factor),
     )
+
+
+def synthetic_annual_ghi_kwh_per_m2(climate: ClimateSpec, latitude_deg: float,
+                                    longitude_deg: float, timezone_offset_h: float) -> float:
+    """Global horizontal irradiation of the synthesised climatological year, kWh/m²
+    (every day of a non-leap year, the month's cloudiness interpolated, no scaling)."""
+    total = 0.0
+    for doy in range(1, 366):  # 365 small (24, 12) arrays
+        cloud = float(np.clip(_monthly_interp(climate.cloudiness, doy), 0.0, 1.0))
+        sun = subhourly_sun(latitude_deg, longitude_deg, timezone_offset_h, doy, cloud)
+        total += float(sun.ghi_wm2.mean(axis=1).sum())
+    return total / 1000.0
+
+
+def sky_factor(climate: ClimateSpec, latitude_deg: float, longitude_deg: float,
+               timezone_offset_h: float) -> float:
+    """Scale of the synthesised GHI so that its year equals ``climate.annual_ghi_kwh_per_m2``.
+
+    Kasten–Czeplak applied to a *monthly mean* cloud cover overestimates the mean
+    irradiance (the factor is concave in the cover, and overcast days weigh more than
+    the mean suggests): with a published annual irradiation the sky is scaled to it;
+    without one the factor is 1.
+
+    Example:
+        >>> from twincity.scenario.sections_energy import ClimateSpec
+        >>> c = ClimateSpec.model_validate({"monthly_mean_temp_c": [5.0] * 12,
+        ...     "diurnal_range_c": 8, "cloudiness": 0.6, "annual_ghi_kwh_per_m2": 980})
+        >>> k = sky_factor(c, 60.17, 24.94, 2.0)
+        >>> round(k * synthetic_annual_ghi_kwh_per_m2(c, 60.17, 24.94, 2.0))
+        980
+    """
+    if climate.annual_ghi_kwh_per_m2 is None:
+        return 1.0
+    return climate.annual_ghi_kwh_per_m2 / synthetic_annual_ghi_kwh_per_m2(
+        climate, latitude_deg, longitude_deg, timezone_offset_h)
 
 
 # ----------------------------------------------------------------------------- wind

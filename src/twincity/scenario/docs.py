@@ -28,6 +28,13 @@ A scenario file (YAML) describes one city. The shipped cities:
   generated monocentric network (grid, rings, radials, river), generated zones
   and corridor/ring transit lines, sized to each city's published aggregates;
   every figure carries a comment naming its public source and year.
+  How far each figure was checked is said in its comment: a source and year
+  alone means it was read there; *recalled, not checked* means it is quoted
+  from that source but was not read from it here; *estimate* says what it was
+  estimated from (no published figure found); *calibrated* names the published
+  figure it was fitted to. Published-figure tests (`tests/test_energy_published.py`,
+  `tests/test_energy_weather.py`, `tests/test_emission_factors.py`) check the
+  results the figures produce.
 * `helsinki_centre/helsinki_centre.yaml` is **real data**: OpenStreetMap roads,
   the HSY 2020 population grid and HSL GTFS timetables of central Helsinki
   (about 1.2 km², 5,374 residents), built by `twincity import` from
@@ -42,7 +49,8 @@ A scenario file (YAML) describes one city. The shipped cities:
   the loader converts: {aliases}.
 * **`extends: other.yaml`** overlays this file on another: mappings merge key
   by key (this file wins), lists and values are replaced whole. Cycles are refused.
-* **File references** (`extends`, `network.file`, `zones.file`) are relative to
+* **File references** (`extends`, `network.file`, `zones.file`, `observations.counts`,
+  `climate.weather_file`) are relative to
   the file that names them and must stay inside the scenario's folder.
 * **Bring your own city**: `twincity import` builds a scenario folder from an
   OpenStreetMap extract, zone polygons or a population grid, and a GTFS feed

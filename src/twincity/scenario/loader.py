@@ -41,7 +41,8 @@ MAX_EXTENDS = 32
 
 #: Field paths whose value is a file reference (resolved and confined to the scenario folder).
 FILE_REFERENCES: tuple[FieldPath, ...] = (("network", "file"), ("zones", "file"),
-                                         ("observations", "counts"))
+                                         ("observations", "counts"),
+                                         ("climate", "weather_file"))
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,16 @@ class ClimateSpec(Section):
     representative_days: tuple[RepresentativeDay, ...] = Field(
         default_factory=lambda: tuple(_default_days()), min_length=1,
         description="Days simulated for the energy year with their weights in days (sum 365).")
+    annual_ghi_kwh_per_m2: Positive | None = Field(
+        default=None,
+        description="Published annual global horizontal irradiation, kWh/m² (cite it): the "
+                    "synthesised sky is scaled to it (unset: Kasten–Czeplak on the monthly "
+                    "cloudiness, which runs high).")
+    weather_file: str | None = Field(
+        default=None, min_length=1,
+        description="EPW or TMY3 CSV file (relative to the scenario) whose hours replace the "
+                    "synthesised temperature and sun on the representative days; read with "
+                    "pvlib (extra 'weather').")
     wind_capacity_factor: tuple[Share, ...] | None = Field(
         default=None, json_schema_extra=one_or_many_schema,
         description="Monthly mean capacity factor of the wind fleet (one value or twelve); "
@@ -179,6 +189,13 @@ class BuildingUseSpec(Section):
         description="Electricity for uses other than heating and cooling, kWh/(m² yr).")
     profile: Literal["residential", "office", "retail", "school", "flat"] = Field(
         description="Daily occupancy/load shape used for internal gains and base electricity.")
+    weekend_profile: Literal["residential", "office", "retail", "school", "flat",
+                             "unoccupied"] | None = Field(
+        default=None,
+        description="Shape on weekend days: a named profile (a full day's load), "
+                    "'unoccupied' (closed: all day at the weekday profile's lowest hour), "
+                    "or unset (as on weekdays). Annual base electricity is kept: weekday "
+                    "days carry what closed weekends do not use.")
     heating_setpoint_c: float = Field(
         default=20.0, ge=5.0, le=30.0,
         description="Indoor temperature below which the building is heated, °C.")
@@ -521,6 +538,11 @@ class ChargingSpec(Section):
     charger_efficiency: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         default=0.9,
         description="Battery energy stored per kWh drawn from the grid.")
+    weekend_energy_share: NonNegative | None = Field(
+        default=None,
+        description="EV charging energy on a weekend day as a share of the simulated weekday's "
+                    "(cite its source, e.g. a weekend/weekday car-kilometre ratio); unset: "
+                    "weekend days charge like the weekday (with a note).")
 
     @model_validator(mode="after")
     def _window(self) -> ChargingSpec:
