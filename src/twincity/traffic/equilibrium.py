@@ -151,7 +151,7 @@ SMOOTHING_FLOOR = 0.2
 
 
 def swap_step(day: int) -> float:
-    """Share of willing movers who move on ``day``: ``0.5 / sqrt(day + 1)``.
+    """Share of willing movers who move on ``day``: ``λ_0 / (1 + day / SWAP_STEP_DAYS)``.
 
     Decays so the plan settles (the step sums diverge, their squares grow only
     logarithmically: the usual conditions of stochastic approximation).
