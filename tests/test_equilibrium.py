@@ -133,6 +133,15 @@ def test_departure_times_spread_as_in_vickreys_bottleneck() -> None:
     (δ = βγ / (β + γ) with Small's weights: 0.486 h here) and departures span
     N / s = 1 h. The discrete model (10-minute shifts, 5-minute measurement
     intervals) gets within 10% of the cost and 20% of the span.
+
+    What this does NOT show: the loop does not reach the gap on a pure
+    bottleneck (0.47 at day 60). Day-to-day departure-time dynamics at a single
+    bottleneck are unstable under the usual adjustment rules (Iryo 2008, J. Adv.
+    Transp. 42(3); Jin 2018, arXiv:1801.09653), and here the mean cost swings
+    from −28% (day 45) to +2% (day 60) around Vickrey's: the day-60 plan is
+    tested, not a converged equilibrium. Smith's (1984) proportional switch
+    kept it within 3% from day 18 to 60 but slowed the cities' convergence
+    (Helsinki 0.02 at day ~18 instead of ~9), so it was not adopted.
     """
     net = Network.from_links(
         node_x_m=np.array([0.0, 600.0]), node_y_m=np.zeros(2), link_from=np.array([0]),
