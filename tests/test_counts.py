@@ -145,8 +145,7 @@ def test_bad_counts_files_name_file_line_and_field(run_dir: Path, tmp_path: Path
         assert where.split()[1] in lines[0]
     with pytest.raises(InputError, match="no link from"):
         read_counts(_write(tmp_path / "p.csv", "from_node,to_node,hour,count\nx,y,7,1\n"),
-                    node_ids=np.array([1, 2]), link_from=np.array([0]),
-                    link_to=np.array([1]))
+                    network=pd.DataFrame({"link": [0], "from_node": [1], "to_node": [2]}))
 
 
 def _write(path: Path, text: str) -> Path:
@@ -155,7 +154,7 @@ def _write(path: Path, text: str) -> Path:
 
 
 def test_demand_scale_fitted_to_counts_recovers_the_known_rate(tmp_path: Path) -> None:
-    from twincity.counts import fit_demand_scale
+    from twincity.count_fit import fit_to_counts
     from twincity.model import CityModel
 
     tiny = Path(__file__).parent / "data" / "tiny.yaml"
@@ -169,7 +168,8 @@ def test_demand_scale_fitted_to_counts_recovers_the_known_rate(tmp_path: Path) -
     busy = flows[flows["model_vph"] > 0]
     path = tmp_path / "counts.csv"
     busy.rename(columns={"model_vph": "count"}).to_csv(path, index=False)
-    fit = fit_demand_scale(tiny, path, seed=5, overrides=fast, rounds=5, tolerance=0.02)
+    fit = fit_to_counts(tiny, path, fit="scale", seed=5, overrides=fast, rounds=5,
+                        tolerance=0.02)
     assert fit.rounds[0]["trips_per_person_per_day"] == 2.5      # the scenario's own rate
     assert fit.rounds[0]["model_over_count"] < 0.9               # too little traffic at first
     assert fit.converged
