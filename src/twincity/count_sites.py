@@ -229,8 +229,13 @@ def links_of_ways(frame: pd.DataFrame, path: Path, line: np.ndarray, network: pd
     refuse(along.isna().to_numpy() & np.isnan(bearing), path, line, "direction",
            frame["direction"], "forward, backward (along or against the way's node order), "
            "N, NE, … NW, northbound… or a bearing in degrees")
-    has_site = {"lon", "lat"} <= set(frame)
-    lon, lat = _lon_lat(frame, path, line) if has_site else (None, None)
+    # lon,lat are optional per row (needed where the way spans several links)
+    has_site = np.zeros(len(frame), dtype=bool)
+    lon, lat = np.full(len(frame), np.nan), np.full(len(frame), np.nan)
+    if {"lon", "lat"} <= set(frame):
+        has_site = ~(frame["lon"].isna() & frame["lat"].isna()).to_numpy()
+        if has_site.any():
+            lon[has_site], lat[has_site] = _lon_lat(frame[has_site], path, line[has_site])
     pairs = way_links(ways)
     pairs = pairs[pairs["way_id"].isin(way.astype(np.int64))]
     link_heading = np.degrees(np.arctan2(
@@ -263,12 +268,12 @@ def links_of_ways(frame: pd.DataFrame, path: Path, line: np.ndarray, network: pd
                              "that direction", file=path, line=where, path="direction")
         if len(chosen) == 1:
             link[i] = chosen[0]
-        elif not has_site:
+        elif not has_site[i]:
             raise InputError(f"osm_way_id: OSM way {w} runs {'forward' if want else 'backward'}"
                              f" over {len(chosen)} links ({', '.join(map(str, chosen[:6]))}); "
                              "expected lon,lat of the count site too, to pick one",
                              file=path, line=where, path="osm_way_id")
-        if has_site:
+        if has_site[i]:
             _placed(network, path, "osm_way_id with lon/lat")
             sub = network.set_index("link").loc[chosen].reset_index()
             found, dist = locate_sites([lon[i]], [lat[i]], [0.0], sub, max_snap_m,
