@@ -33,8 +33,9 @@ def validate_counts(results_dir: Path, counts_file: Path | None, scenario_file: 
                     as_json: bool) -> None:
     """Compare the hourly link flows of the run in RESULTS with the counts in COUNTS.csv.
 
-    Without COUNTS.csv, the counts the run's scenario names in
-    ``observations.counts`` are used.
+    Without COUNTS.csv, the counts the run's scenario (or --scenario) names
+    in ``observations.counts`` are used (the second example: a copy of
+    sejong.yaml with ``observations: {counts: counts.csv}``).
 
     COUNTS.csv has one row per counted link and hour: ``link`` (twincity's
     link number), ``from_node,to_node`` (node ids of the network's source
@@ -51,7 +52,7 @@ def validate_counts(results_dir: Path, counts_file: Path | None, scenario_file: 
     \b
     Examples:
       twincity validate-counts results/sejong-seed2013 counts.csv
-      twincity validate-counts results/sejong-seed2013   # the scenario's own counts
+      twincity validate-counts results/sejong-seed2013 --scenario sejong_counted.yaml
       twincity validate-counts results/sejong-seed2013 counts.csv --out results/counts-check
     """
     import pandas as pd
