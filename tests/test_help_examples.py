@@ -20,7 +20,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from test_readme_run import PYTHON, SLOW, reader_dir, run_line
+from test_readme_run import PYTHON, SHELL, SLOW, reader_dir, run_line
 from test_readme_run import SKIPPED as README_SKIPPED
 from twincity.cli import main
 
@@ -95,7 +95,7 @@ def test_every_command_with_options_shows_an_example() -> None:
 
 def test_every_documented_line_is_run_or_skipped_with_a_reason() -> None:
     for where, line in LINES:
-        assert line.startswith(("twincity ", *SKIPPED)), (where, line)
+        assert line.startswith(("twincity ", *SHELL, *SKIPPED)), (where, line)
 
 
 @pytest.fixture(scope="module")
