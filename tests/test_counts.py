@@ -321,3 +321,21 @@ def test_departure_profile_fitted_to_counts_recovers_a_perturbed_profile(tmp_pat
                           tolerance=0.02)
     assert per_hour(scale)[8] / true_per_hour[8] > 1.4                # shape not fitted
     assert scale.departure_profile == pytest.approx(base.tolist())
+
+
+def test_calibrate_counts_prints_the_lines_for_the_scenario(run_dir: Path, tmp_path) -> None:
+    links = pd.read_parquet(run_dir / "links.parquet")
+    flows = hourly_link_flows(links, start_s=7 * 3600.0, interval_s=2400.0,
+                              duration_s=3 * 3600.0)
+    path = tmp_path / "counts.csv"
+    flows[flows["model_vph"] > 0].rename(columns={"model_vph": "count"}).to_csv(path,
+                                                                               index=False)
+    tiny = Path(__file__).parent / "data" / "tiny.yaml"      # run at the file's own size
+    res = CliRunner().invoke(main, ["calibrate", str(tiny), "--counts", str(path),
+                                    "--seed", "5", "--rounds", "1"])
+    assert res.exit_code == 0, res.output
+    assert "round 1: trips/person/day 2.500" in res.output
+    assert "counts/model by hour: 7h" in res.output
+    last = res.output.strip().splitlines()[-2:]
+    assert last[0].startswith("trips_per_person_per_day: ")
+    assert last[1].startswith("departure_profile: [") and last[1].count(",") == 23

@@ -78,8 +78,10 @@ def validate_counts(results_dir: Path, counts_file: Path | None, scenario_file: 
                      "expanded by 1 / simulation.sample_share")
     if counts_file is None:
         counts_file = _scenario_counts(results_dir, scenario_file)
-    network = _network(results_dir, scenario_file, int(links["link"].max()) + 1)
-    counts = read_counts(counts_file, network=network, max_snap_m=max_snap_m)
+    n_links = int(links["link"].max()) + 1
+    network = _network(results_dir, scenario_file, n_links)
+    counts = read_counts(counts_file, network=network,
+                         n_links=n_links if network is None else None, max_snap_m=max_snap_m)
     result = compare_counts(links, counts, start_s=float(sim["start_s"]),
                             interval_s=float(sim["interval_s"]),
                             duration_s=float(sim["duration_s"]))
@@ -129,7 +131,8 @@ def _scenario_counts(results_dir: Path, scenario_file: Path | None) -> Path:
 
 
 def _network(results_dir: Path, scenario_file: Path | None, n_links: int):
-    """The run's network table: its ``network.parquet``, else rebuilt from its scenario."""
+    """The run's network table: its ``network.parquet``, else rebuilt from its scenario
+    (``None`` for a run of an older twincity that names neither)."""
     import pandas as pd
 
     from twincity.city.build import build_city
@@ -139,6 +142,9 @@ def _network(results_dir: Path, scenario_file: Path | None, n_links: int):
 
     if (results_dir / "network.parquet").is_file():
         return pd.read_parquet(results_dir / "network.parquet")
+    if scenario_file is None and not json.loads(
+            (results_dir / "provenance.json").read_text()).get("scenario_file"):
+        return None        # counts by link number need no network; read_counts says so
     scenario_file = _run_scenario(results_dir, scenario_file)
     city = build_city(load_scenario(scenario_file))
     if city.network.n_links < n_links:
