@@ -143,7 +143,9 @@ def refuse(bad: np.ndarray, path: Path, line: np.ndarray, name: str, column: pd.
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         more = f" (and {int(bad.sum()) - 1} more rows)" if bad.sum() > 1 else ""
-        raise InputError(f"{name}: got {column.iloc[i]!r}; expected {expected}{more}",
+        value = column.iloc[i]
+        value = value.item() if isinstance(value, np.generic) else value   # 25, not np.int64(25)
+        raise InputError(f"got {value!r}; expected {expected}{more}",
                          file=path, line=int(line[i]), path=name)
 
 
@@ -159,9 +161,9 @@ def links_of_pairs(frame: pd.DataFrame, path: Path, line: np.ndarray,
     bad = pos < 0
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"from_node,to_node: no link from {frame['from_node'].iloc[i]} to "
+        raise InputError(f"no link from {frame['from_node'].iloc[i]} to "
                          f"{frame['to_node'].iloc[i]}; expected a directed link of the "
-                         "network", file=path, line=int(line[i]), path="from_node")
+                         "network", file=path, line=int(line[i]), path="from_node,to_node")
     return network["link"].to_numpy(np.int64)[pos]
 
 
@@ -247,7 +249,7 @@ def links_of_ways(frame: pd.DataFrame, path: Path, line: np.ndarray, network: pd
         w, where = int(way[i]), int(line[i])
         cand = pairs[pairs["way_id"] == w]
         if cand.empty:
-            raise InputError(f"osm_way_id: no link of the network follows OSM way {w} (outside "
+            raise InputError(f"no link of the network follows OSM way {w} (outside "
                              "the imported extent, not drivable, or dropped by the import's "
                              "simplification); expected a way listed in network.parquet's "
                              "osm_ways", file=path, line=where, path="osm_way_id")
@@ -256,20 +258,20 @@ def links_of_ways(frame: pd.DataFrame, path: Path, line: np.ndarray, network: pd
             turn = np.abs((link_heading[cand["link"]] - bearing[i] + 180.0) % 360.0 - 180.0)
             best = int(np.argmin(turn))
             if turn[best] > 90.0:
-                raise InputError(f"direction: no link along OSM way {w} heads "
+                raise InputError(f"no link along OSM way {w} heads "
                                  f"{frame['direction'].iloc[i]} (±90°; it is one-way); "
                                  "expected the direction the way can be driven",
                                  file=path, line=where, path="direction")
             want = bool(cand["forward"].iloc[best])
         chosen = np.unique(cand.loc[cand["forward"] == want, "link"].to_numpy())
         if len(chosen) == 0:
-            raise InputError(f"direction: OSM way {w} is one-way, driven only "
+            raise InputError(f"OSM way {w} is one-way, driven only "
                              f"{'backward' if want else 'forward'} in the network; expected "
                              "that direction", file=path, line=where, path="direction")
         if len(chosen) == 1:
             link[i] = chosen[0]
         elif not has_site[i]:
-            raise InputError(f"osm_way_id: OSM way {w} runs {'forward' if want else 'backward'}"
+            raise InputError(f"OSM way {w} runs {'forward' if want else 'backward'}"
                              f" over {len(chosen)} links ({', '.join(map(str, chosen[:6]))}); "
                              "expected lon,lat of the count site too, to pick one",
                              file=path, line=where, path="osm_way_id")
@@ -279,9 +281,9 @@ def links_of_ways(frame: pd.DataFrame, path: Path, line: np.ndarray, network: pd
             found, dist = locate_sites([lon[i]], [lat[i]], [0.0], sub, max_snap_m,
                                        tolerance_deg=180.0)
             if found[0] < 0:
-                raise InputError(f"lon,lat: ({lon[i]:.6f}, {lat[i]:.6f}) is {dist[0]:.0f} m "
+                raise InputError(f"({lon[i]:.6f}, {lat[i]:.6f}) is {dist[0]:.0f} m "
                                  f"from OSM way {w} (more than {max_snap_m:g} m); expected "
                                  "the count site on the way", file=path, line=where,
-                                 path="lon")
+                                 path="lon,lat")
             link[i], snap_m[i] = found[0], dist[0]
     return link, snap_m
