@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import csv
 import io
+import itertools
 import json
 import zipfile
 from pathlib import Path
@@ -471,3 +472,50 @@ def test_an_osmnx_style_graphml_in_lonlat_imports_like_the_osm_file(tmp_path):
     assert got.network.n_links == ref.network.n_links
     assert np.isclose(got.network.length_m.sum(), ref.network.length_m.sum(), rtol=1e-9)
     assert np.allclose(np.sort(got.node_lon_deg), np.sort(ref.node_lon_deg), atol=1e-9)
+
+
+def test_shipped_osm_ways_follow_the_ways_of_the_source_extract():
+    """Each link's osm_ways, checked against the ways pyosmium reads from the .pbf: the
+    link starts on its first way and ends on its last, consecutive ways meet, and a
+    ``+`` way is driven along its node order (``-`` against it)."""
+    osmium = pytest.importorskip("osmium")
+    from twincity.city.build import build_city
+    from twincity.city.maps import network_table
+    from twincity.city.osm_ways import parse_ways
+    from twincity.scenario.loader import load_scenario
+
+    net = network_table(build_city(load_scenario(SCENARIO)))
+    wanted = {w for text in net["osm_ways"] for w, _ in parse_ways(text)}
+    nodes = {w.id: [n.ref for n in w.nodes]
+             for w in osmium.FileProcessor(str(PBF), osmium.osm.WAY) if w.id in wanted}
+    assert set(nodes) == wanted
+    for text, a, b in zip(net["osm_ways"], net["from_node"], net["to_node"], strict=True):
+        ways = parse_ways(text)
+        first, fwd = ways[0]
+        assert a in nodes[first], (text, a)
+        assert b in nodes[ways[-1][0]], (text, b)
+        for (w1, _), (w2, _) in itertools.pairwise(ways):
+            assert set(nodes[w1]) & set(nodes[w2]), (text, w1, w2)
+        if len(ways) == 1:
+            order = nodes[first]
+            assert (order.index(a) < order.index(b)) == fwd, (text, a, b)
+
+
+def test_simplify_joins_the_osm_ways_of_merged_links():
+    from twincity.city.simplify import Shapes
+
+    # a - b - c, two-way; a-b on way 1 (drawn a→b), b-c on way 2 (drawn c→b)
+    net = Network.from_links(node_x_m=np.array([0.0, 100.0, 200.0]), node_y_m=np.zeros(3),
+                             link_from=np.array([0, 1, 1, 2]), link_to=np.array([1, 0, 2, 1]),
+                             length_m=np.full(4, 100.0), lanes=np.ones(4),
+                             speed_mps=np.full(4, 10.0), capacity_vph=np.full(4, 600.0))
+    f, t = net.link_from, net.link_to
+    shapes = Shapes.straight(net.node_x_m[f], net.node_y_m[f], net.node_x_m[t],
+                             net.node_y_m[t])
+    shapes = Shapes(shapes.start, shapes.x, shapes.y, ("1+", "1-", "2-", "2+"))
+    out, new, _ = simplify_network(net, shapes, min_dead_end_m=0.0)
+    assert out.n_links == 2
+    by_dir = {(float(out.node_x_m[a]), float(out.node_x_m[b])): w for a, b, w in
+              zip(out.link_from, out.link_to, new.osm_ways, strict=True)}
+    assert by_dir == {(0.0, 200.0): "1+;2-", (200.0, 0.0): "2+;1-"}
+    assert new.take([1, 0]).osm_ways == new.osm_ways[::-1]

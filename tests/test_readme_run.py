@@ -25,6 +25,7 @@ benchmark, the dashboard on its fixed default port, and the command table's syno
 
 from __future__ import annotations
 
+import glob
 import importlib.util
 import os
 import re
@@ -155,6 +156,11 @@ def test_readme_runs_every_kind_of_command() -> None:
              for line in readme_lines()])
 def test_readme_command_runs_as_written(line: str, reader_dir: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    run_line(line, reader_dir, monkeypatch)
+
+
+def run_line(line: str, reader_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run one documented line in the reader's folder and check what it announces."""
     monkeypatch.chdir(reader_dir)
     if line.startswith(SHELL):
         assert shutil.which("bash"), "bash is needed for README's shell lines"
@@ -169,7 +175,9 @@ def test_readme_command_runs_as_written(line: str, reader_dir: Path,
             assert (reader_dir / name).is_file(), f"the README block drew no {name}"
         return
     assert line.startswith("twincity "), f"{line!r} is neither run nor skipped"
-    args = shlex.split(line)[1:]
+    # file patterns expanded as the reader's shell would (no match: left as written)
+    args = [name for arg in shlex.split(line)[1:]
+            for name in ((sorted(glob.glob(arg)) or [arg]) if set(arg) & set("*?[") else [arg])]
     if args[0] == "dashboard":
         _serve_and_stop(args, reader_dir)
         return

@@ -13,8 +13,10 @@ A counts file is a CSV with one row per counted link and hour:
 
 * the link: ``link`` (twincity's link number, as in ``links.parquet``),
   ``from_node`` and ``to_node`` (node identifiers of the network's source
-  file: OSM node ids, TNTP numbers, generator node numbers), directed, or
-  ``lon``, ``lat`` and ``direction`` (WGS84 degrees of the site and the
+  file: OSM node ids, TNTP numbers, generator node numbers), directed,
+  ``osm_way_id`` and ``direction`` (an OpenStreetMap way, ``forward``/``backward``
+  or a compass direction; ``lon``, ``lat`` too where the way spans several
+  links), or ``lon``, ``lat`` and ``direction`` (WGS84 degrees of the site and the
   direction of travel counted: N, NE, … NW, ``northbound`` …, or a bearing in
   degrees clockwise from north): the nearest link heading that way
   (:mod:`twincity.count_sites`; the distance is kept as ``snap_m``);
@@ -43,15 +45,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from twincity.count_sites import MAX_SNAP_M, bearing_deg, locate_sites
+from twincity.count_sites import (
+    MAX_SNAP_M,
+    links_of_pairs,
+    links_of_sites,
+    links_of_ways,
+    numbers,
+    refuse,
+)
 from twincity.errors import InputError
 
 #: GEH thresholds reported: WebTAG's "good" band and the usual loose band.
 GEH_BANDS = (5.0, 10.0)
 #: Counts-file columns besides the link's identification.
 REQUIRED = ("hour", "count")
-#: The ways a counts file may name its links.
-SITE_COLUMNS = "link, from_node,to_node or lon,lat,direction"
+#: The ways a counts file may name its links (:mod:`twincity.count_sites`), in the order
+#: they are looked for.
+SITE_KINDS = {"link": ("link",), "nodes": ("from_node", "to_node"),
+              "way": ("osm_way_id", "direction"), "site": ("lon", "lat", "direction")}
+SITE_COLUMNS = "link, from_node,to_node, osm_way_id,direction or lon,lat,direction"
 
 
 def geh(model_vph: np.ndarray, count_vph: np.ndarray) -> np.ndarray:
@@ -68,17 +80,18 @@ def geh(model_vph: np.ndarray, count_vph: np.ndarray) -> np.ndarray:
     return np.where(total > 0, out, 0.0)
 
 
-def read_counts(path: str | Path, node_ids: np.ndarray | None = None,
-                link_from: np.ndarray | None = None, link_to: np.ndarray | None = None,
-                n_links: int | None = None, network: pd.DataFrame | None = None,
-                max_snap_m: float = MAX_SNAP_M) -> pd.DataFrame:
+def read_counts(path: str | Path, network: pd.DataFrame | None = None,
+                n_links: int | None = None, max_snap_m: float = MAX_SNAP_M) -> pd.DataFrame:
     """A counts CSV as a table with a ``link`` column (checked), ``hour`` and ``count``.
 
-    Node pairs are turned into link numbers with ``node_ids`` (the network's
-    node identifiers) and ``link_from``/``link_to`` (node positions); sites by
-    ``lon,lat,direction`` with ``network`` (a run's ``network.parquet`` table),
-    within ``max_snap_m`` of their link. Bad input raises :class:`InputError`
-    naming the file, line and field.
+    Sites named by node pair, OSM way or ``lon,lat,direction`` are turned into link
+    numbers with ``network`` (a run's ``network.parquet`` table, or
+    :func:`twincity.city.maps.network_table`; see :mod:`twincity.count_sites`), sites
+    by position within ``max_snap_m`` of their link (the distance kept as
+    ``snap_m``). ``n_links`` (default: the network's) bounds ``link`` numbers. Bad
+    input raises :class:`InputError` naming the file, line and field.
+
+    >>> read_counts("counts.csv", network=pd.read_parquet("run/network.parquet"))  # doctest: +SKIP
     """
     path = Path(path)
     try:
@@ -90,112 +103,48 @@ def read_counts(path: str | Path, node_ids: np.ndarray | None = None,
                          "then hour,count", file=path) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in REQUIRED if c not in frame]
-    by_link = "link" in frame
-    by_nodes = {"from_node", "to_node"} <= set(frame)
-    by_site = {"lon", "lat", "direction"} <= set(frame)
-    if missing or not (by_link or by_nodes or by_site):
-        need = [*missing, *([] if by_link or by_nodes or by_site else [SITE_COLUMNS])]
+    by = next((kind for kind, cols in SITE_KINDS.items() if set(cols) <= set(frame)), None)
+    if missing or by is None:
+        need = [*missing, *([] if by else [SITE_COLUMNS])]
         raise InputError(f"missing column(s) {', '.join(need)}; expected {SITE_COLUMNS}, "
                          "then hour,count", file=path, line=1)
     if frame.empty:
         raise InputError("no counts; expected one row per link and hour", file=path)
+    if n_links is None and network is not None:
+        n_links = len(network)
     line = frame.index.to_numpy() + 2            # header is line 1 (comment lines aside)
-    hour = _numbers(frame["hour"], path, line, "hour")
+    hour = numbers(frame["hour"], path, line, "hour")
     bad = (hour < 0) | (hour > 23) | (hour != np.floor(hour))
-    _refuse(bad, path, line, "hour", frame["hour"], "a whole hour 0-23")
-    count = _numbers(frame["count"], path, line, "count")
-    _refuse(count < 0, path, line, "count", frame["count"], "a count of vehicles ≥ 0")
-    if by_link:
-        link = _numbers(frame["link"], path, line, "link")
+    refuse(bad, path, line, "hour", frame["hour"], "a whole hour 0-23")
+    count = numbers(frame["count"], path, line, "count")
+    refuse(count < 0, path, line, "count", frame["count"], "a count of vehicles ≥ 0")
+    snap_m = None
+    if by == "link":
+        link = numbers(frame["link"], path, line, "link")
         bad = (link < 0) | (link != np.floor(link))
         if n_links is not None:
             bad |= link >= n_links
-        _refuse(bad, path, line, "link", frame["link"],
-                f"a link number 0-{n_links - 1}" if n_links else "a link number ≥ 0")
+        refuse(bad, path, line, "link", frame["link"],
+               f"a link number 0-{n_links - 1}" if n_links else "a link number ≥ 0")
         link = link.astype(np.int64)
-    elif by_nodes:
-        if node_ids is None or link_from is None or link_to is None:
-            raise InputError("counts by node pair need the network; expected a run whose "
-                             "scenario can be rebuilt", file=path)
-        link = _links_of_pairs(frame, path, line, node_ids, link_from, link_to)
+    elif network is None:
+        raise InputError(f"counts by {', '.join(SITE_KINDS[by])} need the network; expected "
+                         "a results folder of twincity run (network.parquet)", file=path)
+    elif by == "nodes":
+        link = links_of_pairs(frame, path, line, network)
+    elif by == "way":
+        link, snap_m = links_of_ways(frame, path, line, network, max_snap_m)
     else:
-        if network is None:
-            raise InputError("counts by lon/lat need the run's network.parquet; expected a "
-                             "results folder of twincity run", file=path)
-        link, snap_m = _links_of_sites(frame, path, line, network, max_snap_m)
+        link, snap_m = links_of_sites(frame, path, line, network, max_snap_m)
     out = frame.drop(columns=[c for c in ("link", "from_node", "to_node") if c in frame])
     out.insert(0, "link", link)
-    if not (by_link or by_nodes):
+    if snap_m is not None:
         out["snap_m"] = snap_m
     out["hour"] = hour.astype(np.int64)
     out["count"] = count
     twice = out.duplicated(["link", "hour"], keep=False).to_numpy()
-    _refuse(twice, path, line, "hour", frame["hour"], "one count per link and hour")
+    refuse(twice, path, line, "hour", frame["hour"], "one count per link and hour")
     return out.reset_index(drop=True)
-
-
-def _numbers(column: pd.Series, path: Path, line: np.ndarray, name: str) -> np.ndarray:
-    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
-    _refuse(~np.isfinite(values), path, line, name, column, "a number")
-    return values
-
-
-def _refuse(bad: np.ndarray, path: Path, line: np.ndarray, name: str, column: pd.Series,
-            expected: str) -> None:
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        more = f" (and {int(bad.sum()) - 1} more rows)" if bad.sum() > 1 else ""
-        raise InputError(f"{name}: got {column.iloc[i]!r}; expected {expected}{more}",
-                         file=path, line=int(line[i]), path=name)
-
-
-def _links_of_pairs(frame: pd.DataFrame, path: Path, line: np.ndarray, node_ids: np.ndarray,
-                    link_from: np.ndarray, link_to: np.ndarray) -> np.ndarray:
-    """Link numbers of directed (from_node, to_node) identifier pairs."""
-    ids = pd.Index(np.asarray(node_ids).astype(str))
-    keys = pd.Index([f"{a}\0{b}" for a, b in zip(ids[link_from], ids[link_to], strict=True)])
-    wanted = (frame["from_node"].astype(str).str.strip() + "\0"
-              + frame["to_node"].astype(str).str.strip())
-    # float-looking ids from CSV ("12.0") match integer ids ("12")
-    wanted = wanted.str.replace(r"\.0(?=\0|$)", "", regex=True)
-    pos = keys.get_indexer(wanted)
-    bad = pos < 0
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"from_node,to_node: no link from {frame['from_node'].iloc[i]} to "
-                         f"{frame['to_node'].iloc[i]}; expected a directed link of the "
-                         "network", file=path, line=int(line[i]), path="from_node")
-    return pos.astype(np.int64)
-
-
-def _links_of_sites(frame: pd.DataFrame, path: Path, line: np.ndarray, network: pd.DataFrame,
-                    max_snap_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Link numbers and snapping distances of ``lon,lat,direction`` sites."""
-    lon = _numbers(frame["lon"], path, line, "lon")
-    _refuse(np.abs(lon) > 180, path, line, "lon", frame["lon"], "a longitude -180-180")
-    lat = _numbers(frame["lat"], path, line, "lat")
-    _refuse(np.abs(lat) > 90, path, line, "lat", frame["lat"], "a latitude -90-90")
-    heading = np.array([bearing_deg(d) for d in frame["direction"]])
-    _refuse(np.isnan(heading), path, line, "direction", frame["direction"],
-            "N, NE, E, SE, S, SW, W, NW, northbound… or a bearing in degrees")
-    if not np.isfinite(network[["from_lon", "from_lat"]].to_numpy(np.float64)).any():
-        raise InputError("counts by lon/lat, but the run's network is not placed on the map "
-                         "(no lon/lat in network.parquet); expected counts by link", file=path)
-    sites = pd.DataFrame({"lon": lon, "lat": lat, "heading": heading})
-    unique = sites.drop_duplicates().reset_index(drop=True)   # one search per site
-    found, dist_m = locate_sites(unique["lon"], unique["lat"], unique["heading"], network,
-                                 max_snap_m)
-    pos = pd.MultiIndex.from_frame(unique).get_indexer(pd.MultiIndex.from_frame(sites))
-    link, dist_m = found[pos], dist_m[pos]
-    if (link < 0).any():
-        i = int(np.flatnonzero(link < 0)[0])
-        how = (f"the nearest is {dist_m[i]:.0f} m away" if np.isfinite(dist_m[i])
-               else "none heads that way")
-        raise InputError(f"no link heading {frame['direction'].iloc[i]} (±45°) within "
-                         f"{max_snap_m:g} m of ({lon[i]:.6f}, {lat[i]:.6f}): {how}; expected "
-                         "a site on the network (validate-counts --max-snap-m widens the "
-                         "search)", file=path, line=int(line[i]), path="lon")
-    return link, dist_m
 
 
 def hourly_link_flows(links: pd.DataFrame, start_s: float, interval_s: float | None = None,
@@ -344,70 +293,3 @@ def _by_hour(table: pd.DataFrame) -> pd.DataFrame:
                      "model_vph": float(part["model_vph"].sum()),
                      "share_geh_lt_5": s["share_geh_lt_5"], "mean_geh": s["mean_geh"]})
     return pd.DataFrame(rows)
-
-
-#: The scenario field a demand-scale fit adjusts.
-DEMAND_RATE = "demand.trips_per_person_per_day"
-
-
-@dataclass
-class DemandFit:
-    """Outcome of :func:`fit_demand_scale`: the fitted trip rate and every round."""
-
-    trips_per_person_per_day: float
-    rounds: list[dict[str, Any]]
-    converged: bool
-
-    def yaml(self) -> str:
-        """The line to put into the scenario's ``demand`` section."""
-        return (f"trips_per_person_per_day: {self.trips_per_person_per_day:.3f}  "
-                "# fitted to traffic counts (twincity calibrate --counts)")
-
-
-def fit_demand_scale(path: str | Path, counts_file: str | Path, *, seed: int | None = None,
-                     overrides: dict[str, Any] | None = None, rounds: int = 4,
-                     tolerance: float = 0.02) -> DemandFit:
-    """Scale ``demand.trips_per_person_per_day`` until counted flows match the model's.
-
-    Each round runs the city's traffic (no energy or emissions) with the
-    current rate, compares its hourly flows with the counts and multiplies
-    the rate by total count over total model flow on the counted link-hours
-    (a fixed-point iteration: flows grow with demand, not exactly in
-    proportion once roads congest or people change mode). Stops when that
-    ratio is within ``tolerance`` of 1 (``converged``; the rate is the one
-    last simulated), or after ``rounds`` rounds (the rate is then the last
-    update, not yet simulated). The departure profile is not fitted.
-
-    >>> fit_demand_scale("tests/data/tiny.yaml", "counts.csv")       # doctest: +SKIP
-    """
-    from twincity.model import CityModel
-    from twincity.scenario.loader import load_scenario
-
-    fixed = dict(overrides or {})
-    loaded = load_scenario(path, fixed)
-    sim = loaded.spec.simulation
-    rate = float(fixed.get(DEMAND_RATE, loaded.spec.demand.trips_per_person_per_day))
-    counts = None
-    history: list[dict[str, Any]] = []
-    for i in range(1, rounds + 1):
-        model = CityModel(path, seed=seed, overrides={**fixed, DEMAND_RATE: rate},
-                          subsystems=("traffic",))
-        links = model.run().tables["links"]
-        if counts is None:
-            net = model.city.network
-            counts = read_counts(counts_file, node_ids=net.node_id, link_from=net.link_from,
-                                 link_to=net.link_to, n_links=net.n_links)
-        c = compare_counts(links, counts, start_s=sim.start_s, interval_s=sim.interval_s,
-                           duration_s=sim.duration_s)
-        ratio = 1.0 / c.summary["model_over_count"]
-        history.append({"round": i, "trips_per_person_per_day": rate,
-                        "model_over_count": c.summary["model_over_count"],
-                        "share_geh_lt_5": c.summary["share_geh_lt_5"],
-                        "mean_geh": c.summary["mean_geh"]})
-        if not math.isfinite(ratio) or ratio <= 0:
-            raise InputError("the model has no flow on the counted link-hours; expected "
-                             "counts on links the simulated traffic uses", file=counts_file)
-        if abs(ratio - 1.0) <= tolerance:
-            return DemandFit(rate, history, converged=True)
-        rate *= ratio
-    return DemandFit(rate, history, converged=False)

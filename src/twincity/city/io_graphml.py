@@ -92,6 +92,8 @@ FORMAT_ATTR = "twincity_format"
 FORMAT_VERSION = "1"
 #: Optional edge attribute: the link's polyline, WKT LINESTRING in lon/lat (OSMnx's name).
 GEOMETRY_ATTR = "geometry"
+#: Optional edge attribute: the OSM ways the link follows (:mod:`twincity.city.osm_ways`).
+OSM_WAYS_ATTR = "osm_ways"
 _GEOGRAPHIC_CRS = ("4326", "wgs84", "wgs 84", "longlat", "crs84")
 _WKT_LINESTRING = re.compile(r"^\s*LINESTRING\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
 
@@ -107,7 +109,7 @@ _CRS_NOTE = "local metres (x east, y north)"
 _CHUNK = 20000
 
 
-def _graphml_lines(net: Network, link_geometry_wkt=None):
+def _graphml_lines(net: Network, link_text: dict[str, Sequence[str]]):
     """The GraphML text of ``net`` in chunks (the layout networkx writes, streamed)."""
     yield ("<?xml version='1.0' encoding='utf-8'?>\n"
            '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -117,8 +119,7 @@ def _graphml_lines(net: Network, link_geometry_wkt=None):
     keys = [("g0", "graph", FORMAT_ATTR, "string"), ("g1", "graph", "crs", "string")]
     keys += [(f"n{i}", "node", n, t) for i, (n, t) in enumerate(NODE_ATTRS)]
     keys += [(f"e{i}", "edge", n, t) for i, (n, t) in enumerate(LINK_ATTRS)]
-    if link_geometry_wkt is not None:
-        keys.append((f"e{len(LINK_ATTRS)}", "edge", GEOMETRY_ATTR, "string"))
+    keys += [(f"e{len(LINK_ATTRS) + i}", "edge", n, "string") for i, n in enumerate(link_text)]
     yield "".join(f'  <key id="{k}" for="{f}" attr.name="{n}" attr.type="{t}" />\n'
                   for k, f, n, t in keys)
     yield ('  <graph edgedefault="directed">\n'
@@ -136,11 +137,11 @@ def _graphml_lines(net: Network, link_geometry_wkt=None):
     names = [ROAD_CLASSES[c] for c in net.road_class.tolist()]
     own = {"road_class": names, "free_flow_s": (net.free_flow_s - net.signal_delay_s).tolist()}
     cols = [own[n] if n in own else getattr(net, n).tolist() for n, _ in LINK_ATTRS]
-    if link_geometry_wkt is not None:
-        if len(link_geometry_wkt) != net.n_links:
-            raise ValueError(f"link_geometry_wkt has {len(link_geometry_wkt)} entries; "
-                             f"expected one per link ({net.n_links})")
-        cols.append([escape(str(w)) for w in link_geometry_wkt])
+    for name, values in link_text.items():
+        if len(values) != net.n_links:
+            raise ValueError(f"{name} has {len(values)} entries; expected one per link "
+                             f"({net.n_links})")
+        cols.append([escape(str(w)) for w in values])
     for s in range(0, net.n_links, _CHUNK):
         rows = zip(range(s, min(s + _CHUNK, net.n_links)), src[s:s + _CHUNK],
                    dst[s:s + _CHUNK], *(c[s:s + _CHUNK] for c in cols), strict=True)
@@ -153,13 +154,14 @@ def _graphml_lines(net: Network, link_geometry_wkt=None):
     yield "  </graph>\n</graphml>\n"
 
 
-def _write_chunks(net: Network, fh, link_geometry_wkt=None) -> None:
-    for chunk in _graphml_lines(net, link_geometry_wkt):
+def _write_chunks(net: Network, fh, link_text: dict[str, Sequence[str]]) -> None:
+    for chunk in _graphml_lines(net, link_text):
         fh.write(chunk.encode("utf-8"))
 
 
 def write_graphml(net: Network, path: str | Path, *,
-                  link_geometry_wkt: Sequence[str] | None = None) -> None:
+                  link_geometry_wkt: Sequence[str] | None = None,
+                  link_osm_ways: Sequence[str] | None = None) -> None:
     """Write ``net`` as GraphML with twincity's attribute names, atomically.
 
     The layout is the one ``networkx.write_graphml`` produces for
@@ -167,7 +169,9 @@ def write_graphml(net: Network, path: str | Path, *,
     without building a tree; floats use ``repr`` so they read back exactly.
     A path ending in ``.gz`` is gzip-compressed. ``link_geometry_wkt`` adds each
     link's polyline as a WKT ``LINESTRING`` in lon/lat under ``geometry`` (OSMnx's
-    name); :func:`read_link_geometry` reads it back.
+    name); :func:`read_link_geometry` reads it back. ``link_osm_ways`` adds the OSM
+    ways each link follows under ``osm_ways`` (:mod:`twincity.city.osm_ways`);
+    :func:`read_link_osm_ways` reads it back.
 
     Example:
         >>> write_graphml(net, "city.graphml")                 # doctest: +SKIP
@@ -175,14 +179,17 @@ def write_graphml(net: Network, path: str | Path, *,
     path = Path(path)
     if len(np.unique(net.node_id)) != net.n_nodes:
         raise ValueError("Network.node_id has repeated values; GraphML node ids must be unique")
+    link_text = {name: values for name, values in ((GEOMETRY_ATTR, link_geometry_wkt),
+                                                   (OSM_WAYS_ATTR, link_osm_ways))
+                 if values is not None}
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as raw:
             if path.name.lower().endswith(".gz"):  # networkx reads .gz by extension too
                 with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
-                    _write_chunks(net, gz, link_geometry_wkt)
+                    _write_chunks(net, gz, link_text)
             else:
-                _write_chunks(net, raw, link_geometry_wkt)
+                _write_chunks(net, raw, link_text)
             raw.flush()
             os.fsync(raw.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; give the usual file mode
@@ -202,12 +209,29 @@ def read_link_geometry(path: str | Path) -> list[str] | None:
         >>> read_link_geometry("network.graphml")[0]       # doctest: +SKIP
         'LINESTRING (24.9452 60.1698, 24.9461 60.1702)'
     """
+    return read_link_text(path, (GEOMETRY_ATTR,))[GEOMETRY_ATTR]
+
+
+def read_link_text(path: str | Path, names: Sequence[str] = (GEOMETRY_ATTR, OSM_WAYS_ATTR)
+                   ) -> dict[str, list[str] | None]:
+    """Text attributes of every link of a twincity GraphML file, in link order, by name
+    (``geometry``; ``osm_ways``: :mod:`twincity.city.osm_ways`), read in one pass. An
+    attribute is ``None`` when the file is not twincity's own or some link lacks it
+    (``osm_ways`` of a network not imported from OpenStreetMap).
+
+    Example:
+        >>> read_link_text("network.graphml")["osm_ways"][0]       # doctest: +SKIP
+        '24339817+;8130950+'
+    """
     g = _load(Path(path))
     if not str(g.graph.get(FORMAT_ATTR, "")):
-        return None
+        return dict.fromkeys(names)
     edges = sorted(g.edges(keys=True, data=True), key=lambda e: e[2])
-    out = [d.get(GEOMETRY_ATTR) for *_, d in edges]
-    return out if all(isinstance(w, str) for w in out) else None
+    found: dict[str, list[str] | None] = {}
+    for name in names:
+        out = [d.get(name) for *_, d in edges]
+        found[name] = out if all(isinstance(w, str) for w in out) else None
+    return found
 
 
 def _number(value, what: str, file: Path, where: str) -> float:

@@ -194,6 +194,12 @@ class OsmRoads:
     shape_lon_deg: np.ndarray | None = None
     shape_lat_deg: np.ndarray | None = None
 
+    def osm_ways(self) -> tuple[str, ...]:
+        """Each link's OSM way as text: ``"<way id>+"`` along the way's node order,
+        ``"<way id>-"`` against it (the format of :mod:`twincity.city.osm_ways`)."""
+        return tuple(f"{w}{'+' if f else '-'}"
+                     for w, f in zip(self.way_id.tolist(), self.forward.tolist(), strict=True))
+
     def projection(self) -> LocalProjection:
         """Tangent plane about the centroid of the junction nodes."""
         return LocalProjection.about_centroid(self.lon_deg, self.lat_deg)

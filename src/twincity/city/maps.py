@@ -66,7 +66,15 @@ def network_table(city) -> pd.DataFrame:
             net.free_flow_s - net.signal_delay_s, 1e-9),
         "free_flow_time_s": net.free_flow_s, "signal_delay_s": net.signal_delay_s,
         "capacity_vph": net.capacity_vph, "storage_veh": net.storage_veh,
+        "osm_ways": _osm_ways(city),
     })
+
+
+def _osm_ways(city) -> list[str | None]:
+    """Each link's OSM ways (:mod:`twincity.city.osm_ways`), or nulls when unknown."""
+    ways = getattr(city, "link_osm_ways", None)
+    n = city.network.n_links
+    return list(ways) if ways is not None and len(ways) == n else [None] * n
 
 
 def zones_table(city) -> pd.DataFrame:

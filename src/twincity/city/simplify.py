@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from twincity.city.network import Network
+from twincity.city.osm_ways import join_ways
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,14 @@ class Shapes:
     """Link polylines as CSR: link ``k`` has points ``start[k]:start[k + 1]`` of ``x``, ``y``.
 
     Coordinates are whatever the caller uses (lon/lat degrees for an import).
+    ``osm_ways`` names the OpenStreetMap ways each link follows where the source
+    had them (format of :mod:`twincity.city.osm_ways`), else ``None``.
     """
 
     start: np.ndarray
     x: np.ndarray
     y: np.ndarray
+    osm_ways: tuple[str, ...] | None = None
 
     @classmethod
     def straight(cls, x_from, y_from, x_to, y_to) -> Shapes:
@@ -88,7 +92,9 @@ class Shapes:
         start = np.zeros(len(links) + 1, dtype=np.int64)
         np.cumsum(n, out=start[1:])
         idx = np.repeat(self.start[links], n) + np.arange(start[-1]) - np.repeat(start[:-1], n)
-        return Shapes(start, self.x[idx], self.y[idx])
+        ways = (None if self.osm_ways is None
+                else tuple(self.osm_ways[k] for k in links.tolist()))
+        return Shapes(start, self.x[idx], self.y[idx], ways)
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,8 @@ def simplify_network(net: Network, shapes: Shapes | None = None, *,
     cols = {k: [v for v, f in zip(vals, keep, strict=True) if f]
             for k, vals in _columns(net).items()}
     pts = [tuple(zip(*shapes.link(k), strict=True)) for k in np.flatnonzero(keep)]
+    ways = ([shapes.osm_ways[k] for k in np.flatnonzero(keep)] if shapes.osm_ways is not None
+            else None)
     alive = [True] * len(pts)
 
     out_l: dict[int, set[int]] = defaultdict(set)
@@ -177,13 +185,15 @@ def simplify_network(net: Network, shapes: Shapes | None = None, *,
         out_l[cols["from"][k]].discard(k)
         in_l[cols["to"][k]].discard(k)
 
-    def add(frm: int, to: int, values: dict, shape: tuple) -> None:
+    def add(frm: int, to: int, values: dict, shape: tuple, way: str | None) -> None:
         k = len(alive)
         for a in _ATTRS:
             cols[a].append(values[a])
         cols["from"].append(frm)
         cols["to"].append(to)
         pts.append(shape)
+        if ways is not None:
+            ways.append(way)
         alive.append(True)
         out_l[frm].add(k)
         in_l[to].add(k)
@@ -251,10 +261,11 @@ def simplify_network(net: Network, shapes: Shapes | None = None, *,
         values.update(length_m=length, free_flow_s=t, speed_mps=length / max(t, 1e-9),
                       toll=cols["toll"][a] + cols["toll"][b])
         shape = pts[a] + pts[b][1:]
+        way = join_ways(ways[a], ways[b]) if ways is not None else None
         frm, to = cols["from"][a], cols["to"][b]
         drop(a)
         drop(b)
-        add(frm, to, values, shape)
+        add(frm, to, values, shape, way)
 
     def compatible(a: int, b: int) -> bool:
         return all(cols[x][a] == cols[x][b] for x in same)
@@ -296,7 +307,8 @@ def simplify_network(net: Network, shapes: Shapes | None = None, *,
     start = np.zeros(len(live) + 1, dtype=np.int64)
     np.cumsum(n_pts, out=start[1:])
     flat = [p for k in live for p in pts[k]]
-    new_shapes = Shapes(start, np.array([p[0] for p in flat]), np.array([p[1] for p in flat]))
+    new_shapes = Shapes(start, np.array([p[0] for p in flat]), np.array([p[1] for p in flat]),
+                        tuple(ways[k] for k in live) if ways is not None else None)
     report = SimplifyReport(
         nodes_in=n_in, links_in=m_in, km_in=km_in, scc_nodes_dropped=scc[0],
         scc_links_dropped=scc[1], scc_km_dropped=scc[2], dead_end_links_dropped=dead_links,

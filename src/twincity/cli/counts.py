@@ -16,14 +16,15 @@ from twincity.cli.options import echo_json, json_output
 @click.argument("counts_file", metavar="[COUNTS.csv]", required=False,
                 type=click.Path(path_type=Path))
 @click.option("--scenario", "scenario_file", type=click.Path(path_type=Path), default=None,
-              help="Scenario to rebuild the network from, for counts given by node pair  "
+              help="Scenario whose observations.counts to use without COUNTS.csv, and to "
+                   "rebuild the network from when RESULTS has no network.parquet  "
                    "[default: the run's scenario file, from its provenance]")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Report folder: comparison.parquet, by_hour.csv, summary.json, "
                    "counts.png  [default: no report, the figures only]")
 @click.option("--max-snap-m", type=click.FloatRange(min=0, min_open=True), default=50.0,
               show_default=True,
-              help="Counts by lon,lat,direction: largest distance from a site to its link, m.")
+              help="Counts by lon,lat: largest distance from a site to its link, m.")
 @click.option("--force", is_flag=True,
               help="Replace --out even if it is an existing folder twincity did not write.")
 @json_output
@@ -32,15 +33,18 @@ def validate_counts(results_dir: Path, counts_file: Path | None, scenario_file: 
                     as_json: bool) -> None:
     """Compare the hourly link flows of the run in RESULTS with the counts in COUNTS.csv.
 
-    Without COUNTS.csv, the counts the run's scenario names in
-    ``observations.counts`` are used.
+    Without COUNTS.csv, the counts the run's scenario (or --scenario) names
+    in ``observations.counts`` are used (the second example: a copy of
+    sejong.yaml with ``observations: {counts: counts.csv}``).
 
     COUNTS.csv has one row per counted link and hour: ``link`` (twincity's
     link number), ``from_node,to_node`` (node ids of the network's source
-    file) or ``lon,lat,direction`` (the site and the direction of travel: N,
-    NE, … or degrees; the nearest link heading that way within --max-snap-m),
-    ``hour`` (0-23, when the hour starts) and ``count`` (vehicles in that
-    hour, one direction). Model flows are expanded to city scale by the
+    file), ``osm_way_id,direction`` (an OpenStreetMap way of an imported
+    network and forward/backward or a compass direction; add lon,lat where
+    the way spans several links) or ``lon,lat,direction`` (the site and the
+    direction of travel: N, NE, … or degrees; the nearest link heading that
+    way within --max-snap-m), ``hour`` (0-23, when the hour starts) and
+    ``count`` (vehicles in that hour, one direction). Model flows are expanded to city scale by the
     links table's ``expansion_factor`` (1 / sample share). Prints the share of
     link-hours with GEH < 5 (WebTAG asks for more than 85%) and < 10, mean
     GEH, R² against the 1:1 line, MAPE and the hour-by-hour figures.
@@ -48,7 +52,7 @@ def validate_counts(results_dir: Path, counts_file: Path | None, scenario_file: 
     \b
     Examples:
       twincity validate-counts results/sejong-seed2013 counts.csv
-      twincity validate-counts results/sejong-seed2013   # the scenario's own counts
+      twincity validate-counts results/sejong-seed2013 --scenario sejong_counted.yaml
       twincity validate-counts results/sejong-seed2013 counts.csv --out results/counts-check
     """
     import pandas as pd
@@ -72,18 +76,12 @@ def validate_counts(results_dir: Path, counts_file: Path | None, scenario_file: 
         links["expansion_factor"] = 1.0 / float(sim["sample_share"])
         notes.append("links.parquet has no expansion_factor column (a run of an older twincity): "
                      "expanded by 1 / simulation.sample_share")
-    n_links = int(links["link"].max()) + 1
     if counts_file is None:
         counts_file = _scenario_counts(results_dir, scenario_file)
-    columns, where = _columns(counts_file), {}
-    if "link" not in columns and {"from_node", "to_node"} <= columns:
-        network = _network(results_dir, scenario_file, n_links)
-        where = {"node_ids": network.node_id, "link_from": network.link_from,
-                 "link_to": network.link_to}
-    elif "link" not in columns and (results_dir / "network.parquet").is_file():
-        where = {"network": pd.read_parquet(results_dir / "network.parquet"),
-                 "max_snap_m": max_snap_m}
-    counts = read_counts(counts_file, n_links=n_links, **where)
+    n_links = int(links["link"].max()) + 1
+    network = _network(results_dir, scenario_file, n_links)
+    counts = read_counts(counts_file, network=network,
+                         n_links=n_links if network is None else None, max_snap_m=max_snap_m)
     result = compare_counts(links, counts, start_s=float(sim["start_s"]),
                             interval_s=float(sim["interval_s"]),
                             duration_s=float(sim["duration_s"]))
@@ -104,16 +102,6 @@ def validate_counts(results_dir: Path, counts_file: Path | None, scenario_file: 
         click.echo(f"note: {note}")
     if out_dir is not None:
         click.echo(f"report: {out_dir}")
-
-
-def _columns(counts_file: Path) -> set[str]:
-    """The column names of the counts file's header (none when it cannot be read)."""
-    try:
-        with open(counts_file, encoding="utf-8", errors="replace") as fh:
-            header = next((line for line in fh if not line.lstrip().startswith("#")), "")
-    except OSError:
-        return set()  # read_counts reports the missing file
-    return {c.strip() for c in header.split(",")}
 
 
 def _run_scenario(results_dir: Path, scenario_file: Path | None) -> Path:
@@ -143,17 +131,27 @@ def _scenario_counts(results_dir: Path, scenario_file: Path | None) -> Path:
 
 
 def _network(results_dir: Path, scenario_file: Path | None, n_links: int):
-    """The run's road network, rebuilt from its scenario (for node-pair counts)."""
+    """The run's network table: its ``network.parquet``, else rebuilt from its scenario
+    (``None`` for a run of an older twincity that names neither)."""
+    import pandas as pd
+
     from twincity.city.build import build_city
+    from twincity.city.maps import network_table
     from twincity.errors import InputError
     from twincity.scenario.loader import load_scenario
 
+    if (results_dir / "network.parquet").is_file():
+        return pd.read_parquet(results_dir / "network.parquet")
+    if scenario_file is None and not json.loads(
+            (results_dir / "provenance.json").read_text()).get("scenario_file"):
+        return None        # counts by link number need no network; read_counts says so
     scenario_file = _run_scenario(results_dir, scenario_file)
-    net = build_city(load_scenario(scenario_file)).network
-    if net.n_links != n_links:
-        raise InputError(f"the scenario builds {net.n_links} links, the run has {n_links}; "
-                         "expected the run's own scenario (--scenario)", file=scenario_file)
-    return net
+    city = build_city(load_scenario(scenario_file))
+    if city.network.n_links < n_links:
+        raise InputError(f"the scenario builds {city.network.n_links} links, the run has "
+                         f"{n_links}; expected the run's own scenario (--scenario)",
+                         file=scenario_file)
+    return network_table(city)
 
 
 def _write(result, out_dir: Path, force: bool) -> None:

@@ -58,10 +58,13 @@ def import_(out_dir: Path, name: str, template: Path, network: Path, zones: Path
     import extra (pip install 'twincity[import]').
 
     \b
-    Example:
-      twincity import scenarios/helsinki_centre --name "Helsinki centre" \\
-        --template scenarios/helsinki.yaml --network Helsinki.osm.pbf \\
-        --zones helsinki_population_grid_2020.gpkg --gtfs helsinki_gtfs_2022.zip
+    Example (the open data shipped in scenarios/sources/helsinki_centre):
+      twincity import my_helsinki --name "Helsinki centre" \\
+        --template scenarios/helsinki.yaml \\
+        --network scenarios/sources/helsinki_centre/helsinki_centre_2019.osm.pbf \\
+        --zones scenarios/sources/helsinki_centre/helsinki_population_grid_2020.gpkg \\
+        --population-field population --sample-share 1.0 \\
+        --gtfs scenarios/sources/helsinki_centre/hsl_gtfs_2022_centre.zip
     """
     from twincity.importer.city_import import import_city
 

@@ -47,10 +47,7 @@ def validate(files: tuple[Path, ...], scenarios_dir: Path) -> None:
             from twincity.city.maps import network_table
             from twincity.counts import read_counts
 
-            net = city.network
-            n = len(read_counts(counts, node_ids=net.node_id, link_from=net.link_from,
-                                link_to=net.link_to, n_links=net.n_links,
-                                network=network_table(city)))
+            n = len(read_counts(counts, network=network_table(city)))
             click.echo(f"ok: {counts} ({n} counted link-hours)")
         weather = loaded.references.get("climate.weather_file")
         if weather is not None:  # every representative day must be in the weather file

@@ -107,9 +107,9 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
 
     \b
     Examples:
-      twincity transfer singapore:erp --to sejong --seeds 20 --workers 2
-      twincity transfer policies/erp_cordon_sgd.yaml --to helsinki --days 3
-      twincity transfer remote_work --from helsinki --to sejong --kpi vehicle_km
+      twincity transfer singapore:erp --to sejong --seeds 8 --workers 2
+      twincity transfer scenarios/policies/erp_cordon_sgd.yaml --to helsinki --days 3 --seeds 5
+      twincity transfer remote_work --from helsinki --to sejong --kpi vehicle_km --seeds 5
     """
     from twincity.experiment.report import convergence_text, pct_cell
     from twincity.experiment.transfer import transfer as run_transfer

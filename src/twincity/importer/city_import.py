@@ -105,7 +105,9 @@ def _network_features(net, shapes) -> dict:
                                      "lanes": int(net.lanes[k]),
                                      "length_m": round(float(net.length_m[k]), 2),
                                      "speed_kmh": round(float(net.speed_mps[k]) * 3.6, 2),
-                                     "capacity_vph": round(float(net.capacity_vph[k]), 1)},
+                                     "capacity_vph": round(float(net.capacity_vph[k]), 1),
+                                     **({"osm_ways": shapes.osm_ways[k]}
+                                        if shapes.osm_ways is not None else {})},
                       "geometry": {"type": "LineString",
                                    "coordinates": [[round(a, 7), round(b, 7)]
                                                    for a, b in zip(x.tolist(), y.tolist(),
@@ -286,7 +288,8 @@ def import_city(out_dir: str | Path, *, name: str, template: str | Path, network
     def fill(tmp: Path) -> None:
         from twincity.city.io_graphml import write_graphml
 
-        write_graphml(net, tmp / "network.graphml", link_geometry_wkt=shapes.wkt())
+        write_graphml(net, tmp / "network.graphml", link_geometry_wkt=shapes.wkt(),
+                      link_osm_ways=shapes.osm_ways)
         (tmp / "network.geojson").write_text(json.dumps(_network_features(net, shapes)) + "\n")
         (tmp / "zones.geojson").write_text(json.dumps(_zone_features(zgdf, jobs)) + "\n")
         (tmp / file_name).write_text(doc)

@@ -59,7 +59,8 @@ def read_roads(path: str | Path) -> Roads:
     if roads.cut_refs:
         notes = (f"{roads.cut_refs} way nodes are outside the extract (ways cut at its edge)",)
     return Roads(network=roads.to_network(proj),
-                 shapes=Shapes(roads.shape_start, roads.shape_lon_deg, roads.shape_lat_deg),
+                 shapes=Shapes(roads.shape_start, roads.shape_lon_deg, roads.shape_lat_deg,
+                               roads.osm_ways()),
                  projection=proj, node_lon_deg=roads.lon_deg, node_lat_deg=roads.lat_deg,
                  notes=notes)
 
