@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from conftest import write_variant
-from twincity.city.network import ROAD_CLASSES
 from twincity.emissions.subsystem import BUS_SERVICE_H_PER_DAY, road_emissions_t_per_yr
 from twincity.model import CityModel
+from twincity.vocab import ROAD_CLASSES
 
 KWH_PER_TJ = 1e12 / 3.6e6
 

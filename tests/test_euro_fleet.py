@@ -13,7 +13,7 @@ from twincity.emissions.factors import emission_factor
 from twincity.emissions.subsystem import road_euro_nox_correction_t_per_yr
 from twincity.model import CityModel
 from twincity.policies.fleet import LowEmissionZonePolicy, ZoneCarBan
-from twincity.traffic.modechoice import CAR
+from twincity.vocab import CAR
 
 SHORT = {"simulation.start_h": 7, "simulation.duration_h": 3, "simulation.equilibrium_days": 2}
 

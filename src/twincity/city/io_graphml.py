@@ -76,7 +76,7 @@ import numpy as np
 
 from twincity.city.geo import LocalProjection, segment_length_m
 from twincity.city.io_osm import MIN_LENGTH_M, reject_xml_doctype
-from twincity.city.network import JAM_DENSITY_VPKMPL, ROAD_CLASSES, Network
+from twincity.city.network import Network
 from twincity.city.osm_defaults import (
     FALLBACK_HIGHWAY,
     HIGHWAY_DEFAULTS,
@@ -85,7 +85,9 @@ from twincity.city.osm_defaults import (
     parse_speed_kmh,
     pick_highway,
 )
+from twincity.defaults import JAM_DENSITY_VPKMPL
 from twincity.errors import InputError
+from twincity.vocab import ROAD_CLASSES
 
 #: Graph attribute marking files written by :func:`write_graphml`.
 FORMAT_ATTR = "twincity_format"

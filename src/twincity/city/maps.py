@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from twincity.city.network import ROAD_CLASSES
+from twincity.vocab import ROAD_CLASSES
 
 
 def node_lonlat(city) -> tuple[np.ndarray, np.ndarray]:

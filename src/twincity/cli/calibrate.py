@@ -50,7 +50,7 @@ def calibrate(file: Path, rounds: int, tolerance: float, seed: int | None,
         click.echo(fit.yaml())
         return
     from twincity.traffic.calibration import calibrate_city
-    from twincity.traffic.modechoice import MODES
+    from twincity.vocab import MODES
 
     result = calibrate_city(file, rounds=rounds, tolerance=tolerance, seed=seed, progress=True)
     fmt = "  ".join(f"{m}={{{m}:.3f}}" for m in MODES)

@@ -38,11 +38,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from twincity.emissions.factors import emission_factor
+from twincity.vocab import FREIGHT_TYPES
 
 if TYPE_CHECKING:
     from twincity.model import CityModel
 
-FREIGHT_TYPES: tuple[str, ...] = ("van", "rigid", "articulated")
 #: Pollutants whose truck row is energy × a constant (corrected exactly).
 CORRECTED: tuple[str, ...] = ("co2", "nox", "pm25_exhaust", "energy")
 _RATIOS: dict[str, dict[str, float]] = {

@@ -50,12 +50,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from twincity.city.network import ROAD_CLASSES
 from twincity.emissions.euro import euro_nox_correction_g, trip_euro_class, trip_uniforms
 from twincity.emissions.factors import emission_factor, pollutants
 from twincity.emissions.freight import freight_correction, freight_types
 from twincity.kpi import make_kpi
 from twincity.results import KPI
+from twincity.vocab import ROAD_CLASSES
 
 if TYPE_CHECKING:
     from twincity.model import CityModel
@@ -107,8 +107,8 @@ def road_euro_nox_correction_t_per_yr(model: CityModel) -> float:
     euro_mix = model.city.spec.fleet.euro_mix
     if traffic is None or not euro_mix:
         return 0.0
-    n = len(traffic.trips)
-    person = traffic.trip_table().iloc[:n]
+    person = traffic.layout.people_rows(traffic.trip_table())
+    n = len(person)
     names = person["veh_class"].to_numpy()
     idx = trip_euro_class(names, trip_uniforms(model, n), euro_mix)
     grams = euro_nox_correction_g(names, idx, person["energy_kwh"].to_numpy())
@@ -124,7 +124,7 @@ def road_freight_correction_per_yr(model: CityModel) -> dict[str, float]:
     mix = model.city.spec.fleet.freight_mix
     if traffic is None or not mix:
         return {}
-    freight = traffic.trip_table().iloc[len(traffic.trips):]
+    freight = traffic.layout.truck_rows(traffic.trip_table())
     types = freight_types(model, len(freight), mix)
     grams = freight_correction(types, freight["energy_kwh"].to_numpy())
     scale = DAYS_PER_YEAR / traffic.share

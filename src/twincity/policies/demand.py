@@ -24,7 +24,8 @@ from pydantic import Field
 from twincity import draws
 from twincity.policies.base import Adaptation, Policy
 from twincity.scenario.base import Section
-from twincity.traffic.demand import PURPOSE_COMMUTE, Trips
+from twincity.traffic.demand import Trips
+from twincity.vocab import COMMUTE
 
 if TYPE_CHECKING:
     from twincity.city.build import City
@@ -61,4 +62,4 @@ class RemoteWorkPolicy(Policy):
 def _remote_commutes(trips: Trips, trip_id: np.ndarray, seed: int, *, share: float) -> np.ndarray:
     """Commute trips not made: those whose keyed number (seed, trip id) is below ``share``."""
     u = draws.uniform(seed, "remote-work", trip_id)
-    return (np.asarray(trips.purpose) == PURPOSE_COMMUTE) & (u < share)
+    return (np.asarray(trips.purpose) == COMMUTE) & (u < share)

@@ -44,7 +44,8 @@ from pydantic import Field, field_validator
 from twincity.emissions.euro import EURO_CLASSES, trip_euro_class, trip_uniforms
 from twincity.policies.base import Adaptation, Policy, central_node_mask
 from twincity.scenario.base import Section
-from twincity.scenario.sections_city import CarClass, EuroCarClass, EuroClass
+from twincity.scenario.sections_city import EuroClass
+from twincity.vocab import CarClass, EuroCarClass
 
 if TYPE_CHECKING:
     from twincity.city.build import City

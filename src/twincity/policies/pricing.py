@@ -43,9 +43,9 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from twincity.city.network import ROAD_CLASSES
 from twincity.policies.base import Adaptation, Policy, central_node_mask, money_from_origin
 from twincity.scenario.base import Section
+from twincity.vocab import ARTERIAL, MOTORWAY
 
 if TYPE_CHECKING:
     from twincity.city.build import City
@@ -112,8 +112,7 @@ def priced_links(city: City, scheme: str, central_share: float) -> tuple[np.ndar
     entering = ~inside[net.link_from] & inside[net.link_to]
     if scheme == "cordon":
         return inside, entering
-    major = np.isin(net.road_class, [ROAD_CLASSES.index("motorway"),
-                                     ROAD_CLASSES.index("arterial")])
+    major = np.isin(net.road_class, [MOTORWAY, ARTERIAL])
     return inside, entering | (inside[net.link_from] & inside[net.link_to] & major)
 
 
@@ -168,7 +167,7 @@ class ErpPolicy(Policy):
         ta.toll_schedule[:, links] += rate[:, None]
         if self.params.review:  # one rule per road type, each with ERP's own speed band
             p, net = self.params, model.city.network
-            motorway = net.road_class[links] == ROAD_CLASSES.index("motorway")
+            motorway = net.road_class[links] == MOTORWAY
             for group, band in ((links[~motorway], p.target_speed_kmh),
                                 (links[motorway], p.motorway_speed_kmh)):
                 ta.reviewers.append(SpeedBandReview(

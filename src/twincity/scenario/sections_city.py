@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from twincity.scenario.base import Section
+from twincity.vocab import BusClass, CarClass, EuroCarClass, FreightType, Mode
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -120,9 +121,6 @@ class ZonesSpec(Section):
         return self
 
 
-Mode = Literal["car", "transit", "walk", "bike"]
-
-
 class DemandSpec(Section):
     """How much people travel, when, where to and by what."""
 
@@ -181,10 +179,6 @@ class DemandSpec(Section):
         return value
 
 
-CarClass = Literal["petrol_car", "diesel_car", "hybrid_car", "bev_car"]
-BusClass = Literal["diesel_bus", "electric_bus"]
-#: Car classes with Euro standards (see twincity.emissions.euro).
-EuroCarClass = Literal["petrol_car", "diesel_car"]
 #: Euro standards, oldest first; "euro3" is Euro 3 and older.
 EuroClass = Literal["euro3", "euro4", "euro5", "euro6", "euro6d"]
 
@@ -197,7 +191,7 @@ class FleetSpec(Section):
     bus_shares: dict[BusClass, Share] = Field(description="Bus fleet by class; sums to 1.")
     truck_share: Share = Field(
         default=0.05, description="Freight vehicles as a share of road vehicle trips.")
-    freight_mix: dict[Literal["van", "rigid", "articulated"], Share] | None = Field(
+    freight_mix: dict[FreightType, Share] | None = Field(
         default=None,
         description="Freight vehicles by type (shares sum to 1); none given: all articulated.")
     euro_mix: dict[EuroCarClass, dict[EuroClass, Share]] | None = Field(

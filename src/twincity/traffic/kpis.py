@@ -41,8 +41,8 @@ import pandas as pd
 
 from twincity.city.network import Network
 from twincity.results import KPI
+from twincity.vocab import MODES
 
-MODES = ("car", "transit", "walk", "bike")
 #: A link counts as congested below this share of its free-flow speed.
 CONGESTED_SPEED_SHARE = 0.5
 #: Share of nodes nearest the centre that make the central area of the area KPIs

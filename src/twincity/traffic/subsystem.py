@@ -47,11 +47,10 @@ from twincity.results import KPI
 from twincity.traffic import kpis as tk
 from twincity.traffic.assignment import bpr_cost, frank_wolfe
 from twincity.traffic.demand import Trips, generate_trips
+from twincity.traffic.entries import EntryLayout
 from twincity.traffic.equilibrium import DayRecord, DynamicEquilibrium, EquilibriumReport
 from twincity.traffic.linkcosts import tolls_by_slot
 from twincity.traffic.modechoice import (
-    CAR,
-    MODES,
     choose_by_errors,
     generalised_costs,
     mode_utilities,
@@ -70,6 +69,19 @@ from twincity.traffic.routes import (
 from twincity.traffic.simulation import TrafficSim
 from twincity.traffic.skims import car_link_cost_s, car_skims, straight_line_m
 from twincity.traffic.transit import transit_skims
+from twincity.vocab import (
+    ACTIVE_MODES,
+    BIKE,
+    CAR,
+    FREIGHT,
+    FREIGHT_PURPOSE,
+    MODES,
+    PURPOSES,
+    TRANSIT,
+    TRIP_MODES,
+    TRUCK,
+    WALK,
+)
 
 if TYPE_CHECKING:
     from twincity.model import CityModel
@@ -185,6 +197,8 @@ class TrafficSubsystem:
         pick = np.sort(cand[order[:n_trucks]])
         t = self.trips
         self.n_trucks = n_trucks
+        #: People first, then trucks: the order of every per-vehicle array.
+        self.layout = EntryLayout(len(t), n_trucks)
         self.truck_origin = t.origin_node[pick]
         self.truck_dest = t.dest_node[pick]
         lo, hi = max(TRUCK_WINDOW_S[0], self.start_s), min(TRUCK_WINDOW_S[1],
@@ -192,7 +206,7 @@ class TrafficSubsystem:
         u_dep = draws.uniform(self.seed, "freight-departure", self.trip_id[pick])
         self.truck_departure = lo + u_dep * max(0.0, hi - lo)
         #: Identities of book entries for keyed draws: trip ids, then trucks by their trip.
-        self.identity = np.concatenate([self.trip_id, (1 << 40) + self.trip_id[pick]])
+        self.identity = self.layout.identities(self.trip_id, self.trip_id[pick])
 
     def planning_network(self) -> Network:
         """The sampled network with capacities after the authority's green shares."""
@@ -250,7 +264,7 @@ class TrafficSubsystem:
     def _road_vehicles(self) -> np.ndarray:
         """Indices into the route book of today's road vehicles: drivers, then trucks."""
         drivers = np.flatnonzero(self.mode == CAR)
-        return np.concatenate([drivers, len(self.trips) + np.arange(self.n_trucks)])
+        return self.layout.join(drivers, self.layout.trucks())
 
     def _book_od(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Origin node, destination node and departure (from the start) of book entries."""
@@ -316,16 +330,16 @@ class TrafficSubsystem:
         """Modes, static-equilibrium link times and spread first routes (module docstring, 2)."""
         t = self.trips
         # The route book: one entry per traveller, then one per truck.
-        self._origin = np.concatenate([t.origin_node, self.truck_origin])
-        self._dest = np.concatenate([t.dest_node, self.truck_dest])
+        lay = self.layout
+        self._origin = lay.join(t.origin_node, self.truck_origin)
+        self._dest = lay.join(t.dest_node, self.truck_dest)
         #: Desired departures (s after midnight); ``_departure`` is the chosen one.
-        self._desired = np.concatenate([t.departure_s, self.truck_departure])
+        self._desired = lay.join(t.departure_s, self.truck_departure)
         self._departure = self._desired.copy()
-        self._origin_zone = np.concatenate(
-            [t.origin_zone, self.model.city.zones.node_zone[self.truck_origin]])
-        self._dest_zone = np.concatenate(
-            [t.dest_zone, self.model.city.zones.node_zone[self.truck_dest]])
-        self.book = no_routes(len(t) + self.n_trucks)
+        node_zone = self.model.city.zones.node_zone
+        self._origin_zone = lay.join(t.origin_zone, node_zone[self.truck_origin])
+        self._dest_zone = lay.join(t.dest_zone, node_zone[self.truck_dest])
+        self.book = no_routes(lay.n)
         link_time = np.repeat(self.net.free_flow_s[None, :], self.n_slots, axis=0)
         self._flows_by_slot = np.ones_like(link_time)
         self.mode = self.preferred_modes(self.skims_by_slot(link_time))
@@ -362,10 +376,9 @@ class TrafficSubsystem:
         self.unroutable = road[~routes.ok]
         road = road[routes.ok]
         routes = take_routes(routes, np.flatnonzero(routes.ok))
-        n_people = len(self.trips)
-        cls = np.concatenate([self.car_class[road[road < n_people]],
-                              np.full(int(np.sum(road >= n_people)), self.classes.index("truck"),
-                                      np.int8)])
+        person = self.layout.is_person(road)
+        cls = self.layout.join(self.car_class[road[person]],
+                               np.full(int(np.sum(~person)), self.classes.index(TRUCK), np.int8))
         sim_spec = self.model.city.spec.simulation
         self._sim_road = road
         return TrafficSim(
@@ -409,7 +422,8 @@ class TrafficSubsystem:
         city = self.model.city
         d = city.spec.demand
         road = self._sim_road
-        drivers = road[road < len(t)]
+        lay = self.layout
+        drivers = road[lay.is_person(road)]
         n_drv = len(drivers)
         walk_m = straight_line_m(city.zones)[t.origin_zone, t.dest_zone] * ACTIVE_DETOUR
         link_time = self.days[-1].link_time_s if self.days else None
@@ -418,9 +432,9 @@ class TrafficSubsystem:
         pt_s = (transit.access_s + transit.wait_s + transit.in_vehicle_s)[t.origin_zone,
                                                                            t.dest_zone]
         mode = self.mode
-        tt = np.select([mode == 1, mode == 2, mode == 3],
+        tt = np.select([mode == TRANSIT, mode == WALK, mode == BIKE],
                        [pt_s, walk_m / d.walk_speed_mps, walk_m / d.bike_speed_mps], np.nan)
-        dist = np.where(mode >= 2, walk_m, np.nan)
+        dist = np.where(np.isin(mode, ACTIVE_MODES), walk_m, np.nan)
         routes = take_routes(self.book, road)
         ff = np.where(routes.ok, route_costs(routes.start, routes.links, self.net.free_flow_s,
                                              np.zeros(len(road), dtype=np.int64)), np.nan)
@@ -437,23 +451,22 @@ class TrafficSubsystem:
         person_aborted[drivers] = aborted[:n_drv]
         cls = np.full(len(t), "", dtype=object)
         cls[drivers] = np.asarray(self.classes, dtype=object)[self.car_class[drivers]]
-        modes = [*MODES, "freight"]
-        purposes = ["commute", "other", "freight"]
         n_tr = self.n_trucks
-        truck_rows = road[n_drv:] - len(t)  # trucks the kernel simulated, in kernel order
+        truck_rows = lay.truck_number(road[n_drv:])  # trucks the kernel simulated, in order
         sim_tr = kernel.iloc[n_drv:]
         trucks = {c: _scatter(sim_tr[c].to_numpy(np.float64), truck_rows, n_tr)
                   for c in ("travel_time_s", "distance_m", "toll_paid", "trip_energy")}
         trucks["stuck"] = _scatter(sim_tr["stuck"].to_numpy(np.float64), truck_rows, n_tr) == 1
         truck_aborted = _scatter(aborted[n_drv:].astype(np.float64), truck_rows, n_tr) == 1
         trucks["departure_s"] = self.truck_departure
-        no_path = np.zeros(len(t) + n_tr, dtype=bool)
+        no_path = np.zeros(lay.n, dtype=bool)
         no_path[self.unroutable] = True
         return pd.DataFrame({
-            "mode": pd.Categorical.from_codes(np.concatenate([mode, np.full(n_tr, 4)]), modes),
+            "mode": pd.Categorical.from_codes(np.concatenate([mode, np.full(n_tr, FREIGHT)]),
+                                              TRIP_MODES),
             "purpose": pd.Categorical.from_codes(
-                np.concatenate([t.purpose, np.full(n_tr, 2)]), purposes),
-            "veh_class": np.concatenate([cls, np.full(n_tr, "truck", dtype=object)]),
+                np.concatenate([t.purpose, np.full(n_tr, FREIGHT_PURPOSE)]), PURPOSES),
+            "veh_class": np.concatenate([cls, np.full(n_tr, TRUCK, dtype=object)]),
             "origin_zone": np.concatenate([t.origin_zone, np.full(n_tr, -1)]),
             "dest_zone": np.concatenate([t.dest_zone, np.full(n_tr, -1)]),
             # road travellers may have shifted their departure (departure-time choice)
