@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from twincity.cli import main
+from twincity.cli.group import main
 from twincity.errors import InputError
 
 

@@ -53,7 +53,7 @@ import pandas as pd
 from twincity.errors import InputError
 from twincity.experiment.spec import (
     RunSpec,
-    _build_model,
+    build_model,
     describe_policies,
     execute,
     policy_folder,
@@ -215,7 +215,7 @@ def warm_numba_cache(run: PlannedRun) -> float:
     Returns the seconds it took. Nothing is stored.
     """
     start = time.perf_counter()
-    _build_model(run.spec).step()
+    build_model(run.spec).step()
     return time.perf_counter() - start
 
 

@@ -29,7 +29,7 @@ from twincity.vocab import COMMUTE
 
 if TYPE_CHECKING:
     from twincity.city.build import City
-    from twincity.model import CityModel
+    from twincity.context import RunContext
 
 
 class RemoteWorkParams(Section):
@@ -54,9 +54,9 @@ class RemoteWorkPolicy(Policy):
                 f"trips per person {d.trips_per_person_per_day:.2f}→{rate:.2f} in expectation")
         return Adaptation(policy=self.name, note=note, concrete={"remote_share": r})
 
-    def attach(self, model: CityModel, adaptation: Adaptation) -> None:
+    def attach(self, context: RunContext, adaptation: Adaptation) -> None:
         share = float(adaptation.concrete["remote_share"])
-        model.demand_rules.append(partial(_remote_commutes, share=share))
+        context.demand_rules.append(partial(_remote_commutes, share=share))
 
 
 def _remote_commutes(trips: Trips, trip_id: np.ndarray, seed: int, *, share: float) -> np.ndarray:

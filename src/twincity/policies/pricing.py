@@ -49,7 +49,7 @@ from twincity.vocab import ARTERIAL, MOTORWAY
 
 if TYPE_CHECKING:
     from twincity.city.build import City
-    from twincity.model import CityModel
+    from twincity.context import RunContext
 
 
 class ChargePeriod(Section):
@@ -154,19 +154,19 @@ class ErpPolicy(Policy):
             "currency": target.currency, "area_nodes": int(inside.sum()),
             "area_radius_m": radius})
 
-    def attach(self, model: CityModel, adaptation: Adaptation) -> None:
-        ta = model.transport_authority
+    def attach(self, context: RunContext, adaptation: Adaptation) -> None:
+        ta = context.transport_authority
         links = np.asarray(adaptation.concrete["charged_links"], dtype=np.int64)
         n_slots = ta.toll_schedule.shape[0]
         centre_h = (np.arange(n_slots) + 0.5) * ta.toll_slot_s / 3600.0 + \
-            model.city.spec.simulation.start_s / 3600.0
+            context.city.spec.simulation.start_s / 3600.0
         rate = np.zeros(n_slots)
         for q in self.params.periods:
             on = (centre_h % 24 >= q.start_h) & (centre_h % 24 < q.end_h)
             rate[on] = np.maximum(rate[on], q.multiplier * adaptation.concrete["charge"])
         ta.toll_schedule[:, links] += rate[:, None]
         if self.params.review:  # one rule per road type, each with ERP's own speed band
-            p, net = self.params, model.city.network
+            p, net = self.params, context.city.network
             motorway = net.road_class[links] == MOTORWAY
             for group, band in ((links[~motorway], p.target_speed_kmh),
                                 (links[motorway], p.motorway_speed_kmh)):

@@ -87,7 +87,8 @@ from twincity.scenario.base import Section
 
 if TYPE_CHECKING:
     from twincity.city.build import City
-    from twincity.model import CityModel
+    from twincity.context import RunContext
+    from twincity.operators import TransportAuthority
 
 __all__ = ["AdaptiveSignalsParams", "AdaptiveSignalsPolicy", "GreenPlanReview", "PhaseSplitter",
            "SignalController", "resplit_green"]
@@ -156,14 +157,15 @@ class PhaseSplitter:
 class SignalController(mesa.Agent):
     """Re-splits green every model step from the kernel's last interval (queue + inflow)."""
 
-    def __init__(self, model: CityModel, splitter: PhaseSplitter, responsiveness: float) -> None:
-        super().__init__(model)
+    def __init__(self, host: mesa.Model, authority: TransportAuthority, splitter: PhaseSplitter,
+                 responsiveness: float) -> None:
+        super().__init__(host)
+        self.authority = authority
         self.splitter = splitter
         self.responsiveness = responsiveness
 
     def act(self) -> None:
-        traffic = getattr(self.model, "traffic", None)
-        sim = None if traffic is None else traffic.sim
+        sim = self.authority.kernel
         if sim is None:
             return
         iv = round(sim.now_s / sim.interval_s)
@@ -171,8 +173,8 @@ class SignalController(mesa.Agent):
             return
         links = self.splitter.links
         demand = sim.queue_veh[iv - 1, links] + sim.inflow_veh[iv - 1, links]
-        shares = self.splitter.split(self.model.transport_authority, demand, self.responsiveness)
-        sim.green_share[links] = shares  # whatever the order in which agents act this step
+        shares = self.splitter.split(self.authority, demand, self.responsiveness)
+        self.authority.push_green(links)  # whatever the order in which agents act this step
         self.splitter.history.append({"interval": iv, "demand_veh": demand.copy(),
                                       "green_share": shares.copy()})
 
@@ -230,7 +232,7 @@ class AdaptiveSignalsPolicy(Policy):
         cap[links] = cap[links] / np.asarray(adaptation.concrete["base_green_ratio"])
         return net.replace(capacity_vph=cap)
 
-    def attach(self, model: CityModel, adaptation: Adaptation) -> None:
+    def attach(self, context: RunContext, adaptation: Adaptation) -> None:
         p, c = self.params, adaptation.concrete
         plan = SignalPlan(
             nodes=np.asarray(c["nodes"], dtype=np.int64),
@@ -239,12 +241,12 @@ class AdaptiveSignalsPolicy(Policy):
             links=np.asarray(c["links"], dtype=np.int64),
             green_s=np.asarray(c["green_s"], dtype=np.float64),
             lost_s=np.asarray(c["lost_s"], dtype=np.float64), cycle_s=float(c["cycle_s"]))
-        ta = model.transport_authority
+        ta = context.transport_authority
         ta.green_share[plan.links] = np.asarray(c["base_green_ratio"])
         # saturation flows: the network after modify_network
-        splitter = PhaseSplitter(plan, model.city.network.capacity_vph[plan.links],
+        splitter = PhaseSplitter(plan, context.city.network.capacity_vph[plan.links],
                                  p.min_green_s)
         if p.adjust in ("step", "both"):
-            SignalController(model, splitter, p.responsiveness)
+            SignalController(context.host, ta, splitter, p.responsiveness)
         if p.adjust in ("review", "both"):
             ta.reviewers.append(GreenPlanReview(splitter, p.review_rounds))

@@ -288,3 +288,18 @@ def read_yaml_value(text: str, *, what: str) -> Any:
         raise ScenarioError("expected a plausible YAML value", file=what) from None
     finally:
         loader.dispose()
+
+
+def locate(lines: LineMap, path: FieldPath, default_file: str | Path) -> dict[str, Any]:
+    """``{"file", "line"}`` of field ``path``, or of its nearest located parent.
+
+    >>> locate({("a",): ("s.yaml", 3)}, ("a", "b"), "s.yaml")
+    {'file': 's.yaml', 'line': 3}
+    >>> locate({}, ("a",), "s.yaml")
+    {'file': 's.yaml', 'line': None}
+    """
+    for n in range(len(path), 0, -1):
+        if path[:n] in lines:
+            file, line = lines[path[:n]]
+            return {"file": file, "line": line}
+    return {"file": str(default_file), "line": None}

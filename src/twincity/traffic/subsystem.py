@@ -1,6 +1,8 @@
 """The traffic subsystem: demand, mode choice, routes, dynamic equilibrium, the kernel.
 
-Built when a :class:`~twincity.model.CityModel` is made:
+Built from the run context (:class:`~twincity.context.RunContext`) when a
+:class:`~twincity.model.CityModel` is made; it provides the ``trips`` and
+``road_traffic`` products (:mod:`twincity.products`):
 
 1. **Demand.** Trips of a sample of the population (``simulation.sample_share``)
    from the free-flow car skim (:func:`~twincity.traffic.demand.generate_trips`).
@@ -42,7 +44,9 @@ import pandas as pd
 
 from twincity import draws
 from twincity.city.network import Network
+from twincity.context import TripRuleInput
 from twincity.emissions.factors import ef_table_g_per_m, pollutants, vehicle_classes
+from twincity.products import RoadTraffic, TripTable
 from twincity.results import KPI
 from twincity.traffic import kpis as tk
 from twincity.traffic.assignment import bpr_cost, frank_wolfe
@@ -84,7 +88,8 @@ from twincity.vocab import (
 )
 
 if TYPE_CHECKING:
-    from twincity.model import CityModel
+    from twincity.context import RunContext
+    from twincity.subsystems import Products
 
 #: Detour factor of walking and cycling over straight-line distance (as mode choice uses).
 ACTIVE_DETOUR = 1.3
@@ -131,44 +136,57 @@ class TrafficSubsystem:
 
     name = "traffic"
 
-    def __init__(self, model: CityModel) -> None:
+    def __init__(self, context: RunContext, products: Products | None = None) -> None:
         """Build the day's demand, vehicles and a warm-start plan (not yet equilibrated)."""
-        self.model = model
-        city = model.city
+        self.context = context
+        city = context.city
         spec = city.spec
         sim = spec.simulation
-        self.seed = model.seed
+        self.seed = context.seed
         self.share = sim.sample_share
         self.vot = spec.city.value_of_time_per_h
         self.start_s, self.duration_s = sim.start_s, sim.duration_s
         self.slot_s = sim.routing_slot_s
         self.n_slots = max(1, int(np.ceil(sim.duration_s / self.slot_s - 1e-9)))
         self.net = sampled_network(city.network, self.share)
-        self.authority = model.transport_authority
+        self.authority = context.transport_authority
         self.classes = vehicle_classes()
         self.pollutants = pollutants()
         self.ef = ef_table_g_per_m(self.classes, self.pollutants)
         self.energy_index = self.pollutants.index("energy")
 
         free = car_skims(city.network, city.zones, city.network.free_flow_s)
-        trips = generate_trips(city, model.stream("demand"), sample_share=self.share,
+        trips = generate_trips(city, context.stream("demand"), sample_share=self.share,
                                impedance_s=free.time_s)
         inside = (trips.departure_s >= self.start_s) & (
             trips.departure_s < self.start_s + self.duration_s)
-        for rule in model.demand_rules:  # e.g. remote work: trips not made, keyed by identity
+        for rule in context.demand_rules:  # e.g. remote work: trips not made, keyed by identity
             inside &= ~rule(trips, np.arange(len(trips)), self.seed)
         #: Stable identity of each trip (its index in the generated demand): keys its draws.
         self.trip_id = np.flatnonzero(inside)
         self.trips: Trips = trips.take(self.trip_id)
         self._mode_errors: np.ndarray | None = None
         self._draw_vehicles()
+        rule_input = TripRuleInput(
+            trips=self.trips, car_class=np.asarray(self.classes, dtype=object)[self.car_class],
+            context=context)
         for rule in self.authority.trip_rules:  # e.g. a low-emission zone bans some cars
-            np.logical_and(self.trips.car_available, ~rule(self), out=self.trips.car_available)
+            np.logical_and(self.trips.car_available, ~rule(rule_input),
+                           out=self.trips.car_available)
         self.days: list[DayRecord] = []
         self.equilibrium: EquilibriumReport | None = None
+        self.dynamic: DynamicEquilibrium | None = None
         self.notes: list[str] = []
         self.sim: TrafficSim | None = None
+        self.unroutable = np.zeros(0, dtype=np.int64)
+        self._sim_road = np.zeros(0, dtype=np.int64)
+        self._trip_table: tuple | None = None
         self._warm_start()
+
+    @property
+    def model(self) -> RunContext:
+        """The run context (the name :mod:`twincity.traffic.equilibrium` reads)."""
+        return self.context
 
     # ------------------------------------------------------------------ set-up
     def _draw_vehicles(self) -> None:
@@ -180,7 +198,7 @@ class TrafficSubsystem:
         origin and destination of the car-available trips with the smallest
         keyed numbers, so adding or removing some trips moves few trucks.
         """
-        fleet = self.model.city.spec.fleet
+        fleet = self.context.city.spec.fleet
         names = list(fleet.car_shares)
         p = np.array([fleet.car_shares[c] for c in names], dtype=np.float64)
         cdf = np.cumsum(p / p.sum())
@@ -222,7 +240,7 @@ class TrafficSubsystem:
 
     def skims_by_slot(self, link_time_s: np.ndarray) -> np.ndarray:
         """Generalised costs ``gc[slot, mode, o, d]`` on the times of each slot."""
-        city = self.model.city
+        city = self.context.city
         tolls, costs = self._tolls(), self._link_costs(link_time_s)
         weights = np.maximum(1.0, self._flows_by_slot)
         mean_time = (link_time_s * weights).sum(axis=0) / weights.sum(axis=0)
@@ -236,7 +254,7 @@ class TrafficSubsystem:
     # ------------------------------------------------------------------ choices
     def mode_utilities(self, gc: np.ndarray) -> np.ndarray:
         """Utilities ``V[trip, mode]`` of every traveller on her desired departure slot's costs."""
-        d = self.model.city.spec.demand
+        d = self.context.city.spec.demand
         slot = departure_slot(self.trips.departure_s - self.start_s, self.slot_s, self.n_slots)
         v = np.empty((len(self.trips), len(MODES)))
         for s in np.unique(slot):  # a loop over time slots, not travellers
@@ -283,7 +301,7 @@ class TrafficSubsystem:
         counted at the value of time; free-flow routes would pile a whole city's
         demand onto the same few links on the first simulated day.
         """
-        zones = self.model.city.zones
+        zones = self.context.city.zones
         road = self._road_vehicles()
         slot = departure_slot(self._departure[road] - self.start_s, self.slot_s, self.n_slots)
         cell = self._origin_zone[road].astype(np.int64) * zones.n + self._dest_zone[road]
@@ -336,7 +354,7 @@ class TrafficSubsystem:
         #: Desired departures (s after midnight); ``_departure`` is the chosen one.
         self._desired = lay.join(t.departure_s, self.truck_departure)
         self._departure = self._desired.copy()
-        node_zone = self.model.city.zones.node_zone
+        node_zone = self.context.city.zones.node_zone
         self._origin_zone = lay.join(t.origin_zone, node_zone[self.truck_origin])
         self._dest_zone = lay.join(t.dest_zone, node_zone[self.truck_dest])
         self.book = no_routes(lay.n)
@@ -361,7 +379,12 @@ class TrafficSubsystem:
         self.equilibrium = self.dynamic.run(progress, start=start)
         self.notes.extend(self.equilibrium.notes)
         self.sim = self._make_sim()
+        self.authority.bind_kernel(self.sim)
         return self.equilibrium
+
+    def prepare(self) -> None:
+        """The dynamic equilibrium, continued from the context's ``start_from`` if given."""
+        self.equilibrate(self.context.progress, start=self.context.start_from)
 
     # ------------------------------------------------------------------ kernel
     def _make_sim(self) -> TrafficSim:
@@ -379,18 +402,18 @@ class TrafficSubsystem:
         person = self.layout.is_person(road)
         cls = self.layout.join(self.car_class[road[person]],
                                np.full(int(np.sum(~person)), self.classes.index(TRUCK), np.int8))
-        sim_spec = self.model.city.spec.simulation
+        sim_spec = self.context.city.spec.simulation
         self._sim_road = road
         return TrafficSim(
             self.net, departure_s=self._departure[road] - self.start_s, route_start=routes.start,
             route_links=routes.links, veh_class=cls,
             tick_s=sim_spec.tick_s, interval_s=sim_spec.interval_s,
-            horizon_s=self.duration_s, seed=self.model.stream_seed("kernel"),
+            horizon_s=self.duration_s, seed=self.context.stream_seed("kernel"),
             stuck_time_s=sim_spec.stuck_time_s, green_share=self.authority.green_share,
             toll_schedule=self.authority.toll_schedule, toll_slot_s=self.authority.toll_slot_s,
             ef_g_per_m=self.ef, energy_index=self.energy_index)
 
-    def advance(self, model: CityModel, start_s: float, end_s: float) -> None:
+    def advance(self, start_s: float, end_s: float) -> None:
         """Advance the reported day's kernel to ``end_s`` (model clock)."""
         self.sim.advance(min(end_s - self.start_s, self.duration_s))
 
@@ -409,7 +432,7 @@ class TrafficSubsystem:
         seconds after midnight; ``free_flow_time_s`` is the free-flow time of the
         route driven.
         """
-        cached = getattr(self, "_trip_table", None)  # tables(), kpis() and energy all ask
+        cached = self._trip_table  # tables(), kpis() and energy all ask
         if cached is not None and cached[0] is self.sim and cached[1] == self.sim.now_s:
             return cached[2].copy()
         table = self._build_trip_table()
@@ -419,7 +442,7 @@ class TrafficSubsystem:
     def _build_trip_table(self) -> pd.DataFrame:
         """:meth:`trip_table`, computed afresh."""
         t, kernel = self.trips, self.sim.trip_table()
-        city = self.model.city
+        city = self.context.city
         d = city.spec.demand
         road = self._sim_road
         lay = self.layout
@@ -495,7 +518,22 @@ class TrafficSubsystem:
                               "departure_shift_mean_s": r.departure_shift_mean_s,
                               "mean_road_time_s": r.mean_car_time_s, "review": r.review}
                              for r in self.days])
-        return {"trips": self.trip_table(), "links": links, "equilibration": days}
+        expansion = 1.0 / self.share  # sample rows → city scale: multiply counts by this
+        return {"trips": self.trip_table().assign(expansion_factor=expansion),
+                "links": links.assign(expansion_factor=expansion), "equilibration": days}
+
+    def provide(self, product: str) -> TripTable | RoadTraffic:
+        """``trips`` (:class:`TripTable`) or ``road_traffic`` (:class:`RoadTraffic`), as of now."""
+        if product == "trips":
+            return TripTable(self.trip_table(), self.layout, self.share)
+        if product == "road_traffic":
+            return RoadTraffic(link_emis_g=self.sim.link_emis_g,
+                               road_distance_m=float(self.sim.trip_table()["distance_m"].sum()),
+                               sample_share=self.share, interval_s=self.sim.interval_s)
+        raise KeyError(f"traffic provides trips and road_traffic, not {product!r}")
+
+    def finish(self) -> None:
+        """Nothing to add at the end: the reported day is the kernel's state."""
 
     def kpis(self) -> list[KPI]:
         trips = self.trip_table()
@@ -505,9 +543,13 @@ class TrafficSubsystem:
             speed = np.where(sim.outflow_veh > 0, self.net.length_m[None, :] * sim.outflow_veh
                              / sim.travel_time_sum_s, np.nan)
         out += [
-            KPI("congested_lane_km", tk.congested_lane_km(self.model.city.network, speed),
+            KPI("congested_lane_km", tk.congested_lane_km(self.context.city.network, speed),
                 "lane-km"),
             KPI("relative_gap", self.days[-1].relative_gap if self.days else float("nan"),
                 "share"),
         ]
+        sim_spec = self.context.city.spec.simulation
+        out += tk.central_area_kpis(self.sim.link_table(), self.context.city.network,
+                                    self.context.city.centre_xy_m, sample_share=self.share,
+                                    start_s=sim_spec.start_s)
         return out
