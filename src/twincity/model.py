@@ -45,6 +45,7 @@ from mesa import DataCollector
 from twincity.city.build import City, build_city
 from twincity.context import RunContext
 from twincity.defaults import TOLL_SLOT_S
+from twincity.kpi import CATALOGUE, make_kpi
 from twincity.operators import TransportAuthority
 from twincity.policies.base import Adaptation, Policy
 from twincity.provenance import provenance
@@ -156,8 +157,6 @@ class CityModel(mesa.Model):
             for key in sub.observations():
                 reporters[key] = partial(_observe, sub, key)
         self._observables = list(reporters)
-        from twincity.kpi import CATALOGUE
-
         #: KPI name -> value, filled when the model finishes (read by the KPI reporters).
         self.final_kpis: dict[str, float] = {}
         self._kpis: list[KPI] | None = None
@@ -276,10 +275,9 @@ class CityModel(mesa.Model):
         """KPIs that describe the built city itself (not the simulated day)."""
         spec, net = self.city.spec, self.city.network
         return [
-            KPI("population", float(spec.city.population), "persons"),
-            KPI("population_density", spec.city.population / spec.city.area_km2, "persons/km2"),
-            KPI("road_lane_km_per_1000", net.lane_km / spec.city.population * 1000,
-                "lane-km/1000 persons"),
+            make_kpi("population", float(spec.city.population)),
+            make_kpi("population_density", spec.city.population / spec.city.area_km2),
+            make_kpi("road_lane_km_per_1000", net.lane_km / spec.city.population * 1000),
         ]
 
     def kpis(self) -> list[KPI]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from twincity.errors import InputError
 from twincity.experiment.runners import run_experiment
-from twincity.experiment.spec import RunSpec
+from twincity.experiment.spec import RunSpec, spawn_seeds  # noqa: F401 (doctest)
 
 
 @dataclass(frozen=True)

@@ -71,19 +71,13 @@ from twincity.experiment.effects import (
 from twincity.experiment.report import DESIGN_TEXT, RATIO_METHOD
 from twincity.experiment.spec import RunSpec
 from twincity.experiment.store import ResultStore
+from twincity.kpi import report_kpis
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-#: KPIs reported by default, in this order, when the runs produce them.
-DEFAULT_KPIS: tuple[str, ...] = (
-    "mode_share_car", "mode_share_transit", "mode_share_walk", "mode_share_bike",
-    "person_trips_per_day", "vehicle_km", "vehicle_km_central", "travel_time_index",
-    "total_delay", "delay_central_peak", "mean_commute_time", "co2_per_capita_transport",
-    "co2_per_capita_buildings",
-    "co2_per_capita_total", "electricity_per_capita", "peak_load", "nox_t_per_yr",
-    "pm25_t_per_yr",
-)
+#: KPIs reported by default, in this order, when the runs produce them (the registry's).
+DEFAULT_KPIS: tuple[str, ...] = report_kpis()
 
 # ---------------------------------------------------------------------- finding inputs
 def tidy_path(path: str | Path) -> Path:

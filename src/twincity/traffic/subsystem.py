@@ -46,6 +46,7 @@ from twincity import draws
 from twincity.city.network import Network
 from twincity.context import TripRuleInput
 from twincity.emissions.factors import ef_table_g_per_m, pollutants, vehicle_classes
+from twincity.kpi import make_kpi
 from twincity.products import RoadTraffic, TripTable
 from twincity.results import KPI
 from twincity.traffic import kpis as tk
@@ -543,10 +544,8 @@ class TrafficSubsystem:
             speed = np.where(sim.outflow_veh > 0, self.net.length_m[None, :] * sim.outflow_veh
                              / sim.travel_time_sum_s, np.nan)
         out += [
-            KPI("congested_lane_km", tk.congested_lane_km(self.context.city.network, speed),
-                "lane-km"),
-            KPI("relative_gap", self.days[-1].relative_gap if self.days else float("nan"),
-                "share"),
+            make_kpi("congested_lane_km", tk.congested_lane_km(self.context.city.network, speed)),
+            make_kpi("relative_gap", self.days[-1].relative_gap if self.days else float("nan")),
         ]
         sim_spec = self.context.city.spec.simulation
         out += tk.central_area_kpis(self.sim.link_table(), self.context.city.network,

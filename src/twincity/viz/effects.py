@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
-from twincity.kpi import CATALOGUE, better_sign
-from twincity.viz.common import kpi_label, new_figure
+from twincity.kpi import CATALOGUE, better_sign, kpi_label
+from twincity.viz.common import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
