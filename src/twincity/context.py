@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import mesa
 
     from twincity.city.build import City
-    from twincity.operators import TransportAuthority
+    from twincity.operators.transport import TransportAuthority
 
 #: A rule removing trips from the generated demand (e.g. remote work): called with the
 #: trips, their identities and the root seed; returns a boolean mask of trips not made.

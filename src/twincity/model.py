@@ -46,7 +46,7 @@ from twincity.city.build import City, build_city
 from twincity.context import RunContext
 from twincity.defaults import TOLL_SLOT_S
 from twincity.kpi import CATALOGUE, make_kpi
-from twincity.operators import TransportAuthority
+from twincity.operators.transport import TransportAuthority
 from twincity.policies.base import Adaptation, Policy
 from twincity.provenance import provenance
 from twincity.results import KPI, Results

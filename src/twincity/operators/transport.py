@@ -1,4 +1,4 @@
-"""Operator agents: the few actors that decide, as ``mesa.Agent`` subclasses.
+"""The transport authority: road prices by slot, green shares, review and trip rules.
 
 Populations (trips, links, buildings) live in arrays inside the subsystems;
 the agents here hold the *decisions* that act on them and are where policies
