@@ -63,9 +63,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,6 +85,7 @@ from twincity.city.osm_defaults import (
 )
 from twincity.defaults import JAM_DENSITY_VPKMPL
 from twincity.errors import InputError
+from twincity.ioutil import atomic_writer
 from twincity.vocab import ROAD_CLASSES
 
 #: Graph attribute marking files written by :func:`write_graphml`.
@@ -177,22 +176,12 @@ def write_graphml(net: Network, path: str | Path, *,
     path = Path(path)
     if len(np.unique(net.node_id)) != net.n_nodes:
         raise ValueError("Network.node_id has repeated values; GraphML node ids must be unique")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            if path.name.lower().endswith(".gz"):  # networkx reads .gz by extension too
-                with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
-                    _write_chunks(net, gz, link_geometry_wkt)
-            else:
-                _write_chunks(net, raw, link_geometry_wkt)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_writer(path, "wb") as raw:
+        if path.name.lower().endswith(".gz"):  # networkx reads .gz by extension too
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
+                _write_chunks(net, gz, link_geometry_wkt)
+        else:
+            _write_chunks(net, raw, link_geometry_wkt)
 
 
 def read_link_geometry(path: str | Path) -> list[str] | None:

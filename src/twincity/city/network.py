@@ -5,9 +5,6 @@ networkx is for I/O and analysis (:meth:`Network.to_networkx`); every kernel
 
 Example:
     >>> import numpy as np
-
-from twincity.defaults import JAM_DENSITY_VPKMPL
-from twincity.vocab import ARTERIAL, ROAD_CLASSES
     >>> net = Network.from_links(
     ...     node_x_m=np.array([0.0, 500.0]), node_y_m=np.array([0.0, 0.0]),
     ...     link_from=np.array([0, 1]), link_to=np.array([1, 0]),
