@@ -20,3 +20,6 @@ TOLL_SLOT_S = 1800.0
 #: Jam density per lane (vehicles per km per lane): the MATSim/QSim convention of
 #: one vehicle per 7.5 m of lane.
 JAM_DENSITY_VPKMPL = 133.3
+#: Greenshields speed model: the least speed on a full link, as a share of free speed
+#: (keeps link times finite at jam density; an assumption, not a measured value).
+MIN_SPEED_RATIO = 0.05

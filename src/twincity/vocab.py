@@ -62,3 +62,8 @@ FREIGHT_TYPES: tuple[str, ...] = get_args(FreightType)
 Pollutant = Literal["co2", "nox", "pm25_exhaust", "pm25_nonexhaust", "energy"]
 #: Quantities of the factor table, in its order (checked on load); ``energy`` is kWh.
 POLLUTANTS: tuple[str, ...] = get_args(Pollutant)
+
+# -- traffic variants: how long a vehicle takes on a link it enters (the queue kernel)
+SpeedModel = Literal["free_flow", "greenshields"]
+#: Link speed models; the kernel's ``speed_model`` code is the index here.
+SPEED_MODELS: tuple[str, ...] = get_args(SpeedModel)

@@ -34,13 +34,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from twincity.city.network import Network, max_out_degree, route_turns
+from twincity.defaults import MIN_SPEED_RATIO, STUCK_TIME_S, TOLL_SLOT_S
 from twincity.errors import InputError
 from twincity.traffic import kernel as K
+from twincity.vocab import SPEED_MODELS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-_SPEED_MODELS = {"free_flow": 0, "greenshields": 1}
 
 
 def _array(value, name: str, dtype, n: int | None = None, ndim: int = 1) -> np.ndarray:
@@ -84,7 +85,7 @@ class TrafficSim:
         ef_g_per_m: optional ``[n_classes, n_pollutants, n_speed_bins]``
             emission factors by vehicle class and 1-km/h speed bin.
         energy_index: pollutant index accumulated per trip (``-1`` = off).
-        speed_model: ``"free_flow"`` or ``"greenshields"`` (see the kernel).
+        speed_model: one of :data:`twincity.vocab.SPEED_MODELS` (see ``kernel._link_ticks``).
         min_speed_ratio: lower bound of speed / free speed (Greenshields only).
 
     Example: see the module docstring.
@@ -102,14 +103,14 @@ class TrafficSim:
         interval_s: float = 900.0,
         horizon_s: float,
         seed: int | np.random.SeedSequence | np.random.Generator,
-        stuck_time_s: float = 300.0,
+        stuck_time_s: float = STUCK_TIME_S,
         green_share: np.ndarray | None = None,
         toll_schedule: np.ndarray | None = None,
-        toll_slot_s: float = 1800.0,
+        toll_slot_s: float = TOLL_SLOT_S,
         ef_g_per_m: np.ndarray | None = None,
         energy_index: int = -1,
         speed_model: str = "free_flow",
-        min_speed_ratio: float = 0.05,
+        min_speed_ratio: float = MIN_SPEED_RATIO,
     ) -> None:
         self.net = net
         n_links, n_nodes = net.n_links, net.n_nodes
@@ -128,8 +129,8 @@ class TrafficSim:
             raise InputError(f"expected a positive time, got {stuck_time_s}", path="stuck_time_s")
         if not toll_slot_s > 0:
             raise InputError(f"expected a positive time, got {toll_slot_s}", path="toll_slot_s")
-        if speed_model not in _SPEED_MODELS:
-            raise InputError(f"expected one of {sorted(_SPEED_MODELS)}, got {speed_model!r}",
+        if speed_model not in SPEED_MODELS:
+            raise InputError(f"expected one of {sorted(SPEED_MODELS)}, got {speed_model!r}",
                              path="speed_model")
         if not 0 < min_speed_ratio <= 1:
             raise InputError(f"expected a number in (0, 1], got {min_speed_ratio}",
@@ -232,7 +233,7 @@ class TrafficSim:
         iparams[K.I_TICKS_PER_INTERVAL] = ticks_per_interval
         iparams[K.I_N_INTERVALS] = n_iv
         iparams[K.I_STUCK_TICKS] = min(2**62, int(np.ceil(stuck_time_s / self.tick_s - 1e-9)))
-        iparams[K.I_SPEED_MODEL] = _SPEED_MODELS[speed_model]
+        iparams[K.I_SPEED_MODEL] = SPEED_MODELS.index(speed_model)
         iparams[K.I_ENERGY_INDEX] = energy_index
         iparams[K.I_HORIZON_TICKS] = horizon_ticks
         iparams[K.I_HAS_EF] = int(ef_g_per_m is not None)

@@ -410,7 +410,8 @@ class TrafficSubsystem:
             route_links=routes.links, veh_class=cls,
             tick_s=sim_spec.tick_s, interval_s=sim_spec.interval_s,
             horizon_s=self.duration_s, seed=self.context.stream_seed("kernel"),
-            stuck_time_s=sim_spec.stuck_time_s, green_share=self.authority.green_share,
+            stuck_time_s=sim_spec.stuck_time_s, speed_model=sim_spec.speed_model,
+            min_speed_ratio=sim_spec.min_speed_ratio, green_share=self.authority.green_share,
             toll_schedule=self.authority.toll_schedule, toll_slot_s=self.authority.toll_slot_s,
             ef_g_per_m=self.ef, energy_index=self.energy_index)
 
