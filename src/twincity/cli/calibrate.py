@@ -49,7 +49,7 @@ def calibrate(file: Path, rounds: int, tolerance: float, seed: int | None,
                        err=True)
         click.echo(fit.yaml())
         return
-    from twincity.traffic.calibration import calibrate_city
+    from twincity.experiment.calibration import calibrate_city
     from twincity.vocab import MODES
 
     result = calibrate_city(file, rounds=rounds, tolerance=tolerance, seed=seed, progress=True)
