@@ -79,7 +79,8 @@ def locate_sites(lon_deg, lat_deg, direction_deg, network: pd.DataFrame,
                  max_snap_m: float = MAX_SNAP_M) -> tuple[np.ndarray, np.ndarray]:
     """Link of each site and its distance to it, m (link −1 where none heads the
     direction within ``max_snap_m``; the distance is then the nearest such link's,
-    ``inf`` when none heads that way at all)."""
+    ``inf`` when none heads that way at all).
+    """
     seg_link, seg_lon, seg_lat = link_segments(network)
     n = len(np.atleast_1d(lon_deg))
     link = np.full(n, -1, dtype=np.int64)

@@ -188,7 +188,7 @@ class CityModel(mesa.Model):
 
     @classmethod
     def from_file(cls, path: str | Path, *, seed: int | None = None,
-                  overrides: dict | None = None, policies: list[Policy | str] = (),
+                  overrides: dict | None = None, policies: Sequence[Policy | str] = (),
                   without: Sequence[str] = (), **kwargs) -> CityModel:
         """Load, build and wrap a scenario file in one call (keywords go to the model)."""
         return cls(path, seed=seed, overrides=overrides, policies=policies, without=without,

@@ -44,7 +44,8 @@ class KPI:
     better: str = "none"
 
     def record(self) -> dict[str, Any]:
-        value = self.value
+        """The ``summary.json`` record: the fields, NaN written as ``None`` (JSON null)."""
+        value: float | None = self.value
         if isinstance(value, float) and not math.isfinite(value):
             value = None  # JSON has no NaN; a missing value is null
         return {**asdict(self), "value": value}

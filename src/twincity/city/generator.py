@@ -216,7 +216,8 @@ def _add_motorways(roads: _Roads, spec: StreetGeneratorSpec, radius_m: float,
     def node_at(x: float, y: float, interchange: str) -> int:
         """A motorway vertex: ``"snap"`` onto the nearest free grid junction, ``"ramp"``
         a new vertex with a link road to its nearest grid junction (none if that is
-        closer than a tenth of a block), ``""`` a plain vertex."""
+        closer than a tenth of a block), ``""`` a plain vertex.
+        """
         dist, g = tree.query([x, y]) if interchange else (np.inf, -1)
         g = int(g)
         if interchange == "snap" and g not in used:

@@ -1,4 +1,4 @@
-"""``twincity transfer``, ``compare``, ``diff`` and ``sweep``: paired and sensitivity experiments.
+r"""``twincity transfer``, ``compare``, ``diff`` and ``sweep``: paired and sensitivity experiments.
 
 \b
 Examples:
@@ -91,7 +91,7 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
              scenarios_dir: Path, days: int | None, sample_share: float | None,
              sets: tuple[str, ...], kpis: tuple[str, ...], as_json: bool, force: bool,
              quiet: bool) -> None:
-    """Trial POLICY (e.g. singapore:erp) in another city; effects, ratio, report.
+    r"""Trial POLICY (e.g. singapore:erp) in another city; effects, ratio, report.
 
     Design: with − without in both cities over the same seeds (paired). At
     home, where the policy is in force, the city as it is minus the city
@@ -160,7 +160,7 @@ def compare(policy: str, cities: str | None, out_dir: Path | None,
             store_dir: Path, scenarios_dir: Path, days: int | None, sample_share: float | None,
             sets: tuple[str, ...], kpis: tuple[str, ...], as_json: bool, force: bool,
             quiet: bool) -> None:
-    """Run POLICY in every city: KPI × city effect matrix with CIs and a heatmap.
+    r"""Run POLICY in every city: KPI × city effect matrix with CIs and a heatmap.
 
     Prints one row per KPI and one column per city: the effect as % of the
     without arm, ``*`` where significant, ``n/a`` where the without arm is 0.
@@ -192,7 +192,8 @@ def compare(policy: str, cities: str | None, out_dir: Path | None,
 
 def _report(result: Any, out_dir: Path, force: bool, as_json: bool, text: Any) -> None:
     """Write ``result``'s report folder, print its effects (JSON, or the lines ``text()``
-    gives), the convergence warning and where the report is."""
+    gives), the convergence warning and where the report is.
+    """
     from twincity.experiment.report import convergence_text
 
     with _forced(out_dir, force):
@@ -218,7 +219,7 @@ def diff_command(base: Path, variant: Path, out_dir: Path | None, seeds: int, ro
                  workers: int, scheduler: str | None, store_dir: Path, days: int | None,
                  sample_share: float | None, sets: tuple[str, ...], kpis: tuple[str, ...],
                  as_json: bool, force: bool, quiet: bool) -> None:
-    """Paired effects of VARIANT − BASE, two scenario files, over the same seeds.
+    r"""Paired effects of VARIANT − BASE, two scenario files, over the same seeds.
 
     Any two scenarios: typically VARIANT extends BASE and changes a few
     fields. Per KPI: both means, the effect with its 95% t-interval of the
@@ -301,7 +302,7 @@ def sweep(file: Path, params: tuple[str, ...], kpis: tuple[str, ...], samples: i
           policies: tuple[str, ...], seed: int, workers: int, scheduler: str | None,
           store_dir: Path, sets: tuple[str, ...], days: int | None, sample_share: float | None,
           out_file: Path | None, force: bool, as_json: bool, quiet: bool) -> None:
-    """Global sensitivity of KPIs to uncertain parameters of scenario FILE.
+    r"""Global sensitivity of KPIs to uncertain parameters of scenario FILE.
 
     Prints first-order (S1) and total (ST) Sobol indices with their 95%
     confidence half-widths (RBD-FAST first-order only with --method lhs).

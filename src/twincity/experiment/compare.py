@@ -173,7 +173,8 @@ class CompareResult:
 
     def write(self, out_dir: str | Path) -> Path:
         """report.md, report.html (self-contained), heatmap.png, runs.parquet and
-        effects.parquet, written atomically."""
+        effects.parquet, written atomically.
+        """
         from twincity.experiment.report import write_report_dir
         from twincity.viz.html import markdown_html
 

@@ -74,7 +74,7 @@ class StoreWarning(UserWarning):
     """The result store holds runs of other twincity code (kept apart, not reused)."""
 
 
-class RunsFailed(RuntimeError):
+class RunsFailed(RuntimeError):  # noqa: N818 (a public name: the runs failed)
     """Some runs of an experiment raised; ``failures`` maps run id to its exception.
 
     Runs that finished are in the store; re-running the experiment retries

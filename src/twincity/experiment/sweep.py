@@ -270,7 +270,8 @@ class SweepResult:
 
     def write(self, path: str | Path) -> Path:
         """The sample table as Parquet, the indices next to it (``*.indices.parquet``) and
-        their plot (``*.indices.png``)."""
+        their plot (``*.indices.png``).
+        """
         from twincity.ioutil import atomic_write_bytes
 
         out = Path(path)

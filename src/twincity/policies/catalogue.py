@@ -44,6 +44,7 @@ def policy_names() -> list[str]:
 
 
 def unknown_name(name: str) -> str:
+    """"unknown policy" with the closest registered name, or the list of names."""
     load_all()
     close = difflib.get_close_matches(str(name), sorted(REGISTRY), n=1)
     hint = f"did you mean '{close[0]}'?" if close else \

@@ -477,9 +477,9 @@ class GridSpec(Section):
                 "give exactly one of generators (a merit order) or "
                 "hourly_intensity_kg_per_kwh (24 values)"
             )
-        if has_gen and len(self.generators) == 0:
+        if self.generators is not None and len(self.generators) == 0:
             raise ValueError("generators must list at least one generator")
-        if has_int:
+        if self.hourly_intensity_kg_per_kwh is not None:
             _check_len(self.hourly_intensity_kg_per_kwh, 24, "hourly intensity values")
         if self.background_load_kw is not None:
             _check_len(self.background_load_kw, 24, "hourly background load values (or one)")

@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ def same_quantity_keys(key: str) -> set[str]:
     return out
 
 
-def _expected(error: dict[str, Any]) -> str:
+def _expected(error: Mapping[str, Any]) -> str:
     """Turn one pydantic error into 'what was expected, what was found'."""
     kind, msg, found = error["type"], error["msg"], error.get("input")
     shown = repr(found) if not isinstance(found, dict | list) else type(found).__name__

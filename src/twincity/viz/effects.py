@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 class TransferView(Protocol):
     """What the figures and reports read of a transfer's outcome
-    (:class:`twincity.experiment.transfer.TransferResult` has it)."""
+    (:class:`twincity.experiment.transfer.TransferResult` has it).
+    """
 
     policy: str
     origin: str
