@@ -167,7 +167,17 @@ class TrafficSubsystem:
         self.trip_id = np.flatnonzero(inside)
         self.trips: Trips = trips.take(self.trip_id)
         self._mode_errors: np.ndarray | None = None
-        self._draw_vehicles()
+        self.car_class = self._draw_car_classes()
+        truck_trip = self._pick_truck_trips()
+        t = self.trips
+        self.n_trucks = len(truck_trip)
+        #: People first, then trucks: the order of every per-vehicle array.
+        self.layout = EntryLayout(len(t), self.n_trucks)
+        self.truck_origin = t.origin_node[truck_trip]
+        self.truck_dest = t.dest_node[truck_trip]
+        self.truck_departure = self._truck_departures(truck_trip)
+        #: Identities of book entries for keyed draws: trip ids, then trucks by their trip.
+        self.identity = self.layout.identities(self.trip_id, self.trip_id[truck_trip])
         rule_input = TripRuleInput(
             trips=self.trips, car_class=np.asarray(self.classes, dtype=object)[self.car_class],
             context=context)
@@ -182,7 +192,21 @@ class TrafficSubsystem:
         self.unroutable = np.zeros(0, dtype=np.int64)
         self._sim_road = np.zeros(0, dtype=np.int64)
         self._trip_table: tuple | None = None
-        self._warm_start()
+        # The route book: one entry per traveller, then one per truck (EntryLayout).
+        lay, node_zone = self.layout, city.zones.node_zone
+        self._origin = lay.join(t.origin_node, self.truck_origin)
+        self._dest = lay.join(t.dest_node, self.truck_dest)
+        #: Desired departures (s after midnight); ``_departure`` is the chosen one.
+        self._desired = lay.join(t.departure_s, self.truck_departure)
+        self._departure = self._desired.copy()
+        self._origin_zone = lay.join(t.origin_zone, node_zone[self.truck_origin])
+        self._dest_zone = lay.join(t.dest_zone, node_zone[self.truck_dest])
+        self.book: Routes = no_routes(lay.n)
+        free_time = np.repeat(self.net.free_flow_s[None, :], self.n_slots, axis=0)
+        self._flows_by_slot = np.ones_like(free_time)
+        #: Each traveller's mode (index into twincity.vocab.MODES).
+        self.mode = self.preferred_modes(self.skims_by_slot(free_time))
+        self._warm_start(free_time)
 
     @property
     def model(self) -> RunContext:
@@ -190,14 +214,12 @@ class TrafficSubsystem:
         return self.context
 
     # ------------------------------------------------------------------ set-up
-    def _draw_vehicles(self) -> None:
-        """Car class per traveller (fleet shares) and the day's freight vehicles.
+    def _draw_car_classes(self) -> np.ndarray:
+        """Car class per traveller (fleet shares): index into :attr:`classes`.
 
         Keyed draws (:mod:`twincity.draws`): a traveller's class is the inverse
         CDF of her own uniform, so a policy that shifts fleet shares changes only
-        the classes of travellers at the margin. Freight vehicles take the
-        origin and destination of the car-available trips with the smallest
-        keyed numbers, so adding or removing some trips moves few trucks.
+        the classes of travellers at the margin.
         """
         fleet = self.context.city.spec.fleet
         names = list(fleet.car_shares)
@@ -206,26 +228,30 @@ class TrafficSubsystem:
         u = draws.uniform(self.seed, "fleet", self.trip_id)
         draw = np.minimum(np.searchsorted(cdf, u, side="right"), len(names) - 1)
         index = np.array([self.classes.index(c) for c in names], dtype=np.int8)
-        self.car_class = index[draw]
+        return index[draw]
+
+    def _pick_truck_trips(self) -> np.ndarray:
+        """Trips whose origin and destination the day's freight vehicles take (sorted).
+
+        Freight vehicles take the origin and destination of the car-available
+        trips with the smallest keyed numbers, so adding or removing some trips
+        moves few trucks; there are ``fleet.truck_share`` of road vehicles.
+        """
+        fleet = self.context.city.spec.fleet
         cand = np.flatnonzero(self.trips.car_available)
         n_cars = round(len(cand) * CAR_USE_OF_CAR_AVAILABLE)
         n_trucks = round(fleet.truck_share / (1 - fleet.truck_share) * n_cars) \
             if len(cand) else 0
         order = np.argsort(draws.uniform(self.seed, "freight", self.trip_id[cand]),
                            kind="stable")
-        pick = np.sort(cand[order[:n_trucks]])
-        t = self.trips
-        self.n_trucks = n_trucks
-        #: People first, then trucks: the order of every per-vehicle array.
-        self.layout = EntryLayout(len(t), n_trucks)
-        self.truck_origin = t.origin_node[pick]
-        self.truck_dest = t.dest_node[pick]
+        return np.sort(cand[order[:n_trucks]])
+
+    def _truck_departures(self, truck_trip: np.ndarray) -> np.ndarray:
+        """Departures of the freight vehicles, uniform in :data:`TRUCK_WINDOW_S` (keyed)."""
         lo, hi = max(TRUCK_WINDOW_S[0], self.start_s), min(TRUCK_WINDOW_S[1],
                                                            self.start_s + self.duration_s)
-        u_dep = draws.uniform(self.seed, "freight-departure", self.trip_id[pick])
-        self.truck_departure = lo + u_dep * max(0.0, hi - lo)
-        #: Identities of book entries for keyed draws: trip ids, then trucks by their trip.
-        self.identity = self.layout.identities(self.trip_id, self.trip_id[pick])
+        u_dep = draws.uniform(self.seed, "freight-departure", self.trip_id[truck_trip])
+        return lo + u_dep * max(0.0, hi - lo)
 
     def planning_network(self) -> Network:
         """The sampled network with capacities after the authority's green shares."""
@@ -345,23 +371,11 @@ class TrafficSubsystem:
             self.book = replace_routes(self.book, movers, self._reroute(movers, times))
         return times
 
-    def _warm_start(self) -> None:
-        """Modes, static-equilibrium link times and spread first routes (module docstring, 2)."""
-        t = self.trips
-        # The route book: one entry per traveller, then one per truck.
-        lay = self.layout
-        self._origin = lay.join(t.origin_node, self.truck_origin)
-        self._dest = lay.join(t.dest_node, self.truck_dest)
-        #: Desired departures (s after midnight); ``_departure`` is the chosen one.
-        self._desired = lay.join(t.departure_s, self.truck_departure)
-        self._departure = self._desired.copy()
-        node_zone = self.context.city.zones.node_zone
-        self._origin_zone = lay.join(t.origin_zone, node_zone[self.truck_origin])
-        self._dest_zone = lay.join(t.dest_zone, node_zone[self.truck_dest])
-        self.book = no_routes(lay.n)
-        link_time = np.repeat(self.net.free_flow_s[None, :], self.n_slots, axis=0)
-        self._flows_by_slot = np.ones_like(link_time)
-        self.mode = self.preferred_modes(self.skims_by_slot(link_time))
+    def _warm_start(self, link_time: np.ndarray) -> None:
+        """Static-equilibrium link times, modes again, spread first routes (module doc, 2).
+
+        Starts from the modes chosen on ``link_time`` (free flow) in ``__init__``.
+        """
         for _ in range(WARM_START_ROUNDS):
             link_time = self._static_link_times()
             self.mode = self.preferred_modes(self.skims_by_slot(link_time))
