@@ -38,7 +38,7 @@ def _report_now(iteration: int) -> bool:
               help="Overwrite --out even if it is not a flow table twincity wrote.")
 def assign(net_file: Path, trips_file: Path, gap: float, max_iter: int, method: str,
            out: Path | None, force: bool) -> None:
-    r"""Solve the user equilibrium of a TNTP network and trip table.
+    """Solve the user equilibrium of a TNTP network and trip table.
 
     Costs are BPR travel times in the network file's own time units, plus its
     generalized-cost weights (<TOLL FACTOR>, <DISTANCE FACTOR>) when given.

@@ -23,7 +23,7 @@ from twincity.cli.group import main
                    "(CSV as for validate-counts)  [default: fit the mode constants]")
 def calibrate(file: Path, rounds: int, tolerance: float, seed: int | None,
               counts_file: Path | None) -> None:
-    r"""Fit demand.mode_constants of FILE to its demand.observed_mode_shares.
+    """Fit demand.mode_constants of FILE to its demand.observed_mode_shares.
 
     Each round simulates the city to its dynamic equilibrium, then refits
     the constants on the congested costs; it prints every round and the line

@@ -30,7 +30,7 @@ from twincity.cli.options import echo_json, json_output
 def validate_counts(results_dir: Path, counts_file: Path | None, scenario_file: Path | None,
                     out_dir: Path | None, max_snap_m: float, force: bool,
                     as_json: bool) -> None:
-    r"""Compare the hourly link flows of the run in RESULTS with the counts in COUNTS.csv.
+    """Compare the hourly link flows of the run in RESULTS with the counts in COUNTS.csv.
 
     Without COUNTS.csv, the counts the run's scenario names in
     ``observations.counts`` are used.

@@ -30,7 +30,7 @@ def free_port(host: str) -> int:
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Scenario override (repeatable), e.g. simulation.duration_h=4.")
 def dashboard(file: Path, host: str, port: int, sets: tuple[str, ...]) -> None:
-    r"""Serve a Mesa dashboard of scenario FILE: live link map, KPIs and policy toggles.
+    """Serve a Mesa dashboard of scenario FILE: live link map, KPIs and policy toggles.
 
     Open the printed address in a browser; Step/Play advance the reported day
     interval by interval; ticking a policy re-runs the city's equilibrium.

@@ -37,7 +37,7 @@ def _format_value(value: float) -> str:
 )
 @click.option("--list", "list_classes", is_flag=True, help="List the vehicle classes and exit.")
 def factors(vehicle_class: str | None, speeds: str, list_classes: bool) -> None:
-    r"""Print per-km emission and energy factors of a vehicle CLASS at given speeds.
+    """Print per-km emission and energy factors of a vehicle CLASS at given speeds.
 
     Factors follow the COPERT / EMEP-EEA average-speed form; see
     twincity/data/emission_factors.csv for the coefficients and their sources.

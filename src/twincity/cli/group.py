@@ -37,7 +37,7 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
                                           "show_default": True})
 @click.version_option(__version__, prog_name="twincity")
 def main() -> None:
-    r"""twincity: simulate a city's traffic, energy and emissions, and trial
+    """twincity: simulate a city's traffic, energy and emissions, and trial
     one city's policies in another.
 
     \b

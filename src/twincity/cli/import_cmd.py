@@ -51,7 +51,7 @@ def import_(out_dir: Path, name: str, template: Path, network: Path, zones: Path
             zones_layer: str | None, jobs_total: int | None, gtfs: Path | None,
             gtfs_date: str | None, min_dead_end_m: float, min_link_m: float,
             sample_share: float | None, attribution: tuple[str, ...], force: bool) -> None:
-    r"""Build a scenario folder OUT_DIR from real data and a template scenario.
+    """Build a scenario folder OUT_DIR from real data and a template scenario.
 
     Roads, zones and transit are clipped to their common extent and the roads
     simplified; everything dropped is listed in OUT_DIR/README.md. Needs the

@@ -21,7 +21,7 @@ from twincity.cli.group import main
 @click.option("--no-report", is_flag=True, help="Only the PNGs, no report.html.")
 def plot(results_dir: Path, kinds: tuple[str, ...], baseline: Path | None,
          no_report: bool) -> None:
-    r"""Draw the figures of the run in RESULTS into RESULTS/plots and write RESULTS/report.html.
+    """Draw the figures of the run in RESULTS into RESULTS/plots and write RESULTS/report.html.
 
     report.html holds the KPI table, notes, every figure (embedded) and the
     provenance; it opens in any browser from disk. Kinds that do not apply

@@ -30,7 +30,7 @@ def _param_lines(params_cls) -> list[str]:
 @click.option("--city", "city_file", type=click.Path(path_type=Path),
               help="A scenario file: list its signature policies as city:label references.")
 def policies(names: tuple[str, ...], city_file: Path | None) -> None:
-    r"""List registered policies (or NAMES) with their summary and city-neutral parameters.
+    """List registered policies (or NAMES) with their summary and city-neutral parameters.
 
     With --city, list the policies a city's scenario names as its own, as
     references other cities' runs can use (``singapore:erp``).

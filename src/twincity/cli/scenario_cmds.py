@@ -17,7 +17,7 @@ from twincity.cli.options import echo_json, json_output, parse_set, scenario_ove
               default=Path("scenarios"),
               help="Folder of the city scenario files (a policy file's origin lies in it).")
 def validate(files: tuple[Path, ...], scenarios_dir: Path) -> None:
-    r"""Check scenario or policy FILES: YAML, fields, units, references, that the city builds.
+    """Check scenario or policy FILES: YAML, fields, units, references, that the city builds.
 
     A policy file (``name``, ``params``, optional ``origin`` and ``label``,
     no ``city``) is checked as a policy: its registered name, parameters and
@@ -78,7 +78,7 @@ def is_policy_file(path: Path) -> bool:
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 def info(file: Path) -> None:
-    r"""Summarise the city a scenario FILE builds: network size, zones, population.
+    """Summarise the city a scenario FILE builds: network size, zones, population.
 
     \b
     Example:
@@ -123,7 +123,7 @@ def run(file: Path, seed: int | None, sets: tuple[str, ...], days: int | None,
         sample_share: float | None, out_dir: Path | None, policies: tuple[str, ...],
         without: tuple[str, ...], ngsi_dir: Path | None, force: bool, as_json: bool,
         quiet: bool, plots: bool) -> None:
-    r"""Run the city in scenario FILE and write a results folder.
+    """Run the city in scenario FILE and write a results folder.
 
     The city runs with its own policies in force (``in_force: true`` in its
     scenario, e.g. Singapore's ERP); --without leaves one out, --policy adds
@@ -188,7 +188,7 @@ def run(file: Path, seed: int | None, sets: tuple[str, ...], days: int | None,
 @click.option("--force", is_flag=True,
               help="Overwrite --out even if it is not a schema twincity wrote.")
 def schema(out_file: Path | None, force: bool) -> None:
-    r"""Print the JSON Schema of scenario files (for editor validation).
+    """Print the JSON Schema of scenario files (for editor validation).
 
     \b
     Example:

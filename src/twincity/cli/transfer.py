@@ -1,4 +1,4 @@
-r"""``twincity transfer``, ``compare``, ``diff`` and ``sweep``: paired and sensitivity experiments.
+"""``twincity transfer``, ``compare``, ``diff`` and ``sweep``: paired and sensitivity experiments.
 
 \b
 Examples:
@@ -91,7 +91,7 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
              scenarios_dir: Path, days: int | None, sample_share: float | None,
              sets: tuple[str, ...], kpis: tuple[str, ...], as_json: bool, force: bool,
              quiet: bool) -> None:
-    r"""Trial POLICY (e.g. singapore:erp) in another city; effects, ratio, report.
+    """Trial POLICY (e.g. singapore:erp) in another city; effects, ratio, report.
 
     Design: with − without in both cities over the same seeds (paired). At
     home, where the policy is in force, the city as it is minus the city
@@ -160,7 +160,7 @@ def compare(policy: str, cities: str | None, out_dir: Path | None,
             store_dir: Path, scenarios_dir: Path, days: int | None, sample_share: float | None,
             sets: tuple[str, ...], kpis: tuple[str, ...], as_json: bool, force: bool,
             quiet: bool) -> None:
-    r"""Run POLICY in every city: KPI × city effect matrix with CIs and a heatmap.
+    """Run POLICY in every city: KPI × city effect matrix with CIs and a heatmap.
 
     Prints one row per KPI and one column per city: the effect as % of the
     without arm, ``*`` where significant, ``n/a`` where the without arm is 0.
@@ -219,7 +219,7 @@ def diff_command(base: Path, variant: Path, out_dir: Path | None, seeds: int, ro
                  workers: int, scheduler: str | None, store_dir: Path, days: int | None,
                  sample_share: float | None, sets: tuple[str, ...], kpis: tuple[str, ...],
                  as_json: bool, force: bool, quiet: bool) -> None:
-    r"""Paired effects of VARIANT − BASE, two scenario files, over the same seeds.
+    """Paired effects of VARIANT − BASE, two scenario files, over the same seeds.
 
     Any two scenarios: typically VARIANT extends BASE and changes a few
     fields. Per KPI: both means, the effect with its 95% t-interval of the
@@ -302,7 +302,7 @@ def sweep(file: Path, params: tuple[str, ...], kpis: tuple[str, ...], samples: i
           policies: tuple[str, ...], seed: int, workers: int, scheduler: str | None,
           store_dir: Path, sets: tuple[str, ...], days: int | None, sample_share: float | None,
           out_file: Path | None, force: bool, as_json: bool, quiet: bool) -> None:
-    r"""Global sensitivity of KPIs to uncertain parameters of scenario FILE.
+    """Global sensitivity of KPIs to uncertain parameters of scenario FILE.
 
     Prints first-order (S1) and total (ST) Sobol indices with their 95%
     confidence half-widths (RBD-FAST first-order only with --method lhs).

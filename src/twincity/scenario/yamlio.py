@@ -1,4 +1,4 @@
-r"""Safe YAML reading that remembers where every value came from.
+"""Safe YAML reading that remembers where every value came from.
 
 Only PyYAML's safe loader is used: nothing in a scenario file is ever
 evaluated, unpickled or turned into a Python object other than plain

@@ -1,4 +1,4 @@
-r"""Self-contained HTML reports: figures embedded as base64 PNG, no external request.
+"""Self-contained HTML reports: figures embedded as base64 PNG, no external request.
 
 ``report.html`` of a run holds the KPI table (value, unit, good direction,
 meaning), the notes, the equilibrium record, every figure that applies to
