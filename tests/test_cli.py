@@ -43,7 +43,7 @@ def test_run_writes_a_results_folder(tiny_path: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["provenance"]["seed"] == 4
-    assert {"name", "value", "unit", "u4ssc"} == set(summary["kpis"][0])
+    assert {"name", "value", "unit", "u4ssc", "better"} == set(summary["kpis"][0])
     resolved = json.loads((out / "scenario.resolved.json").read_text())
     assert resolved["city"]["name"] == "Tinytown"
     assert any(p.suffix == ".parquet" for p in out.iterdir())

@@ -12,12 +12,12 @@ from twincity.city.build import build_city
 from twincity.errors import InputError
 from twincity.scenario.loader import load_scenario
 from twincity.traffic.demand import (
-    PURPOSE_COMMUTE,
     car_available_probability,
     generate_trips,
     gravity_matrix,
     zone_node_lists,
 )
+from twincity.vocab import COMMUTE
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_totals_productions_and_zone_nodes(city):
     mine = trips.origin_node[trips.origin_zone == zb]
     counts = np.array([np.sum(mine == n) for n in nodes[start[zb]:start[zb + 1]]])
     assert stats.chisquare(counts).pvalue > 1e-3
-    commute = np.mean(trips.purpose == PURPOSE_COMMUTE)
+    commute = np.mean(trips.purpose == COMMUTE)
     assert abs(commute - d.commute_share) < 0.02
     assert trips.origin_zone.dtype == np.int32 and trips.departure_s.dtype == np.float64
 
@@ -97,7 +97,7 @@ def test_destinations_follow_the_gravity_model(city):
     from twincity.traffic.skims import car_skims
 
     imp_h = car_skims(net, city.zones, net.free_flow_s).time_s / 3600.0
-    commute = trips.purpose == PURPOSE_COMMUTE
+    commute = trips.purpose == COMMUTE
     prod = np.bincount(trips.origin_zone[commute], minlength=city.zones.n)
     g = gravity_matrix(prod, city.zones.jobs, imp_h, city.spec.demand.gravity_decay_per_h)
     drawn = np.bincount(trips.dest_zone[commute], minlength=city.zones.n)

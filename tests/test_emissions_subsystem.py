@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from conftest import write_variant
-from twincity.city.network import ROAD_CLASSES
 from twincity.emissions.subsystem import BUS_SERVICE_H_PER_DAY, road_emissions_t_per_yr
 from twincity.model import CityModel
+from twincity.vocab import ROAD_CLASSES
 
 KWH_PER_TJ = 1e12 / 3.6e6
 
@@ -106,4 +106,4 @@ def test_emission_kpis_are_finite_and_named(tiny_run) -> None:
     records = {r["name"]: r for r in res.summary()["kpis"]}
     assert "renewable_share" not in records  # fixed intensity: no generation mix
     assert any("renewable_share is not reported" in n for n in res.notes)
-    assert set(records["nox_t_per_yr"]) == {"name", "value", "unit", "u4ssc"}
+    assert set(records["nox_t_per_yr"]) == {"name", "value", "unit", "u4ssc", "better"}

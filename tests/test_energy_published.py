@@ -38,7 +38,7 @@ GRID_INTENSITY = {
 
 def _energy(city: str):
     model = CityModel(SCENARIOS / f"{city}.yaml", subsystems=("energy",))
-    model.energy.finish(model)
+    model.energy.finish()
     return model.energy
 
 

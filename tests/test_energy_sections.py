@@ -9,8 +9,8 @@ from twincity.scenario.sections_energy import (
     BuildingsSpec,
     ChargingSpec,
     ClimateSpec,
-    GeneratorSpec,
     HeatingShares,
+    PowerPlantSpec,
     RepresentativeDay,
     RooftopPVSpec,
 )
@@ -49,7 +49,7 @@ def test_representative_day_weights_and_dates_are_checked() -> None:
 
 
 def test_unit_aliases_convert_to_si_fields() -> None:
-    g = GeneratorSpec.model_validate(
+    g = PowerPlantSpec.model_validate(
         {"fuel": "gas", "capacity_mw": 2.5, "marginal_cost_per_mwh": 80, "co2_g_per_kwh": 400}
     )
     assert g.capacity_kw == 2500.0

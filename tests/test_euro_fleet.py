@@ -8,12 +8,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from twincity.context import TripRuleInput
 from twincity.emissions import euro
 from twincity.emissions.factors import emission_factor
 from twincity.emissions.subsystem import road_euro_nox_correction_t_per_yr
 from twincity.model import CityModel
 from twincity.policies.fleet import LowEmissionZonePolicy, ZoneCarBan
-from twincity.traffic.modechoice import CAR
+from twincity.vocab import CAR
 
 SHORT = {"simulation.start_h": 7, "simulation.duration_h": 3, "simulation.equilibrium_days": 2}
 
@@ -59,10 +60,6 @@ def test_nox_correction_by_hand():
     assert got == pytest.approx(by_hand, rel=1e-12)
 
 
-class _Traffic(SimpleNamespace):
-    pass
-
-
 def test_zone_rule_bans_only_cars_below_the_minimum_standard():
     classes = ["petrol_car", "diesel_car", "hybrid_car", "bev_car"]
     n = 2000
@@ -75,12 +72,12 @@ def test_zone_rule_bans_only_cars_below_the_minimum_standard():
     trips = SimpleNamespace(origin_node=rng.integers(0, 4, n), dest_node=rng.integers(0, 4, n),
                             car_available=np.ones(n, dtype=bool))
     car_class = rng.integers(0, 4, n)
-    traffic = _Traffic(model=model, classes=classes, car_class=car_class, trips=trips)
+    names = np.asarray(classes)[car_class]
+    day = TripRuleInput(trips=trips, car_class=names.astype(object), context=model)
     zone = np.array([True, False, False, False])
     ulez = ZoneCarBan(zone, ["diesel_car", "petrol_car"],
                       {"diesel_car": "euro6", "petrol_car": "euro4"})
-    banned = ulez(traffic)
-    names = np.asarray(classes)[car_class]
+    banned = ulez(day)
     std = euro.trip_euro_class(names, np.random.default_rng(7).random(n), mix)
     ends = zone[trips.origin_node] | zone[trips.dest_node]
     expected = ends & (((names == "diesel_car") & (std == 2)) | ((names == "petrol_car")
@@ -126,7 +123,8 @@ def test_lez_by_standard_and_its_nox_follow_the_euro_mix(tiny_path):
         "veh_class == 'diesel_car'")["energy_kwh"].sum()
     per_t = 365 / base_old.traffic.share / 1e6
     expected = diesel_kwh(base_old) * euro.nox_per_kwh("diesel_car") * (0.99 / 0.074 - 1) * per_t
-    assert road_euro_nox_correction_t_per_yr(base_old) == pytest.approx(expected, rel=1e-9)
+    assert road_euro_nox_correction_t_per_yr(
+        base_old.context, base_old.products.get("trips")) == pytest.approx(expected, rel=1e-9)
     saved_old = (base_old.emissions.by_source().set_index("source").loc["road_vehicles",
                                                                           "nox_t_per_yr"]
                  - lez_old.emissions.by_source().set_index("source").loc["road_vehicles",

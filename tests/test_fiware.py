@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from twincity.emissions.fiware import ENTITY_TYPES, NGSI_LD_CORE, export_ngsi_ld
+from twincity.export.fiware import ENTITY_TYPES, NGSI_LD_CORE, export_ngsi_ld
 from twincity.model import CityModel
 
 URN = re.compile(r"^urn:ngsi-ld:(?P<type>[A-Za-z]+):[A-Za-z0-9-]+:[A-Za-z0-9-]+$")
@@ -106,3 +106,17 @@ def test_results_need_the_city(exported, tmp_path: Path) -> None:
         export_ngsi_ld(results, tmp_path)
     again = export_ngsi_ld(results, tmp_path, city=model.city, date="2025-03-12")
     assert again == counts
+
+
+def test_kpi_entities_are_the_run_s_kpis_described_by_the_registry(exported) -> None:
+    from twincity.kpi import CATALOGUE
+
+    _, results, _, _, data = exported
+    entities = {e["name"]["value"]: e for e in data["KeyPerformanceIndicator"]}
+    finite = {k.name: k.value for k in results.kpis if np.isfinite(k.value)}
+    assert set(entities) == set(finite)
+    for name, e in entities.items():
+        d = CATALOGUE[name]
+        assert e["kpiValue"]["value"] == finite[name]
+        assert (e["unitText"]["value"], e["betterDirection"]["value"]) == (d.unit, d.better)
+        assert e.get("u4sscIndicator", {}).get("value") == d.u4ssc

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from twincity.city.generator import generate_network, generate_network_report
 from twincity.city.network import ROAD_CLASSES
-from twincity.scenario.sections_network import GeneratorSpec, NetworkSpec, RiverSpec
+from twincity.scenario.sections_network import NetworkSpec, RiverSpec, StreetGeneratorSpec
 
 MOTORWAY = ROAD_CLASSES.index("motorway")
 ARTERIAL = ROAD_CLASSES.index("arterial")
@@ -35,25 +35,25 @@ def _river_distance_m(net, river: RiverSpec, radius_m: float) -> np.ndarray:
 
 # ------------------------------------------------------------- determinism
 def test_same_seed_gives_identical_arrays():
-    spec = GeneratorSpec(seed=7, river=RiverSpec(angle_deg=30, bridges=2))
+    spec = StreetGeneratorSpec(seed=7, river=RiverSpec(angle_deg=30, bridges=2))
     a, b = generate_network(spec), generate_network(spec.model_copy())
     for f in dataclasses.fields(a):
         np.testing.assert_array_equal(getattr(a, f.name), getattr(b, f.name), err_msg=f.name)
 
 
 def test_different_seeds_give_different_networks():
-    a = generate_network(GeneratorSpec(seed=1))
-    b = generate_network(GeneratorSpec(seed=2))
+    a = generate_network(StreetGeneratorSpec(seed=1))
+    b = generate_network(StreetGeneratorSpec(seed=2))
     assert a.n_nodes != b.n_nodes or not np.allclose(a.node_x_m, b.node_x_m)
 
 
 # ------------------------------------------------------------ connectivity
 @pytest.mark.parametrize("spec", [
-    GeneratorSpec(),
-    GeneratorSpec(drop_share=0.5, jitter_share=0.4, seed=5),
-    GeneratorSpec(scale=3, ring_roads_share=[0.3, 0.8], radials=7,
+    StreetGeneratorSpec(),
+    StreetGeneratorSpec(drop_share=0.5, jitter_share=0.4, seed=5),
+    StreetGeneratorSpec(scale=3, ring_roads_share=[0.3, 0.8], radials=7,
                   river=RiverSpec(angle_deg=-40, offset_share=0.35, bridges=2, width_m=300)),
-    GeneratorSpec(ring_roads_share=[], radials=0, collector_density=1.0),
+    StreetGeneratorSpec(ring_roads_share=[], radials=0, collector_density=1.0),
 ])
 def test_strongly_connected_and_two_way(spec):
     net = generate_network(spec)
@@ -67,8 +67,8 @@ def test_strongly_connected_and_two_way(spec):
 def test_drop_count_is_the_difference_to_the_undropped_network():
     # The random draws before dropping are the same, so the two networks differ
     # exactly by the dropped roads (two directed links each).
-    full, _ = generate_network_report(GeneratorSpec(drop_share=0.0, seed=4))
-    thin, rep = generate_network_report(GeneratorSpec(drop_share=0.3, seed=4))
+    full, _ = generate_network_report(StreetGeneratorSpec(drop_share=0.0, seed=4))
+    thin, rep = generate_network_report(StreetGeneratorSpec(drop_share=0.3, seed=4))
     assert rep.n_links_dropped > 0
     assert full.n_nodes == thin.n_nodes
     assert full.n_links - thin.n_links == 2 * rep.n_links_dropped
@@ -83,7 +83,7 @@ def test_drop_count_is_the_difference_to_the_undropped_network():
     RiverSpec(angle_deg=0, offset_share=0.0, bridges=4, width_m=1500),  # wider than a block
 ])
 def test_river_is_crossed_only_by_the_bridges(river):
-    spec = GeneratorSpec(scale=2, river=river)
+    spec = StreetGeneratorSpec(scale=2, river=river)
     net, rep = generate_network_report(spec)
     d = _river_distance_m(net, river, spec.radius_m)
     assert np.all(np.abs(d) >= river.width_m / 2 - 1e-6), "a junction lies in the river"
@@ -103,7 +103,7 @@ def test_river_is_crossed_only_by_the_bridges(river):
 
 # -------------------------------------------------------------- geometry
 def test_link_length_is_the_distance_between_its_end_nodes():
-    net = generate_network(GeneratorSpec(scale=2, river=RiverSpec(angle_deg=60)))
+    net = generate_network(StreetGeneratorSpec(scale=2, river=RiverSpec(angle_deg=60)))
     expected = [math.dist((net.node_x_m[f], net.node_y_m[f]), (net.node_x_m[t], net.node_y_m[t]))
                 for f, t in zip(net.link_from, net.link_to, strict=True)]
     np.testing.assert_allclose(net.length_m, expected, rtol=1e-12)
@@ -113,7 +113,7 @@ def test_link_length_is_the_distance_between_its_end_nodes():
 
 @pytest.mark.parametrize("seed", range(6))
 def test_no_self_loops_duplicates_or_sliver_links(seed):
-    spec = GeneratorSpec(seed=seed, scale=1 + seed % 3, radials=seed + 2, jitter_share=0.4,
+    spec = StreetGeneratorSpec(seed=seed, scale=1 + seed % 3, radials=seed + 2, jitter_share=0.4,
                          ring_roads_share=[0.2, 0.5, 0.9][: seed % 4], drop_share=0.3,
                          river=RiverSpec(angle_deg=37 * seed, offset_share=0.2))
     net = generate_network(spec)
@@ -124,7 +124,7 @@ def test_no_self_loops_duplicates_or_sliver_links(seed):
 
 
 def test_nodes_stay_within_the_city_radius_and_fill_it():
-    spec = GeneratorSpec(scale=3, jitter_share=0.4)
+    spec = StreetGeneratorSpec(scale=3, jitter_share=0.4)
     net = generate_network(spec)
     r = np.hypot(net.node_x_m, net.node_y_m)
     # Lattice points are clipped to the disc, then jittered by at most
@@ -137,14 +137,14 @@ def test_nodes_stay_within_the_city_radius_and_fill_it():
 
 
 def test_size_grows_linearly_with_scale():
-    nets = {s: generate_network(GeneratorSpec(scale=s)) for s in (4, 8, 16)}
+    nets = {s: generate_network(StreetGeneratorSpec(scale=s)) for s in (4, 8, 16)}
     for small, big in ((4, 8), (8, 16)):
         assert 1.8 < nets[big].n_nodes / nets[small].n_nodes < 2.2
         assert 1.8 < nets[big].lane_km / nets[small].lane_km < 2.2
 
 
 def test_ring_road_is_a_motorway_polygon_at_its_radius():
-    spec = GeneratorSpec(scale=2, ring_roads_share=[0.5], radials=0, drop_share=0.0,
+    spec = StreetGeneratorSpec(scale=2, ring_roads_share=[0.5], radials=0, drop_share=0.0,
                          road_classes={"motorway": {"speed_kmh": 100, "lanes": 3}})
     net = generate_network(spec)
     rho = 0.5 * spec.radius_m
@@ -164,7 +164,7 @@ def test_ring_road_is_a_motorway_polygon_at_its_radius():
 
 
 def test_radials_reach_from_near_the_centre_to_the_edge():
-    spec = GeneratorSpec(scale=4, ring_roads_share=[], radials=5)
+    spec = StreetGeneratorSpec(scale=4, ring_roads_share=[], radials=5)
     net = generate_network(spec)
     g = nx.Graph()
     mw = np.flatnonzero(net.road_class == MOTORWAY)
@@ -178,7 +178,7 @@ def test_radials_reach_from_near_the_centre_to_the_edge():
 
 
 def test_collectors_only_in_the_centre():
-    spec = GeneratorSpec(scale=4, collector_density=0.25)
+    spec = StreetGeneratorSpec(scale=4, collector_density=0.25)
     net = generate_network(spec)
     col = net.road_class == COLLECTOR
     assert col.any()
@@ -191,13 +191,13 @@ def test_collectors_only_in_the_centre():
     outer_r = spec.radius_m * 0.5 + 2 * spec.arterial_spacing_m
     outer = (net.road_class == ARTERIAL) & (mid_r > outer_r)
     assert 0.85 < np.median(net.length_m[outer]) / spec.arterial_spacing_m < 1.15
-    assert not (generate_network(GeneratorSpec(collector_density=0.0)).road_class
+    assert not (generate_network(StreetGeneratorSpec(collector_density=0.0)).road_class
                 == COLLECTOR).any()
 
 
 # -------------------------------------------------------------- attributes
 def test_capacity_lanes_speed_and_storage_follow_the_road_classes():
-    spec = GeneratorSpec(road_classes={"arterial": {"capacity_vphpl": 1000, "lanes": 3},
+    spec = StreetGeneratorSpec(road_classes={"arterial": {"capacity_vphpl": 1000, "lanes": 3},
                                        "collector": {"jam_density_vpkm_per_lane": 150}})
     net = generate_network(spec)
     for name, rc in spec.road_classes.items():
@@ -250,14 +250,14 @@ def test_section_units_and_file_formats():
     assert NetworkSpec.model_validate({"file": "net/Sioux.GRAPHML"}).format == "graphml"
     assert NetworkSpec.model_validate({"file": "m.osm.xml"}).format == "osm"
     assert NetworkSpec.model_validate({"file": "x.xml", "format": "osm"}).format == "osm"
-    assert GeneratorSpec(urban_area_km2=50, scale=2).radius_m == pytest.approx(
+    assert StreetGeneratorSpec(urban_area_km2=50, scale=2).radius_m == pytest.approx(
         math.sqrt(100e6 / math.pi))
 
 
 def test_cut_off_pieces_are_dropped_and_reported(caplog):
     # Ring arcs beyond a wide river with sparse interchanges lose every link to the
     # main network; they are dropped, logged and counted.
-    spec = GeneratorSpec(seed=17, ring_roads_share=[0.5, 0.85], radials=3,
+    spec = StreetGeneratorSpec(seed=17, ring_roads_share=[0.5, 0.85], radials=3,
                          interchange_spacing_m=6000,
                          river=RiverSpec(angle_deg=187, offset_share=0.5, width_m=700, bridges=1))
     with caplog.at_level("INFO", logger="twincity.city.generator"):

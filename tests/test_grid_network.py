@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from twincity.city.grid_network import grid_network
-from twincity.city.network import JAM_DENSITY_VPKMPL
+from twincity.defaults import JAM_DENSITY_VPKMPL
 from twincity.errors import InputError
 from twincity.traffic.routing import shortest_path_tree
 

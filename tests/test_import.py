@@ -24,7 +24,7 @@ from twincity.city.generator import generate_network
 from twincity.city.network import Network
 from twincity.city.simplify import simplify_network
 from twincity.cli import main
-from twincity.scenario.sections_network import GeneratorSpec
+from twincity.scenario.sections_network import StreetGeneratorSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "scenarios" / "sources" / "helsinki_centre"
@@ -132,7 +132,7 @@ def _distances(net: Network, node_ids) -> np.ndarray:
 
 
 def test_simplification_preserves_shortest_paths_and_undoes_subdivision():
-    base = generate_network(GeneratorSpec(urban_area_km2=8, arterial_spacing_m=800,
+    base = generate_network(StreetGeneratorSpec(urban_area_km2=8, arterial_spacing_m=800,
                                           ring_roads_share=[0.6], radials=2, seed=1))
     raw = _subdivided(base)
     out, shapes, report = simplify_network(raw, min_dead_end_m=50.0)

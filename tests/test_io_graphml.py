@@ -12,9 +12,10 @@ import pytest
 
 from twincity.city import io_graphml
 from twincity.city.io_graphml import read_graphml, write_graphml
-from twincity.city.network import ROAD_CLASSES, Network
+from twincity.city.network import Network
 from twincity.city.osm_defaults import HIGHWAY_DEFAULTS
 from twincity.errors import InputError
+from twincity.vocab import ROAD_CLASSES
 
 LINK_ARRAYS = ("link_from", "link_to", "length_m", "lanes", "speed_mps", "capacity_vph",
                "road_class", "free_flow_s", "storage_veh", "bpr_alpha", "bpr_beta", "toll")

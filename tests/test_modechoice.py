@@ -13,11 +13,6 @@ from twincity.errors import InputError
 from twincity.scenario.loader import load_scenario
 from twincity.traffic.demand import generate_trips
 from twincity.traffic.modechoice import (
-    BIKE,
-    CAR,
-    MODES,
-    TRANSIT,
-    WALK,
     calibrate_mode_constants,
     central_zones,
     choose_modes,
@@ -28,6 +23,7 @@ from twincity.traffic.modechoice import (
 )
 from twincity.traffic.skims import car_link_cost_s, car_skims
 from twincity.traffic.transit import transit_skims
+from twincity.vocab import BIKE, CAR, MODES, TRANSIT, WALK
 
 VOT = 15000.0
 

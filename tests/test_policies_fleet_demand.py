@@ -8,7 +8,7 @@ import pytest
 from twincity.model import CityModel
 from twincity.policies.demand import RemoteWorkPolicy
 from twincity.policies.fleet import EvIncentivePolicy, LowEmissionZonePolicy, banned_trips
-from twincity.traffic.modechoice import CAR
+from twincity.vocab import CAR
 
 DAY = {"simulation.duration_h": 24, "simulation.equilibrium_days": 1}
 SHORT = {"simulation.start_h": 7, "simulation.duration_h": 3, "simulation.equilibrium_days": 2}

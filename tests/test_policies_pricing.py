@@ -11,13 +11,13 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from twincity.city.network import ROAD_CLASSES
 from twincity.model import CityModel
 from twincity.operators import ReviewState, TransportAuthority
 from twincity.policies.pricing import ErpPolicy, SpeedBandReview
 from twincity.policies.registry import apply_policies
 from twincity.traffic.equilibrium import CONSECUTIVE
 from twincity.traffic.skims import car_link_cost_s, car_skims
+from twincity.vocab import ROAD_CLASSES
 
 #: Morning peak on the tiny city: the default charging period 7:30–9:30 lies inside.
 PEAK = {"simulation.start_h": 7, "simulation.duration_h": 3, "simulation.equilibrium_days": 3}

@@ -8,13 +8,9 @@ import pytest
 from twincity.city.signals import resplit_green
 from twincity.model import CityModel
 from twincity.operators import ReviewState
+from twincity.operators.signals import GreenPlanReview, PhaseSplitter, SignalController
 from twincity.policies.registry import apply_policies
-from twincity.policies.signals import (
-    AdaptiveSignalsPolicy,
-    GreenPlanReview,
-    PhaseSplitter,
-    SignalController,
-)
+from twincity.policies.signals import AdaptiveSignalsPolicy
 from twincity.traffic.subsystem import sampled_network
 
 SHORT = {"simulation.start_h": 7, "simulation.duration_h": 2, "simulation.equilibrium_days": 2}

@@ -26,7 +26,7 @@ def test_round_trip(tmp_path: Path) -> None:
     assert back.kpi("mean_commute_time") == 1.0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["kpis"][0] == {"name": "mean_commute_time", "value": 1.0, "unit": "min",
-                                  "u4ssc": "EC:I:T:2A"}
+                                  "u4ssc": "EC:I:T:2A", "better": "none"}
     assert summary["kpis"][1]["value"] is None  # NaN is written as null, never as invalid JSON
 
 

@@ -37,7 +37,7 @@ from twincity.city.generator import generate_network
 from twincity.city.grid_network import grid_network
 from twincity.city.network import Network, nearest_index
 from twincity.city.zones import vogel_points
-from twincity.scenario.sections_network import GeneratorSpec
+from twincity.scenario.sections_network import StreetGeneratorSpec
 from twincity.traffic.routes import Routes, route_trips
 from twincity.traffic.simulation import TrafficSim
 
@@ -135,7 +135,7 @@ def grid_workload(grid_n: int, n_trips: int, lanes: int, seed: int = SEED) -> Wo
 
 def synthetic_city() -> Network:
     """The generated city of :data:`SYNTHETIC_CITY`."""
-    return generate_network(GeneratorSpec(**SYNTHETIC_CITY))
+    return generate_network(StreetGeneratorSpec(**SYNTHETIC_CITY))
 
 
 def city_trips(net: Network, n_trips: int, seed: int = SEED,

@@ -72,7 +72,8 @@ def run_twincity(d: dict, regime: str, seed: int) -> dict:
 
     def simulate(start, links):
         sim = TrafficSim(net, dep, start, links, np.zeros(n, dtype=np.int8), horizon_s=horizon,
-                         interval_s=REPLAN_SLOT_S, seed=seed)
+                         interval_s=REPLAN_SLOT_S, seed=seed,
+                         stuck_time_s=300.0)  # as SUMO's --time-to-teleport in compare.py
         t = time.perf_counter()
         sim.advance(sim.tick_s)
         t1 = time.perf_counter()

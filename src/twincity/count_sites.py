@@ -101,7 +101,8 @@ def locate_sites(lon_deg, lat_deg, direction_deg, network: pd.DataFrame,
     """Link of each site and its distance to it, m (link −1 where none heads the
     direction within ``max_snap_m``; the distance is then the nearest such link's,
     ``inf`` when none heads that way at all). ``tolerance_deg``: largest difference
-    between a link's heading and the direction (180: any heading)."""
+    between a link's heading and the direction (180: any heading).
+    """
     seg_link, seg_lon, seg_lat = link_segments(network)
     n = len(np.atleast_1d(lon_deg))
     link = np.full(n, -1, dtype=np.int64)
@@ -214,7 +215,8 @@ WAY_DIRECTIONS = {"forward": True, "backward": False, "+": True, "-": False}
 def links_of_ways(frame: pd.DataFrame, path: Path, line: np.ndarray, network: pd.DataFrame,
                   max_snap_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Link numbers of ``osm_way_id, direction`` rows (and distances to ``lon, lat`` where
-    given, NaN otherwise); see the module docstring."""
+    given, NaN otherwise); see the module docstring.
+    """
     ways = network["osm_ways"] if "osm_ways" in network else pd.Series(dtype=object)
     if ways.isna().all():
         raise InputError("counts by osm_way_id, but the network carries no OSM way ids (it "

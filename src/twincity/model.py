@@ -1,16 +1,20 @@
 """CityModel: the Mesa model that runs one city for one simulated span.
 
-The model holds the built :class:`~twincity.city.build.City`, a list of
-subsystems (traffic, energy, emissions — each owns arrays and numba kernels)
-and a few operator agents (``mesa.Agent`` subclasses that decide: a transport
-authority, a grid operator, the city government applying policies). One model
-step advances the clock by ``simulation.interval_s``: operators act first,
-then each subsystem advances its kernels over the interval, then the
-``DataCollector`` records city-level observables.
+The model holds the built :class:`~twincity.city.build.City`, the run context
+(:class:`~twincity.context.RunContext`: city, clock, random streams, operators,
+hooks), the subsystems of the run — built from the registry
+(:mod:`twincity.subsystems`) in the order their products require (traffic,
+energy, emissions, and any registered later) — and operator agents
+(``mesa.Agent`` subclasses that decide: the transport authority, a policy's
+signal controller). Subsystems see the context and each other's typed products
+(:mod:`twincity.products`), never the model. One model step advances the clock
+by ``simulation.interval_s``: operators act first, then each subsystem advances
+its kernels over the interval, then the ``DataCollector`` records city-level
+observables.
 
 Randomness: one root seed (the scenario's ``simulation.seed`` unless
 overridden). Mesa's ``model.rng`` is seeded from it; every subsystem draws
-from its own *named* stream (:meth:`CityModel.stream`), spawned from the same
+from its own *named* stream (:meth:`RunContext.stream`), spawned from the same
 root, so adding a subsystem never shifts another's random numbers.
 
 Mesa conventions: the step that reaches the end of the simulated span also
@@ -29,11 +33,9 @@ Example:
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Protocol
 
 import mesa
 import numpy as np
@@ -41,35 +43,20 @@ import pandas as pd
 from mesa import DataCollector
 
 from twincity.city.build import City, build_city
-from twincity.operators import TransportAuthority
+from twincity.context import RunContext
+from twincity.defaults import TOLL_SLOT_S
+from twincity.kpi import CATALOGUE, make_kpi
+from twincity.operators.transport import TransportAuthority
 from twincity.policies.base import Adaptation, Policy
 from twincity.provenance import provenance
 from twincity.results import KPI, Results
-from twincity.scenario.loader import LoadedScenario, load_scenario
+from twincity.scenario.loaded import LoadedScenario
+from twincity.scenario.loader import load_scenario
+from twincity.subsystems import Products, Subsystem, build_order, default_subsystems
 from twincity.traffic.planstate import PlanState
 
-#: Subsystems a model runs, in the order they advance each step.
-SUBSYSTEMS: tuple[str, ...] = ("traffic", "energy", "emissions")
-#: Length of a road-pricing time slot (Singapore's ERP rates change every 30 min).
-TOLL_SLOT_S = 1800.0
-
-
-class Subsystem(Protocol):
-    """The one shape every subsystem has (traffic, energy, emissions)."""
-
-    name: str
-
-    def advance(self, model: CityModel, start_s: float, end_s: float) -> None:
-        """Advance the subsystem's state from ``start_s`` to ``end_s``."""
-
-    def observations(self) -> dict[str, float]:
-        """City-level observables at the current time (collected each step)."""
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """Tidy result tables at the end of the run."""
-
-    def kpis(self) -> list[KPI]:
-        """KPIs at the end of the run."""
+#: The built-in subsystems a model runs by default (the registry may hold more).
+SUBSYSTEMS: tuple[str, ...] = default_subsystems()
 
 
 def prepare_city(path: str | Path, *, overrides: dict | None = None, policies: Sequence = (),
@@ -99,18 +86,13 @@ def _final_kpi(name: str, model: CityModel) -> float:
     return model.final_kpis.get(name, float("nan"))
 
 
-def stream_key(name: str) -> int:
-    """A stable integer for a stream name (CRC-32), used as a SeedSequence spawn key."""
-    return zlib.crc32(name.encode())
-
-
 class CityModel(mesa.Model):
     """A city simulated over ``simulation.duration_s`` in steps of ``interval_s``."""
 
     def __init__(self, city: City | str | Path, *, seed: int | None = None,
                  overrides: dict | None = None, policies: Sequence = (),
                  without: Sequence[str] = (),
-                 subsystems: tuple[str, ...] = SUBSYSTEMS, progress: bool = False,
+                 subsystems: Sequence[str] | None = None, progress: bool = False,
                  start_from: PlanState | None = None) -> None:
         """``city`` is a built :class:`City` or a scenario file path.
 
@@ -124,6 +106,9 @@ class CityModel(mesa.Model):
         ``start_from``: a reference arm's equilibrated plan
         (:meth:`plan_state`) the traffic equilibrium continues from (the changed
         arm of a paired experiment, :mod:`twincity.traffic.planstate`).
+        ``subsystems``: names in the registry (:mod:`twincity.subsystems`); by
+        default every default entry. They are built in the order their products
+        require, whatever the order given.
         """
         if isinstance(city, City):
             if overrides or without:
@@ -149,48 +134,29 @@ class CityModel(mesa.Model):
         self.transport_authority = TransportAuthority(
             self, toll_schedule=np.repeat(net.toll[None, :], n_toll_slots, axis=0),
             green_share=np.ones(net.n_links), toll_slot_s=TOLL_SLOT_S)
-        #: Rules removing trips from the generated demand (e.g. remote work); each is
-        #: called with the trips, their identities and the root seed, returns a mask.
-        self.demand_rules: list = []
+        #: What subsystems and policies see of the run.
+        self.context = RunContext(city=city, seed=self.seed, start_s=self.clock_s,
+                                  end_s=self.end_s, interval_s=self.interval_s,
+                                  transport_authority=self.transport_authority, host=self,
+                                  progress=progress, start_from=start_from)
+        #: Rules removing trips from the generated demand (the context's hook).
+        self.demand_rules = self.context.demand_rules
         self.policies = applied
         for policy, adaptation in self.policies:
-            policy.attach(self, adaptation)
+            policy.attach(self.context, adaptation)
             state = " (in force)" if getattr(policy, "in_force", False) else ""
             self.notes.append(f"policy {policy.label}{state}: {adaptation.note}")
         for ref in self.without:
             self.notes.append(f"without {ref}: this city's policy in force is not applied "
                               "in this run (the counterfactual)")
-        unknown = set(subsystems) - set(SUBSYSTEMS)
-        if unknown:
-            raise ValueError(f"unknown subsystems {sorted(unknown)}; expected some of {SUBSYSTEMS}")
-        self.traffic = None
-        if "traffic" in subsystems:
-            from twincity.traffic.subsystem import TrafficSubsystem
-
-            self.traffic = TrafficSubsystem(self)
-            self.traffic.equilibrate(progress, start=start_from)
-            self.subsystems.append(self.traffic)
-        # Energy needs traffic's trips for EV charging; emissions need both. Both compute
-        # their year at the end of the run (``finish``), when arrival times are known.
-        self.energy = None
-        if "energy" in subsystems:
-            from twincity.energy.subsystem import EnergySubsystem
-
-            self.energy = EnergySubsystem(self)
-            self.subsystems.append(self.energy)
-        self.emissions = None
-        if "emissions" in subsystems:
-            from twincity.emissions.subsystem import EmissionsSubsystem
-
-            self.emissions = EmissionsSubsystem(self)
-            self.subsystems.append(self.emissions)
+        #: The product board subsystems hand each other typed products through.
+        self.products = Products()
+        self._build_subsystems(default_subsystems() if subsystems is None else subsystems)
         reporters: dict = {"time_s": "clock_s"}
         for sub in self.subsystems:
             for key in sub.observations():
                 reporters[key] = partial(_observe, sub, key)
         self._observables = list(reporters)
-        from twincity.kpi import CATALOGUE
-
         #: KPI name -> value, filled when the model finishes (read by the KPI reporters).
         self.final_kpis: dict[str, float] = {}
         self._kpis: list[KPI] | None = None
@@ -199,9 +165,30 @@ class CityModel(mesa.Model):
             reporters.setdefault(name, partial(_final_kpi, name))
         self.datacollector = DataCollector(model_reporters=reporters)
 
+    def _build_subsystems(self, names: Sequence[str]) -> None:
+        """Build, in registry order, each subsystem, offer its products and prepare it.
+
+        Each subsystem is also an attribute named after it (``model.traffic``);
+        built-in names the run leaves out are ``None``.
+        """
+        for name in SUBSYSTEMS:
+            setattr(self, name, None)
+        for entry in build_order(names):
+            if entry.name not in SUBSYSTEMS and hasattr(self, entry.name):
+                raise ValueError(f"subsystem name {entry.name!r} is taken by the model")
+            sub = entry.factory()(self.context, self.products)
+            self.products.offer(sub, entry.provides)
+            sub.prepare()
+            self.subsystems.append(sub)
+            setattr(self, entry.name, sub)
+
+    def subsystem(self, name: str) -> Subsystem | None:
+        """The run's subsystem called ``name`` (``None`` when the run has none)."""
+        return next((s for s in self.subsystems if s.name == name), None)
+
     @classmethod
     def from_file(cls, path: str | Path, *, seed: int | None = None,
-                  overrides: dict | None = None, policies: list[Policy | str] = (),
+                  overrides: dict | None = None, policies: Sequence[Policy | str] = (),
                   without: Sequence[str] = (), **kwargs) -> CityModel:
         """Load, build and wrap a scenario file in one call (keywords go to the model)."""
         return cls(path, seed=seed, overrides=overrides, policies=policies, without=without,
@@ -218,12 +205,12 @@ class CityModel(mesa.Model):
         return self.city.loaded
 
     def stream_seed(self, name: str) -> np.random.SeedSequence:
-        """The seed sequence of stream ``name``: a child of the root seed keyed by the name."""
-        return np.random.SeedSequence(self.seed, spawn_key=(stream_key(name),))
+        """The seed sequence of stream ``name`` (see :meth:`RunContext.stream_seed`)."""
+        return self.context.stream_seed(name)
 
     def stream(self, name: str) -> np.random.Generator:
-        """A random stream of its own for ``name``, spawned from the root seed."""
-        return np.random.default_rng(self.stream_seed(name))
+        """A random stream of its own for ``name`` (see :meth:`RunContext.stream`)."""
+        return self.context.stream(name)
 
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
@@ -235,7 +222,7 @@ class CityModel(mesa.Model):
         start, end = self.clock_s, min(self.clock_s + self.interval_s, self.end_s)
         self.agents.shuffle_do("act")
         for sub in self.subsystems:
-            sub.advance(self, start, end)
+            sub.advance(start, end)
         self.clock_s = end
         if self.clock_s >= self.end_s - 1e-9:
             self.finish()
@@ -264,7 +251,7 @@ class CityModel(mesa.Model):
         return self.results()
 
     def finish(self) -> None:
-        """End-of-run step: subsystems with a ``finish(model)`` compute what needs the whole run.
+        """End-of-run step: each subsystem computes what needs the whole run, in build order.
 
         Energy and emissions compute their representative days and yearly account here
         (charging needs the reported day's arrival times). Then the KPIs are computed
@@ -274,9 +261,7 @@ class CityModel(mesa.Model):
             return
         self._finished = True
         for sub in self.subsystems:
-            done = getattr(sub, "finish", None)
-            if done is not None:
-                done(self)
+            sub.finish()
         self._kpis = self.kpis()
         self.final_kpis = {k.name: float(k.value) for k in self._kpis}
 
@@ -290,29 +275,16 @@ class CityModel(mesa.Model):
         """KPIs that describe the built city itself (not the simulated day)."""
         spec, net = self.city.spec, self.city.network
         return [
-            KPI("population", float(spec.city.population), "persons"),
-            KPI("population_density", spec.city.population / spec.city.area_km2, "persons/km2"),
-            KPI("road_lane_km_per_1000", net.lane_km / spec.city.population * 1000,
-                "lane-km/1000 persons"),
+            make_kpi("population", float(spec.city.population)),
+            make_kpi("population_density", spec.city.population / spec.city.area_km2),
+            make_kpi("road_lane_km_per_1000", net.lane_km / spec.city.population * 1000),
         ]
 
-    def kpis(self, links: pd.DataFrame | None = None) -> list[KPI]:
-        """The KPIs of the run so far: the city's, each subsystem's, the central area's.
-
-        ``links`` is the traffic subsystem's link table when the caller has it.
-        """
+    def kpis(self) -> list[KPI]:
+        """The KPIs of the run so far: the city's, then each subsystem's in build order."""
         kpis = self.city_kpis()
         for sub in self.subsystems:
             kpis.extend(sub.kpis())
-        if self.traffic is not None:
-            from twincity.traffic.kpis import central_area_kpis
-
-            sim = self.city.spec.simulation
-            kpis.extend(central_area_kpis(
-                self.traffic.sim.link_table() if links is None else links, self.city.network,
-                self.city.centre_xy_m, sample_share=getattr(self.traffic, "share",
-                                                            sim.sample_share),
-                start_s=sim.start_s))
         return kpis
 
     def results(self) -> Results:
@@ -328,16 +300,10 @@ class CityModel(mesa.Model):
 
         tables["network"] = network_table(self.city)
         tables["zones"] = zones_table(self.city)
-        if self.traffic is not None:  # sample rows → city scale: multiply counts by this
-            expansion = 1.0 / getattr(self.traffic, "share",
-                                      self.city.spec.simulation.sample_share)
-            for name in ("links", "trips"):
-                if name in tables:
-                    tables[name] = tables[name].assign(expansion_factor=expansion)
-        kpis = list(self._kpis) if self._kpis is not None else self.kpis(tables.get("links"))
+        kpis = list(self._kpis) if self._kpis is not None else self.kpis()
         notes = list(self.notes)
         for sub in self.subsystems:
-            notes.extend(getattr(sub, "notes", []))
+            notes.extend(sub.notes)
         undefined = [k.name for k in kpis
                      if isinstance(k.value, float) and not np.isfinite(k.value)]
         if undefined:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from twincity.errors import InputError
+from twincity.ioutil import DIR_MODE
 
 #: The file that marks a folder as written by twincity.
 MARKER = ".twincity-results"
@@ -309,7 +310,7 @@ def write_folder(out: str | Path, fill: Callable[[Path], None], kind: str) -> Pa
     clean_stale_siblings(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        tmp.chmod(0o755)  # mkdtemp makes it private; these folders are for sharing
+        tmp.chmod(DIR_MODE)  # mkdtemp makes it private (see twincity.ioutil)
         write_marker(tmp, kind)
         fill(tmp)
         replace_dir(tmp, out)

@@ -1,7 +1,8 @@
 """Results of a run: tidy tables, KPIs and provenance, written atomically.
 
 A results folder holds one Parquet file per table, ``summary.json`` (KPIs as
-a list of ``{name, value, unit, u4ssc}`` records, plus provenance and notes),
+a list of ``{name, value, unit, u4ssc, better}`` records from the KPI registry,
+:mod:`twincity.kpi`, plus provenance and notes),
 ``scenario.resolved.json`` (the fully resolved scenario in SI units) and
 ``provenance.json``. It is written into a temporary sibling folder and
 renamed into place, so a reader never sees a half-written folder and an
@@ -30,15 +31,21 @@ from twincity.outdir import check_out_dir, replace_dir, write_folder  # noqa: F4
 
 @dataclass(frozen=True)
 class KPI:
-    """A key performance indicator; ``u4ssc`` is the ITU U4SSC code where one exists."""
+    """A key performance indicator's value, with its registry facts (:mod:`twincity.kpi`).
+
+    ``u4ssc`` is the ITU U4SSC indicator number where one exists; ``better`` the
+    direction of change that is good for the city (``lower``, ``higher``, ``none``).
+    """
 
     name: str
     value: float
     unit: str
     u4ssc: str | None = None
+    better: str = "none"
 
     def record(self) -> dict[str, Any]:
-        value = self.value
+        """The ``summary.json`` record: the fields, NaN written as ``None`` (JSON null)."""
+        value: float | None = self.value
         if isinstance(value, float) and not math.isfinite(value):
             value = None  # JSON has no NaN; a missing value is null
         return {**asdict(self), "value": value}
@@ -70,9 +77,9 @@ class Results:
         raise KeyError(f"no KPI named {name!r}; have {[k.name for k in self.kpis]}")
 
     def kpi_table(self) -> pd.DataFrame:
-        """KPIs as a DataFrame with columns name, value, unit, u4ssc."""
+        """KPIs as a DataFrame with columns name, value, unit, u4ssc, better."""
         return pd.DataFrame([k.record() for k in self.kpis],
-                            columns=["name", "value", "unit", "u4ssc"])
+                            columns=["name", "value", "unit", "u4ssc", "better"])
 
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``."""

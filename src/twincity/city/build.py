@@ -19,7 +19,7 @@ from twincity.city.signals import SignalPlan, infer_signals, no_signals, with_si
 from twincity.city.zone_polygons import ZonePolygons, read_zone_polygons
 from twincity.city.zones import Zones, build_zones, network_centre_and_radius
 from twincity.errors import ScenarioError
-from twincity.scenario.loader import LoadedScenario
+from twincity.scenario.loaded import LoadedScenario
 from twincity.scenario.schema import ZONE_POPULATION_TOLERANCE, Scenario
 from twincity.scenario.yamlio import format_path
 

@@ -34,8 +34,8 @@ only slivers the river or the disc edge cut off can fall outside it; how many
 nodes were dropped is logged and returned by :func:`generate_network_report`).
 
 Example:
-    >>> from twincity.scenario.sections_network import GeneratorSpec
-    >>> net = generate_network(GeneratorSpec(urban_area_km2=20, arterial_spacing_m=700))
+    >>> from twincity.scenario.sections_network import StreetGeneratorSpec
+    >>> net = generate_network(StreetGeneratorSpec(urban_area_km2=20, arterial_spacing_m=700))
     >>> bool(net.n_links == 2 * (net.n_links // 2)), net.n_nodes > 30
     (True, True)
 """
@@ -51,14 +51,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from twincity.city.network import ROAD_CLASSES, Network
-from twincity.scenario.sections_network import GeneratorSpec, RiverSpec
+from twincity.city.network import Network
+from twincity.scenario.sections_network import RiverSpec, StreetGeneratorSpec
+from twincity.vocab import ARTERIAL, COLLECTOR, MOTORWAY, ROAD_CLASSES
 
 log = logging.getLogger(__name__)
 
-MOTORWAY = ROAD_CLASSES.index("motorway")
-ARTERIAL = ROAD_CLASSES.index("arterial")
-COLLECTOR = ROAD_CLASSES.index("collector")
 
 #: Ring/radial vertices closer than this share of their spacing to a junction
 #: with another motorway are merged into it (avoids sliver links).
@@ -88,25 +86,25 @@ class _Roads:
     grid: np.ndarray  # True for grid (arterial/collector) roads that may be dropped
 
 
-def generate_network(spec: GeneratorSpec) -> Network:
+def generate_network(spec: StreetGeneratorSpec) -> Network:
     """Build the synthetic road network described by ``spec``.
 
     Example:
-        >>> from twincity.scenario.sections_network import GeneratorSpec
-        >>> a = generate_network(GeneratorSpec(seed=3))
-        >>> b = generate_network(GeneratorSpec(seed=3))
+        >>> from twincity.scenario.sections_network import StreetGeneratorSpec
+        >>> a = generate_network(StreetGeneratorSpec(seed=3))
+        >>> b = generate_network(StreetGeneratorSpec(seed=3))
         >>> bool((a.node_x_m == b.node_x_m).all())
         True
     """
     return generate_network_report(spec)[0]
 
 
-def generate_network_report(spec: GeneratorSpec) -> tuple[Network, GeneratorReport]:
+def generate_network_report(spec: StreetGeneratorSpec) -> tuple[Network, GeneratorReport]:
     """:func:`generate_network` plus a :class:`GeneratorReport` of bridges, drops and cuts.
 
     Example:
-        >>> from twincity.scenario.sections_network import GeneratorSpec, RiverSpec
-        >>> net, rep = generate_network_report(GeneratorSpec(river=RiverSpec(bridges=2)))
+        >>> from twincity.scenario.sections_network import StreetGeneratorSpec, RiverSpec
+        >>> net, rep = generate_network_report(StreetGeneratorSpec(river=RiverSpec(bridges=2)))
         >>> rep.n_bridges
         2
     """
@@ -139,7 +137,7 @@ def generate_network_report(spec: GeneratorSpec) -> tuple[Network, GeneratorRepo
 
 
 # --------------------------------------------------------------------- grid
-def _grid(spec: GeneratorSpec, radius_m: float, rng: np.random.Generator) -> _Roads:
+def _grid(spec: StreetGeneratorSpec, radius_m: float, rng: np.random.Generator) -> _Roads:
     """Arterial grid plus central collectors on one lattice of half the arterial spacing.
 
     Lattice point ``(i, j)`` sits at ``(i, j) × spacing / 2``. Arterial junctions
@@ -195,7 +193,7 @@ def _line_links(ids: np.ndarray, line: np.ndarray, pos: np.ndarray):
 
 
 # ---------------------------------------------------------------- motorways
-def _add_motorways(roads: _Roads, spec: GeneratorSpec, radius_m: float,
+def _add_motorways(roads: _Roads, spec: StreetGeneratorSpec, radius_m: float,
                    rng: np.random.Generator) -> _Roads:
     """Ring roads and radial expressways, sharing junctions, with grid interchanges."""
     rings = [share * radius_m for share in spec.ring_roads_share]
@@ -218,7 +216,8 @@ def _add_motorways(roads: _Roads, spec: GeneratorSpec, radius_m: float,
     def node_at(x: float, y: float, interchange: str) -> int:
         """A motorway vertex: ``"snap"`` onto the nearest free grid junction, ``"ramp"``
         a new vertex with a link road to its nearest grid junction (none if that is
-        closer than a tenth of a block), ``""`` a plain vertex."""
+        closer than a tenth of a block), ``""`` a plain vertex.
+        """
         dist, g = tree.query([x, y]) if interchange else (np.inf, -1)
         g = int(g)
         if interchange == "snap" and g not in used:
@@ -415,7 +414,7 @@ def _drop_links(roads: _Roads, drop_share: float,
 
 
 # -------------------------------------------------------------- attributes
-def _to_network(roads: _Roads, spec: GeneratorSpec) -> Network:
+def _to_network(roads: _Roads, spec: StreetGeneratorSpec) -> Network:
     """Two directed links per road with the class attributes of ``spec.road_classes``."""
     n_cls = len(ROAD_CLASSES)
     lanes_c = np.ones(n_cls, dtype=np.int16)

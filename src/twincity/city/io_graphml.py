@@ -63,9 +63,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -76,7 +74,7 @@ import numpy as np
 
 from twincity.city.geo import LocalProjection, segment_length_m
 from twincity.city.io_osm import MIN_LENGTH_M, reject_xml_doctype
-from twincity.city.network import JAM_DENSITY_VPKMPL, ROAD_CLASSES, Network
+from twincity.city.network import Network
 from twincity.city.osm_defaults import (
     FALLBACK_HIGHWAY,
     HIGHWAY_DEFAULTS,
@@ -85,7 +83,10 @@ from twincity.city.osm_defaults import (
     parse_speed_kmh,
     pick_highway,
 )
+from twincity.defaults import JAM_DENSITY_VPKMPL
 from twincity.errors import InputError
+from twincity.ioutil import atomic_writer
+from twincity.vocab import ROAD_CLASSES
 
 #: Graph attribute marking files written by :func:`write_graphml`.
 FORMAT_ATTR = "twincity_format"
@@ -182,22 +183,12 @@ def write_graphml(net: Network, path: str | Path, *,
     link_text = {name: values for name, values in ((GEOMETRY_ATTR, link_geometry_wkt),
                                                    (OSM_WAYS_ATTR, link_osm_ways))
                  if values is not None}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            if path.name.lower().endswith(".gz"):  # networkx reads .gz by extension too
-                with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
-                    _write_chunks(net, gz, link_text)
-            else:
-                _write_chunks(net, raw, link_text)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_writer(path, "wb") as raw:
+        if path.name.lower().endswith(".gz"):  # networkx reads .gz by extension too
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
+                _write_chunks(net, gz, link_text)
+        else:
+            _write_chunks(net, raw, link_text)
 
 
 def read_link_geometry(path: str | Path) -> list[str] | None:

@@ -196,7 +196,8 @@ class OsmRoads:
 
     def osm_ways(self) -> tuple[str, ...]:
         """Each link's OSM way as text: ``"<way id>+"`` along the way's node order,
-        ``"<way id>-"`` against it (the format of :mod:`twincity.city.osm_ways`)."""
+        ``"<way id>-"`` against it (the format of :mod:`twincity.city.osm_ways`).
+        """
         return tuple(f"{w}{'+' if f else '-'}"
                      for w, f in zip(self.way_id.tolist(), self.forward.tolist(), strict=True))
 

@@ -33,8 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from twincity.city.network import ROAD_CLASSES, Network
+from twincity.city.network import Network
 from twincity.errors import InputError
+from twincity.vocab import ARTERIAL
 
 #: Columns of a TNTP link line, in file order.
 NET_COLUMNS: tuple[str, ...] = (
@@ -282,7 +283,7 @@ def read_tntp_network(path: str | Path, *, time_unit_s: float = 1.0,
         link_from=link_from, link_to=link_to, length_m=length_m,
         lanes=np.ones(len(rows), dtype=np.int16), speed_mps=speed_mps,
         capacity_vph=col["capacity"],
-        road_class=np.full(len(rows), ROAD_CLASSES.index("arterial"), dtype=np.int8),
+        road_class=np.full(len(rows), ARTERIAL, dtype=np.int8),
         free_flow_s=free_flow_s, bpr_alpha=col["b"], bpr_beta=col["power"],
         toll=col["toll"], node_id=node_id,
     )

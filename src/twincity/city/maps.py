@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from twincity.city.network import ROAD_CLASSES
+from twincity.vocab import ROAD_CLASSES
 
 
 def node_lonlat(city) -> tuple[np.ndarray, np.ndarray]:
@@ -39,7 +39,8 @@ def _linestring(x0, y0, x1, y1) -> list[str | None]:
 
 def _geometry(city, lon, lat) -> list[str | None]:
     """Each link's polyline where the city has them (and the links still match), else
-    the straight line between its ends."""
+    the straight line between its ends.
+    """
     net, wkt = city.network, getattr(city, "link_geometry_wkt", None)
     if wkt is not None and len(wkt) == net.n_links:
         return list(wkt)

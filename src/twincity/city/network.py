@@ -20,12 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Road classes in order of hierarchy; ``Network.road_class`` stores the index.
-ROAD_CLASSES: tuple[str, ...] = ("motorway", "arterial", "collector", "local", "connector")
-
-#: Default jam density per lane (vehicles per km per lane), the MATSim/QSim
-#: convention of one vehicle per 7.5 m of lane.
-JAM_DENSITY_VPKMPL = 133.3
+from twincity.defaults import JAM_DENSITY_VPKMPL
+from twincity.vocab import ARTERIAL, ROAD_CLASSES
 
 
 def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +127,7 @@ class Network:
         if storage_veh is None:
             storage_veh = np.maximum(1.0, length_m / 1000.0 * lanes_arr * jam_density_vpkmpl)
         if road_class is None:
-            road_class = np.full(n_links, ROAD_CLASSES.index("arterial"), dtype=np.int8)
+            road_class = np.full(n_links, ARTERIAL, dtype=np.int8)
         if node_id is None:
             node_id = np.arange(n_nodes, dtype=np.int64)
         out_start, out_link = _csr(link_from, n_nodes)

@@ -65,7 +65,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from twincity.city.network import ROAD_CLASSES
+from twincity.vocab import ROAD_CLASSES
 
 #: Walking pace for ``maxspeed=walk`` / living streets ("Schrittgeschwindigkeit",
 #: read by German courts as roughly 4–7 km/h; we take the upper end).

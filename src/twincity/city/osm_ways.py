@@ -30,7 +30,8 @@ SEP = ";"
 
 def join_ways(first: str, second: str) -> str:
     """The ways of a link made by joining two links end to end (a way split at the
-    joined node is listed once)."""
+    joined node is listed once).
+    """
     a, b = first.split(SEP), second.split(SEP)
     if a[-1] == b[0]:
         b = b[1:]

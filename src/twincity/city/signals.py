@@ -72,8 +72,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from twincity.city.network import ROAD_CLASSES, Network
+from twincity.city.network import Network
 from twincity.city.osm_defaults import BASE_SATURATION_VPHPL
+from twincity.vocab import ARTERIAL, COLLECTOR, CONNECTOR, MOTORWAY
 
 #: Cycle length of fixed-time urban signals, s (FHWA Signal Timing Manual 2015,
 #: typical 60–120 s at arterial junctions).
@@ -85,10 +86,6 @@ MIN_GREEN_S = 7.0
 #: Approaches within this angle of a junction's axis (either way) share its first phase.
 PHASE_AXIS_DEG = 45.0
 
-_MOTORWAY = ROAD_CLASSES.index("motorway")
-_ARTERIAL = ROAD_CLASSES.index("arterial")
-_COLLECTOR = ROAD_CLASSES.index("collector")
-_CONNECTOR = ROAD_CLASSES.index("connector")
 
 
 @dataclass(frozen=True, eq=False)
@@ -274,12 +271,12 @@ def infer_signals(net: Network, *, cycle_s: float = CYCLE_S,
     """
     n = net.n_nodes
     cls = net.road_class.astype(np.int64)
-    mw = cls == _MOTORWAY
+    mw = cls == MOTORWAY
     touches_mw = (np.bincount(net.link_to[mw], minlength=n)
                   + np.bincount(net.link_from[mw], minlength=n)) > 0
-    n_art_in = np.bincount(net.link_to[cls == _ARTERIAL], minlength=n)
+    n_art_in = np.bincount(net.link_to[cls == ARTERIAL], minlength=n)
     candidate = (_undirected_degree(net) >= 3) & ~touches_mw & (n_art_in >= 2)
-    appr = np.flatnonzero(candidate[net.link_to] & ~mw & (cls != _CONNECTOR)
+    appr = np.flatnonzero(candidate[net.link_to] & ~mw & (cls != CONNECTOR)
                           & (net.link_from != net.link_to))
     if len(appr) == 0:
         return no_signals()
@@ -293,7 +290,7 @@ def infer_signals(net: Network, *, cycle_s: float = CYCLE_S,
     axis[node[first]] = theta[first]
     on_axis = np.abs(np.cos(theta - axis[node])) >= np.cos(np.radians(PHASE_AXIS_DEG)) - 1e-12
     phase = np.where(on_axis, 0, 1)
-    major = cls[appr] <= _COLLECTOR
+    major = cls[appr] <= COLLECTOR
     has = np.zeros((n, 2), dtype=bool)
     np.logical_or.at(has, (node[major], phase[major]), True)
     keep = has[node, 0] & has[node, 1]

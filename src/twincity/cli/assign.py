@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import click
 import numpy as np
 
-from twincity.cli import main
+from twincity.cli.group import main
 from twincity.errors import InputError
+from twincity.ioutil import atomic_writer
 
 
 def _report_now(iteration: int) -> bool:
@@ -100,14 +99,7 @@ def _check_out_folder(out: Path) -> None:
 def _write_flows(out: Path, from_id, to_id, volume, cost) -> None:
     """Write the link table to ``out`` atomically (temp file in the same folder)."""
     _check_out_folder(out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp",
-                               dir=out.absolute().parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            np.savetxt(fh, np.column_stack([from_id, to_id, volume, cost]),
-                       fmt=["%d", "%d", "%.17g", "%.17g"], delimiter=",",
-                       header="from,to,volume,cost", comments="")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(out.absolute(), "w", newline="") as fh:
+        np.savetxt(fh, np.column_stack([from_id, to_id, volume, cost]),
+                   fmt=["%d", "%d", "%.17g", "%.17g"], delimiter=",",
+                   header="from,to,volume,cost", comments="")

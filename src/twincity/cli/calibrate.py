@@ -1,5 +1,6 @@
 """``twincity calibrate``: fit a city's mode constants to its published mode shares, or its
-trip rate and departure profile to traffic counts."""
+trip rate and departure profile to traffic counts.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from twincity.cli import main
+from twincity.cli.group import main
 
 
 @main.command()
@@ -68,8 +69,8 @@ def calibrate(file: Path, rounds: int, tolerance: float | None, seed: int | None
                        err=True)
         click.echo(fit.yaml())
         return
-    from twincity.traffic.calibration import calibrate_city
-    from twincity.traffic.modechoice import MODES
+    from twincity.experiment.calibration import calibrate_city
+    from twincity.vocab import MODES
 
     result = calibrate_city(file, rounds=rounds, tolerance=tolerance, seed=seed, progress=True)
     fmt = "  ".join(f"{m}={{{m}:.3f}}" for m in MODES)

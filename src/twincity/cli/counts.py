@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from twincity.cli import main
+from twincity.cli.group import main
 from twincity.cli.options import echo_json, json_output
 
 
@@ -132,7 +132,8 @@ def _scenario_counts(results_dir: Path, scenario_file: Path | None) -> Path:
 
 def _network(results_dir: Path, scenario_file: Path | None, n_links: int):
     """The run's network table: its ``network.parquet``, else rebuilt from its scenario
-    (``None`` for a run of an older twincity that names neither)."""
+    (``None`` for a run of an older twincity that names neither).
+    """
     import pandas as pd
 
     from twincity.city.build import build_city

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from twincity.cli import main
+from twincity.cli.group import main
 
 
 def free_port(host: str) -> int:

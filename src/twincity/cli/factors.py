@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from twincity.cli import main
+from twincity.cli.group import main
 from twincity.errors import InputError
 
 

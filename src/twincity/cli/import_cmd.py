@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from twincity.cli import main
+from twincity.cli.group import main
 
 
 @main.command("import")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from twincity.cli import main
+from twincity.cli.group import main
 
 
 def _param_lines(params_cls) -> list[str]:

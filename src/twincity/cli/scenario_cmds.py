@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from twincity.cli import main
+from twincity.cli.group import main
 from twincity.cli.options import echo_json, json_output, parse_set, scenario_overrides
 
 
@@ -115,7 +115,7 @@ def info(file: Path) -> None:
               help="Leave out one of the city's own policies in force (e.g. sejong:brt): the "
                    "counterfactual city without it. Repeatable.")
 @click.option("--ngsi-ld", "ngsi_dir", type=click.Path(path_type=Path), default=None,
-              help="Also export time series as FIWARE NGSI-LD JSON into this folder.")
+              help="Also export time series and KPIs as FIWARE NGSI-LD JSON into this folder.")
 @click.option("--force", is_flag=True,
               help="Replace --out even if it is an existing folder twincity did not write.")
 @json_output
@@ -170,7 +170,7 @@ def run(file: Path, seed: int | None, sets: tuple[str, ...], days: int | None,
         for kind, why in write_plots(results, out_dir)["skipped"].items():
             click.echo(f"note: no {kind} figure: {why}")
     if ngsi_dir is not None:
-        from twincity.emissions.fiware import export_ngsi_ld
+        from twincity.export.fiware import export_ngsi_ld
 
         export_ngsi_ld(model, ngsi_dir)
     if as_json:

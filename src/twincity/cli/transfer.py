@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from twincity.cli import main
+from twincity.cli.group import main
 from twincity.cli.options import echo_json, json_output, parse_set, scenario_overrides
 
 
@@ -192,7 +192,8 @@ def compare(policy: str, cities: str | None, out_dir: Path | None,
 
 def _report(result: Any, out_dir: Path, force: bool, as_json: bool, text: Any) -> None:
     """Write ``result``'s report folder, print its effects (JSON, or the lines ``text()``
-    gives), the convergence warning and where the report is."""
+    gives), the convergence warning and where the report is.
+    """
     from twincity.experiment.report import convergence_text
 
     with _forced(out_dir, force):

@@ -45,7 +45,7 @@ import numpy as np
 from twincity.emissions.factors import emission_factor
 
 if TYPE_CHECKING:
-    from twincity.model import CityModel
+    from twincity.context import RunContext
 
 #: Standards, oldest first ("euro3" stands for Euro 3 and older).
 EURO_CLASSES: tuple[str, ...] = ("euro3", "euro4", "euro5", "euro6", "euro6d")
@@ -103,9 +103,9 @@ def mix_nox_g_per_km(vehicle_class: str, mix: dict[str, float]) -> float:
                for std, share in mix.items()) / total
 
 
-def trip_uniforms(model: CityModel, n_trips: int) -> np.ndarray:
+def trip_uniforms(context: RunContext, n_trips: int) -> np.ndarray:
     """One uniform number per person trip from the ``euro_class`` stream (reproducible)."""
-    return model.stream(STREAM).random(n_trips)
+    return context.stream(STREAM).random(n_trips)
 
 
 def trip_euro_class(car_class_names: np.ndarray, uniforms: np.ndarray,

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from twincity.errors import InputError
+from twincity.vocab import POLLUTANTS, VEHICLE_CLASSES
 
 COEFF_NAMES: tuple[str, ...] = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta")
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -116,6 +117,10 @@ def _table() -> pd.DataFrame:
         raise InputError("expected one row per (class, pollutant)", file=path)
     if (table.groupby("pollutant")["unit"].nunique() > 1).any():
         raise InputError("expected one unit per pollutant", file=path, path="unit")
+    for column, names in (("class", VEHICLE_CLASSES), ("pollutant", POLLUTANTS)):
+        if tuple(dict.fromkeys(table[column])) != names:  # the vocabulary's codes index the table
+            raise InputError(f"expected the {column} values {', '.join(names)} in this order "
+                             "(twincity.vocab)", file=path, path=column)
     return table
 
 

@@ -58,10 +58,9 @@ Published figures (these are also what the tests check):
   are this curve at ≈ 55 km/h (tyre+brake 0.0099 g/km at 50, 0.0087 at 60); below
   40 km/h tyre+brake is 0.0111 g/km, at 130 km/h 0.0046 g/km.
 
-Engineering estimates (the ``search`` tool available while writing this did
-not return the EMEP/EEA 2023 Tier 2/3 tables for these, so they are
-magnitudes consistent with the guidebook and HBEFA, not transcriptions; each
-row's ``source`` says "engineering estimate"):
+Engineering estimates (the EMEP/EEA 2023 Tier 2/3 tables for these were not
+consulted, so they are magnitudes consistent with the guidebook and HBEFA, not
+transcriptions; each row's ``source`` says "engineering estimate"):
 
 * petrol full hybrid CO2: petrol curve × 0.55 / 0.68 / 0.85 / 0.97 at
   10 / 33.6 / 70 / 130 km/h (electric drive dominates at low speed); hybrid NOx

@@ -38,11 +38,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from twincity.emissions.factors import emission_factor
+from twincity.vocab import FREIGHT_TYPES
 
 if TYPE_CHECKING:
-    from twincity.model import CityModel
+    from twincity.context import RunContext
 
-FREIGHT_TYPES: tuple[str, ...] = ("van", "rigid", "articulated")
 #: Pollutants whose truck row is energy × a constant (corrected exactly).
 CORRECTED: tuple[str, ...] = ("co2", "nox", "pm25_exhaust", "energy")
 _RATIOS: dict[str, dict[str, float]] = {
@@ -72,7 +72,7 @@ def per_kwh(pollutant: str) -> float:
     return float(ratio[0])
 
 
-def freight_types(model: CityModel, n_freight: int,
+def freight_types(context: RunContext, n_freight: int,
                   mix: dict[str, float] | None) -> np.ndarray:
     """Index into :data:`FREIGHT_TYPES` of each of the day's freight vehicles.
 
@@ -82,7 +82,7 @@ def freight_types(model: CityModel, n_freight: int,
         return np.full(n_freight, FREIGHT_TYPES.index("articulated"), dtype=np.int64)
     shares = np.array([mix.get(t, 0.0) for t in FREIGHT_TYPES])
     edges = np.cumsum(shares) / shares.sum()
-    u = model.stream(STREAM).random(n_freight)
+    u = context.stream(STREAM).random(n_freight)
     return np.minimum(np.searchsorted(edges, u, side="right"), len(FREIGHT_TYPES) - 1)
 
 

@@ -50,15 +50,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from twincity.city.network import ROAD_CLASSES
 from twincity.emissions.euro import euro_nox_correction_g, trip_euro_class, trip_uniforms
 from twincity.emissions.factors import emission_factor, pollutants
 from twincity.emissions.freight import freight_correction, freight_types
 from twincity.kpi import make_kpi
 from twincity.results import KPI
+from twincity.vocab import ROAD_CLASSES
 
 if TYPE_CHECKING:
-    from twincity.model import CityModel
+    from twincity.context import RunContext
+    from twincity.products import EnergyYear, RoadTraffic, TripTable
+    from twincity.subsystems import Products
 
 #: Hours of bus service per day (05:00–24:00), an assumption of the bus estimate.
 BUS_SERVICE_H_PER_DAY = 19.0
@@ -95,7 +97,7 @@ def road_emissions_t_per_yr(link_emis_g: np.ndarray, sample_share: float) -> dic
     return out
 
 
-def road_euro_nox_correction_t_per_yr(model: CityModel) -> float:
+def road_euro_nox_correction_t_per_yr(context: RunContext, trips: TripTable | None) -> float:
     """Yearly NOx (t) that the fleet's Euro mix adds to the kernel's Euro 6d NOx.
 
     Each person trip's car gets its standard from :func:`twincity.emissions.euro.
@@ -103,31 +105,30 @@ def road_euro_nox_correction_t_per_yr(model: CityModel) -> float:
     exact because the table's NOx of a combustion car is its energy × a constant. Zero
     without ``fleet.euro_mix``.
     """
-    traffic = model.traffic
-    euro_mix = model.city.spec.fleet.euro_mix
-    if traffic is None or not euro_mix:
+    euro_mix = context.city.spec.fleet.euro_mix
+    if trips is None or not euro_mix:
         return 0.0
-    n = len(traffic.trips)
-    person = traffic.trip_table().iloc[:n]
+    person = trips.people()
+    n = len(person)
     names = person["veh_class"].to_numpy()
-    idx = trip_euro_class(names, trip_uniforms(model, n), euro_mix)
+    idx = trip_euro_class(names, trip_uniforms(context, n), euro_mix)
     grams = euro_nox_correction_g(names, idx, person["energy_kwh"].to_numpy())
-    return grams / traffic.share * DAYS_PER_YEAR / G_PER_T
+    return grams / trips.sample_share * DAYS_PER_YEAR / G_PER_T
 
 
-def road_freight_correction_per_yr(model: CityModel) -> dict[str, float]:
+def road_freight_correction_per_yr(context: RunContext,
+                                   trips: TripTable | None) -> dict[str, float]:
     """Yearly amounts (t; kWh for energy) the freight mix adds to the articulated account.
 
     See :mod:`twincity.emissions.freight`; empty without ``fleet.freight_mix``.
     """
-    traffic = model.traffic
-    mix = model.city.spec.fleet.freight_mix
-    if traffic is None or not mix:
+    mix = context.city.spec.fleet.freight_mix
+    if trips is None or not mix:
         return {}
-    freight = traffic.trip_table().iloc[len(traffic.trips):]
-    types = freight_types(model, len(freight), mix)
+    freight = trips.freight()
+    types = freight_types(context, len(freight), mix)
     grams = freight_correction(types, freight["energy_kwh"].to_numpy())
-    scale = DAYS_PER_YEAR / traffic.share
+    scale = DAYS_PER_YEAR / trips.sample_share
     return {p: v * scale * (1.0 if p == "energy" else 1.0 / G_PER_T) for p, v in grams.items()}
 
 
@@ -174,8 +175,10 @@ class EmissionsSubsystem:
 
     name = "emissions"
 
-    def __init__(self, model: CityModel) -> None:
-        self.model = model
+    def __init__(self, context: RunContext, products: Products) -> None:
+        self.context = context
+        self.products = products
+        model = context
         self.population = float(model.city.spec.city.population)
         self._table: pd.DataFrame | None = None
         self.notes = [
@@ -192,33 +195,37 @@ class EmissionsSubsystem:
             self.notes.append("emissions: freight vehicles by type (fleet.freight_mix); their "
                               "non-exhaust PM2.5 stays at the articulated-truck value")
 
-    def advance(self, model: CityModel, start_s: float, end_s: float) -> None:
+    def prepare(self) -> None:
+        """Nothing before the first step."""
+
+    def advance(self, start_s: float, end_s: float) -> None:
         """Nothing per step: the yearly account is made in :meth:`finish`."""
 
     def observations(self) -> dict[str, float]:
         return {}
 
-    def finish(self, model: CityModel) -> None:
-        """Build the by-source table from the traffic and energy results."""
-        self._table = self._by_source(model)
+    def provide(self, product: str) -> None:
+        raise KeyError(f"emissions provides no products (asked for {product!r})")
 
-    def _by_source(self, model: CityModel) -> pd.DataFrame:
+    def finish(self) -> None:
+        """Build the by-source table from the traffic and energy products."""
+        self._table = self._by_source(self.products.get("trips"),
+                                      self.products.get("road_traffic"),
+                                      self.products.get("energy_year"))
+
+    def _by_source(self, trips: TripTable | None, traffic: RoadTraffic | None,
+                   energy: EnergyYear | None) -> pd.DataFrame:
         rows: list[dict] = []
-        energy = model.energy
+        model = self.context
         mean_delivered = float("nan")
         if energy is not None:
-            imp = energy.yearly(lambda d: energy.grid_import_kwh(d).sum())
-            co2 = energy.yearly(lambda d: energy.electricity_co2_kg(d)[0].sum())
-            mean_delivered = co2 / imp if imp > 0 else float(
-                energy.yearly(lambda d: d.grid.delivered_intensity_kg_per_kwh.mean()) / 365.0)
-        traffic = model.traffic
+            mean_delivered = energy.mean_delivered_intensity_kg_per_kwh
         if traffic is not None:
-            road = road_emissions_t_per_yr(traffic.sim.link_emis_g, traffic.share)
-            road["nox"] += road_euro_nox_correction_t_per_yr(model)
-            for pol, amount in road_freight_correction_per_yr(model).items():
+            road = road_emissions_t_per_yr(traffic.link_emis_g, traffic.sample_share)
+            road["nox"] += road_euro_nox_correction_t_per_yr(model, trips)
+            for pol, amount in road_freight_correction_per_yr(model, trips).items():
                 road[pol] += amount
-            vkm = float(traffic.sim.trip_table()["distance_m"].sum()) / 1000.0 \
-                / traffic.share * DAYS_PER_YEAR
+            vkm = traffic.road_distance_m / 1000.0 / traffic.sample_share * DAYS_PER_YEAR
             rows.append(dict(source="road_vehicles", sector="transport", estimate=False,
                              co2_t_per_yr=road["co2"], nox_t_per_yr=road["nox"],
                              pm25_t_per_yr=road["pm25_exhaust"] + road["pm25_nonexhaust"],
@@ -226,9 +233,7 @@ class EmissionsSubsystem:
         rows += self._bus_rows(model, mean_delivered)
         if energy is not None:
             b = model.city.spec.buildings
-            gas = energy.yearly(lambda d: d.buildings.gas_kwh.sum())
-            oil = energy.yearly(lambda d: d.buildings.oil_kwh.sum())
-            dh = energy.yearly(lambda d: d.buildings.district_heat_kwh.sum())
+            gas, oil, dh = energy.gas_kwh, energy.oil_kwh, energy.district_heat_kwh
             for source, kwh, factor in (("buildings_gas", gas, GAS_CO2_KG_PER_KWH),
                                         ("buildings_oil", oil, OIL_CO2_KG_PER_KWH),
                                         ("buildings_district_heat", dh,
@@ -237,10 +242,8 @@ class EmissionsSubsystem:
                                  co2_t_per_yr=kwh * factor / KG_PER_T, nox_t_per_yr=np.nan,
                                  pm25_t_per_yr=np.nan, energy_kwh_per_yr=kwh,
                                  vehicle_km_per_yr=np.nan))
-            total_kg = energy.yearly(lambda d: energy.electricity_co2_kg(d)[0].sum())
-            ev_kg = energy.yearly(lambda d: energy.electricity_co2_kg(d)[1].sum())
-            ev_kwh = energy.yearly(lambda d: d.charging.load_kwh.sum())
-            bld_kwh = energy.yearly(lambda d: d.building_zone_kwh.sum())
+            total_kg, ev_kg = energy.electricity_co2_kg, energy.ev_electricity_co2_kg
+            ev_kwh, bld_kwh = energy.ev_charging_kwh, energy.buildings_electricity_kwh
             for source, kg, kwh in (("electricity_buildings", total_kg - ev_kg, bld_kwh),
                                     ("electricity_ev_charging", ev_kg, ev_kwh)):
                 rows.append(dict(source=source, sector="electricity", estimate=False,
@@ -249,7 +252,7 @@ class EmissionsSubsystem:
                                  vehicle_km_per_yr=np.nan))
         return pd.DataFrame(rows, columns=list(COLUMNS))
 
-    def _bus_rows(self, model: CityModel, intensity_kg_per_kwh: float) -> list[dict]:
+    def _bus_rows(self, model: RunContext, intensity_kg_per_kwh: float) -> list[dict]:
         """The bus estimate, one row per bus class (see the module docstring)."""
         shares = model.city.spec.fleet.bus_shares
         services = bus_vehicle_km_per_day(model.city)
@@ -277,7 +280,7 @@ class EmissionsSubsystem:
     def by_source(self) -> pd.DataFrame:
         """The ``emissions`` table: one row per source (computed at the end of the run)."""
         if self._table is None:
-            self.finish(self.model)
+            self.finish()
         return self._table
 
     def tables(self) -> dict[str, pd.DataFrame]:

@@ -77,11 +77,13 @@ from twincity.energy.weather import (
 )
 from twincity.energy.weather_file import read_weather_file, weather_day
 from twincity.kpi import make_kpi
+from twincity.products import EnergyYear
 from twincity.results import KPI
 from twincity.scenario.sections_energy import ChargingSpec
 
 if TYPE_CHECKING:
-    from twincity.model import CityModel
+    from twincity.context import RunContext
+    from twincity.subsystems import Products
 
 #: Vehicles arriving at or after this hour (or before :data:`NIGHT_END_H`) park at home.
 HOME_ARRIVAL_FROM_H = 15.0
@@ -269,9 +271,10 @@ class EnergySubsystem:
 
     name = "energy"
 
-    def __init__(self, model: CityModel) -> None:
-        self.model = model
-        city = model.city
+    def __init__(self, context: RunContext, products: Products) -> None:
+        self.context = context
+        self.products = products
+        city = context.city
         spec = city.spec
         self.population = float(spec.city.population)
         self.zone_population = np.asarray(city.zones.population, dtype=np.float64)
@@ -282,7 +285,7 @@ class EnergySubsystem:
             weekday_days=sum(d.weight_days for d in days if d.day_type == "weekday"),
             weekend_days=sum(d.weight_days for d in days if d.day_type == "weekend"))
         tz = standard_utc_offset_h(spec.city.timezone)
-        rng = model.stream("weather")
+        rng = context.stream("weather")
         self.notes: list[str] = []
         lat, lon = spec.city.latitude_deg, spec.city.longitude_deg
         if spec.climate.weather_file is not None:
@@ -298,7 +301,7 @@ class EnergySubsystem:
             self.weather = [synthesize_weather(spec.climate, lat, lon, tz, d.day_of_year, rng,
                                                sky_factor=k)
                             for d in spec.climate.representative_days]  # a handful of days
-        wind_rng = model.stream("wind")
+        wind_rng = context.stream("wind")
         self.wind = [wind_availability(spec.climate, d.day_of_year, wind_rng)
                      if spec.climate.wind_capacity_factor is not None else None
                      for d in spec.climate.representative_days]
@@ -315,19 +318,22 @@ class EnergySubsystem:
         self.sessions: ChargingSessions | None = None
 
     # ------------------------------------------------------------------ protocol
-    def advance(self, model: CityModel, start_s: float, end_s: float) -> None:
+    def prepare(self) -> None:
+        """Nothing before the first step."""
+
+    def advance(self, start_s: float, end_s: float) -> None:
         """Nothing to do per step: the energy days are computed in :meth:`finish`."""
 
     def observations(self) -> dict[str, float]:
         return {}
 
-    def finish(self, model: CityModel) -> None:
+    def finish(self) -> None:
         """Compute every representative day from the traffic of the run (see module doc)."""
-        spec = model.city.spec
-        traffic = model.traffic
+        spec = self.context.city.spec
+        traffic = self.products.get("trips")
         if traffic is not None:
-            self.sessions = charging_sessions(traffic.trip_table(), traffic.share,
-                                              spec.charging, model.stream("charging"))
+            self.sessions = charging_sessions(traffic.frame, traffic.sample_share,
+                                              spec.charging, self.context.stream("charging"))
         else:
             empty = np.zeros(0)
             self.sessions = ChargingSessions(empty, empty, empty, empty,
@@ -360,11 +366,11 @@ class EnergySubsystem:
 
     def _ensure(self) -> list[EnergyDay]:
         if self.days is None:
-            self.finish(self.model)
+            self.finish()
         return self.days
 
     def _simulate_day(self, day, weather: HourlyWeather, wind: np.ndarray | None) -> EnergyDay:
-        spec = self.model.city.spec
+        spec = self.context.city.spec
         b = spec.buildings
         be = simulate_buildings(self.groups, weather, b, day_type=day.day_type)
         bz = zone_sum(be.electricity_kwh, self.groups.zone, self.n_zones)
@@ -509,6 +515,24 @@ class EnergySubsystem:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"energy_hourly": self.hourly_table()}
+
+    def provide(self, product: str) -> EnergyYear:
+        """``energy_year``: the yearly electricity and fuel account (:class:`EnergyYear`)."""
+        if product != "energy_year":
+            raise KeyError(f"energy provides energy_year, not {product!r}")
+        imp = self.yearly(lambda d: self.grid_import_kwh(d).sum())
+        co2 = self.yearly(lambda d: self.electricity_co2_kg(d)[0].sum())
+        mean_delivered = co2 / imp if imp > 0 else float(
+            self.yearly(lambda d: d.grid.delivered_intensity_kg_per_kwh.mean()) / 365.0)
+        return EnergyYear(
+            grid_import_kwh=imp, electricity_co2_kg=co2,
+            ev_electricity_co2_kg=self.yearly(lambda d: self.electricity_co2_kg(d)[1].sum()),
+            ev_charging_kwh=self.yearly(lambda d: d.charging.load_kwh.sum()),
+            buildings_electricity_kwh=self.yearly(lambda d: d.building_zone_kwh.sum()),
+            gas_kwh=self.yearly(lambda d: d.buildings.gas_kwh.sum()),
+            oil_kwh=self.yearly(lambda d: d.buildings.oil_kwh.sum()),
+            district_heat_kwh=self.yearly(lambda d: d.buildings.district_heat_kwh.sum()),
+            mean_delivered_intensity_kg_per_kwh=mean_delivered)
 
     def kpis(self) -> list[KPI]:
         days = self._ensure()

@@ -356,7 +356,8 @@ def synthesize_weather(
 def synthetic_annual_ghi_kwh_per_m2(climate: ClimateSpec, latitude_deg: float,
                                     longitude_deg: float, timezone_offset_h: float) -> float:
     """Global horizontal irradiation of the synthesised climatological year, kWh/m²
-    (every day of a non-leap year, the month's cloudiness interpolated, no scaling)."""
+    (every day of a non-leap year, the month's cloudiness interpolated, no scaling).
+    """
     total = 0.0
     for doy in range(1, 366):  # 365 small (24, 12) arrays
         cloud = float(np.clip(_monthly_interp(climate.cloudiness, doy), 0.0, 1.0))

@@ -37,7 +37,8 @@ FIELD = "climate.weather_file"
 class WeatherFile:
     """Hourly rows of a weather file: ``data`` has month, day, hour (1..24), temp_air,
     ghi, dni, dhi, total_sky_cover (tenths); ``latitude_deg``/``longitude_deg``/
-    ``timezone_offset_h`` are the file's site."""
+    ``timezone_offset_h`` are the file's site.
+    """
 
     path: Path
     data: pd.DataFrame
@@ -121,7 +122,8 @@ def weather_day(wf: WeatherFile, day_of_year: int, latitude_deg: float,
 
 def check_weather_file(path: str | Path, climate: ClimateSpec) -> int:
     """Read ``path`` and every representative day of ``climate`` from it (for ``validate``);
-    returns the number of days found, or raises the one-line :class:`ScenarioError`."""
+    returns the number of days found, or raises the one-line :class:`ScenarioError`.
+    """
     wf = read_weather_file(path)
     for d in climate.representative_days:
         weather_day(wf, d.day_of_year, wf.latitude_deg, wf.longitude_deg, wf.timezone_offset_h)

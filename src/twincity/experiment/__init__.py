@@ -1,7 +1,8 @@
 """Experiments: many runs (cities × policies × seeds) into one result store.
 
 * :mod:`~twincity.experiment.spec` — :class:`RunSpec`, :func:`run_id`,
-  :func:`spawn_seeds`, :class:`Experiment`, :func:`execute`.
+  :func:`spawn_seeds`, :func:`execute`; :mod:`~twincity.experiment.design` —
+  :class:`Experiment`.
 * :mod:`~twincity.experiment.store` — :class:`ResultStore` (Parquet KPIs,
   JSON run markers, optional tables; atomic, resumable).
 * :mod:`~twincity.experiment.runners` — :func:`run_experiment`, serial or on
@@ -16,8 +17,9 @@ Example:
     >>> exp.run(ResultStore("out/tiny-seeds"), workers=2)     # doctest: +SKIP
 """
 
+from twincity.experiment.design import Experiment
 from twincity.experiment.runners import RunsFailed, StoreWarning, run_experiment, run_task
-from twincity.experiment.spec import Experiment, RunSpec, execute, run_id, spawn_seeds
+from twincity.experiment.spec import RunSpec, execute, run_id, spawn_seeds
 from twincity.experiment.store import ResultStore, RunOutput
 
 __all__ = [

@@ -28,14 +28,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from twincity.errors import InputError
+from twincity.experiment.common import (
+    DEFAULT_ROOT_SEED,
+    open_store,
+    policy_notes,
+    replication_seeds,
+)
 from twincity.experiment.effects import CONFIDENCE, effects_table
 from twincity.experiment.store import ResultStore
 from twincity.experiment.transfer import (
-    DEFAULT_ROOT_SEED,
-    _policy_notes,
-    _seed_list,
-    _store,
-    _treatment_run_ids,
     city_name,
     convergence_flags,
     find_scenario,
@@ -43,6 +44,7 @@ from twincity.experiment.transfer import (
     primary_kpis,
     run_arms,
     select_kpis,
+    treatment_run_ids,
 )
 
 if TYPE_CHECKING:
@@ -94,8 +96,8 @@ def compare(policy: str, *, cities: Sequence[str | Path] | None = None,
              else shipped_cities(folder))
     if len({p.resolve() for p in paths}) != len(paths):
         raise InputError("a city is listed twice; expected distinct cities", path="cities")
-    seed_list = _seed_list(seeds, root_seed)
-    store = _store(store)
+    seed_list = replication_seeds(seeds, root_seed)
+    store = open_store(store)
     names = {p: city_name(p, overrides) for p in paths}
     if len(set(names.values())) != len(names):
         names = {p: f"{n} ({p.stem})" for p, n in names.items()}
@@ -108,7 +110,7 @@ def compare(policy: str, *, cities: Sequence[str | Path] | None = None,
     effects = effects_table(runs, city_of=city_of, kpi_names=chosen,
                             arms={s: a.store_arms() for s, a in arms.items()},
                             designs={s: a.design for s, a in arms.items()}, primary=primary)
-    notes = {names[p]: _policy_notes(store, _treatment_run_ids(runs, str(p), arms[str(p)]), ref)
+    notes = {names[p]: policy_notes(store, treatment_run_ids(runs, str(p), arms[str(p)]), ref)
              for p in paths}
     flags = convergence_flags(store, runs["run_id"].unique()).assign(
         city=lambda f: f["scenario"].map(city_of))
@@ -171,7 +173,8 @@ class CompareResult:
 
     def write(self, out_dir: str | Path) -> Path:
         """report.md, report.html (self-contained), heatmap.png, runs.parquet and
-        effects.parquet, written atomically."""
+        effects.parquet, written atomically.
+        """
         from twincity.experiment.report import write_report_dir
         from twincity.viz.html import markdown_html
 

@@ -23,14 +23,12 @@ from typing import Any
 import pandas as pd
 
 from twincity.errors import InputError
+from twincity.experiment.common import DEFAULT_ROOT_SEED, open_store, replication_seeds
 from twincity.experiment.effects import CONFIDENCE, effects_table
 from twincity.experiment.runners import run_experiment
 from twincity.experiment.spec import RunSpec
 from twincity.experiment.store import ResultStore
 from twincity.experiment.transfer import (
-    DEFAULT_ROOT_SEED,
-    _seed_list,
-    _store,
     convergence_flags,
     select_kpis,
 )
@@ -58,8 +56,8 @@ def diff(base: str | Path, variant: str | Path, *, seeds: int | Sequence[int] = 
     if Path(base).resolve() == Path(variant).resolve():
         raise InputError("base and variant are the same file; expected two scenarios",
                          path="variant")
-    seed_list = _seed_list(seeds, root_seed)
-    store = _store(store)
+    seed_list = replication_seeds(seeds, root_seed)
+    store = open_store(store)
     specs = [RunSpec(path, seed=s, overrides=overrides or {})
              for path in (base, variant) for s in seed_list]
     runs = run_experiment(specs, store, workers=workers, scheduler=scheduler,

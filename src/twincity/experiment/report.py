@@ -37,7 +37,23 @@ from twincity.viz.effects import (  # noqa: F401
 )
 
 if TYPE_CHECKING:
-    from twincity.experiment.transfer import TransferResult
+    from twincity.viz.effects import TransferView
+
+
+#: How the ratio's interval is computed, in words, for reports.
+RATIO_METHOD = ("Fieller's theorem for the ratio of two independent means (the cities are "
+                "simulated independently), t with n−1 degrees of freedom; reported only where "
+                "the home effect is significant (else undefined: no significant home effect)")
+
+#: The design, in words, for reports.
+DESIGN_TEXT = (
+    "Design: with − without in both cities, paired by seed. Effect at home = the home city "
+    "with its policy in force − the same city without it (the policy removed: `--without`); "
+    "effect in the target = the target with the policy added (adapted to it) − the target as "
+    "it is (its own policies in force kept in both arms). Both arms of a city run the same "
+    "seeds, and the arm that changes the city continues from the equilibrated plan of the "
+    "city as it is (same seed) and re-equilibrates under the change, so the pair differs by "
+    "the policy, not by where two day-to-day processes stopped.")
 
 
 # ---------------------------------------------------------------------- formatting
@@ -152,7 +168,7 @@ def _role_order(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([table[table["role"] == "primary"], table[table["role"] != "primary"]])
 
 
-def transfer_reading(result: TransferResult) -> str:
+def transfer_reading(result: TransferView) -> str:
     """A few sentences reading the transfer's numbers (nothing hard-coded, nothing over-claimed).
 
     Per KPI (primary first) the two effects are classified: "the same
@@ -218,10 +234,8 @@ def _design_sentence(city: str, design: str, policy: str, home: bool) -> str:
             "is (its own policies in force kept in both arms).")
 
 
-def transfer_markdown(result: TransferResult) -> str:
+def transfer_markdown(result: TransferView) -> str:
     """The transfer report (figures referenced as effects.png and ratio.png)."""
-    from twincity.experiment.transfer import DESIGN_TEXT, RATIO_METHOD
-
     table = _role_order(result.table)
     o, t = result.origin, result.target
 

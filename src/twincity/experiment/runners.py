@@ -53,7 +53,7 @@ import pandas as pd
 from twincity.errors import InputError
 from twincity.experiment.spec import (
     RunSpec,
-    _build_model,
+    build_model,
     describe_policies,
     execute,
     policy_folder,
@@ -74,7 +74,7 @@ class StoreWarning(UserWarning):
     """The result store holds runs of other twincity code (kept apart, not reused)."""
 
 
-class RunsFailed(RuntimeError):
+class RunsFailed(RuntimeError):  # noqa: N818 (a public name: the runs failed)
     """Some runs of an experiment raised; ``failures`` maps run id to its exception.
 
     Runs that finished are in the store; re-running the experiment retries
@@ -215,7 +215,7 @@ def warm_numba_cache(run: PlannedRun) -> float:
     Returns the seconds it took. Nothing is stored.
     """
     start = time.perf_counter()
-    _build_model(run.spec).step()
+    build_model(run.spec).step()
     return time.perf_counter() - start
 
 

@@ -43,9 +43,9 @@ import numpy as np
 import pandas as pd
 
 from twincity.errors import InputError
+from twincity.experiment.common import DEFAULT_ROOT_SEED, open_store
 from twincity.experiment.spec import RunSpec
 from twincity.experiment.store import ResultStore
-from twincity.experiment.transfer import DEFAULT_ROOT_SEED, _store
 
 #: Base samples below which Sobol indices are mostly sampling noise: with Saltelli's
 #: estimators the bootstrap half-widths at N = 64 are typically 0.1-0.3 for a few
@@ -170,7 +170,7 @@ def sweep(scenario: str | Path, params: Mapping[str, tuple[float, float]], *,
                                             zip(params.items(), row, strict=True)}})
              for row in x]
     run_ids = {p.spec: p.run_id for p in plan(specs)}
-    runs = run_experiment(specs, _store(store), workers=workers, scheduler=scheduler,
+    runs = run_experiment(specs, open_store(store), workers=workers, scheduler=scheduler,
                           progress=progress)
     wide = runs.pivot_table(index="run_id", columns="name", values="value", aggfunc="first")
     missing = [k for k in kpis if k not in wide.columns]
@@ -270,7 +270,8 @@ class SweepResult:
 
     def write(self, path: str | Path) -> Path:
         """The sample table as Parquet, the indices next to it (``*.indices.parquet``) and
-        their plot (``*.indices.png``)."""
+        their plot (``*.indices.png``).
+        """
         from twincity.ioutil import atomic_write_bytes
 
         out = Path(path)

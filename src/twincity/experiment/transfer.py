@@ -47,7 +47,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +55,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from twincity.errors import InputError
+from twincity.experiment.common import (
+    DEFAULT_ROOT_SEED,
+    open_store,
+    policy_notes,
+    replication_seeds,
+)
 from twincity.experiment.effects import (
     CONFIDENCE,
     classify_pair,
@@ -63,39 +68,16 @@ from twincity.experiment.effects import (
     fieller_ratio,
     t_quantile,
 )
-from twincity.experiment.spec import RunSpec, spawn_seeds
+from twincity.experiment.report import DESIGN_TEXT, RATIO_METHOD
+from twincity.experiment.spec import RunSpec
 from twincity.experiment.store import ResultStore
+from twincity.kpi import report_kpis
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-#: KPIs reported by default, in this order, when the runs produce them.
-DEFAULT_KPIS: tuple[str, ...] = (
-    "mode_share_car", "mode_share_transit", "mode_share_walk", "mode_share_bike",
-    "person_trips_per_day", "vehicle_km", "vehicle_km_central", "travel_time_index",
-    "total_delay", "delay_central_peak", "mean_commute_time", "co2_per_capita_transport",
-    "co2_per_capita_buildings",
-    "co2_per_capita_total", "electricity_per_capita", "peak_load", "nox_t_per_yr",
-    "pm25_t_per_yr",
-)
-
-#: Root seed the replications are spawned from unless given.
-DEFAULT_ROOT_SEED = 2026
-
-RATIO_METHOD = ("Fieller's theorem for the ratio of two independent means (the cities are "
-                "simulated independently), t with n−1 degrees of freedom; reported only where "
-                "the home effect is significant (else undefined: no significant home effect)")
-
-#: The design, in words, for reports.
-DESIGN_TEXT = (
-    "Design: with − without in both cities, paired by seed. Effect at home = the home city "
-    "with its policy in force − the same city without it (the policy removed: `--without`); "
-    "effect in the target = the target with the policy added (adapted to it) − the target as "
-    "it is (its own policies in force kept in both arms). Both arms of a city run the same "
-    "seeds, and the arm that changes the city continues from the equilibrated plan of the "
-    "city as it is (same seed) and re-equilibrates under the change, so the pair differs by "
-    "the policy, not by where two day-to-day processes stopped.")
-
+#: KPIs reported by default, in this order, when the runs produce them (the registry's).
+DEFAULT_KPIS: tuple[str, ...] = report_kpis()
 
 # ---------------------------------------------------------------------- finding inputs
 def tidy_path(path: str | Path) -> Path:
@@ -245,20 +227,8 @@ def context_table(contexts: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- running
-def _policy_notes(store: ResultStore, run_ids: Sequence[str], policy: str | None = None) -> str:
-    """The adaptation note a finished run recorded for ``policy`` (all its policies' if None)."""
-    for rid in run_ids:
-        notes = [n for n in store.record(rid).get("notes", []) if n.startswith("policy ")]
-        if policy is not None:
-            mine = [n for n in notes if n.startswith((f"policy {policy}: ",
-                                                      f"policy {policy} (in force): "))]
-            notes = mine or notes
-        if notes:
-            return "; ".join(n.split(": ", 1)[1] if ": " in n else n for n in notes)
-    return "(no adaptation note recorded)"
-
-
-def _treatment_run_ids(runs: pd.DataFrame, scenario: str, arms: ArmPair) -> list[str]:
+def treatment_run_ids(runs: pd.DataFrame, scenario: str, arms: ArmPair) -> list[str]:
+    """Run ids of the arm that changes the city (policy added, or removed at home)."""
     (_, _), (pol, wo) = arms.store_arms()
     here = runs[(runs["scenario"] == scenario) & (runs["policies"] == pol)
                 & (runs["without"] == wo)]
@@ -362,27 +332,6 @@ def convergence_flags(store: ResultStore, run_ids: Sequence[str]) -> pd.DataFram
                                        "relative_gap"])
 
 
-def _store(store: ResultStore | str | Path | None) -> ResultStore:
-    if isinstance(store, ResultStore):
-        return store
-    if store is None:
-        return ResultStore(tempfile.mkdtemp(prefix="twincity-store-"))
-    return ResultStore(store)
-
-
-def _seed_list(seeds: int | Sequence[int], root_seed: int) -> list[int]:
-    if isinstance(seeds, int) and not isinstance(seeds, bool):
-        if seeds < 2:
-            raise InputError(f"expected at least 2 seeds for a confidence interval, got {seeds}",
-                             path="seeds")
-        return spawn_seeds(root_seed, seeds)
-    out = [int(s) for s in seeds]
-    if len(set(out)) < 2:
-        raise InputError("expected at least 2 distinct seeds for a confidence interval",
-                         path="seeds")
-    return out
-
-
 def select_kpis(kpis: pd.DataFrame, wanted: Sequence[str] | None,
                 primary: Sequence[str] = ()) -> list[str]:
     """The KPIs to report: ``wanted`` (each must exist) or :data:`DEFAULT_KPIS` present.
@@ -430,8 +379,8 @@ def transfer(policy: str, *, to: str | Path, origin: str | Path | None = None,
     if origin_path.resolve() == target_path.resolve():
         raise InputError(f"origin and target are the same scenario ({target_path}); expected "
                          "two different cities", path="to")
-    seed_list = _seed_list(seeds, root_seed)
-    store = _store(store)
+    seed_list = replication_seeds(seeds, root_seed)
+    store = open_store(store)
     names = {origin_path: city_name(origin_path, overrides),
              target_path: city_name(target_path, overrides)}
     if names[origin_path] == names[target_path]:  # two files of one city: keep them apart
@@ -449,7 +398,7 @@ def transfer(policy: str, *, to: str | Path, origin: str | Path | None = None,
                             designs={s: a.design for s, a in arms.items()}, primary=primary)
     contexts = {names[p]: city_context(p, overrides, _as_is_rows(runs, str(p)))
                 for p in (origin_path, target_path)}
-    notes = {names[p]: _policy_notes(store, _treatment_run_ids(runs, str(p), arms[str(p)]),
+    notes = {names[p]: policy_notes(store, treatment_run_ids(runs, str(p), arms[str(p)]),
                                      ref)
              for p in (origin_path, target_path)}
     flags = convergence_flags(store, runs["run_id"].unique()).assign(

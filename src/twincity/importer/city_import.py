@@ -93,7 +93,7 @@ def _geojson(geom) -> str:
 
 
 def _network_features(net, shapes) -> dict:
-    from twincity.city.network import ROAD_CLASSES
+    from twincity.vocab import ROAD_CLASSES
 
     feats = []
     for k in range(net.n_links):

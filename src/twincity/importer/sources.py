@@ -32,7 +32,8 @@ INSTALL_HINT = "install the import extra: pip install 'twincity[import]'"
 @dataclass(frozen=True, eq=False)
 class Roads:
     """A road network with its place on the map: metres about ``projection``, polylines in
-    lon/lat, and the node lon/lat."""
+    lon/lat, and the node lon/lat.
+    """
 
     network: Network
     shapes: Shapes

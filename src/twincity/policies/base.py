@@ -44,7 +44,7 @@ from twincity.scenario.sections_city import CitySpec
 
 if TYPE_CHECKING:
     from twincity.city.build import City
-    from twincity.model import CityModel
+    from twincity.context import RunContext
 
 #: Registered policy classes by name.
 REGISTRY: dict[str, type[Policy]] = {}
@@ -102,7 +102,7 @@ class Policy(ABC):
         """A changed road network, or ``None`` to keep it."""
         return None
 
-    def attach(self, model: CityModel, adaptation: Adaptation) -> None:  # noqa: B027
+    def attach(self, context: RunContext, adaptation: Adaptation) -> None:  # noqa: B027
         """Give operator agents the rules they follow during the run (default: none).
 
         Optional: a policy that acts only through ``overrides`` or the network

@@ -24,11 +24,12 @@ from pydantic import Field
 from twincity import draws
 from twincity.policies.base import Adaptation, Policy
 from twincity.scenario.base import Section
-from twincity.traffic.demand import PURPOSE_COMMUTE, Trips
+from twincity.traffic.demand import Trips
+from twincity.vocab import COMMUTE
 
 if TYPE_CHECKING:
     from twincity.city.build import City
-    from twincity.model import CityModel
+    from twincity.context import RunContext
 
 
 class RemoteWorkParams(Section):
@@ -53,12 +54,12 @@ class RemoteWorkPolicy(Policy):
                 f"trips per person {d.trips_per_person_per_day:.2f}→{rate:.2f} in expectation")
         return Adaptation(policy=self.name, note=note, concrete={"remote_share": r})
 
-    def attach(self, model: CityModel, adaptation: Adaptation) -> None:
+    def attach(self, context: RunContext, adaptation: Adaptation) -> None:
         share = float(adaptation.concrete["remote_share"])
-        model.demand_rules.append(partial(_remote_commutes, share=share))
+        context.demand_rules.append(partial(_remote_commutes, share=share))
 
 
 def _remote_commutes(trips: Trips, trip_id: np.ndarray, seed: int, *, share: float) -> np.ndarray:
     """Commute trips not made: those whose keyed number (seed, trip id) is below ``share``."""
     u = draws.uniform(seed, "remote-work", trip_id)
-    return (np.asarray(trips.purpose) == PURPOSE_COMMUTE) & (u < share)
+    return (np.asarray(trips.purpose) == COMMUTE) & (u < share)

@@ -44,11 +44,12 @@ from pydantic import Field, field_validator
 from twincity.emissions.euro import EURO_CLASSES, trip_euro_class, trip_uniforms
 from twincity.policies.base import Adaptation, Policy, central_node_mask
 from twincity.scenario.base import Section
-from twincity.scenario.sections_city import CarClass, EuroCarClass, EuroClass
+from twincity.scenario.sections_city import EuroClass
+from twincity.vocab import CarClass, EuroCarClass
 
 if TYPE_CHECKING:
     from twincity.city.build import City
-    from twincity.model import CityModel
+    from twincity.context import RunContext, TripRuleInput
 
 
 class EvIncentiveParams(Section):
@@ -121,8 +122,8 @@ def banned_trips(zone: np.ndarray, banned_class: np.ndarray, car_class: np.ndarr
 class ZoneCarBan:
     """A trip rule for the transport authority: the trips that may not go by car.
 
-    Called by the traffic subsystem with itself once trips and car classes
-    are drawn; returns a boolean mask over its trips.
+    Called by the traffic subsystem with a :class:`~twincity.context.TripRuleInput`
+    once trips and car classes are drawn; returns a boolean mask over its trips.
     """
 
     def __init__(self, zone: np.ndarray, banned: list[str],
@@ -132,14 +133,14 @@ class ZoneCarBan:
         self.min_euro = dict(min_euro or {})
         self.n_banned = 0
 
-    def __call__(self, traffic) -> np.ndarray:
-        t = traffic.trips
-        names = np.asarray(traffic.classes, dtype=object)[traffic.car_class]
+    def __call__(self, day: TripRuleInput) -> np.ndarray:
+        t = day.trips
+        names = day.car_class
         car_banned = np.isin(names, [c for c in self.banned if c not in self.min_euro])
         if self.min_euro:  # banned only below the class's minimum standard
-            model = traffic.model
-            euro = trip_euro_class(names, trip_uniforms(model, len(names)),
-                                   model.city.spec.fleet.euro_mix)
+            context = day.context
+            euro = trip_euro_class(names, trip_uniforms(context, len(names)),
+                                   context.city.spec.fleet.euro_mix)
             for cls, std in self.min_euro.items():
                 if cls in self.banned:
                     car_banned |= (names == cls) & (euro < EURO_CLASSES.index(std))
@@ -227,9 +228,9 @@ class LowEmissionZonePolicy(Policy):
                                     "banned_classes": list(p.banned_classes),
                                     "min_euro": dict(p.min_euro)})
 
-    def attach(self, model: CityModel, adaptation: Adaptation) -> None:
-        zone = np.zeros(model.city.network.n_nodes, dtype=bool)
+    def attach(self, context: RunContext, adaptation: Adaptation) -> None:
+        zone = np.zeros(context.city.network.n_nodes, dtype=bool)
         zone[adaptation.concrete["zone_nodes"]] = True
-        model.transport_authority.trip_rules.append(
+        context.transport_authority.trip_rules.append(
             ZoneCarBan(zone, adaptation.concrete["banned_classes"],
                        adaptation.concrete.get("min_euro")))

@@ -43,13 +43,13 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from twincity.city.network import ROAD_CLASSES
 from twincity.policies.base import Adaptation, Policy, central_node_mask, money_from_origin
 from twincity.scenario.base import Section
+from twincity.vocab import ARTERIAL, MOTORWAY
 
 if TYPE_CHECKING:
     from twincity.city.build import City
-    from twincity.model import CityModel
+    from twincity.context import RunContext
 
 
 class ChargePeriod(Section):
@@ -112,8 +112,7 @@ def priced_links(city: City, scheme: str, central_share: float) -> tuple[np.ndar
     entering = ~inside[net.link_from] & inside[net.link_to]
     if scheme == "cordon":
         return inside, entering
-    major = np.isin(net.road_class, [ROAD_CLASSES.index("motorway"),
-                                     ROAD_CLASSES.index("arterial")])
+    major = np.isin(net.road_class, [MOTORWAY, ARTERIAL])
     return inside, entering | (inside[net.link_from] & inside[net.link_to] & major)
 
 
@@ -155,20 +154,20 @@ class ErpPolicy(Policy):
             "currency": target.currency, "area_nodes": int(inside.sum()),
             "area_radius_m": radius})
 
-    def attach(self, model: CityModel, adaptation: Adaptation) -> None:
-        ta = model.transport_authority
+    def attach(self, context: RunContext, adaptation: Adaptation) -> None:
+        ta = context.transport_authority
         links = np.asarray(adaptation.concrete["charged_links"], dtype=np.int64)
         n_slots = ta.toll_schedule.shape[0]
         centre_h = (np.arange(n_slots) + 0.5) * ta.toll_slot_s / 3600.0 + \
-            model.city.spec.simulation.start_s / 3600.0
+            context.city.spec.simulation.start_s / 3600.0
         rate = np.zeros(n_slots)
         for q in self.params.periods:
             on = (centre_h % 24 >= q.start_h) & (centre_h % 24 < q.end_h)
             rate[on] = np.maximum(rate[on], q.multiplier * adaptation.concrete["charge"])
         ta.toll_schedule[:, links] += rate[:, None]
         if self.params.review:  # one rule per road type, each with ERP's own speed band
-            p, net = self.params, model.city.network
-            motorway = net.road_class[links] == ROAD_CLASSES.index("motorway")
+            p, net = self.params, context.city.network
+            motorway = net.road_class[links] == MOTORWAY
             for group, band in ((links[~motorway], p.target_speed_kmh),
                                 (links[motorway], p.motorway_speed_kmh)):
                 ta.reviewers.append(SpeedBandReview(

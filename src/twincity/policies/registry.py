@@ -21,7 +21,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,19 +29,24 @@ from pydantic import Field, ValidationError
 
 from twincity.errors import InputError, ScenarioError
 from twincity.policies.base import REGISTRY, Adaptation, Policy
+from twincity.policies.catalogue import (  # noqa: F401 (policy_names: the registry's API)
+    check_policy_params,
+    load_all,
+    policy_names,
+    unknown_name,
+)
 from twincity.scenario.base import Section
 from twincity.scenario.loader import (
-    _confine,
-    _where,
+    confine,
     deep_merge,
     load_scenario,
     nest_overrides,
     safe_resolve,
-    validation_error,
 )
 from twincity.scenario.schema import Scenario
 from twincity.scenario.sections_city import PolicySpec
-from twincity.scenario.yamlio import FieldPath, LineMap, format_path, read_yaml
+from twincity.scenario.validation import validation_error
+from twincity.scenario.yamlio import locate, read_yaml
 
 
 class PolicyFile(Section):
@@ -56,59 +60,6 @@ class PolicyFile(Section):
         default=None, min_length=1,
         description="Scenario file whose money the parameters are in (relative path, inside "
                     "the scenarios folder).")
-
-
-def _load_all() -> None:
-    """Import the policy families so they register themselves."""
-    from twincity.policies import (  # noqa: F401
-        demand,
-        energy,
-        fleet,
-        mobility,
-        pricing,
-        signals,
-        transit,
-    )
-
-
-def policy_names() -> list[str]:
-    """Every registered policy name."""
-    _load_all()
-    return sorted(REGISTRY)
-
-
-def _unknown_name(name: str) -> str:
-    _load_all()
-    close = difflib.get_close_matches(str(name), sorted(REGISTRY), n=1)
-    hint = f"did you mean '{close[0]}'?" if close else \
-        f"expected one of {', '.join(sorted(REGISTRY))}"
-    return f"unknown policy '{name}'; {hint}"
-
-
-def check_policy_params(name: str, params: Any, lines: LineMap, file: str | Path,
-                        at: FieldPath) -> Section:
-    """Validate ``params`` of registered policy ``name`` written at ``at`` of ``file``.
-
-    Errors are one line naming the file, the line and the parameter.
-    """
-    _load_all()
-    where = _where(lines, (*at, "name"), Path(file))
-    if not isinstance(name, str) or name not in REGISTRY:
-        raise ScenarioError(_unknown_name(name), path=format_path((*at, "name")), **where)
-    params_at = (*at, "params")
-    try:
-        return REGISTRY[name].Params.model_validate({} if params is None else params)
-    except ValidationError as exc:
-        err = validation_error(exc, lines, Path(file), model=REGISTRY[name].Params,
-                               prefix=params_at)
-        raise ScenarioError(f"{err.message} (parameters of policy '{name}')", path=err.path,
-                            file=err.file, line=err.line) from None
-
-
-def check_policy_specs(specs: Any, lines: LineMap, file: str | Path) -> None:
-    """Check a scenario's ``policies:`` list against the registry and each parameter schema."""
-    for i, spec in enumerate(specs):
-        check_policy_params(spec.name, spec.params, lines, file, ("policies", i))
 
 
 def read_policy_file(path: Path, scenarios_dir: str | Path | None = None) -> Policy:
@@ -132,8 +83,8 @@ def read_policy_file(path: Path, scenarios_dir: str | Path | None = None) -> Pol
             folder = safe_resolve(Path(scenarios_dir))
             if real.is_relative_to(folder):
                 root = folder
-        ref = _confine(spec.origin, real, root, ("origin",), lines)
-        where = _where(lines, ("origin",), path)
+        ref = confine(spec.origin, real, root, ("origin",), lines)
+        where = locate(lines, ("origin",), path)
         where["file"] = str(path)
         if not ref.name.endswith((".yaml", ".yml")):
             raise ScenarioError(f"'{spec.origin}' is not a scenario file; expected a .yaml "
@@ -148,9 +99,9 @@ def read_policy_file(path: Path, scenarios_dir: str | Path | None = None) -> Pol
 
 def make_policy(name: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Policy:
     """An instance of the registered policy ``name``."""
-    _load_all()
+    load_all()
     if name not in REGISTRY:
-        raise InputError(_unknown_name(name), path="policies")
+        raise InputError(unknown_name(name), path="policies")
     return REGISTRY[name](params, **kwargs)
 
 

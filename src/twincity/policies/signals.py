@@ -52,24 +52,16 @@ Limits: two phases, approaches are links, not turning movements (no
 protected left-turn phases); the cycle stays fixed; the re-split is
 instantaneous (no transition between plans).
 
-Example:
-    >>> import numpy as np
-    >>> from twincity.city.grid_network import grid_network
-    >>> from twincity.city.signals import infer_signals
-    >>> plan = infer_signals(grid_network(3))
-    >>> sp = PhaseSplitter(plan, np.full(len(plan.links), 1800.0), min_green_s=7.0)
-    >>> demand = np.where(plan.phase_of_approach % 2 == 0, 900.0, 0.0)  # first phases only
-    >>> s = sp.target_shares(demand)
-    >>> a, b = plan.approach_start[:2]   # an approach of each phase of junction 0
-    >>> round(float(s[a]) * 90, 6), round(float(s[b]) * 90, 6)   # 90 − 8 − 7 s, and 7 s
-    (75.0, 7.0)
+The operators it attaches (:class:`~twincity.operators.signals.PhaseSplitter`,
+:class:`~twincity.operators.signals.SignalController`,
+:class:`~twincity.operators.signals.GreenPlanReview`) live with the other
+operators in :mod:`twincity.operators.signals`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import mesa
 import numpy as np
 from pydantic import Field, model_validator
 
@@ -78,19 +70,16 @@ from twincity.city.signals import (
     CYCLE_S,
     LOST_TIME_PER_PHASE_S,
     SignalPlan,
-    critical_flow_ratio,
-    resplit_green,
-    webster_greens_s,
 )
+from twincity.operators.signals import GreenPlanReview, PhaseSplitter, SignalController
 from twincity.policies.base import Adaptation, Policy
 from twincity.scenario.base import Section
 
 if TYPE_CHECKING:
     from twincity.city.build import City
-    from twincity.model import CityModel
+    from twincity.context import RunContext
 
-__all__ = ["AdaptiveSignalsParams", "AdaptiveSignalsPolicy", "GreenPlanReview", "PhaseSplitter",
-           "SignalController", "resplit_green"]
+__all__ = ["AdaptiveSignalsParams", "AdaptiveSignalsPolicy"]
 
 
 class AdaptiveSignalsParams(Section):
@@ -115,90 +104,6 @@ class AdaptiveSignalsParams(Section):
             raise ValueError(f"min_green_s {self.min_green_s:g} s leaves no room in a "
                              f"{CYCLE_S:g} s two-phase cycle; expected at most {room:g} s")
         return self
-
-
-class PhaseSplitter:
-    """A city's phases, their saturation flows and current greens; re-splits by demand.
-
-    ``saturation_vph`` is per approach (in the order of ``plan.links``);
-    ``phase_share`` holds the current green ratio ``g / C`` of each phase.
-    """
-
-    def __init__(self, plan: SignalPlan, saturation_vph: np.ndarray, min_green_s: float) -> None:
-        self.plan = plan
-        self.links = plan.links
-        self.saturation_vph = np.asarray(saturation_vph, dtype=np.float64)
-        self.min_green_s = float(min_green_s)
-        self.phase_share = plan.green_s / plan.cycle_s
-        self.counts = np.diff(plan.approach_start)
-        self.history: list[dict] = []
-
-    def target_phase_shares(self, demand_veh: np.ndarray) -> np.ndarray:
-        """Webster's split: green ratio per phase for demand per approach."""
-        p = self.plan
-        y = critical_flow_ratio(p.approach_start, demand_veh / self.saturation_vph)
-        return webster_greens_s(p.phase_start, y, p.cycle_s, p.lost_s,
-                                self.min_green_s) / p.cycle_s
-
-    def target_shares(self, demand_veh: np.ndarray) -> np.ndarray:
-        """Webster's split as a green share per approach (each approach gets its phase's)."""
-        return np.repeat(self.target_phase_shares(demand_veh), self.counts)
-
-    def split(self, authority, demand_veh: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-        """Move ``alpha`` of the way to Webster's split; set and return approach shares."""
-        target = self.target_phase_shares(demand_veh)
-        self.phase_share = self.phase_share + alpha * (target - self.phase_share)
-        shares = np.repeat(self.phase_share, self.counts)
-        authority.green_share[self.links] = shares
-        return shares
-
-
-class SignalController(mesa.Agent):
-    """Re-splits green every model step from the kernel's last interval (queue + inflow)."""
-
-    def __init__(self, model: CityModel, splitter: PhaseSplitter, responsiveness: float) -> None:
-        super().__init__(model)
-        self.splitter = splitter
-        self.responsiveness = responsiveness
-
-    def act(self) -> None:
-        traffic = getattr(self.model, "traffic", None)
-        sim = None if traffic is None else traffic.sim
-        if sim is None:
-            return
-        iv = round(sim.now_s / sim.interval_s)
-        if iv == 0:
-            return
-        links = self.splitter.links
-        demand = sim.queue_veh[iv - 1, links] + sim.inflow_veh[iv - 1, links]
-        shares = self.splitter.split(self.model.transport_authority, demand, self.responsiveness)
-        sim.green_share[links] = shares  # whatever the order in which agents act this step
-        self.splitter.history.append({"interval": iv, "demand_veh": demand.copy(),
-                                      "green_share": shares.copy()})
-
-
-class GreenPlanReview:
-    """Between equilibrated states: a fixed-time Webster plan from each approach's day volume.
-
-    Reads the entries per routing slot and link of a
-    :class:`~twincity.operators.ReviewState`; acts in rounds
-    ``0..review_rounds-1``; returns whether any green moved by more than 0.1 %
-    of the cycle.
-    """
-
-    def __init__(self, splitter: PhaseSplitter, review_rounds: int = 2) -> None:
-        self.splitter = splitter
-        self.review_rounds = int(review_rounds)
-
-    def __call__(self, authority, state) -> bool:
-        if state.round >= self.review_rounds:
-            return False
-        old = self.splitter.phase_share.copy()
-        demand = np.asarray(state.flow_veh)[:, self.splitter.links].sum(axis=0)
-        shares = self.splitter.split(authority, demand)
-        self.splitter.history.append({"round": state.round, "demand_veh": demand,
-                                      "green_share": shares.copy()})
-        return bool(np.any(np.abs(self.splitter.phase_share - old) > 1e-3))
 
 
 class AdaptiveSignalsPolicy(Policy):
@@ -230,7 +135,7 @@ class AdaptiveSignalsPolicy(Policy):
         cap[links] = cap[links] / np.asarray(adaptation.concrete["base_green_ratio"])
         return net.replace(capacity_vph=cap)
 
-    def attach(self, model: CityModel, adaptation: Adaptation) -> None:
+    def attach(self, context: RunContext, adaptation: Adaptation) -> None:
         p, c = self.params, adaptation.concrete
         plan = SignalPlan(
             nodes=np.asarray(c["nodes"], dtype=np.int64),
@@ -239,12 +144,12 @@ class AdaptiveSignalsPolicy(Policy):
             links=np.asarray(c["links"], dtype=np.int64),
             green_s=np.asarray(c["green_s"], dtype=np.float64),
             lost_s=np.asarray(c["lost_s"], dtype=np.float64), cycle_s=float(c["cycle_s"]))
-        ta = model.transport_authority
+        ta = context.transport_authority
         ta.green_share[plan.links] = np.asarray(c["base_green_ratio"])
         # saturation flows: the network after modify_network
-        splitter = PhaseSplitter(plan, model.city.network.capacity_vph[plan.links],
+        splitter = PhaseSplitter(plan, context.city.network.capacity_vph[plan.links],
                                  p.min_green_s)
         if p.adjust in ("step", "both"):
-            SignalController(model, splitter, p.responsiveness)
+            SignalController(context.host, ta, splitter, p.responsiveness)
         if p.adjust in ("review", "both"):
             ta.reviewers.append(GreenPlanReview(splitter, p.review_rounds))

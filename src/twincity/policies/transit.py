@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from twincity.city.network import ROAD_CLASSES, Network
+from twincity.city.network import Network
 from twincity.policies.base import Adaptation, Policy
 from twincity.scenario.base import Section
+from twincity.vocab import ARTERIAL, MOTORWAY
 
 if TYPE_CHECKING:
     from twincity.city.build import City
@@ -146,8 +147,7 @@ class BrtPolicy(Policy):
                 a = np.deg2rad(ln.corridor_angle_deg)
                 dist = np.abs(-np.sin(a) * mx + np.cos(a) * my)
             near |= dist <= p.corridor_width_m
-        major = np.isin(net.road_class, [ROAD_CLASSES.index("arterial"),
-                                         ROAD_CLASSES.index("motorway")])
+        major = np.isin(net.road_class, [ARTERIAL, MOTORWAY])
         return major & near & (net.lanes > p.lanes_taken)
 
     def adapt(self, city: City) -> Adaptation:

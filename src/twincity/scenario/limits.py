@@ -25,7 +25,7 @@ from pathlib import Path
 
 from twincity.errors import ScenarioError
 from twincity.scenario.schema import Scenario
-from twincity.scenario.yamlio import FieldPath, LineMap, format_path
+from twincity.scenario.yamlio import FieldPath, LineMap, format_path, locate
 
 #: Largest estimated memory of a run's biggest arrays.
 MAX_MEMORY_BYTES = 8 * 2**30
@@ -100,10 +100,8 @@ def check_plausible(spec: Scenario, lines: LineMap, file: str | Path) -> Estimat
 
     Raises one :class:`ScenarioError` naming the file, line and field to change.
     """
-    from twincity.scenario.loader import _where
-
     def fail(message: str, at: FieldPath) -> ScenarioError:
-        return ScenarioError(message, path=format_path(at), **_where(lines, at, Path(file)))
+        return ScenarioError(message, path=format_path(at), **locate(lines, at, Path(file)))
 
     est = estimate(spec)
     sim = spec.simulation

@@ -21,20 +21,20 @@ Example:
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from twincity.errors import ScenarioError
-from twincity.scenario.base import UNIT_ALIASES
+from twincity.policies.catalogue import check_policy_specs
 from twincity.scenario.limits import check_plausible
+from twincity.scenario.loaded import LoadedScenario
 from twincity.scenario.schema import Scenario
-from twincity.scenario.yamlio import FieldPath, LineMap, format_path, read_yaml
+from twincity.scenario.validation import same_quantity_keys, validation_error
+from twincity.scenario.yamlio import FieldPath, LineMap, format_path, locate, read_yaml
 
 #: Longest ``extends:`` chain (files overlaid on one another).
 MAX_EXTENDS = 32
@@ -43,55 +43,6 @@ MAX_EXTENDS = 32
 FILE_REFERENCES: tuple[FieldPath, ...] = (("network", "file"), ("zones", "file"),
                                          ("observations", "counts"),
                                          ("climate", "weather_file"))
-
-
-@dataclass(frozen=True)
-class LoadedScenario:
-    """A validated scenario with the facts needed to reproduce and explain a run.
-
-    ``spec`` is the typed, frozen :class:`Scenario`; ``content_hash`` is the
-    SHA-256 of the resolved scenario and of every file it references, so two
-    runs with the same hash saw the same inputs.
-    """
-
-    spec: Scenario
-    path: Path
-    base_dir: Path
-    content_hash: str
-    files: tuple[Path, ...] = field(default=())
-    references: dict[str, Path] = field(default_factory=dict)
-    lines: LineMap = field(default_factory=dict, repr=False, compare=False)
-
-    def reference(self, dotted: str) -> Path:
-        """Absolute, checked path of a referenced file, e.g. ``reference("network.file")``."""
-        return self.references[dotted]
-
-    def where(self, path: FieldPath) -> dict[str, Any]:
-        """``file=`` and ``line=`` keywords for an error about ``path`` (best known location)."""
-        return _where(self.lines, path, self.path)
-
-    def resolved_dict(self) -> dict[str, Any]:
-        """The fully resolved scenario as plain JSON-ready data (SI units)."""
-        return self.spec.model_dump(mode="json")
-
-
-def _where(lines: LineMap, path: FieldPath, default_file: Path) -> dict[str, Any]:
-    for n in range(len(path), 0, -1):
-        if path[:n] in lines:
-            file, line = lines[path[:n]]
-            return {"file": file, "line": line}
-    return {"file": str(default_file), "line": None}
-
-
-def same_quantity_keys(key: str) -> set[str]:
-    """Keys naming the same quantity in other units (``headway_s`` ↔ ``headway_min`` …)."""
-    out: set[str] = set()
-    for alt, canon, _ in UNIT_ALIASES:
-        for a, b in ((canon, alt), (alt, canon)):
-            if key.endswith(a):
-                out.add(key[: -len(a)] + b)
-    out.discard(key)
-    return out
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -139,10 +90,10 @@ def safe_resolve(target: Path, **where: Any) -> Path:
         raise ScenarioError(f"'{target.name}' is {reason}; expected a file", **where) from None
 
 
-def _confine(reference: Any, referrer: Path, root: Path, path: FieldPath,
+def confine(reference: Any, referrer: Path, root: Path, path: FieldPath,
              lines: LineMap) -> Path:
     """Resolve a file reference and refuse anything outside ``root``."""
-    where = _where(lines, path, referrer)
+    where = locate(lines, path, referrer)
     if not isinstance(reference, str) or not reference.strip():
         raise ScenarioError("expected a file path (text)", path=format_path(path), **where)
     candidate = Path(reference)
@@ -170,82 +121,17 @@ def _read_chain(path: Path, root: Path, stack: tuple[Path, ...]
     parent = data.pop("extends", None)
     if parent is None:
         return data, lines, files
-    base_path = _confine(parent, path, root, ("extends",), lines)
+    base_path = confine(parent, path, root, ("extends",), lines)
     if base_path in stack or base_path == path:
         chain = " -> ".join(p.name for p in (*stack, path, base_path))
         raise ScenarioError(f"'extends' cycle: {chain}; expected a chain that ends",
-                            path="extends", **_where(lines, ("extends",), path))
+                            path="extends", **locate(lines, ("extends",), path))
     if len(stack) + 1 >= MAX_EXTENDS:
         raise ScenarioError(f"'extends' chain longer than {MAX_EXTENDS} files; expected a "
-                            "shorter chain", path="extends", **_where(lines, ("extends",), path))
+                            "shorter chain", path="extends", **locate(lines, ("extends",), path))
     base, base_lines, base_files = _read_chain(base_path, root, (*stack, path))
     lines.pop(("extends",), None)
     return deep_merge(base, data), _merge_lines(base_lines, lines), base_files + files
-
-
-def _expected(error: dict[str, Any]) -> str:
-    """Turn one pydantic error into 'what was expected, what was found'."""
-    kind, msg, found = error["type"], error["msg"], error.get("input")
-    shown = repr(found) if not isinstance(found, dict | list) else type(found).__name__
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return f"expected a number {msg.removeprefix('Input should be ')}, got {shown}"
-    if kind == "value_error":
-        return f"{msg.removeprefix('Value error, ')}"
-    if kind == "literal_error":
-        return f"expected {msg.removeprefix('Input should be ')}, got {shown}"
-    return f"expected {msg.removeprefix('Input should be ').removeprefix('a valid ')}, got {shown}"
-
-
-def _known_fields(loc: tuple[Any, ...], model: Any = None) -> list[str]:
-    """Field names valid at the parent of ``loc`` (for 'did you mean')."""
-    model = Scenario if model is None else model
-    for part in loc[:-1]:
-        fields = getattr(model, "model_fields", None)
-        if not fields or part not in fields:
-            return []
-        annotation = fields[part].annotation
-        for candidate in getattr(annotation, "__args__", (annotation,)):
-            if hasattr(candidate, "model_fields"):
-                model = candidate
-                break
-        else:
-            return []
-    return sorted(getattr(model, "model_fields", {}))
-
-
-def validation_error(exc: ValidationError, lines: LineMap, file: Path, *,
-                     model: Any = None, prefix: FieldPath = ()) -> ScenarioError:
-    """One-line :class:`ScenarioError` for the first problem pydantic found.
-
-    ``model`` is the model validated (default :class:`Scenario`), found at
-    ``prefix`` inside the document ``lines`` describes.
-    """
-    errors = exc.errors()
-    first = errors[0]
-    inner = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
-    loc = (*prefix, *inner)
-    message = _expected(first)
-    if first["type"] == "extra_forbidden":
-        known = _known_fields(inner, model)
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        message += f"; did you mean '{close[0]}'?" if close else (
-            f"; expected one of: {', '.join(known)}" if known else "")
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    if loc and loc not in lines and isinstance(loc[-1], str):
-        for alt in sorted(same_quantity_keys(loc[-1])):
-            written = (*loc[:-1], alt)
-            if written in lines:  # the file wrote another unit: say so, point at its line
-                message += f" ({alt} is converted to {loc[-1]})"
-                return ScenarioError(message, path=format_path(written),
-                                     **_where(lines, written, file))
-    return ScenarioError(message, path=format_path(loc) or None, **_where(lines, loc, file))
 
 
 def nest_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -297,8 +183,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         for part in ref_path:
             cursor = cursor.get(part) if isinstance(cursor, dict) else None
         if cursor is not None:
-            referrer = Path(_where(lines, ref_path, top)["file"])
-            references[format_path(ref_path)] = _confine(cursor, referrer, root, ref_path, lines)
+            referrer = Path(locate(lines, ref_path, top)["file"])
+            references[format_path(ref_path)] = confine(cursor, referrer, root, ref_path, lines)
     try:
         spec = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -306,8 +192,6 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     except RecursionError:
         raise ScenarioError("scenario nested too deeply; expected a scenario-shaped document",
                             file=str(path)) from None
-    from twincity.policies.registry import check_policy_specs  # the registry imports this module
-
     check_policy_specs(spec.policies, lines, path)
     check_plausible(spec, lines, path)
     referenced = list(references.values())

@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from twincity.defaults import MIN_SPEED_RATIO, STUCK_TIME_S
 from twincity.scenario.base import Section
+from twincity.vocab import BusClass, CarClass, EuroCarClass, FreightType, Mode, SpeedModel
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -120,9 +122,6 @@ class ZonesSpec(Section):
         return self
 
 
-Mode = Literal["car", "transit", "walk", "bike"]
-
-
 class DemandSpec(Section):
     """How much people travel, when, where to and by what."""
 
@@ -181,10 +180,6 @@ class DemandSpec(Section):
         return value
 
 
-CarClass = Literal["petrol_car", "diesel_car", "hybrid_car", "bev_car"]
-BusClass = Literal["diesel_bus", "electric_bus"]
-#: Car classes with Euro standards (see twincity.emissions.euro).
-EuroCarClass = Literal["petrol_car", "diesel_car"]
 #: Euro standards, oldest first; "euro3" is Euro 3 and older.
 EuroClass = Literal["euro3", "euro4", "euro5", "euro6", "euro6d"]
 
@@ -197,7 +192,7 @@ class FleetSpec(Section):
     bus_shares: dict[BusClass, Share] = Field(description="Bus fleet by class; sums to 1.")
     truck_share: Share = Field(
         default=0.05, description="Freight vehicles as a share of road vehicle trips.")
-    freight_mix: dict[Literal["van", "rigid", "articulated"], Share] | None = Field(
+    freight_mix: dict[FreightType, Share] | None = Field(
         default=None,
         description="Freight vehicles by type (shares sum to 1); none given: all articulated.")
     euro_mix: dict[EuroCarClass, dict[EuroClass, Share]] | None = Field(
@@ -327,8 +322,16 @@ class SimulationSpec(Section):
                                   "scaled by the same share (the MATSim sample convention). "
                                   "This is the `scale` knob of a run's size.")
     stuck_time_s: PositiveFloat = Field(
-        default=10.0, description="A vehicle blocked this long is squeezed onto the next link "
-                                  "(MATSim's qsim.stuckTime default, 10 s).")
+        default=STUCK_TIME_S, description="A vehicle blocked this long is squeezed onto the next "
+                                          "link (MATSim's qsim.stuckTime default, 10 s).")
+    speed_model: SpeedModel = Field(
+        default="free_flow",
+        description="How long a vehicle takes on a link it enters: `free_flow` (its free-flow "
+                    "time; delay comes from queues, the QSim default) or `greenshields` (free-flow "
+                    "time over max(min_speed_ratio, 1 - occupancy / storage), Greenshields 1935).")
+    min_speed_ratio: Annotated[float, Field(gt=0, le=1)] = Field(
+        default=MIN_SPEED_RATIO,
+        description="Greenshields only: the least speed on a full link, as a share of free speed.")
     routing_slot_s: PositiveFloat = Field(
         default=3600.0, ge=60, le=86400,
         description="Routes and car skims use link costs per slot of this length "

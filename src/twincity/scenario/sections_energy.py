@@ -395,7 +395,7 @@ Fuel = Literal["nuclear", "coal", "peat", "gas", "oil", "hydro", "wind", "solar"
                "biomass"]
 
 
-class GeneratorSpec(Section):
+class PowerPlantSpec(Section):
     """One (aggregated) generating unit of the merit order; imports are units too.
 
     ``availability``: one capacity factor or 24 hourly ones (0..1). Solar without one
@@ -442,7 +442,7 @@ class GeneratorSpec(Section):
         return _twelve(value)
 
     @model_validator(mode="after")
-    def _profile(self) -> GeneratorSpec:
+    def _profile(self) -> PowerPlantSpec:
         if self.availability is not None:
             _check_len(self.availability, 24, "hourly availability values (or one)")
         _check_len(self.must_run, 12, "monthly must_run shares (or one)")
@@ -462,7 +462,7 @@ class GridSpec(Section):
     intensities are those of the system the city actually draws on.
     """
 
-    generators: tuple[GeneratorSpec, ...] | None = Field(
+    generators: tuple[PowerPlantSpec, ...] | None = Field(
         default=None,
         description="The merit order of generating units (or give hourly_intensity_kg_per_kwh).")
     hourly_intensity_kg_per_kwh: tuple[NonNegative, ...] | None = Field(
@@ -494,9 +494,9 @@ class GridSpec(Section):
                 "give exactly one of generators (a merit order) or "
                 "hourly_intensity_kg_per_kwh (24 values)"
             )
-        if has_gen and len(self.generators) == 0:
+        if self.generators is not None and len(self.generators) == 0:
             raise ValueError("generators must list at least one generator")
-        if has_int:
+        if self.hourly_intensity_kg_per_kwh is not None:
             _check_len(self.hourly_intensity_kg_per_kwh, 24, "hourly intensity values")
         if self.background_load_kw is not None:
             _check_len(self.background_load_kw, 24, "hourly background load values (or one)")

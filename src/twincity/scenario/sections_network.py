@@ -2,7 +2,7 @@
 
 A scenario's ``network`` section holds exactly one of
 
-* ``generator:`` — a :class:`GeneratorSpec` for the deterministic synthetic
+* ``generator:`` — a :class:`StreetGeneratorSpec` for the deterministic synthetic
   monocentric city of :func:`twincity.city.generator.generate_network`, or
 * ``file:`` — a path (relative to the scenario file) of a GraphML, OSM XML or
   TNTP network, with an optional ``format`` (default from the suffix).
@@ -31,8 +31,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from twincity.city.network import JAM_DENSITY_VPKMPL, ROAD_CLASSES
+from twincity.defaults import JAM_DENSITY_VPKMPL
 from twincity.scenario.base import Section, convert_unit_aliases
+from twincity.vocab import ROAD_CLASSES
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
@@ -91,7 +92,7 @@ class RiverSpec(Section):
     width_m: PositiveFloat = Field(default=100.0, description="Width of the river band.")
 
 
-class GeneratorSpec(Section):
+class StreetGeneratorSpec(Section):
     """A deterministic synthetic monocentric road network.
 
     The built-up area is a disc of radius ``sqrt(urban_area_km2 × scale / π)``
@@ -170,7 +171,7 @@ class GeneratorSpec(Section):
         return sorted(value)
 
     @model_validator(mode="after")
-    def _big_enough(self) -> GeneratorSpec:
+    def _big_enough(self) -> StreetGeneratorSpec:
         if self.radius_m < 1.5 * self.arterial_spacing_m:
             raise ValueError(
                 f"urban_area_km2 × scale = {self.urban_area_km2 * self.scale:.4g} km² gives a city "
@@ -196,7 +197,7 @@ def format_from_suffix(file: str) -> str | None:
 class NetworkSpec(Section):
     """The road network: exactly one of ``generator`` or ``file``."""
 
-    generator: GeneratorSpec | None = Field(
+    generator: StreetGeneratorSpec | None = Field(
         default=None, description="Build a synthetic network with these parameters.")
     file: str | None = Field(
         default=None, min_length=1,

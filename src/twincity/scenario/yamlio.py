@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from twincity.errors import ScenarioError
+from twincity.errors import InputError, ScenarioError
 
 #: A field path inside a document: keys and list indices.
 FieldPath = tuple[str | int, ...]
@@ -59,7 +59,7 @@ def _kind(mode: int) -> str:
 
 
 def read_input_bytes(path: str | Path, max_bytes: int, *, what: str = "file",
-                     error: type[Exception] = ScenarioError) -> bytes:
+                     error: type[InputError] = ScenarioError) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``, or one-line ``error``.
 
     The file is opened without blocking and checked to be a regular file
@@ -180,7 +180,8 @@ def _line_map(node: yaml.Node, file: str, prefix: FieldPath, out: LineMap) -> No
 
 class _UniqueKeySafeLoader(yaml.SafeLoader):
     """The safe loader, refusing duplicate keys (a silent overwrite hides mistakes),
-    and nesting deeper than :data:`MAX_DEPTH` while composing (before recursion runs out)."""
+    and nesting deeper than :data:`MAX_DEPTH` while composing (before recursion runs out).
+    """
 
     _depth = 0
     file: str | None = None
@@ -264,7 +265,8 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
         raise ScenarioError(f"expected a YAML mapping at the top level, found {kind}",
                             file=file, line=1)
     lines: LineMap = {}
-    _line_map(node, file, (), lines)
+    if node is not None:  # a document that is only a scalar or empty has no map
+        _line_map(node, file, (), lines)
     return data, lines
 
 
@@ -288,3 +290,18 @@ def read_yaml_value(text: str, *, what: str) -> Any:
         raise ScenarioError("expected a plausible YAML value", file=what) from None
     finally:
         loader.dispose()
+
+
+def locate(lines: LineMap, path: FieldPath, default_file: str | Path) -> dict[str, Any]:
+    """``{"file", "line"}`` of field ``path``, or of its nearest located parent.
+
+    >>> locate({("a",): ("s.yaml", 3)}, ("a", "b"), "s.yaml")
+    {'file': 's.yaml', 'line': 3}
+    >>> locate({}, ("a",), "s.yaml")
+    {'file': 's.yaml', 'line': None}
+    """
+    for n in range(len(path), 0, -1):
+        if path[:n] in lines:
+            file, line = lines[path[:n]]
+            return {"file": file, "line": line}
+    return {"file": str(default_file), "line": None}

@@ -40,9 +40,7 @@ import numpy as np
 
 from twincity.city.zones import largest_remainder
 from twincity.errors import InputError
-
-PURPOSE_COMMUTE = 0
-PURPOSE_OTHER = 1
+from twincity.vocab import COMMUTE, OTHER
 
 #: Persons who can use one car of a car-owning household (as driver or
 #: passenger). Estimate: car-owning households are larger than the average
@@ -253,8 +251,8 @@ def generate_trips(city, rng: np.random.Generator, *, sample_share: float | None
     n_z = zones.n
     cells = np.arange(n_z * n_z)
     cell = np.concatenate([np.repeat(cells, od_c.ravel()), np.repeat(cells, od_o.ravel())])
-    purpose = np.concatenate([np.full(int(od_c.sum()), PURPOSE_COMMUTE, np.int8),
-                              np.full(int(od_o.sum()), PURPOSE_OTHER, np.int8)])
+    purpose = np.concatenate([np.full(int(od_c.sum()), COMMUTE, np.int8),
+                              np.full(int(od_o.sum()), OTHER, np.int8)])
     n = len(cell)
     oz = (cell // n_z).astype(np.int32)
     dz = (cell % n_z).astype(np.int32)

@@ -70,7 +70,7 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 
 
 def route_kind(route_type: int) -> str:
-    """twincity line kind of a GTFS route type (basic or extended).
+    """Twincity line kind of a GTFS route type (basic or extended).
 
     >>> route_kind(0), route_kind(3), route_kind(109), route_kind(700)
     ('tram', 'bus', 'rail', 'bus')

@@ -27,7 +27,7 @@ Model, per tick ``k`` (time ``k·tick_s``):
 
 Link travel time: a vehicle entering a link at tick ``k`` may leave it no
 earlier than ``k + max(1, round(t / tick_s))`` where ``t`` is the free-flow
-time, or, with the Greenshields option (``speed_model = 1``),
+time, or, with the Greenshields option (``speed_model = SPEED_GREENSHIELDS``),
 ``free_flow_s / max(min_speed_ratio, 1 - occupancy / storage)`` using the
 occupancy met at entry.
 
@@ -141,6 +141,10 @@ I_ENERGY_INDEX = 4
 I_HORIZON_TICKS = 5
 I_HAS_EF = 6
 N_IPARAMS = 7
+
+# Codes of ``iparams[I_SPEED_MODEL]``: the index in twincity.vocab.SPEED_MODELS.
+SPEED_FREE_FLOW = 0
+SPEED_GREENSHIELDS = 1
 
 
 class KernelState(NamedTuple):
@@ -260,6 +264,21 @@ def _schedule(lk, k_min, ready, credit, credit_last, cpt, where, sched_tick, cal
     where[lk] = SCHEDULED
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _link_ticks(speed_model, min_speed_ratio, tick_s, occ, lk, free_flow_s, ff_ticks,
+                storage_veh):
+    """Ticks a vehicle entering link ``lk`` behind ``occ`` others needs to reach its end.
+
+    ``SPEED_FREE_FLOW``: the free-flow time (delay comes from queues only).
+    ``SPEED_GREENSHIELDS``: the free-flow time over ``max(min_speed_ratio, 1 − occ /
+    storage)``, Greenshields' (1935) linear speed–density relation.
+    """
+    if speed_model == SPEED_GREENSHIELDS:
+        ratio = max(min_speed_ratio, 1.0 - occ / storage_veh[lk])
+        return max(1, int(free_flow_s[lk] / ratio / tick_s + 0.5))
+    return ff_ticks[lk]
+
+
 @njit(cache=True, error_model="numpy")
 def _enter_link(trip, lk, k, iv, fparams, iparams, free_flow_s, ff_ticks, storage_veh, ring,
                 ring_off, ring_cap, ring_head, ring_len,
@@ -276,11 +295,8 @@ def _enter_link(trip, lk, k, iv, fparams, iparams, free_flow_s, ff_ticks, storag
         slot -= ring_cap[lk]
     ring[ring_off[lk] + slot] = trip
     ring_len[lk] = occ + 1
-    if iparams[I_SPEED_MODEL] == 1:
-        ratio = max(fparams[F_MIN_SPEED_RATIO], 1.0 - occ / storage_veh[lk])
-        tt = max(1, int(free_flow_s[lk] / ratio / tick_s + 0.5))
-    else:
-        tt = ff_ticks[lk]
+    tt = _link_ticks(iparams[I_SPEED_MODEL], fparams[F_MIN_SPEED_RATIO], tick_s, occ, lk,
+                     free_flow_s, ff_ticks, storage_veh)
     ready_tick[trip] = k + tt
     link_enter_tick[trip] = k
     inflow_veh[iv, lk] += 1
@@ -589,11 +605,8 @@ def _advance(link_to, length_m, free_flow_s, ff_ticks, storage_veh, cpt, cpt_new
                         slot -= ring_cap[nl]
                     ring[ring_off[nl] + slot] = trip
                     ring_len[nl] = occ + 1
-                    if speed_model == 1:
-                        ratio = max(min_speed_ratio, 1.0 - occ / storage_veh[nl])
-                        tt = max(1, int(free_flow_s[nl] / ratio / tick_s + 0.5))
-                    else:
-                        tt = ff_ticks[nl]
+                    tt = _link_ticks(speed_model, min_speed_ratio, tick_s, occ, nl,
+                                     free_flow_s, ff_ticks, storage_veh)
                     ready_tick[trip] = k + tt
                     link_enter_tick[trip] = k
                     inflow_veh[iv, nl] += 1

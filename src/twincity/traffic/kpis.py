@@ -4,7 +4,7 @@ Totals are given for the whole city: a run that simulates a sample of trips
 (``sample_share``) divides counts and vehicle-kilometres by the share.
 
 * ``mean_commute_time``: mean door-to-door time of commute trips, every mode, min.
-* ``travel_time_index`` (U4SSC EC:I:T:5A): car travel time over the free-flow
+* ``travel_time_index`` (U4SSC EC: I: T: 5A): car travel time over the free-flow
   time of the same routes, summed over car trips.
 * ``person_trips_per_day``: trips of residents (freight vehicles are not persons).
 * ``vehicle_km``: road vehicle-kilometres per day (cars and trucks).
@@ -40,9 +40,10 @@ import numpy as np
 import pandas as pd
 
 from twincity.city.network import Network
+from twincity.kpi import make_kpi
 from twincity.results import KPI
+from twincity.vocab import MODES
 
-MODES = ("car", "transit", "walk", "bike")
 #: A link counts as congested below this share of its free-flow speed.
 CONGESTED_SPEED_SHARE = 0.5
 #: Share of nodes nearest the centre that make the central area of the area KPIs
@@ -95,8 +96,7 @@ def central_area_kpis(links: pd.DataFrame, net: Network, centre_xy_m: tuple[floa
     mean_tt = links["mean_travel_time_s"].to_numpy(np.float64)[sel]
     excess = np.clip(np.nan_to_num(mean_tt - net.free_flow_s[link[sel]]), 0.0, None)
     delay_h = float(np.sum(excess * out_veh[sel])) / 3600.0 / sample_share
-    return [KPI("vehicle_km_central", vkm, "veh-km/day"),
-            KPI("delay_central_peak", delay_h, "veh-h/day")]
+    return [make_kpi("vehicle_km_central", vkm), make_kpi("delay_central_peak", delay_h)]
 
 
 def trip_kpis(trips: pd.DataFrame, *, sample_share: float) -> list[KPI]:
@@ -112,19 +112,18 @@ def trip_kpis(trips: pd.DataFrame, *, sample_share: float) -> list[KPI]:
     delay_h = float((road["travel_time_s"] - road["free_flow_time_s"]).clip(lower=0).sum()) / 3600
     n = max(len(people), 1)
     kpis = [
-        KPI("person_trips_per_day", len(people) * scale, "trips/day"),
-        KPI("mean_commute_time", float(commute["travel_time_s"].mean()) / 60.0
-            if len(commute) else float("nan"), "min"),
-        KPI("travel_time_index", tti if np.isfinite(tti) else float("nan"), "ratio",
-            "EC:I:T:5A"),
-        KPI("vehicle_km", float(road["distance_m"].sum()) / 1000.0 * scale, "veh-km/day"),
-        KPI("total_delay", delay_h * scale, "veh-h/day"),
-        KPI("stuck_share", float(road["stuck"].mean()) if len(road) else 0.0, "share"),
-        KPI("aborted_share", float(road["aborted"].mean())
-            if len(road) and "aborted" in road else 0.0, "share"),
+        make_kpi("person_trips_per_day", len(people) * scale),
+        make_kpi("mean_commute_time", float(commute["travel_time_s"].mean()) / 60.0
+                 if len(commute) else float("nan")),
+        make_kpi("travel_time_index", tti if np.isfinite(tti) else float("nan")),
+        make_kpi("vehicle_km", float(road["distance_m"].sum()) / 1000.0 * scale),
+        make_kpi("total_delay", delay_h * scale),
+        make_kpi("stuck_share", float(road["stuck"].mean()) if len(road) else 0.0),
+        make_kpi("aborted_share", float(road["aborted"].mean())
+                 if len(road) and "aborted" in road else 0.0),
     ]
     for mode in MODES:
-        kpis.append(KPI(f"mode_share_{mode}", float((people["mode"] == mode).sum()) / n, "share"))
+        kpis.append(make_kpi(f"mode_share_{mode}", float((people["mode"] == mode).sum()) / n))
     return kpis
 
 

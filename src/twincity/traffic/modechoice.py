@@ -38,9 +38,7 @@ from twincity.errors import InputError
 from twincity.scenario.sections_city import DemandSpec
 from twincity.traffic.skims import CarSkims, straight_line_m
 from twincity.traffic.transit import WALK_DETOUR, TransitSkims
-
-MODES: tuple[str, ...] = ("car", "transit", "walk", "bike")
-CAR, TRANSIT, WALK, BIKE = range(4)
+from twincity.vocab import BIKE, CAR, MODES, TRANSIT, WALK
 
 #: Share of the city's jobs held by the "central" zones (parking charges, cordons).
 CENTRAL_JOB_SHARE = 0.10

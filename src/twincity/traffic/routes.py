@@ -34,7 +34,8 @@ TREE_BATCH_BYTES = 128 * 2**20
 @dataclass(frozen=True, eq=False)
 class Routes:
     """Routes of trips: CSR (``start``, ``links``), ``ok`` where a path exists,
-    ``cost_s`` the route's generalised cost at departure (inf where no path)."""
+    ``cost_s`` the route's generalised cost at departure (inf where no path).
+    """
 
     start: np.ndarray
     links: np.ndarray

@@ -34,13 +34,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from twincity.city.network import Network, max_out_degree, route_turns
+from twincity.defaults import MIN_SPEED_RATIO, STUCK_TIME_S, TOLL_SLOT_S
 from twincity.errors import InputError
-from twincity.traffic import kernel as K
+from twincity.traffic import kernel
+from twincity.vocab import SPEED_MODELS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-_SPEED_MODELS = {"free_flow": 0, "greenshields": 1}
 
 
 def _array(value, name: str, dtype, n: int | None = None, ndim: int = 1) -> np.ndarray:
@@ -84,7 +85,7 @@ class TrafficSim:
         ef_g_per_m: optional ``[n_classes, n_pollutants, n_speed_bins]``
             emission factors by vehicle class and 1-km/h speed bin.
         energy_index: pollutant index accumulated per trip (``-1`` = off).
-        speed_model: ``"free_flow"`` or ``"greenshields"`` (see the kernel).
+        speed_model: one of :data:`twincity.vocab.SPEED_MODELS` (see ``kernel._link_ticks``).
         min_speed_ratio: lower bound of speed / free speed (Greenshields only).
 
     Example: see the module docstring.
@@ -102,14 +103,14 @@ class TrafficSim:
         interval_s: float = 900.0,
         horizon_s: float,
         seed: int | np.random.SeedSequence | np.random.Generator,
-        stuck_time_s: float = 300.0,
+        stuck_time_s: float = STUCK_TIME_S,
         green_share: np.ndarray | None = None,
         toll_schedule: np.ndarray | None = None,
-        toll_slot_s: float = 1800.0,
+        toll_slot_s: float = TOLL_SLOT_S,
         ef_g_per_m: np.ndarray | None = None,
         energy_index: int = -1,
         speed_model: str = "free_flow",
-        min_speed_ratio: float = 0.05,
+        min_speed_ratio: float = MIN_SPEED_RATIO,
     ) -> None:
         self.net = net
         n_links, n_nodes = net.n_links, net.n_nodes
@@ -128,8 +129,8 @@ class TrafficSim:
             raise InputError(f"expected a positive time, got {stuck_time_s}", path="stuck_time_s")
         if not toll_slot_s > 0:
             raise InputError(f"expected a positive time, got {toll_slot_s}", path="toll_slot_s")
-        if speed_model not in _SPEED_MODELS:
-            raise InputError(f"expected one of {sorted(_SPEED_MODELS)}, got {speed_model!r}",
+        if speed_model not in SPEED_MODELS:
+            raise InputError(f"expected one of {sorted(SPEED_MODELS)}, got {speed_model!r}",
                              path="speed_model")
         if not 0 < min_speed_ratio <= 1:
             raise InputError(f"expected a number in (0, 1], got {min_speed_ratio}",
@@ -197,7 +198,8 @@ class TrafficSim:
         while w < max_ticks + 2 and w < 2**20:
             w *= 2
         # room above storage for squeezed vehicles (see the kernel's gridlock rule)
-        ring_cap = (2 * np.ceil(net.storage_veh).astype(np.int64) + K.RING_SLACK).astype(np.int32)
+        ring_cap = (2 * np.ceil(net.storage_veh).astype(np.int64)
+                    + kernel.RING_SLACK).astype(np.int32)
         ring_off = np.zeros(n_links, dtype=np.int64)
         if n_links:
             np.cumsum(ring_cap[:-1], out=ring_off[1:])
@@ -224,22 +226,22 @@ class TrafficSim:
             rng = seed_seq.generate_state(1, dtype=np.uint64)
         if rng[0] == 0:
             rng[0] = np.uint64(0x9E3779B97F4A7C15)
-        fparams = np.zeros(K.N_FPARAMS)
-        fparams[K.F_TICK_S] = self.tick_s
-        fparams[K.F_MIN_SPEED_RATIO] = min_speed_ratio
-        fparams[K.F_TOLL_SLOT_S] = toll_slot_s
-        iparams = np.zeros(K.N_IPARAMS, dtype=np.int64)
-        iparams[K.I_TICKS_PER_INTERVAL] = ticks_per_interval
-        iparams[K.I_N_INTERVALS] = n_iv
-        iparams[K.I_STUCK_TICKS] = min(2**62, int(np.ceil(stuck_time_s / self.tick_s - 1e-9)))
-        iparams[K.I_SPEED_MODEL] = _SPEED_MODELS[speed_model]
-        iparams[K.I_ENERGY_INDEX] = energy_index
-        iparams[K.I_HORIZON_TICKS] = horizon_ticks
-        iparams[K.I_HAS_EF] = int(ef_g_per_m is not None)
+        fparams = np.zeros(kernel.N_FPARAMS)
+        fparams[kernel.F_TICK_S] = self.tick_s
+        fparams[kernel.F_MIN_SPEED_RATIO] = min_speed_ratio
+        fparams[kernel.F_TOLL_SLOT_S] = toll_slot_s
+        iparams = np.zeros(kernel.N_IPARAMS, dtype=np.int64)
+        iparams[kernel.I_TICKS_PER_INTERVAL] = ticks_per_interval
+        iparams[kernel.I_N_INTERVALS] = n_iv
+        iparams[kernel.I_STUCK_TICKS] = min(2**62, int(np.ceil(stuck_time_s / self.tick_s - 1e-9)))
+        iparams[kernel.I_SPEED_MODEL] = SPEED_MODELS.index(speed_model)
+        iparams[kernel.I_ENERGY_INDEX] = energy_index
+        iparams[kernel.I_HORIZON_TICKS] = horizon_ticks
+        iparams[kernel.I_HAS_EF] = int(ef_g_per_m is not None)
 
         i32 = lambda m, v=0: np.full(m, v, dtype=np.int32)  # noqa: E731
         nan32 = lambda m: np.full(m, np.nan, dtype=np.float32)  # noqa: E731
-        self.state = K.KernelState(
+        self.state = kernel.KernelState(
             link_to=np.ascontiguousarray(net.link_to, dtype=np.int32),
             length_m=np.ascontiguousarray(net.length_m, dtype=np.float64),
             free_flow_s=np.ascontiguousarray(net.free_flow_s, dtype=np.float64),
@@ -307,7 +309,7 @@ class TrafficSim:
             state=np.zeros(n, dtype=np.int8),
             stuck=np.zeros(n, dtype=np.int8),
             rng=rng,
-            counters=np.zeros(K.N_COUNTERS, dtype=np.int64),
+            counters=np.zeros(kernel.N_COUNTERS, dtype=np.int64),
             fparams=fparams,
             iparams=iparams,
         )
@@ -346,7 +348,7 @@ class TrafficSim:
             raise InputError(f"expected a time <= horizon_s={self.horizon_s}, got {until_s}",
                              path="until_s")
         st = self.state
-        if k_end <= st.counters[K.C_NOW]:
+        if k_end <= st.counters[kernel.C_NOW]:
             return 0
         if len(self.capacity_vph) != self.net.n_links or len(self.green_share) != self.net.n_links:
             raise InputError("capacity_vph and green_share must keep one value per link",
@@ -355,8 +357,8 @@ class TrafficSim:
         cpt = self.capacity_vph * self.green_share * (self.tick_s / 3600.0)
         if not np.array_equal(cpt, st.cpt):
             st.cpt_new[:] = cpt
-            K.rebuild_calendar(st)
-        return int(K.advance_ticks(st, k_end))
+            kernel.rebuild_calendar(st)
+        return int(kernel.advance_ticks(st, k_end))
 
     def run(self) -> None:
         """Simulate to the horizon."""
@@ -366,18 +368,19 @@ class TrafficSim:
     @property
     def now_s(self) -> float:
         """Simulated time reached."""
-        return float(self.state.counters[K.C_NOW] * self.tick_s)
+        return float(self.state.counters[kernel.C_NOW] * self.tick_s)
 
     @property
     def counters(self) -> dict[str, int]:
         """Global counts: departed, arrived, aborted (removed from a gridlock), waiting
         (departure buffers), en_route (on links), stuck (squeeze events), transitions
-        (link entries). departed = arrived + aborted + waiting + en_route."""
+        (link entries). departed = arrived + aborted + waiting + en_route.
+        """
         c = self.state.counters
-        return {"departed": int(c[K.C_DEPARTED]), "arrived": int(c[K.C_ARRIVED]),
-                "aborted": int(c[K.C_ABORTED]),
-                "waiting": int(c[K.C_WAITING]), "en_route": int(c[K.C_EN_ROUTE]),
-                "stuck": int(c[K.C_STUCK]), "transitions": int(c[K.C_TRANSITIONS])}
+        return {"departed": int(c[kernel.C_DEPARTED]), "arrived": int(c[kernel.C_ARRIVED]),
+                "aborted": int(c[kernel.C_ABORTED]),
+                "waiting": int(c[kernel.C_WAITING]), "en_route": int(c[kernel.C_EN_ROUTE]),
+                "stuck": int(c[kernel.C_STUCK]), "transitions": int(c[kernel.C_TRANSITIONS])}
 
     @staticmethod
     def _ro(a: np.ndarray) -> np.ndarray:
@@ -387,13 +390,14 @@ class TrafficSim:
 
     def _occupancy_now(self) -> np.ndarray:
         """Occupancy integrals with the current interval completed up to now (a copy;
-        the state is not touched, so reading results never alters a run)."""
+        the state is not touched, so reading results never alters a run).
+        """
         st = self.state
         occ = st.occupancy_veh_s.copy()
-        k = int(st.counters[K.C_NOW])
+        k = int(st.counters[kernel.C_NOW])
         if k:
-            tpi = int(st.iparams[K.I_TICKS_PER_INTERVAL])
-            iv = min(k // tpi, int(st.iparams[K.I_N_INTERVALS]) - 1)
+            tpi = int(st.iparams[kernel.I_TICKS_PER_INTERVAL])
+            iv = min(k // tpi, int(st.iparams[kernel.I_N_INTERVALS]) - 1)
             occ[iv] += st.ring_len * (k - st.occ_last) * self.tick_s
         return occ
 
@@ -422,10 +426,10 @@ class TrafficSim:
             "distance_m": st.distance_m.astype(np.float64),
             "toll_paid": st.toll_paid.astype(np.float64),
             "stuck": st.stuck.astype(bool),
-            "state": pd.Categorical.from_codes(st.state, categories=list(K.STATE_NAMES)),
+            "state": pd.Categorical.from_codes(st.state, categories=list(kernel.STATE_NAMES)),
             "veh_class": st.veh_class,
         }
-        if st.iparams[K.I_ENERGY_INDEX] >= 0:
+        if st.iparams[kernel.I_ENERGY_INDEX] >= 0:
             # unit: the table's per-metre unit times metres (g, or kWh for an energy row)
             data["trip_energy"] = st.trip_energy.astype(np.float64)
         return pd.DataFrame(data)
@@ -437,8 +441,8 @@ class TrafficSim:
         st = self.state
         occ_veh_s = self._occupancy_now()
         n_iv, n_links = st.inflow_veh.shape
-        k = int(st.counters[K.C_NOW])
-        tpi = int(st.iparams[K.I_TICKS_PER_INTERVAL])
+        k = int(st.counters[kernel.C_NOW])
+        tpi = int(st.iparams[kernel.I_TICKS_PER_INTERVAL])
         n_seen = min(n_iv, -(-k // tpi)) if k else 0
         start_s = np.arange(n_seen) * self.interval_s
         end_s = np.minimum(start_s + self.interval_s, min(self.now_s, self.horizon_s))
@@ -497,7 +501,8 @@ class TrafficSim:
     @property
     def depart_wait_sum_s(self) -> np.ndarray:
         """Waits to enter the first link (a full link holds departures back), summed by
-        interval of departure and first link (``[interval, link]``)."""
+        interval of departure and first link (``[interval, link]``).
+        """
         return self._ro(self.state.depart_wait_sum_s)
 
     @property

@@ -1,6 +1,8 @@
 """The traffic subsystem: demand, mode choice, routes, dynamic equilibrium, the kernel.
 
-Built when a :class:`~twincity.model.CityModel` is made:
+Built from the run context (:class:`~twincity.context.RunContext`) when a
+:class:`~twincity.model.CityModel` is made; it provides the ``trips`` and
+``road_traffic`` products (:mod:`twincity.products`):
 
 1. **Demand.** Trips of a sample of the population (``simulation.sample_share``)
    from the free-flow car skim (:func:`~twincity.traffic.demand.generate_trips`).
@@ -42,16 +44,18 @@ import pandas as pd
 
 from twincity import draws
 from twincity.city.network import Network
+from twincity.context import TripRuleInput
 from twincity.emissions.factors import ef_table_g_per_m, pollutants, vehicle_classes
+from twincity.kpi import make_kpi
+from twincity.products import RoadTraffic, TripTable
 from twincity.results import KPI
 from twincity.traffic import kpis as tk
 from twincity.traffic.assignment import bpr_cost, frank_wolfe
 from twincity.traffic.demand import Trips, generate_trips
+from twincity.traffic.entries import EntryLayout
 from twincity.traffic.equilibrium import DayRecord, DynamicEquilibrium, EquilibriumReport
 from twincity.traffic.linkcosts import tolls_by_slot
 from twincity.traffic.modechoice import (
-    CAR,
-    MODES,
     choose_by_errors,
     generalised_costs,
     mode_utilities,
@@ -70,9 +74,23 @@ from twincity.traffic.routes import (
 from twincity.traffic.simulation import TrafficSim
 from twincity.traffic.skims import car_link_cost_s, car_skims, straight_line_m
 from twincity.traffic.transit import transit_skims
+from twincity.vocab import (
+    ACTIVE_MODES,
+    BIKE,
+    CAR,
+    FREIGHT,
+    FREIGHT_PURPOSE,
+    MODES,
+    PURPOSES,
+    TRANSIT,
+    TRIP_MODES,
+    TRUCK,
+    WALK,
+)
 
 if TYPE_CHECKING:
-    from twincity.model import CityModel
+    from twincity.context import RunContext
+    from twincity.subsystems import Products
 
 #: Detour factor of walking and cycling over straight-line distance (as mode choice uses).
 ACTIVE_DETOUR = 1.3
@@ -119,80 +137,121 @@ class TrafficSubsystem:
 
     name = "traffic"
 
-    def __init__(self, model: CityModel) -> None:
+    def __init__(self, context: RunContext, products: Products | None = None) -> None:
         """Build the day's demand, vehicles and a warm-start plan (not yet equilibrated)."""
-        self.model = model
-        city = model.city
+        self.context = context
+        city = context.city
         spec = city.spec
         sim = spec.simulation
-        self.seed = model.seed
+        self.seed = context.seed
         self.share = sim.sample_share
         self.vot = spec.city.value_of_time_per_h
         self.start_s, self.duration_s = sim.start_s, sim.duration_s
         self.slot_s = sim.routing_slot_s
         self.n_slots = max(1, int(np.ceil(sim.duration_s / self.slot_s - 1e-9)))
         self.net = sampled_network(city.network, self.share)
-        self.authority = model.transport_authority
+        self.authority = context.transport_authority
         self.classes = vehicle_classes()
         self.pollutants = pollutants()
         self.ef = ef_table_g_per_m(self.classes, self.pollutants)
         self.energy_index = self.pollutants.index("energy")
 
         free = car_skims(city.network, city.zones, city.network.free_flow_s)
-        trips = generate_trips(city, model.stream("demand"), sample_share=self.share,
+        trips = generate_trips(city, context.stream("demand"), sample_share=self.share,
                                impedance_s=free.time_s)
         inside = (trips.departure_s >= self.start_s) & (
             trips.departure_s < self.start_s + self.duration_s)
-        for rule in model.demand_rules:  # e.g. remote work: trips not made, keyed by identity
+        for rule in context.demand_rules:  # e.g. remote work: trips not made, keyed by identity
             inside &= ~rule(trips, np.arange(len(trips)), self.seed)
         #: Stable identity of each trip (its index in the generated demand): keys its draws.
         self.trip_id = np.flatnonzero(inside)
         self.trips: Trips = trips.take(self.trip_id)
         self._mode_errors: np.ndarray | None = None
-        self._draw_vehicles()
+        self.car_class = self._draw_car_classes()
+        truck_trip = self._pick_truck_trips()
+        t = self.trips
+        self.n_trucks = len(truck_trip)
+        #: People first, then trucks: the order of every per-vehicle array.
+        self.layout = EntryLayout(len(t), self.n_trucks)
+        self.truck_origin = t.origin_node[truck_trip]
+        self.truck_dest = t.dest_node[truck_trip]
+        self.truck_departure = self._truck_departures(truck_trip)
+        #: Identities of book entries for keyed draws: trip ids, then trucks by their trip.
+        self.identity = self.layout.identities(self.trip_id, self.trip_id[truck_trip])
+        rule_input = TripRuleInput(
+            trips=self.trips, car_class=np.asarray(self.classes, dtype=object)[self.car_class],
+            context=context)
         for rule in self.authority.trip_rules:  # e.g. a low-emission zone bans some cars
-            np.logical_and(self.trips.car_available, ~rule(self), out=self.trips.car_available)
+            np.logical_and(self.trips.car_available, ~rule(rule_input),
+                           out=self.trips.car_available)
         self.days: list[DayRecord] = []
         self.equilibrium: EquilibriumReport | None = None
+        self.dynamic: DynamicEquilibrium | None = None
         self.notes: list[str] = []
         self.sim: TrafficSim | None = None
-        self._warm_start()
+        self.unroutable = np.zeros(0, dtype=np.int64)
+        self._sim_road = np.zeros(0, dtype=np.int64)
+        self._trip_table: tuple | None = None
+        # The route book: one entry per traveller, then one per truck (EntryLayout).
+        lay, node_zone = self.layout, city.zones.node_zone
+        self._origin = lay.join(t.origin_node, self.truck_origin)
+        self._dest = lay.join(t.dest_node, self.truck_dest)
+        #: Desired departures (s after midnight); ``_departure`` is the chosen one.
+        self._desired = lay.join(t.departure_s, self.truck_departure)
+        self._departure = self._desired.copy()
+        self._origin_zone = lay.join(t.origin_zone, node_zone[self.truck_origin])
+        self._dest_zone = lay.join(t.dest_zone, node_zone[self.truck_dest])
+        self.book: Routes = no_routes(lay.n)
+        free_time = np.repeat(self.net.free_flow_s[None, :], self.n_slots, axis=0)
+        self._flows_by_slot = np.ones_like(free_time)
+        #: Each traveller's mode (index into twincity.vocab.MODES).
+        self.mode = self.preferred_modes(self.skims_by_slot(free_time))
+        self._warm_start(free_time)
+
+    @property
+    def model(self) -> RunContext:
+        """The run context (the name :mod:`twincity.traffic.equilibrium` reads)."""
+        return self.context
 
     # ------------------------------------------------------------------ set-up
-    def _draw_vehicles(self) -> None:
-        """Car class per traveller (fleet shares) and the day's freight vehicles.
+    def _draw_car_classes(self) -> np.ndarray:
+        """Car class per traveller (fleet shares): index into :attr:`classes`.
 
         Keyed draws (:mod:`twincity.draws`): a traveller's class is the inverse
         CDF of her own uniform, so a policy that shifts fleet shares changes only
-        the classes of travellers at the margin. Freight vehicles take the
-        origin and destination of the car-available trips with the smallest
-        keyed numbers, so adding or removing some trips moves few trucks.
+        the classes of travellers at the margin.
         """
-        fleet = self.model.city.spec.fleet
+        fleet = self.context.city.spec.fleet
         names = list(fleet.car_shares)
         p = np.array([fleet.car_shares[c] for c in names], dtype=np.float64)
         cdf = np.cumsum(p / p.sum())
         u = draws.uniform(self.seed, "fleet", self.trip_id)
         draw = np.minimum(np.searchsorted(cdf, u, side="right"), len(names) - 1)
         index = np.array([self.classes.index(c) for c in names], dtype=np.int8)
-        self.car_class = index[draw]
+        return index[draw]
+
+    def _pick_truck_trips(self) -> np.ndarray:
+        """Trips whose origin and destination the day's freight vehicles take (sorted).
+
+        Freight vehicles take the origin and destination of the car-available
+        trips with the smallest keyed numbers, so adding or removing some trips
+        moves few trucks; there are ``fleet.truck_share`` of road vehicles.
+        """
+        fleet = self.context.city.spec.fleet
         cand = np.flatnonzero(self.trips.car_available)
         n_cars = round(len(cand) * CAR_USE_OF_CAR_AVAILABLE)
         n_trucks = round(fleet.truck_share / (1 - fleet.truck_share) * n_cars) \
             if len(cand) else 0
         order = np.argsort(draws.uniform(self.seed, "freight", self.trip_id[cand]),
                            kind="stable")
-        pick = np.sort(cand[order[:n_trucks]])
-        t = self.trips
-        self.n_trucks = n_trucks
-        self.truck_origin = t.origin_node[pick]
-        self.truck_dest = t.dest_node[pick]
+        return np.sort(cand[order[:n_trucks]])
+
+    def _truck_departures(self, truck_trip: np.ndarray) -> np.ndarray:
+        """Departures of the freight vehicles, uniform in :data:`TRUCK_WINDOW_S` (keyed)."""
         lo, hi = max(TRUCK_WINDOW_S[0], self.start_s), min(TRUCK_WINDOW_S[1],
                                                            self.start_s + self.duration_s)
-        u_dep = draws.uniform(self.seed, "freight-departure", self.trip_id[pick])
-        self.truck_departure = lo + u_dep * max(0.0, hi - lo)
-        #: Identities of book entries for keyed draws: trip ids, then trucks by their trip.
-        self.identity = np.concatenate([self.trip_id, (1 << 40) + self.trip_id[pick]])
+        u_dep = draws.uniform(self.seed, "freight-departure", self.trip_id[truck_trip])
+        return lo + u_dep * max(0.0, hi - lo)
 
     def planning_network(self) -> Network:
         """The sampled network with capacities after the authority's green shares."""
@@ -208,7 +267,7 @@ class TrafficSubsystem:
 
     def skims_by_slot(self, link_time_s: np.ndarray) -> np.ndarray:
         """Generalised costs ``gc[slot, mode, o, d]`` on the times of each slot."""
-        city = self.model.city
+        city = self.context.city
         tolls, costs = self._tolls(), self._link_costs(link_time_s)
         weights = np.maximum(1.0, self._flows_by_slot)
         mean_time = (link_time_s * weights).sum(axis=0) / weights.sum(axis=0)
@@ -222,7 +281,7 @@ class TrafficSubsystem:
     # ------------------------------------------------------------------ choices
     def mode_utilities(self, gc: np.ndarray) -> np.ndarray:
         """Utilities ``V[trip, mode]`` of every traveller on her desired departure slot's costs."""
-        d = self.model.city.spec.demand
+        d = self.context.city.spec.demand
         slot = departure_slot(self.trips.departure_s - self.start_s, self.slot_s, self.n_slots)
         v = np.empty((len(self.trips), len(MODES)))
         for s in np.unique(slot):  # a loop over time slots, not travellers
@@ -250,7 +309,7 @@ class TrafficSubsystem:
     def _road_vehicles(self) -> np.ndarray:
         """Indices into the route book of today's road vehicles: drivers, then trucks."""
         drivers = np.flatnonzero(self.mode == CAR)
-        return np.concatenate([drivers, len(self.trips) + np.arange(self.n_trucks)])
+        return self.layout.join(drivers, self.layout.trucks())
 
     def _book_od(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Origin node, destination node and departure (from the start) of book entries."""
@@ -269,7 +328,7 @@ class TrafficSubsystem:
         counted at the value of time; free-flow routes would pile a whole city's
         demand onto the same few links on the first simulated day.
         """
-        zones = self.model.city.zones
+        zones = self.context.city.zones
         road = self._road_vehicles()
         slot = departure_slot(self._departure[road] - self.start_s, self.slot_s, self.n_slots)
         cell = self._origin_zone[road].astype(np.int64) * zones.n + self._dest_zone[road]
@@ -312,23 +371,11 @@ class TrafficSubsystem:
             self.book = replace_routes(self.book, movers, self._reroute(movers, times))
         return times
 
-    def _warm_start(self) -> None:
-        """Modes, static-equilibrium link times and spread first routes (module docstring, 2)."""
-        t = self.trips
-        # The route book: one entry per traveller, then one per truck.
-        self._origin = np.concatenate([t.origin_node, self.truck_origin])
-        self._dest = np.concatenate([t.dest_node, self.truck_dest])
-        #: Desired departures (s after midnight); ``_departure`` is the chosen one.
-        self._desired = np.concatenate([t.departure_s, self.truck_departure])
-        self._departure = self._desired.copy()
-        self._origin_zone = np.concatenate(
-            [t.origin_zone, self.model.city.zones.node_zone[self.truck_origin]])
-        self._dest_zone = np.concatenate(
-            [t.dest_zone, self.model.city.zones.node_zone[self.truck_dest]])
-        self.book = no_routes(len(t) + self.n_trucks)
-        link_time = np.repeat(self.net.free_flow_s[None, :], self.n_slots, axis=0)
-        self._flows_by_slot = np.ones_like(link_time)
-        self.mode = self.preferred_modes(self.skims_by_slot(link_time))
+    def _warm_start(self, link_time: np.ndarray) -> None:
+        """Static-equilibrium link times, modes again, spread first routes (module doc, 2).
+
+        Starts from the modes chosen on ``link_time`` (free flow) in ``__init__``.
+        """
         for _ in range(WARM_START_ROUNDS):
             link_time = self._static_link_times()
             self.mode = self.preferred_modes(self.skims_by_slot(link_time))
@@ -347,7 +394,12 @@ class TrafficSubsystem:
         self.equilibrium = self.dynamic.run(progress, start=start)
         self.notes.extend(self.equilibrium.notes)
         self.sim = self._make_sim()
+        self.authority.bind_kernel(self.sim)
         return self.equilibrium
+
+    def prepare(self) -> None:
+        """The dynamic equilibrium, continued from the context's ``start_from`` if given."""
+        self.equilibrate(self.context.progress, start=self.context.start_from)
 
     # ------------------------------------------------------------------ kernel
     def _make_sim(self) -> TrafficSim:
@@ -362,22 +414,22 @@ class TrafficSubsystem:
         self.unroutable = road[~routes.ok]
         road = road[routes.ok]
         routes = take_routes(routes, np.flatnonzero(routes.ok))
-        n_people = len(self.trips)
-        cls = np.concatenate([self.car_class[road[road < n_people]],
-                              np.full(int(np.sum(road >= n_people)), self.classes.index("truck"),
-                                      np.int8)])
-        sim_spec = self.model.city.spec.simulation
+        person = self.layout.is_person(road)
+        cls = self.layout.join(self.car_class[road[person]],
+                               np.full(int(np.sum(~person)), self.classes.index(TRUCK), np.int8))
+        sim_spec = self.context.city.spec.simulation
         self._sim_road = road
         return TrafficSim(
             self.net, departure_s=self._departure[road] - self.start_s, route_start=routes.start,
             route_links=routes.links, veh_class=cls,
             tick_s=sim_spec.tick_s, interval_s=sim_spec.interval_s,
-            horizon_s=self.duration_s, seed=self.model.stream_seed("kernel"),
-            stuck_time_s=sim_spec.stuck_time_s, green_share=self.authority.green_share,
+            horizon_s=self.duration_s, seed=self.context.stream_seed("kernel"),
+            stuck_time_s=sim_spec.stuck_time_s, speed_model=sim_spec.speed_model,
+            min_speed_ratio=sim_spec.min_speed_ratio, green_share=self.authority.green_share,
             toll_schedule=self.authority.toll_schedule, toll_slot_s=self.authority.toll_slot_s,
             ef_g_per_m=self.ef, energy_index=self.energy_index)
 
-    def advance(self, model: CityModel, start_s: float, end_s: float) -> None:
+    def advance(self, start_s: float, end_s: float) -> None:
         """Advance the reported day's kernel to ``end_s`` (model clock)."""
         self.sim.advance(min(end_s - self.start_s, self.duration_s))
 
@@ -396,7 +448,7 @@ class TrafficSubsystem:
         seconds after midnight; ``free_flow_time_s`` is the free-flow time of the
         route driven.
         """
-        cached = getattr(self, "_trip_table", None)  # tables(), kpis() and energy all ask
+        cached = self._trip_table  # tables(), kpis() and energy all ask
         if cached is not None and cached[0] is self.sim and cached[1] == self.sim.now_s:
             return cached[2].copy()
         table = self._build_trip_table()
@@ -406,10 +458,11 @@ class TrafficSubsystem:
     def _build_trip_table(self) -> pd.DataFrame:
         """:meth:`trip_table`, computed afresh."""
         t, kernel = self.trips, self.sim.trip_table()
-        city = self.model.city
+        city = self.context.city
         d = city.spec.demand
         road = self._sim_road
-        drivers = road[road < len(t)]
+        lay = self.layout
+        drivers = road[lay.is_person(road)]
         n_drv = len(drivers)
         walk_m = straight_line_m(city.zones)[t.origin_zone, t.dest_zone] * ACTIVE_DETOUR
         link_time = self.days[-1].link_time_s if self.days else None
@@ -418,9 +471,9 @@ class TrafficSubsystem:
         pt_s = (transit.access_s + transit.wait_s + transit.in_vehicle_s)[t.origin_zone,
                                                                            t.dest_zone]
         mode = self.mode
-        tt = np.select([mode == 1, mode == 2, mode == 3],
+        tt = np.select([mode == TRANSIT, mode == WALK, mode == BIKE],
                        [pt_s, walk_m / d.walk_speed_mps, walk_m / d.bike_speed_mps], np.nan)
-        dist = np.where(mode >= 2, walk_m, np.nan)
+        dist = np.where(np.isin(mode, ACTIVE_MODES), walk_m, np.nan)
         routes = take_routes(self.book, road)
         ff = np.where(routes.ok, route_costs(routes.start, routes.links, self.net.free_flow_s,
                                              np.zeros(len(road), dtype=np.int64)), np.nan)
@@ -437,23 +490,22 @@ class TrafficSubsystem:
         person_aborted[drivers] = aborted[:n_drv]
         cls = np.full(len(t), "", dtype=object)
         cls[drivers] = np.asarray(self.classes, dtype=object)[self.car_class[drivers]]
-        modes = [*MODES, "freight"]
-        purposes = ["commute", "other", "freight"]
         n_tr = self.n_trucks
-        truck_rows = road[n_drv:] - len(t)  # trucks the kernel simulated, in kernel order
+        truck_rows = lay.truck_number(road[n_drv:])  # trucks the kernel simulated, in order
         sim_tr = kernel.iloc[n_drv:]
         trucks = {c: _scatter(sim_tr[c].to_numpy(np.float64), truck_rows, n_tr)
                   for c in ("travel_time_s", "distance_m", "toll_paid", "trip_energy")}
         trucks["stuck"] = _scatter(sim_tr["stuck"].to_numpy(np.float64), truck_rows, n_tr) == 1
         truck_aborted = _scatter(aborted[n_drv:].astype(np.float64), truck_rows, n_tr) == 1
         trucks["departure_s"] = self.truck_departure
-        no_path = np.zeros(len(t) + n_tr, dtype=bool)
+        no_path = np.zeros(lay.n, dtype=bool)
         no_path[self.unroutable] = True
         return pd.DataFrame({
-            "mode": pd.Categorical.from_codes(np.concatenate([mode, np.full(n_tr, 4)]), modes),
+            "mode": pd.Categorical.from_codes(np.concatenate([mode, np.full(n_tr, FREIGHT)]),
+                                              TRIP_MODES),
             "purpose": pd.Categorical.from_codes(
-                np.concatenate([t.purpose, np.full(n_tr, 2)]), purposes),
-            "veh_class": np.concatenate([cls, np.full(n_tr, "truck", dtype=object)]),
+                np.concatenate([t.purpose, np.full(n_tr, FREIGHT_PURPOSE)]), PURPOSES),
+            "veh_class": np.concatenate([cls, np.full(n_tr, TRUCK, dtype=object)]),
             "origin_zone": np.concatenate([t.origin_zone, np.full(n_tr, -1)]),
             "dest_zone": np.concatenate([t.dest_zone, np.full(n_tr, -1)]),
             # road travellers may have shifted their departure (departure-time choice)
@@ -482,7 +534,22 @@ class TrafficSubsystem:
                               "departure_shift_mean_s": r.departure_shift_mean_s,
                               "mean_road_time_s": r.mean_car_time_s, "review": r.review}
                              for r in self.days])
-        return {"trips": self.trip_table(), "links": links, "equilibration": days}
+        expansion = 1.0 / self.share  # sample rows → city scale: multiply counts by this
+        return {"trips": self.trip_table().assign(expansion_factor=expansion),
+                "links": links.assign(expansion_factor=expansion), "equilibration": days}
+
+    def provide(self, product: str) -> TripTable | RoadTraffic:
+        """``trips`` (:class:`TripTable`) or ``road_traffic`` (:class:`RoadTraffic`), as of now."""
+        if product == "trips":
+            return TripTable(self.trip_table(), self.layout, self.share)
+        if product == "road_traffic":
+            return RoadTraffic(link_emis_g=self.sim.link_emis_g,
+                               road_distance_m=float(self.sim.trip_table()["distance_m"].sum()),
+                               sample_share=self.share, interval_s=self.sim.interval_s)
+        raise KeyError(f"traffic provides trips and road_traffic, not {product!r}")
+
+    def finish(self) -> None:
+        """Nothing to add at the end: the reported day is the kernel's state."""
 
     def kpis(self) -> list[KPI]:
         trips = self.trip_table()
@@ -492,9 +559,11 @@ class TrafficSubsystem:
             speed = np.where(sim.outflow_veh > 0, self.net.length_m[None, :] * sim.outflow_veh
                              / sim.travel_time_sum_s, np.nan)
         out += [
-            KPI("congested_lane_km", tk.congested_lane_km(self.model.city.network, speed),
-                "lane-km"),
-            KPI("relative_gap", self.days[-1].relative_gap if self.days else float("nan"),
-                "share"),
+            make_kpi("congested_lane_km", tk.congested_lane_km(self.context.city.network, speed)),
+            make_kpi("relative_gap", self.days[-1].relative_gap if self.days else float("nan")),
         ]
+        sim_spec = self.context.city.spec.simulation
+        out += tk.central_area_kpis(self.sim.link_table(), self.context.city.network,
+                                    self.context.city.centre_xy_m, sample_share=self.share,
+                                    start_s=sim_spec.start_s)
         return out

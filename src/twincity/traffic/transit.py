@@ -218,7 +218,7 @@ def build_transit_graph(city, *, transit: TransitSpec | None = None,
     ys = [zones.y_m, zones.y_m] + [net.node_y_m] * 4
     nxt = 2 * nz + 4 * nr
 
-    L = _Links()
+    links = _Links()
     if ts.feeder:
         # Feeder: access/egress walks to every road node of the zone.
         start, nodes = zone_node_lists(zones.node_zone, zones.node)
@@ -226,14 +226,14 @@ def build_transit_graph(city, *, transit: TransitSpec | None = None,
         walk_m = (np.hypot(zones.x_m[zone_of] - net.node_x_m[nodes],
                            zones.y_m[zone_of] - net.node_y_m[nodes]) * WALK_DETOUR
                   + ts.stop_spacing_m / 4.0)
-        L.add(ACCESS, o_node[zone_of], f_acc[nodes], walk_m, walk=walk_m / walk)
-        L.add(EGRESS, f_egr[nodes], d_node[zone_of], walk_m, walk=walk_m / walk)
-        L.add(BOARD, f_acc, f_dep, 1.0, wait=ts.feeder_headway_s / 2.0, board=1.0)
-        L.add(STAY, f_arr, f_dep, 1.0)
-        L.add(ALIGHT, f_arr, f_egr, 1.0)
-        L.add(TRANSFER, f_egr, f_acc, 1.0, transfer=transfer_penalty_s)
+        links.add(ACCESS, o_node[zone_of], f_acc[nodes], walk_m, walk=walk_m / walk)
+        links.add(EGRESS, f_egr[nodes], d_node[zone_of], walk_m, walk=walk_m / walk)
+        links.add(BOARD, f_acc, f_dep, 1.0, wait=ts.feeder_headway_s / 2.0, board=1.0)
+        links.add(STAY, f_arr, f_dep, 1.0)
+        links.add(ALIGHT, f_arr, f_egr, 1.0)
+        links.add(TRANSFER, f_egr, f_acc, 1.0, transfer=transfer_penalty_s)
         bus_speed = np.minimum(ts.feeder_speed_mps, BUS_CAR_SPEED_RATIO * car_speed)
-        L.add(RIDE, f_dep[net.link_from], f_arr[net.link_to], net.length_m,
+        links.add(RIDE, f_dep[net.link_from], f_arr[net.link_to], net.length_m,
               ride=net.length_m / bus_speed)
     elif not ts.lines:
         raise InputError("transit.feeder is false and transit.lines is empty; expected some "
@@ -271,11 +271,11 @@ def build_transit_graph(city, *, transit: TransitSpec | None = None,
             ride_s = seg_m / speed
         directions = ((dep[a], arr[b]),) if line.one_way else ((dep[a], arr[b]), (dep[b], arr[a]))
         for frm, to in directions:
-            L.add(RIDE, frm, to, seg_m, ride=ride_s)
-        L.add(BOARD, acc, dep, 1.0, wait=ln.headway_s / 2.0, board=1.0)
-        L.add(STAY, arr, dep, 1.0)
-        L.add(ALIGHT, arr, egr, 1.0)
-        L.add(TRANSFER, egr, acc, 1.0, transfer=transfer_penalty_s)
+            links.add(RIDE, frm, to, seg_m, ride=ride_s)
+        links.add(BOARD, acc, dep, 1.0, wait=ln.headway_s / 2.0, board=1.0)
+        links.add(STAY, arr, dep, 1.0)
+        links.add(ALIGHT, arr, egr, 1.0)
+        links.add(TRANSFER, egr, acc, 1.0, transfer=transfer_penalty_s)
         # Access from zones: stops within the radius plus the line's nearest stop.
         dz = np.hypot(zones.x_m[:, None] - line.stop_x_m[None, :],
                       zones.y_m[:, None] - line.stop_y_m[None, :])
@@ -283,8 +283,8 @@ def build_transit_graph(city, *, transit: TransitSpec | None = None,
         near_mask[np.arange(nz), np.argmin(dz, axis=1)] = True
         zi, si = np.nonzero(near_mask)
         wm = dz[zi, si] * WALK_DETOUR
-        L.add(ACCESS, o_node[zi], acc[si], wm, walk=wm / walk)
-        L.add(EGRESS, egr[si], d_node[zi], wm, walk=wm / walk)
+        links.add(ACCESS, o_node[zi], acc[si], wm, walk=wm / walk)
+        links.add(EGRESS, egr[si], d_node[zi], wm, walk=wm / walk)
         # Walk transfers between this line and the feeder at nearby road nodes.
         # (k-d tree: a road network can have far more nodes than a line has stops)
         stops_xy = np.column_stack([line.stop_x_m, line.stop_y_m])
@@ -297,8 +297,8 @@ def build_transit_graph(city, *, transit: TransitSpec | None = None,
         si, ri = np.unique(np.column_stack([si, ri]), axis=0).T
         dr = np.hypot(line.stop_x_m[si] - net.node_x_m[ri], line.stop_y_m[si] - net.node_y_m[ri])
         wm = dr * WALK_DETOUR
-        L.add(TRANSFER, egr[si], f_acc[ri], wm, walk=wm / walk, transfer=transfer_penalty_s)
-        L.add(TRANSFER, f_egr[ri], acc[si], wm, walk=wm / walk, transfer=transfer_penalty_s)
+        links.add(TRANSFER, egr[si], f_acc[ri], wm, walk=wm / walk, transfer=transfer_penalty_s)
+        links.add(TRANSFER, f_egr[ri], acc[si], wm, walk=wm / walk, transfer=transfer_penalty_s)
         stop_acc.append(acc)
         stop_egr.append(egr)
         stop_x.append(line.stop_x_m)
@@ -314,10 +314,10 @@ def build_transit_graph(city, *, transit: TransitSpec | None = None,
         for i, j in ((0, 1), (1, 0)):
             p, q = pairs[:, i], pairs[:, j]
             wm = np.hypot(sx[p] - sx[q], sy[p] - sy[q]) * WALK_DETOUR
-            L.add(TRANSFER, se[p], sa[q], np.maximum(wm, 1.0), walk=wm / walk,
+            links.add(TRANSFER, se[p], sa[q], np.maximum(wm, 1.0), walk=wm / walk,
                   transfer=transfer_penalty_s)
 
-    kind, frm, to, length, walk_s, wait_s, ride_s, transfer_s, board = L.arrays()
+    kind, frm, to, length, walk_s, wait_s, ride_s, transfer_s, board = links.arrays()
     cost = walk_s + wait_s + ride_s + transfer_s
     n_links = len(kind)
     g = Network.from_links(

@@ -129,25 +129,6 @@ def link_window(results: Results, window_h: tuple[float, float] | None = None
     return out
 
 
-def kpi_label(name: str, unit: str | None = None) -> str:
-    """A readable KPI label with its unit: ``total delay, veh-h/day``.
-
-    >>> kpi_label("mode_share_transit")
-    'transit mode share, share'
-    """
-    from twincity.kpi import CATALOGUE
-
-    d = CATALOGUE.get(name)
-    unit = unit or (d.unit if d else "")
-    words = name.replace("_", " ")
-    if words.startswith("mode share "):
-        words = f"{words[len('mode share '):]} mode share"
-    words = (words.replace("co2", "CO₂").replace("nox", "NOx").replace("pm25", "PM2.5")
-             .replace(" t per yr", "").replace("ev ", "EV "))
-    return f"{words}, {unit}" if unit else words
-
-
-
 def finite_range(values: Any) -> tuple[float, float]:
     """(min, max) of the finite values, (0, 1) when there are none."""
     v = np.asarray(values, dtype=float)

@@ -17,18 +17,40 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from twincity.kpi import CATALOGUE, better_sign
-from twincity.viz.common import kpi_label, new_figure
+from twincity.kpi import CATALOGUE, better_sign, kpi_label
+from twincity.viz.common import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from twincity.experiment.transfer import TransferResult
+
+class TransferView(Protocol):
+    """What the figures and reports read of a transfer's outcome
+    (:class:`twincity.experiment.transfer.TransferResult` has it).
+    """
+
+    policy: str
+    origin: str
+    target: str
+    scenarios: dict[str, str]
+    seeds: list[int]
+    effects: pd.DataFrame
+    context: pd.DataFrame
+    notes: dict[str, str]
+    overrides: dict[str, Any]
+
+    @property
+    def table(self) -> pd.DataFrame: ...
+
+    @property
+    def cities(self) -> list[str]: ...
+
+    def reading(self) -> str: ...
 
 #: Colours of effects judged by their KPI's good direction (not by sign).
 JUDGEMENT_COLOURS = {"good": "#1a9641", "bad": "#d7191c", "neutral": "#2b83ba", "n.s.": "0.6"}
@@ -138,7 +160,7 @@ def _ratio_axes(ax: Any, table: pd.DataFrame, origin: str, target: str) -> None:
     ax.legend(loc="best", fontsize="small")
 
 
-def plot_transfer(result: TransferResult) -> Figure:
+def plot_transfer(result: TransferView) -> Figure:
     """The effects and the ratios of a transfer, as two figures side by side in one."""
     fig = new_figure(15.0, 1.6 + 0.6 * len(result.table))
     left, right = fig.subfigures(1, 2, width_ratios=[1.3, 1.0])

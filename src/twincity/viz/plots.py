@@ -75,7 +75,6 @@ def write_png(fig: Any, path: Path, dpi: int = 110) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     atomic_write_bytes(path, buf.getvalue())
-    path.chmod(0o644)   # temporary files are private; a results folder is for sharing
 
 
 def write_plots(results: Results, folder: str | Path, kinds: Sequence[str] = (), *,
@@ -105,7 +104,6 @@ def write_plots(results: Results, folder: str | Path, kinds: Sequence[str] = (),
     if report:
         path = out / "report.html"
         atomic_write_text(path, run_report_html(results, embedded_figures(out / "plots")))
-        path.chmod(0o644)
         written.append(path)
     return {"written": written, "skipped": skipped}
 

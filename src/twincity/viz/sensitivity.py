@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from twincity.viz.common import kpi_label, new_figure
+from twincity.kpi import kpi_label
+from twincity.viz.common import new_figure
 
 #: Fewer runs than this: the warning says the indices are rough.
 MIN_RUNS = 500

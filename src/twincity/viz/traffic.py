@@ -14,9 +14,8 @@ import numpy as np
 
 from twincity.results import Results
 from twincity.viz.common import as_results, new_figure, require_table, run_label
+from twincity.vocab import MODES
 
-#: Modes in the order of the trip table's categories (freight are vehicles, not people).
-PERSON_MODES: tuple[str, ...] = ("car", "transit", "walk", "bike")
 MODE_COLOURS = {"car": "#d95f02", "transit": "#7570b3", "walk": "#1b9e77", "bike": "#66a61e",
                 "freight": "#666666"}
 
@@ -67,10 +66,10 @@ def simulated_mode_shares(results: Results) -> dict[str, float]:
     """Shares of person trips by mode in the trip table (freight vehicles excluded)."""
     trips = require_table(results, "trips", "mode shares need the trip table")
     modes = trips["mode"].astype(str)
-    people = modes[modes.isin(PERSON_MODES)]
+    people = modes[modes.isin(MODES)]
     counts = people.value_counts()
     total = float(counts.sum()) or 1.0
-    return {m: float(counts.get(m, 0)) / total for m in PERSON_MODES}
+    return {m: float(counts.get(m, 0)) / total for m in MODES}
 
 
 def mode_shares(source: Results | str | Path) -> Any:
@@ -80,17 +79,17 @@ def mode_shares(source: Results | str | Path) -> Any:
     observed = (results.scenario.get("demand", {}) or {}).get("observed_mode_shares") or {}
     fig = new_figure(6.5, 4.2)
     ax = fig.add_subplot()
-    x = np.arange(len(PERSON_MODES))
+    x = np.arange(len(MODES))
     width = 0.38 if observed else 0.6
-    bars = ax.bar(x - (width / 2 if observed else 0), [100 * sim[m] for m in PERSON_MODES],
-                  width, color=[MODE_COLOURS[m] for m in PERSON_MODES], label="simulated")
+    bars = ax.bar(x - (width / 2 if observed else 0), [100 * sim[m] for m in MODES],
+                  width, color=[MODE_COLOURS[m] for m in MODES], label="simulated")
     ax.bar_label(bars, fmt="%.1f", fontsize="small")
     if observed:
-        obs = ax.bar(x + width / 2, [100 * float(observed.get(m, np.nan)) for m in PERSON_MODES],
-                     width, color="white", edgecolor=[MODE_COLOURS[m] for m in PERSON_MODES],
+        obs = ax.bar(x + width / 2, [100 * float(observed.get(m, np.nan)) for m in MODES],
+                     width, color="white", edgecolor=[MODE_COLOURS[m] for m in MODES],
                      hatch="//", label="observed (scenario's published shares)")
         ax.bar_label(obs, fmt="%.1f", fontsize="small")
-    ax.set_xticks(x, PERSON_MODES)
+    ax.set_xticks(x, MODES)
     ax.set_ylabel("share of person trips, %")
     ax.set_title(f"{run_label(results)}: mode shares"
                  + ("" if observed else " (no observed shares in the scenario)"))
@@ -106,11 +105,11 @@ def trip_distributions(source: Results | str | Path, bins: int = 30) -> Any:
     results = as_results(source)
     trips = require_table(results, "trips", "trip distributions need the trip table")
     modes = trips["mode"].astype(str)
-    ok = modes.isin(PERSON_MODES).to_numpy().copy()
+    ok = modes.isin(MODES).to_numpy().copy()
     for col in ("aborted", "no_path"):
         if col in trips:
             ok &= ~trips[col].astype(bool).to_numpy()
-    dropped = int((modes.isin(PERSON_MODES).to_numpy() & ~ok).sum())
+    dropped = int((modes.isin(MODES).to_numpy() & ~ok).sum())
     t = trips[ok]
     fig = new_figure(11.0, 4.2)
     left, right = fig.subplots(1, 2)
@@ -120,7 +119,7 @@ def trip_distributions(source: Results | str | Path, bins: int = 30) -> Any:
         finite = np.isfinite(values)
         edges = np.histogram_bin_edges(values[finite], bins=bins) if finite.any() else bins
         absent = []
-        for m in PERSON_MODES:
+        for m in MODES:
             of_mode = (t["mode"].astype(str) == m).to_numpy()
             v = values[of_mode & finite]
             if v.size:

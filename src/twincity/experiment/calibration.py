@@ -27,8 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from twincity.errors import ScenarioError
-from twincity.traffic.modechoice import MODES, calibrate_mode_constants
+from twincity.traffic.modechoice import calibrate_mode_constants
 from twincity.traffic.routes import departure_slot
+from twincity.vocab import MODES
 
 
 @dataclass

@@ -1,6 +1,6 @@
-"""Export of a run's time series as FIWARE Smart Data Models in NGSI-LD (normalized) JSON.
+"""Export of a run as FIWARE Smart Data Models in NGSI-LD (normalized) JSON.
 
-Three entity types, each written as one JSON array (an NGSI-LD batch) per file in
+Four entity types, each written as one JSON array (an NGSI-LD batch) per file in
 ``out_dir``, atomically:
 
 * ``TrafficFlowObserved.jsonld`` (dataModel.Transportation) — one entity per road link
@@ -22,6 +22,14 @@ Three entity types, each written as one JSON array (an NGSI-LD batch) per file i
   specification's ``co2`` is a concentration in mg/L, which we do not model) and
   ``traffic``: ``[{vehicleClass: "all", refTrafficFlowObserved: <id>}, …]`` naming that
   zone's TrafficFlowObserved entities of the hour.
+* ``KeyPerformanceIndicator.jsonld`` (dataModel.KeyPerformanceIndicator) — one entity per
+  KPI of the run with a value, described by the KPI registry (:mod:`twincity.kpi`):
+  ``name``, ``description``, ``kpiValue``, ``category`` (quantitative),
+  ``calculationMethod`` (automatic), ``calculationPeriod`` (the simulated day),
+  ``process``, ``area`` (the city); extension properties ``unitText`` (the registry's
+  unit), ``betterDirection`` (lower/higher/none) and, where one exists,
+  ``u4sscIndicator`` (the ITU U4SSC indicator number). KPIs without a value (NaN) are
+  left out.
 
 Ids are ``urn:ngsi-ld:<Type>:<city>:<local id>``; every entity carries ``@context``
 (the NGSI-LD core context and the data model's context). Times are local standard
@@ -40,6 +48,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -60,7 +69,11 @@ ENVIRONMENT_CONTEXT = (
     "context.jsonld")
 #: A link counts as congested below this share of its free-flow speed (as the traffic KPIs).
 CONGESTED_SPEED_SHARE = 0.5
-ENTITY_TYPES = ("TrafficFlowObserved", "AirQualityObserved", "TrafficEnvironmentImpact")
+KPI_CONTEXT = (
+    "https://raw.githubusercontent.com/smart-data-models/dataModel.KeyPerformanceIndicator/"
+    "master/context.jsonld")
+ENTITY_TYPES = ("TrafficFlowObserved", "AirQualityObserved", "TrafficEnvironmentImpact",
+                "KeyPerformanceIndicator")
 
 
 def slug(text: str) -> str:
@@ -116,7 +129,7 @@ def to_lonlat(x_m: np.ndarray, y_m: np.ndarray, centre_xy_m: tuple[float, float]
 
 def export_ngsi_ld(source, out_dir: str | Path, *, city=None, date: str = "2025-01-15",
                    ) -> dict[str, int]:
-    """Write the three entity files for a finished run; returns entity counts by type.
+    """Write the four entity files for a finished run; returns entity counts by type.
 
     ``source`` is a run :class:`~twincity.model.CityModel` (its city is used), or a
     :class:`~twincity.results.Results` together with ``city=`` (the built city of the
@@ -129,9 +142,11 @@ def export_ngsi_ld(source, out_dir: str | Path, *, city=None, date: str = "2025-
         if city is None:
             raise ValueError("export_ngsi_ld(results, ...) needs city= (the built city)")
         links = source.tables["links"]
+        kpis = source.kpis
     else:
         city = source.city
         links = source.traffic.tables()["links"]
+        kpis = source.kpis()
     spec = city.spec
     name = spec.city.name
     share = spec.simulation.sample_share
@@ -219,10 +234,48 @@ def export_ngsi_ld(source, out_dir: str | Path, *, city=None, date: str = "2025-
                              for r in refs.get((z, h), [])]),
             "@context": [NGSI_LD_CORE, ENVIRONMENT_CONTEXT],
         })
+    kpi_entities = kpi_entities_ngsi_ld(kpis, name, date)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
-    for etype, entities in zip(ENTITY_TYPES, (tfo, aqo, tei), strict=True):
+    for etype, entities in zip(ENTITY_TYPES, (tfo, aqo, tei, kpi_entities), strict=True):
         atomic_write_text(out / f"{etype}.jsonld", json.dumps(entities, separators=(",", ":")))
         counts[etype] = len(entities)
     return counts
+
+
+def kpi_entities_ngsi_ld(kpis, city_name: str, date: str) -> list[dict[str, Any]]:
+    """KeyPerformanceIndicator entities of a run's KPIs, described by the KPI registry.
+
+    >>> from twincity.kpi import make_kpi
+    >>> e = kpi_entities_ngsi_ld([make_kpi("travel_time_index", 1.2)], "Tinytown",
+    ...                          "2025-01-15")[0]
+    >>> e["id"], e["kpiValue"]["value"], e["u4sscIndicator"]["value"]
+    ('urn:ngsi-ld:KeyPerformanceIndicator:Tinytown:travel-time-index', 1.2, 'EC: I: T: 5A')
+    """
+    from twincity.kpi import CATALOGUE
+
+    out = []
+    for k in kpis:
+        if not math.isfinite(k.value):
+            continue
+        d = CATALOGUE[k.name]
+        entity: dict[str, Any] = {
+            "id": urn("KeyPerformanceIndicator", city_name, slug(k.name)),
+            "type": "KeyPerformanceIndicator",
+            "name": prop(k.name),
+            "description": prop(d.description),
+            "kpiValue": prop(float(k.value)),
+            "unitText": prop(d.unit),
+            "betterDirection": prop(d.better),
+            "category": prop(["quantitative"]),
+            "calculationMethod": prop("automatic"),
+            "calculationPeriod": prop({"from": date, "to": date}),
+            "process": prop("twincity simulation of one day of the city"),
+            "area": prop(city_name),
+            "@context": [NGSI_LD_CORE, KPI_CONTEXT],
+        }
+        if d.u4ssc is not None:
+            entity["u4sscIndicator"] = prop(d.u4ssc)
+        out.append(entity)
+    return out

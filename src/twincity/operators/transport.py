@@ -1,4 +1,4 @@
-"""Operator agents: the few actors that decide, as ``mesa.Agent`` subclasses.
+"""The transport authority: road prices by slot, green shares, review and trip rules.
 
 Populations (trips, links, buildings) live in arrays inside the subsystems;
 the agents here hold the *decisions* that act on them and are where policies
@@ -9,6 +9,12 @@ plug in. Each agent has two hooks:
 * ``review(state)`` — between equilibrated states, with what the converged
   traffic showed (a :class:`ReviewState`): e.g. revise road prices to hold a
   speed band, as Singapore's LTA reviews ERP rates quarterly, not daily.
+
+Policies attach through typed hooks, never through a subsystem's internals:
+review rules (``authority.reviewers``), trip rules (``authority.trip_rules``,
+called with a :class:`~twincity.context.TripRuleInput`) and the road settings the authority
+hands to the kernel the traffic subsystem binds to it (:meth:`bind_kernel`;
+a signal controller changes green through :meth:`TransportAuthority.push_green`).
 
 The traffic equilibrium (:mod:`twincity.traffic.equilibrium`) calls the review
 like this: once the dynamic equilibrium has converged, ``for r in range(ta.review_rounds)``: if
@@ -28,10 +34,15 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
+
+from twincity.defaults import TOLL_SLOT_S
+
+if TYPE_CHECKING:
+    from twincity.traffic.simulation import TrafficSim
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,7 +73,7 @@ class TransportAuthority(mesa.Agent):
     """
 
     def __init__(self, model: mesa.Model, *, toll_schedule: np.ndarray,
-                 green_share: np.ndarray, toll_slot_s: float = 1800.0) -> None:
+                 green_share: np.ndarray, toll_slot_s: float = TOLL_SLOT_S) -> None:
         super().__init__(model)
         self.toll_schedule = np.array(toll_schedule, dtype=np.float64)
         self.green_share = np.array(green_share, dtype=np.float64)
@@ -72,8 +83,19 @@ class TransportAuthority(mesa.Agent):
         # ``review_rounds``, the most reviews it wants
         self.reviewers: list[Any] = []
         # policy rules deciding, per trip, who may not drive (e.g. a low-emission zone):
-        # each is called with the traffic subsystem and returns a boolean mask of trips
+        # each is called with a TripRuleInput and returns a boolean mask of trips
         self.trip_rules: list[Any] = []
+        #: The reported day's kernel, once the traffic subsystem has bound it.
+        self.kernel: TrafficSim | None = None
+
+    def bind_kernel(self, kernel: TrafficSim) -> None:
+        """The kernel this authority hands its road settings to each step."""
+        self.kernel = kernel
+
+    def push_green(self, links: np.ndarray) -> None:
+        """Hand the green shares of ``links`` to the kernel now (a controller's mid-step change)."""
+        if self.kernel is not None:
+            self.kernel.green_share[links] = self.green_share[links]
 
     def toll_at(self, t_s: float) -> np.ndarray:
         """Tolls per link in force at time ``t_s`` from the start of the day."""
@@ -82,10 +104,9 @@ class TransportAuthority(mesa.Agent):
 
     def act(self) -> None:
         """Hand the current road settings to the traffic kernel."""
-        traffic = getattr(self.model, "traffic", None)
-        if traffic is not None and traffic.sim is not None:
-            traffic.sim.toll_schedule = self.toll_schedule
-            traffic.sim.green_share[:] = self.green_share
+        if self.kernel is not None:
+            self.kernel.toll_schedule = self.toll_schedule
+            self.kernel.green_share[:] = self.green_share
 
     @property
     def review_rounds(self) -> int:

@@ -1,0 +1,78 @@
+"""Typed products that subsystems hand to each other.
+
+A subsystem declares the products it provides (name → type) in its registry
+entry (:mod:`twincity.subsystems`) and hands them out on request
+(``provide(name)``); a consumer reads them through
+:class:`~twincity.subsystems.Products`, never through the provider's attributes.
+
+* ``trips`` — :class:`TripTable`: one row per person trip, then per freight vehicle.
+* ``road_traffic`` — :class:`RoadTraffic`: the kernel's link emissions and distance.
+* ``energy_year`` — :class:`EnergyYear`: the yearly electricity and fuel account.
+
+Example:
+    >>> import pandas as pd
+    >>> from twincity.traffic.entries import EntryLayout
+    >>> t = TripTable(pd.DataFrame({"mode": ["car", "freight"]}), EntryLayout(1, 1), 0.1)
+    >>> t.people()["mode"].tolist(), t.freight()["mode"].tolist()
+    (['car'], ['freight'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from twincity.traffic.entries import EntryLayout
+
+
+@dataclass(frozen=True)
+class TripTable:
+    """The day's trips (the ``trips`` table's columns) of a sample of the population."""
+
+    frame: pd.DataFrame
+    layout: EntryLayout
+    #: Share of the population simulated: multiply counts by ``1 / sample_share``.
+    sample_share: float
+
+    def people(self) -> pd.DataFrame:
+        """Rows of person trips (every mode)."""
+        return self.layout.people_rows(self.frame)
+
+    def freight(self) -> pd.DataFrame:
+        """Rows of freight vehicles."""
+        return self.layout.truck_rows(self.frame)
+
+
+@dataclass(frozen=True)
+class RoadTraffic:
+    """What the traffic kernel put on the roads during the simulated day (sample scale)."""
+
+    #: Emissions per interval, link and pollutant (g; energy in kWh), pollutants in
+    #: :data:`twincity.vocab.POLLUTANTS` order.
+    link_emis_g: np.ndarray
+    #: Distance driven by the simulated road vehicles in the day (m).
+    road_distance_m: float
+    sample_share: float
+    #: Length of a kernel interval (s): the first axis of ``link_emis_g``.
+    interval_s: float
+
+
+@dataclass(frozen=True)
+class EnergyYear:
+    """The city's yearly energy account (Σ over representative days × their weight)."""
+
+    #: Electricity drawn from the grid (kWh/yr) and its CO₂ at the delivered intensity.
+    grid_import_kwh: float
+    electricity_co2_kg: float
+    #: The EV-charging part of that CO₂ (attributional, by share of hourly demand).
+    ev_electricity_co2_kg: float
+    ev_charging_kwh: float
+    buildings_electricity_kwh: float
+    #: Fuel burnt in buildings and district heat fed (kWh/yr).
+    gas_kwh: float
+    oil_kwh: float
+    district_heat_kwh: float
+    #: Consumption-weighted delivered intensity of the grid (kg/kWh).
+    mean_delivered_intensity_kg_per_kwh: float

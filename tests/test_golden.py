@@ -1,0 +1,137 @@
+"""Golden runs: the engine's results on the tiny city, bit for bit, for fixed seeds.
+
+A refactor must not change behaviour: each case below runs the tiny city
+(``tests/data/tiny.yaml``) with a fixed seed and compares every KPI value
+(exact float, via ``repr``), the equilibrium record and a SHA-256 digest of each
+result table (column names, dtypes and raw values) with
+``tests/data/golden.json``, captured on the code before the change.
+
+A change that is *meant* to alter results (a behavioural change of the
+equilibrium, a new emission factor) recaptures the file in one command, and
+the diff of ``golden.json`` shows which KPIs moved::
+
+    PYTHONPATH=src python tests/test_golden.py --recapture
+
+The cases cover the whole chain: a full day with every subsystem, and a peak
+window with policies acting on each seam (an ERP charge reviewed between
+equilibrated states, adaptive signals, a low-emission zone, smart charging),
+then a paired arm that continues from the reference's plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+DATA = Path(__file__).resolve().parent / "data"
+GOLDEN = DATA / "golden.json"
+TINY = DATA / "tiny.yaml"
+POLICIES = DATA.parents[1] / "scenarios" / "policies"
+PEAK = {"simulation.start_h": 6, "simulation.duration_h": 5}
+#: Equilibrium record fields that are not results (none today; wall time would be one).
+VOLATILE: tuple[str, ...] = ()
+
+
+def table_digest(table: pd.DataFrame) -> str:
+    """SHA-256 of a table's column names, dtypes and values (row order included).
+
+    >>> table_digest(pd.DataFrame({"a": [1.0]})) == table_digest(pd.DataFrame({"a": [1.0]}))
+    True
+    >>> table_digest(pd.DataFrame({"a": [1.0]})) == table_digest(pd.DataFrame({"a": [1.5]}))
+    False
+    """
+    h = hashlib.sha256()
+    for name in table.columns:
+        col = table[name]
+        h.update(f"{name}|{col.dtype}|".encode())
+        values = col.to_numpy()
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biufcmM":
+            h.update(np.ascontiguousarray(values).tobytes())
+        else:  # strings, objects, categoricals: their text (never object pointers)
+            h.update("\x1f".join(map(repr, col.tolist())).encode())
+    return h.hexdigest()
+
+
+def _snapshot(results) -> dict:
+    return {
+        "kpis": {k.name: repr(float(k.value)) for k in results.kpis},
+        "units": {k.name: k.unit for k in results.kpis},
+        "equilibrium": {k: repr(v) for k, v in sorted(results.equilibrium.items())
+                        if k not in VOLATILE},
+        "tables": {name: table_digest(t) for name, t in sorted(results.tables.items())},
+    }
+
+
+def _day() -> dict:
+    from twincity.model import CityModel
+
+    return _snapshot(CityModel.from_file(TINY, seed=1).run())
+
+
+def _policies() -> dict:
+    from twincity.model import CityModel
+    from twincity.policies.pricing import ErpPolicy
+
+    policies = [ErpPolicy({"central_share": 0.15, "charge_vot_h": 0.5}),
+                str(POLICIES / "adaptive_signals.yaml"),
+                str(POLICIES / "low_emission_zone.yaml"),
+                str(POLICIES / "smart_charging.yaml")]
+    ref = CityModel.from_file(TINY, seed=2, overrides=PEAK, policies=policies)
+    ref_results = ref.run()
+    changed = CityModel.from_file(TINY, seed=2, overrides=PEAK,
+                                  policies=[*policies, "transit_service"],
+                                  start_from=ref.plan_state())
+    return {"reference": _snapshot(ref_results), "continued": _snapshot(changed.run())}
+
+
+CASES: dict[str, Callable[[], dict]] = {"tiny_day_seed1": _day,
+                                        "tiny_peak_policies_seed2": _policies}
+
+
+def _golden() -> dict:
+    if not GOLDEN.exists():
+        pytest.fail(f"{GOLDEN} missing; capture it with "
+                    "`PYTHONPATH=src python tests/test_golden.py --recapture`")
+    return json.loads(GOLDEN.read_text())
+
+
+def _compare(got: dict, want: dict, where: str = "") -> list[str]:
+    """Human-readable differences between two snapshots (nested dicts of strings)."""
+    diffs = []
+    for key in sorted(set(got) | set(want)):
+        g, w = got.get(key), want.get(key)
+        if isinstance(g, dict) and isinstance(w, dict):
+            diffs.extend(_compare(g, w, f"{where}{key}."))
+        elif g != w:
+            diffs.append(f"{where}{key}: golden {w}, now {g}")
+    return diffs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_results_are_bit_identical_to_the_golden_run(case: str) -> None:
+    want = _golden()[case]
+    diffs = _compare(CASES[case](), want)
+    assert not diffs, ("results differ from tests/data/golden.json (recapture with "
+                       "`PYTHONPATH=src python tests/test_golden.py --recapture` only if the "
+                       "change is meant to alter results):\n" + "\n".join(diffs[:40]))
+
+
+def recapture() -> None:
+    """Run every case and write ``golden.json`` (the documented one command)."""
+    snapshot = {name: CASES[name]() for name in sorted(CASES)}
+    GOLDEN.write_text(json.dumps(snapshot, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {GOLDEN}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--recapture"]:
+        sys.exit("usage: PYTHONPATH=src python tests/test_golden.py --recapture")
+    recapture()
