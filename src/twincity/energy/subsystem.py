@@ -407,7 +407,7 @@ class EnergySubsystem:
         """
         s = self.sessions
         hour = np.floor(s.arrival_h).astype(np.int64) % 24
-        share = self.model.city.spec.charging.weekend_energy_share
+        share = self.context.city.spec.charging.weekend_energy_share
         scale = share if day_type == "weekend" and share is not None else 1.0
         return replace(s, energy_kwh=s.energy_kwh * scale
                        * bev_temperature_factor(weather.temp_c[hour]))
