@@ -136,7 +136,7 @@ def test_helsinki_pv_yield_at_45_degrees_follows_the_published_irradiation() -> 
     from twincity.energy.pv import pv_output_kwh
 
     energy = _energy("helsinki")
-    pv = energy.model.city.spec.buildings.rooftop_pv
+    pv = energy.context.city.spec.buildings.rooftop_pv
     got = energy.yearly(lambda d: pv_output_kwh(
         d.weather, 1.0, pv.performance_ratio, tilt_deg=45.0,
         temp_coeff_per_k=pv.temp_coeff_per_k).sum())
