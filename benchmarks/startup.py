@@ -10,6 +10,7 @@ Target (issue 16): ``import twincity`` ≤ 0.5 s.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
@@ -40,14 +41,20 @@ def best_of(code: str, repeat: int) -> tuple[float, str]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--json", type=Path, help="also write the figures as JSON")
     a = ap.parse_args(argv)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    doc = {"load_before": load, "cases": {}}
     print(f"best of {a.repeat} fresh interpreters; load average before {load}")
     for name, code in CASES.items():
         t, loaded = best_of(code, a.repeat)
         print(f"  {name:<16} {t:6.3f} s   heavy libraries loaded: {loaded or 'none'}")
+        doc["cases"][name] = {"best_s": t, "heavy": loaded}
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"load average after {load}")
+    doc["load_after"] = load
+    if a.json:
+        a.json.write_text(json.dumps(doc, indent=1))
 
 
 if __name__ == "__main__":

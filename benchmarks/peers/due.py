@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, help="also write every record as JSON")
     ap.add_argument("--keep", type=Path, help="keep the scenario and tool outputs here")
+    ap.add_argument("--update", action="store_true",
+                    help="rerun only --tools and keep the other tools' runs of the --json file")
     a = ap.parse_args(argv)
     tools = [t for t in a.tools.split(",") if t]
     if set(tools) - set(TOOLS):
@@ -157,6 +159,12 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if a.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
+    if a.update and a.json and a.json.exists():
+        old = json.loads(a.json.read_text())
+        if old["scenario"] != info.__dict__:
+            raise SystemExit(f"due.py: {a.json} holds another scenario; not updated")
+        new = {d["tool"]: d for d in docs}
+        docs = [new.pop(d["tool"], d) for d in old["runs"]] + list(new.values())
     if a.json:
         a.json.write_text(json.dumps({"scenario": info.__dict__, "runs": docs}, indent=1))
     print("\n".join(report(name, docs)))

@@ -38,6 +38,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -323,20 +324,36 @@ def run_sumo(d: dict, log: Log, max_iter: int, budget_s: float, seed: int,
     # the SUMO binaries from the eclipse-sumo wheel, not a Python wrapper per call
     os.environ["PATH"] = f"{home / 'bin'}{os.pathsep}{os.environ['PATH']}"
     t_start = log.wall()
-    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-    steps, own = [], {}
+    # duaIterate writes its step log to stdout.log (not to stdout): follow that file
+    stdout_log = work / "stdout.log"
+    stdout_log.unlink(missing_ok=True)
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    steps, own, seen = [], {}, 0
     t_killed = None
-    for line in proc.stdout:
-        m = re.match(r"< Step (\d+) ended", line)
-        if m:
-            steps.append((int(m.group(1)), log.wall() - t_start))
-            if log.wall() > budget_s and t_killed is None:
-                proc.kill()
-                t_killed = log.wall()
-        m = re.match(r"< relative travel time deviation in the last (\d+) steps: ([\d.]+)", line)
-        if m:
-            own[len(steps)] = float(m.group(2))
+
+    def follow() -> None:
+        nonlocal seen
+        if not stdout_log.exists():
+            return
+        lines = stdout_log.read_text(errors="replace").splitlines()
+        for line in lines[seen:]:
+            m = re.match(r"< relative travel time deviation in the last (\d+) steps: ([\d.]+)",
+                         line)
+            if m:
+                own[len(steps)] = float(m.group(2))
+            m = re.match(r"< Step (\d+) ended", line)
+            if m:
+                steps.append((int(m.group(1)), log.wall() - t_start))
+        seen = len(lines)
+
+    while proc.poll() is None:
+        time.sleep(0.2)
+        follow()
+        if steps and log.wall() > budget_s and t_killed is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # duaIterate and the sumo it runs
+            t_killed = log.wall()
+    follow()
     proc.wait()
     if t_killed is not None:
         log.doc["stopped_by"] = "budget"
