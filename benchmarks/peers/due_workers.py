@@ -350,7 +350,8 @@ def run_sumo(d: dict, log: Log, max_iter: int, budget_s: float, seed: int,
     while proc.poll() is None:
         time.sleep(0.2)
         follow()
-        if steps and log.wall() > budget_s and t_killed is None:
+        # like the other tools: stop once a step has ended past the budget
+        if steps and steps[-1][1] + t_start > budget_s and t_killed is None:
             os.killpg(proc.pid, signal.SIGKILL)  # duaIterate and the sumo it runs
             t_killed = log.wall()
     follow()
