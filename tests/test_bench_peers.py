@@ -150,3 +150,6 @@ def test_time_to_gap_and_headline():
     assert "sumo not reached in 2 iterations / 40 s" in head
     head = next(x for x in lines if x.startswith("  gap 0.01"))
     assert "no peer reached it" in head and "twincity 3.0 s" in head
+    # neither peer got to 0.01: each needs longer than its last recorded iteration (30 s)
+    assert "speed-up > 10.0x" in head and due.speedup_bound(docs, 0.01) == 10.0
+    assert due.speedup_bound(docs, 0.02) is None  # a peer reached it: the ratio is exact

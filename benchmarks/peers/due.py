@@ -72,6 +72,18 @@ def time_to_gap(doc: dict, gap: float) -> float | None:
                  if r["common_gap"] is not None and r["common_gap"] <= gap), None)
 
 
+def speedup_bound(docs: list[dict], gap: float) -> float | None:
+    """When no peer reached ``gap``: the least ratio of a peer's last recorded wall time to
+    twincity's time to the gap (a peer that never got there needs longer than that)."""
+    tc = next((time_to_gap(d, gap) for d in docs if d["tool"] == "twincity"), None)
+    lasts = [d["iterations"][-1]["wall_s"] for d in docs
+             if d["tool"] != "twincity" and d["iterations"]]
+    if tc is None or not lasts or any(time_to_gap(d, gap) is not None for d in docs
+                                      if d["tool"] != "twincity"):
+        return None
+    return min(lasts) / tc
+
+
 def _own(r: dict) -> str:
     return " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                     for k, v in r["own"].items())
@@ -110,6 +122,9 @@ def report(name: str, docs: list[dict]) -> list[str]:
             ratio = min(peers) / tc
             verdict = (f"speed-up vs fastest peer reaching it {ratio:.1f}x (target >= "
                        f"{TARGET_SPEEDUP:.0f}x: {'met' if ratio >= TARGET_SPEEDUP else 'missed'})")
+        elif tc is not None and (bound := speedup_bound(docs, gap)) is not None:
+            verdict = (f"no peer reached it within its budget; speed-up > {bound:.1f}x (each "
+                       f"peer's last recorded iteration over twincity's time: a lower bound)")
         elif tc is not None:
             verdict = "no peer reached it within its budget"
         else:
