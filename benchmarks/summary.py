@@ -106,7 +106,8 @@ def fixed_rows(latest: Path) -> list[list[str]]:
             # travel times compare only when uncongested (compare.py's rule): in a jam each
             # tool completes a different subset of trips
             free = tc["mean_travel_time_s"] / sc["mean_free_flow_s"] < UNCONGESTED_RATIO
-            extra = ", ".join(f"{k} {v}" for k, v in r.get("extra", {}).items() if k != "log")
+            extra = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                              for k, v in r.get("extra", {}).items() if k != "log")
             rows.append([f"fixed routes, {sc['name']}: speed vs {tool}",
                          f"twincity {tc['wall_s']:.1f} s ({tc['peak_rss_mb'] or 0:.0f} MB, "
                          f"{tc['completed']:,} completed), {tool} {r['wall_s']:.1f} s "

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -144,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     from importlib.metadata import version
 
+    os.environ.setdefault("TQDM_DISABLE", "1")  # AequilibraE's progress bars
     ae_version = version("aequilibrae")
     print(f"aequilibrae {ae_version}")
     rows = []
