@@ -13,9 +13,11 @@ ASV=${ASV:-asv}
 OUT=${OUT:-benchmarks/latest}
 if [ "${QUICK:-0}" = 1 ]; then
   SCALE=(1000 3000); MESA=(200 1000); PEER=(300 1000); CITY=500
+  DUE_TRIPS=1000; DUE_BUDGET=20; BIG=(10 3000); ENSEMBLE=2
 else
   SCALE=(10000 30000 100000 300000 1000000); MESA=(2000 10000 50000); PEER=(10000 50000)
   CITY=50000
+  DUE_TRIPS=50000; DUE_BUDGET=${DUE_BUDGET:-300}; BIG=(30 300000); ENSEMBLE=8
 fi
 TIMEOUT=${PEER_TIMEOUT:-1800}
 mkdir -p "$OUT"
@@ -51,6 +53,24 @@ for case in "2 ${PEER[1]}" "2 ${PEER[0]}" "1 ${PEER[0]}" "1 ${PEER[1]}"; do
 done
 "$PY" benchmarks/peers/compare.py --city sejong --trips "$CITY" --timeout "$TIMEOUT" \
   --json "$OUT/peers-sejong-$CITY.json" | tee "$OUT/peers-sejong-$CITY.txt"
+# issue 16: DUE time to a common gap (each tool capped at DUE_BUDGET s), fixed routes at
+# 300k trips, static UE vs AequilibraE, ensembles with one numba thread per worker, start-up
+for lanes in 2 1; do
+  "$PY" benchmarks/peers/due.py --grid 10 --trips "$DUE_TRIPS" --lanes "$lanes" \
+    --budget "$DUE_BUDGET" --max-iter 40 --json "$OUT/due-grid10-$DUE_TRIPS-${lanes}lane.json" \
+    | tee "$OUT/due-grid10-$DUE_TRIPS-${lanes}lane.txt"
+done
+for lanes in 2 1; do  # 2 lanes: travel times comparable; 1 lane: a jam
+  "$PY" benchmarks/peers/compare.py --grid "${BIG[0]}" --trips "${BIG[1]}" --lanes "$lanes" \
+    --regimes fixed --tools twincity,uxsim-cpp,sumo-meso --timeout "$TIMEOUT" \
+    --json "$OUT/peers-grid${BIG[0]}-${BIG[1]}-${lanes}lane.json" \
+    | tee "$OUT/peers-grid${BIG[0]}-${BIG[1]}-${lanes}lane.txt"
+done
+"$PY" benchmarks/static/aequilibrae_tntp.py --json "$OUT/static-aequilibrae.json" \
+  | tee "$OUT/static-aequilibrae.txt"
+"$PY" benchmarks/scaling/ensemble.py --runs "$ENSEMBLE" --json "$OUT/ensemble.json" \
+  | tee "$OUT/ensemble.txt"
+"$PY" benchmarks/startup.py --json "$OUT/startup.json" | tee "$OUT/startup.txt"
 (
   cd benchmarks
   "$ASV" machine --yes > /dev/null
@@ -65,3 +85,4 @@ done
 )
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 echo "end: $(date -u '+%Y-%m-%d %H:%M:%S UTC')" >> "$OUT/machine.txt"
+"$PY" benchmarks/summary.py --latest "$OUT" > /dev/null

@@ -78,3 +78,78 @@ def test_targets_and_speedup_lines():
     assert any("sumo-meso" in x and "-22.3%" in x and "missed" in x for x in lines)
     assert compare.speedup(runs) == "speedup vs fastest peer: 2.00"
     assert compare.speedup(runs[:1]) == "speedup vs fastest peer: n/a"
+
+
+# ------------------------------------------------------------ the common DUE gap
+def _three_links():
+    from twincity.city.network import Network
+
+    # 0 -> 1 -> 2 (50 s + 50 s at free flow) or 0 -> 2 directly (150 s)
+    return Network.from_links(node_x_m=np.array([0.0, 500.0, 1000.0]), node_y_m=np.zeros(3),
+                              link_from=np.array([0, 1, 0]), link_to=np.array([1, 2, 2]),
+                              length_m=np.array([500.0, 500.0, 1500.0]), lanes=np.ones(3),
+                              speed_mps=np.full(3, 10.0), capacity_vph=np.full(3, 1800.0))
+
+
+def test_common_gap_matches_a_hand_computed_day():
+    import commongap
+
+    net = _three_links()
+    # one row per link traversal: vehicle, link, entry, exit (s)
+    veh = np.array([0, 0, 1, 2, 2, 3])
+    link = np.array([0, 1, 2, 0, 1, 0])
+    t_in = np.array([10.0, 100.0, 20.0, 310.0, 510.0, 30.0])
+    t_out = np.array([100.0, 150.0, 170.0, 510.0, 560.0, np.nan])  # vehicle 3 never arrives
+    completed = np.array([True, True, True, False])
+    origin, dest = np.zeros(4, np.int64), np.full(4, 2, np.int64)
+    dep = np.array([10.0, 20.0, 310.0, 30.0])
+    # by hand, 300-s intervals of entry: link 0 takes 90 s in the first and 200 s in the
+    # second, link 1 50 s, link 2 150 s (free flow where nobody entered or left).
+    # vehicle 0 (0-1-2 at 10 s): 90 + 50 = 140 = best; vehicle 1 (direct at 20 s): 150,
+    # best 140; vehicle 2 (0-1-2 at 310 s): 200 + 50 = 250, best 150 (direct).
+    # gap = (0 + 10 + 100) / (140 + 150 + 250)
+    gap = commongap.gap_from_traversals(net, origin, dest, dep, veh, link, t_in, t_out,
+                                        completed, horizon_s=600.0, interval_s=300.0)
+    assert gap == pytest.approx(110.0 / 540.0)
+
+
+def test_a_day_on_best_paths_has_zero_gap_and_fallbacks_apply():
+    import commongap
+
+    net = _three_links()
+    lt = commongap.link_times_from_stats(
+        np.array([[0.0, 0.0, 0.0]]), np.array([[0, 0, 0]]),  # nobody entered
+        np.array([[400.0, 0.0, 0.0]]), np.array([[2, 0, 0]]),  # two left link 0: 200 s each
+        free_flow_s=net.free_flow_s)
+    assert lt.tolist() == [[200.0, 50.0, 150.0]]
+    # direct at 150 s beats 200 + 50: a trip on it is at its best, one on 0-1-2 is 100 s off
+    gap, cur, best = commongap.common_gap(net, lt, np.array([0, 0]), np.array([2, 2]),
+                                          np.array([0.0, 0.0]), np.array([0, 1, 3]),
+                                          np.array([2, 0, 1]), interval_s=300.0)
+    assert cur.tolist() == [150.0, 250.0] and best.tolist() == [150.0, 150.0]
+    assert gap == pytest.approx(100.0 / 400.0)
+
+
+def test_time_to_gap_and_headline():
+    import due
+
+    def doc(tool, gaps, walls):
+        return {"tool": tool, "iterations": [
+            {"iteration": i, "wall_s": w, "common_gap": g, "mean_travel_time_s": 100.0,
+             "completed": 10, "own": {}}
+            for i, (g, w) in enumerate(zip(gaps, walls, strict=True))]}
+
+    docs = [doc("twincity", [0.05, 0.015, 0.008], [1.0, 2.0, 3.0]),
+            doc("uxsim", [0.04, 0.019], [10.0, 30.0]),
+            doc("sumo", [0.03, 0.025], [20.0, 40.0])]
+    assert due.time_to_gap(docs[0], 0.02) == 2.0
+    assert due.time_to_gap(docs[2], 0.02) is None
+    lines = due.report("s", docs)
+    head = next(x for x in lines if x.startswith("  gap 0.02"))
+    assert "15.0x" in head and ": met" in head
+    assert "sumo not reached in 2 iterations / 40 s" in head
+    head = next(x for x in lines if x.startswith("  gap 0.01"))
+    assert "no peer reached it" in head and "twincity 3.0 s" in head
+    # neither peer got to 0.01: each needs longer than its last recorded iteration (30 s)
+    assert "speed-up > 10.0x" in head and due.speedup_bound(docs, 0.01) == 10.0
+    assert due.speedup_bound(docs, 0.02) is None  # a peer reached it: the ratio is exact

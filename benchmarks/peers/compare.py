@@ -334,6 +334,7 @@ def main(argv: list[str] | None = None) -> None:
     need_sumo = any(t.startswith("sumo") and t not in missing for t in tools)
     info = export(name, w, folder, sumo=need_sumo)
     warm_twincity_cache()
+    load0 = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     runs: list[Run] = []
     try:
         for regime in regimes:
@@ -358,10 +359,12 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if a.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
+    load = f"{load0} -> {' '.join(Path('/proc/loadavg').read_text().split()[:3])}"
     if a.json:
-        a.json.write_text(json.dumps({"scenario": info.__dict__,
+        a.json.write_text(json.dumps({"scenario": info.__dict__, "load": load,
                                       "runs": [r.__dict__ for r in runs]}, indent=1))
     print("\n".join(table(info, runs, missing) + targets(info, runs)))
+    print(f"load average (1, 5, 15 min) before -> after: {load}")
     print(speedup(runs))
 
 

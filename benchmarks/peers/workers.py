@@ -110,13 +110,14 @@ def run_twincity(d: dict, regime: str, seed: int) -> dict:
 
 
 # ------------------------------------------------------------------------ UXsim
-def run_uxsim(d: dict, regime: str, seed: int, cpp: bool) -> dict:
+def uxsim_world(d: dict, seed: int, cpp: bool, logging_interval: int = -1):
+    """A UXsim ``World`` of the scenario's network and trips (one vehicle per trip)."""
     import uxsim
 
-    t0 = time.perf_counter()
     W = uxsim.World(name="compare", deltan=1, reaction_time=1, tmax=float(d["horizon_s"]),
                     print_mode=0, save_mode=0, show_mode=0, show_progress=0,
-                    vehicle_logging_timestep_interval=-1, random_seed=seed, cpp=cpp)
+                    vehicle_logging_timestep_interval=logging_interval, random_seed=seed,
+                    cpp=cpp)
     for i, (x, y) in enumerate(zip(d["node_x_m"], d["node_y_m"], strict=True)):
         W.addNode(f"n{i}", float(x), float(y))
     for k in range(len(d["link_from"])):
@@ -125,10 +126,19 @@ def run_uxsim(d: dict, regime: str, seed: int, cpp: bool) -> dict:
                   free_flow_speed=float(d["speed_mps"][k]),
                   jam_density_per_lane=float(d["storage_veh"][k]) / (length * lanes),
                   number_of_lanes=lanes, capacity_out=float(d["capacity_vph"][k]) / 3600.0)
-    start, links = d["route_start"], d["route_links"]
-    for i, (t, o, dst) in enumerate(zip(d["departure_s"], d["origin"], d["dest"], strict=True)):
-        veh = W.addVehicle(f"n{o}", f"n{dst}", float(t))
-        if regime == "fixed":
+    for t, o, dst in zip(d["departure_s"], d["origin"], d["dest"], strict=True):
+        W.addVehicle(f"n{o}", f"n{dst}", float(t))
+    return W
+
+
+def run_uxsim(d: dict, regime: str, seed: int, cpp: bool) -> dict:
+    import uxsim  # noqa: F401  (imported before the clock starts, as before)
+
+    t0 = time.perf_counter()
+    W = uxsim_world(d, seed, cpp)
+    if regime == "fixed":
+        start, links = d["route_start"], d["route_links"]
+        for i, veh in enumerate(W.VEHICLES.values()):
             veh.enforce_route([f"l{k}" for k in links[start[i]:start[i + 1]]])
     t1 = time.perf_counter()
     W.exec_simulation()

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import click
-import numpy as np
 
 from twincity.cli.group import main
 from twincity.errors import InputError
@@ -98,6 +97,8 @@ def _check_out_folder(out: Path) -> None:
 
 def _write_flows(out: Path, from_id, to_id, volume, cost) -> None:
     """Write the link table to ``out`` atomically (temp file in the same folder)."""
+    import numpy as np  # on use: `twincity --help` does not pay for numpy
+
     _check_out_folder(out)
     with atomic_writer(out.absolute(), "w", newline="") as fh:
         np.savetxt(fh, np.column_stack([from_id, to_id, volume, cost]),
