@@ -16,7 +16,7 @@ tool's day is also scored here, the same way:
    the interval the vehicle enters it; no interpolation).
 3. **Best cost** ``b_i``: the time-dependent least-time path from its origin
    at its departure to its destination under the same times (twincity's
-   label-setting time-dependent Dijkstra, :func:`twincity.traffic.tdroutes._td_tree`).
+   label-setting time-dependent Dijkstra, :func:`twincity.traffic.tdroutes.td_tree`).
 4. **Relative gap** = Σ (c_i − min(c_i, b_i)) / Σ c_i over completed trips.
 
 Both costs use the same link-time function, so a tool whose every driver
@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from twincity.traffic.tdroutes import _td_tree
+from twincity.traffic.tdroutes import td_tree
 
 #: Interval of the link-time function (s).
 INTERVAL_S = 300.0
@@ -99,7 +99,7 @@ def _costs(out_start, out_link, link_to, link_time_s, interval_s, origin, dest, 
     for i in range(n):
         cur[i] = _walk(route_links, route_start[i], route_start[i + 1], dep[i], link_time_s,
                        interval_s)
-        _td_tree(out_start, out_link, link_to, link_time_s, interval_s, no_toll, 1e12,
+        td_tree(out_start, out_link, link_to, link_time_s, interval_s, no_toll, 1e12,
                  origin[i], dep[i], cost, time_s, pred, heap, pos)
         best[i] = cost[dest[i]]
     return cur, best

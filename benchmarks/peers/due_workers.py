@@ -55,7 +55,7 @@ T0 = time.perf_counter()  # the process's start, as near as Python allows
 
 from commongap import INTERVAL_S, common_gap, gap_from_traversals  # noqa: E402
 from commongap import link_times_from_stats as _lt  # noqa: E402
-from workers import _load  # noqa: E402
+from workers import load_case  # noqa: E402
 
 
 class Budget(Exception):
@@ -376,7 +376,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-iter", type=int, default=50)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args(argv)
-    d = _load(a.folder)
+    d = load_case(a.folder)
     log = Log(a.out, a.tool, a.budget, a.max_iter)
     if a.tool == "twincity":
         run_twincity(d, log, a.max_iter, a.budget, a.seed)

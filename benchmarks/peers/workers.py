@@ -34,7 +34,7 @@ REPLAN_ITERATIONS = 3
 REPLAN_SLOT_S = 900.0
 
 
-def _load(folder: Path) -> dict:
+def load_case(folder: Path) -> dict:
     with np.load(folder / "scenario.npz") as z:
         return {k: z[k] for k in z.files}
 
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args(argv)
-    d = _load(a.folder)
+    d = load_case(a.folder)
     if a.tool == "twincity":
         res = run_twincity(d, a.regime, a.seed)
     else:

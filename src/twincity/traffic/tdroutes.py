@@ -45,7 +45,7 @@ def _interval(t_s, iv_s, n_iv):
 
 
 @njit(cache=True)
-def _td_tree(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, toll_slot_s,
+def td_tree(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, toll_slot_s,
              origin, t0_s, cost, time_s, pred, heap, pos):
     """Time-dependent Dijkstra from ``origin`` departing at ``t0_s`` (labels: generalised s)."""
     n_iv = link_time_s.shape[0]
@@ -87,7 +87,7 @@ def td_trees(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s,
         time_s = np.empty(n_nodes)
         heap = np.empty(n_nodes, dtype=np.int32)
         pos = np.empty(n_nodes, dtype=np.int32)
-        _td_tree(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s,
+        td_tree(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s,
                  toll_slot_s, origins[b], t0_s[b], cost, time_s, pred[b], heap, pos)
     return pred
 
