@@ -28,7 +28,8 @@ UXsim's ``SolverDUE`` is a close relative):
    keyed by (seed, vehicle, day).
 6. **Mode choice** in the same loop on frozen individual Gumbel errors
    (:mod:`twincity.draws`) and skims from smoothed link times: a traveller
-   whose best mode differs from her current one moves with probability ``λ_d``.
+   whose best mode differs from her current one moves with probability
+   ``max(λ_d, MODE_STEP_FLOOR)``.
 
 **Relative gap** = Σ_i max(0, c_i − b_i − ε) / Σ_i c_i over road vehicles:
 ``c_i`` is the experienced generalised cost (s) of vehicle ``i``'s chosen
@@ -142,8 +143,16 @@ def indifference_s(sample_share: float) -> float:
     return 3600.0 / (LANE_SATURATION_VPH * sample_share)
 
 
-#: Share of travellers allowed to prefer another mode at convergence.
-MODE_TOLERANCE = 0.005
+#: Least share of the travellers preferring another mode who move to it each day. With
+#: the route step's decay alone, mode choice lagged the network: car trips kept rising
+#: by ~0.9% between days 10 and 46 in Sejong (delay +7% with them) while 0.25–0.33% of
+#: travellers still preferred another mode; with this floor that share falls to
+#: 0.11–0.18% and car trips move < 0.2% once the route gap reaches 0.02.
+MODE_STEP_FLOOR = 0.3
+#: Share of travellers allowed to prefer another mode at convergence: if all of them
+#: preferred the car, car share could still move by this share of travellers (0.8%
+#: of Helsinki's car share); about twice the floor the mode loop reaches.
+MODE_TOLERANCE = 0.003
 #: Days in a row that must meet the criteria.
 CONSECUTIVE = 2
 #: Smoothing of the link times mode choice sees: MSA weight 1/(d+1), never below this.
@@ -506,9 +515,9 @@ class DynamicEquilibrium:
         move = np.flatnonzero(u < p)
         self.chosen[road[move]] = best_alt[move] // d_shifts
         self.shift[road[move]] = best_alt[move] % d_shifts
-        # modes: frozen errors, smoothed skims, the same decaying step
+        # modes: frozen errors, smoothed skims, the decaying step but never below the floor
         um = draws.uniform(self.seed, "mode-swap", t.identity[unhappy], day)
-        movers = unhappy[um < step]
+        movers = unhappy[um < max(step, MODE_STEP_FLOOR)]
         was_car = t.mode[movers] == CAR
         t.mode[movers] = preferred[movers]
         self._give_routes(movers[(t.mode[movers] == CAR) & ~was_car])
