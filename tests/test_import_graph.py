@@ -20,13 +20,9 @@ import networkx as nx
 SRC = Path(__file__).resolve().parents[1] / "src" / "twincity"
 
 #: Cycles still to remove, each with the edge that closes it. Keep this list true:
-#: the test fails when a listed edge disappears, so it only ever shrinks.
-#: - traffic.equilibrium annotates ``DynamicEquilibrium(traffic: TrafficSubsystem)``; the
-#:   lead is reworking that module. Fix: annotate with a Protocol of what the equilibrium
-#:   reads of the plan (trips, layout, book, modes, costs), defined beside EntryLayout.
-PENDING_EDGES: frozenset[tuple[str, str]] = frozenset({
-    ("twincity.traffic.equilibrium", "twincity.traffic.subsystem"),
-})
+#: the test fails when a listed edge disappears, so it only ever shrinks. (Empty: the
+#: equilibrium is annotated with ``traffic.plan.TrafficPlan``, not the subsystem.)
+PENDING_EDGES: frozenset[tuple[str, str]] = frozenset()
 
 
 #: Private names still imported across modules (importer, source) — the same ratchet.

@@ -91,8 +91,8 @@ from twincity.traffic.routes import Routes, take_routes
 from twincity.traffic.tdroutes import score_alternatives, td_best_routes
 
 if TYPE_CHECKING:
+    from twincity.traffic.plan import TrafficPlan
     from twincity.traffic.simulation import TrafficSim
-    from twincity.traffic.subsystem import TrafficSubsystem
 
 #: Trips from one origin departing within this window share a time-dependent tree in
 #: column generation (a proposal only: every route is then scored exactly).
@@ -216,7 +216,7 @@ class DynamicEquilibrium:
     with its equilibrated plan and returns an :class:`EquilibriumReport`.
     """
 
-    def __init__(self, traffic: TrafficSubsystem,
+    def __init__(self, traffic: TrafficPlan,
                  shifts_s: np.ndarray = DEPARTURE_SHIFTS_S) -> None:
         self.ts = traffic
         t = traffic
