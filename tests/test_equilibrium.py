@@ -28,7 +28,8 @@ import pytest
 
 from twincity.city.network import Network
 from twincity.operators import TransportAuthority
-from twincity.traffic.equilibrium import EARLY_WEIGHT, LATE_WEIGHT, DynamicEquilibrium
+from twincity.traffic.duerules import EARLY_WEIGHT, LATE_WEIGHT
+from twincity.traffic.equilibrium import DynamicEquilibrium
 from twincity.traffic.routes import Routes, take_routes
 from twincity.traffic.simulation import TrafficSim
 from twincity.vocab import CAR

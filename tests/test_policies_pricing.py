@@ -15,7 +15,7 @@ from twincity.model import CityModel
 from twincity.operators import ReviewState, TransportAuthority
 from twincity.policies.pricing import ErpPolicy, SpeedBandReview
 from twincity.policies.registry import apply_policies
-from twincity.traffic.equilibrium import CONSECUTIVE
+from twincity.traffic.duerules import CONSECUTIVE
 from twincity.traffic.skims import car_link_cost_s, car_skims
 from twincity.vocab import ROAD_CLASSES
 

@@ -8,7 +8,7 @@ UXsim's ``SolverDUE`` is a close relative):
    of every link and movement (link into next link) by interval of *entry*
    (:func:`~twincity.traffic.linkcosts.movement_times_s`); a cell few
    simulated vehicles saw is shrunk toward its link's mean (credibility
-   weights :data:`MOVEMENT_PRIOR_VEH`, :data:`LINK_PRIOR_VEH`), so one
+   weights ``MOVEMENT_PRIOR_VEH``, ``LINK_PRIOR_VEH``), so one
    vehicle's luck at a signal is not read as everyone's expected time.
 2. **Column generation**: each road vehicle's *route memory*
    (:class:`~twincity.traffic.routememory.RouteMemory`, at most
@@ -18,13 +18,13 @@ UXsim's ``SolverDUE`` is a close relative):
    those times (:func:`~twincity.traffic.tdroutes.score_alternatives`): link
    times interpolated in the entry time, the toll in force at each link entry,
    and for people the schedule delay against their preferred arrival (Vickrey
-   1969; Small 1982 weights, :data:`EARLY_WEIGHT`, :data:`LATE_WEIGHT`).
+   1969; Small 1982 weights, ``EARLY_WEIGHT``, ``LATE_WEIGHT``).
    Trucks keep their departure and choose routes only.
 4. **Relative gap** (below) of the day's plan.
 5. **Swap** (gap-proportional, decaying step): a vehicle whose best alternative
    beats its plan by more than the indifference band moves to it with
    probability ``λ_d · min(1, g_i / G)``, ``g_i`` its relative excess cost,
-   ``G`` = :data:`FULL_SWAP_GAP`, ``λ_d`` = :func:`swap_step`; the draw is
+   ``G`` = ``FULL_SWAP_GAP``, ``λ_d`` = ``swap_step``; the draw is
    keyed by (seed, vehicle, day).
 6. **Mode choice** in the same loop on frozen individual Gumbel errors
    (:mod:`twincity.draws`) and skims from smoothed link times: a traveller
@@ -35,12 +35,12 @@ UXsim's ``SolverDUE`` is a close relative):
 ``c_i`` is the experienced generalised cost (s) of vehicle ``i``'s chosen
 route and departure, ``b_i`` the least cost over its route memory (which
 includes the day's time-dependent best path) × departure shifts, and ``ε``
-the cost resolution of a sampled simulation (:func:`indifference_s`: one
+the cost resolution of a sampled simulation (``indifference_s``: one
 simulated vehicle's headway in a lane, 40 s at a 5% sample) — the
 indifference band of a boundedly rational equilibrium (Mahmassani & Chang
 1987). **Converged** when the gap is at most ``simulation.equilibrium_gap``
-and at most :data:`MODE_TOLERANCE` of travellers prefer another mode, on
-:data:`CONSECUTIVE` consecutive days; otherwise the run stops at
+and at most ``MODE_TOLERANCE`` of travellers prefer another mode, on
+``CONSECUTIVE`` consecutive days; otherwise the run stops at
 ``simulation.equilibrium_days`` and says so (a warning, the notes,
 ``converged: false`` in ``summary.json``).
 
@@ -60,9 +60,9 @@ states, up to the authority's ``review_rounds`` times, each followed by
 equilibration again. The reported day is the final plan simulated once more:
 kernel tie-breaking is keyed by (node, tick), so it reproduces the last day.
 
-Example:
-    >>> [round(swap_step(d), 3) for d in (0, 8, 24)]
-    [0.4, 0.2, 0.1]
+The travellers' rules and the stopping criteria (departure shifts, schedule-delay
+weights, swap and mode steps, credibility weights, tolerances) live in
+:mod:`twincity.traffic.duerules`.
 """
 
 from __future__ import annotations
@@ -78,6 +78,21 @@ import numpy as np
 from twincity import draws
 from twincity.city.network import route_turns
 from twincity.operators import ReviewState
+from twincity.traffic.duerules import (
+    COLUMN_WINDOW_S,
+    CONSECUTIVE,
+    DEPARTURE_SHIFTS_S,
+    EARLY_WEIGHT,
+    FULL_SWAP_GAP,
+    LATE_WEIGHT,
+    LINK_PRIOR_VEH,
+    MODE_STEP_FLOOR,
+    MODE_TOLERANCE,
+    MOVEMENT_PRIOR_VEH,
+    SMOOTHING_FLOOR,
+    indifference_s,
+    swap_step,
+)
 from twincity.traffic.linkcosts import (
     by_slot,
     entry_times_s,
@@ -93,80 +108,6 @@ from twincity.traffic.tdroutes import score_alternatives, td_best_routes
 if TYPE_CHECKING:
     from twincity.traffic.plan import TrafficPlan
     from twincity.traffic.simulation import TrafficSim
-
-#: Trips from one origin departing within this window share a time-dependent tree in
-#: column generation (a proposal only: every route is then scored exactly).
-COLUMN_WINDOW_S = 3600.0
-#: Departure shifts people consider around their desired departure (s): one hour
-#: earlier to half an hour later in 10-minute steps.
-DEPARTURE_SHIFTS_S = np.arange(-3600.0, 1800.0 + 1.0, 600.0)
-#: Schedule-delay weights relative to in-vehicle time: arriving early costs
-#: 0.61 and late 2.38 times as much per minute as travelling (Small 1982, "The
-#: scheduling of consumer activities: work trips", AER 72(3), table 2, model 1:
-#: −0.0654 / −0.1053 and −0.2539 / −0.1053 per minute). Preferred arrival = desired
-#: departure + free-flow time.
-EARLY_WEIGHT = 0.61
-LATE_WEIGHT = 2.38
-#: A relative excess cost at which a vehicle swaps with the full step.
-FULL_SWAP_GAP = 0.2
-#: Swap step ``λ_d = SWAP_STEP_0 / (1 + d / SWAP_STEP_DAYS)``: a method of successive
-#: averages slowed at the start (λ_0 = 0.4, halved after 8 days).
-SWAP_STEP_0 = 0.4
-SWAP_STEP_DAYS = 8.0
-#: Credibility weights (in simulated vehicles) of the prior a sparse cell's mean is
-#: shrunk toward (:func:`~twincity.traffic.linkcosts.credible_mean`): a movement's
-#: interval mean toward its link's, a link's entry-interval mean toward the
-#: exit-interval estimate. Chosen on Helsinki's convergence (gap after 30 days:
-#: 0.0188 with plain means, 0.0114 with (2, 1) and (5, 2); days to 0.02: 23 → 10);
-#: without them a traveller's own luck at a signal, alone in its cell, is read as
-#: her route's expected time, and ~16% of vehicles stay "unhappy" (median excess
-#: 14%) with alternatives that are only other cells' luck.
-MOVEMENT_PRIOR_VEH = 5.0
-LINK_PRIOR_VEH = 2.0
-#: Lane saturation flow (veh/h) that sets the cost resolution of a sampled run
-#: (HCM 2016 base saturation flow, 1,900 pc/h/lane, rounded down for mixed traffic).
-LANE_SATURATION_VPH = 1800.0
-
-
-def indifference_s(sample_share: float) -> float:
-    """Cost resolution of a sampled simulation (s): one simulated vehicle's headway in a lane.
-
-    A simulated vehicle stands for ``1 / sample_share`` real ones and joins or
-    leaves a queue all at once, so alternatives that differ by less than its
-    own headway at saturation cannot be told apart (it would erase the
-    difference by moving). Used as the indifference band of a boundedly
-    rational equilibrium (Mahmassani & Chang 1987, Transp. Sci. 21(2)).
-
-    >>> round(indifference_s(0.05), 1)
-    40.0
-    """
-    return 3600.0 / (LANE_SATURATION_VPH * sample_share)
-
-
-#: Least share of the travellers preferring another mode who move to it each day. With
-#: the route step's decay alone, mode choice lagged the network: car trips kept rising
-#: by ~0.9% between days 10 and 46 in Sejong (delay +7% with them) while 0.25–0.33% of
-#: travellers still preferred another mode; with this floor that share falls to
-#: 0.11–0.18% and car trips move < 0.2% once the route gap reaches 0.02.
-MODE_STEP_FLOOR = 0.3
-#: Share of travellers allowed to prefer another mode at convergence: if all of them
-#: preferred the car, car share could still move by this share of travellers (0.8%
-#: of Helsinki's car share); about twice the floor the mode loop reaches.
-MODE_TOLERANCE = 0.003
-#: Days in a row that must meet the criteria.
-CONSECUTIVE = 2
-#: Smoothing of the link times mode choice sees: MSA weight 1/(d+1), never below this.
-SMOOTHING_FLOOR = 0.2
-
-
-def swap_step(day: int) -> float:
-    """Share of willing movers who move on ``day``: ``λ_0 / (1 + day / SWAP_STEP_DAYS)``.
-
-    Decays so the plan settles (the step sums diverge, their squares grow only
-    logarithmically: the usual conditions of stochastic approximation).
-    """
-    return SWAP_STEP_0 / (1.0 + day / SWAP_STEP_DAYS)
-
 
 @dataclass
 class DayRecord:

@@ -27,7 +27,7 @@ def convergence(source: Results | str | Path) -> Any:
     line, days with a pricing/signal review are marked. The title says whether
     the loop converged (``summary.json``'s ``equilibrium`` record).
     """
-    from twincity.traffic.equilibrium import MODE_TOLERANCE
+    from twincity.traffic.duerules import MODE_TOLERANCE
 
     results = as_results(source)
     days = require_table(results, "equilibration", "the convergence figure needs the "
