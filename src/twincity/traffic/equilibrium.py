@@ -39,7 +39,8 @@ the cost resolution of a sampled simulation (``indifference_s``: one
 simulated vehicle's headway in a lane, 40 s at a 5% sample) — the
 indifference band of a boundedly rational equilibrium (Mahmassani & Chang
 1987). **Converged** when the gap is at most ``simulation.equilibrium_gap``
-and at most ``MODE_TOLERANCE`` of travellers prefer another mode, on
+and no mode's net imbalance (travellers who would join it minus those who
+would leave it, over its users) exceeds ``MODE_IMBALANCE_TOLERANCE``, on
 ``CONSECUTIVE`` consecutive days; otherwise the run stops at
 ``simulation.equilibrium_days`` and says so (a warning, the notes,
 ``converged: false`` in ``summary.json``).
@@ -86,11 +87,12 @@ from twincity.traffic.duerules import (
     FULL_SWAP_GAP,
     LATE_WEIGHT,
     LINK_PRIOR_VEH,
+    MODE_IMBALANCE_TOLERANCE,
     MODE_STEP_FLOOR,
-    MODE_TOLERANCE,
     MOVEMENT_PRIOR_VEH,
     SMOOTHING_FLOOR,
     indifference_s,
+    mode_imbalance,
     swap_step,
 )
 from twincity.traffic.linkcosts import (
@@ -120,6 +122,7 @@ class DayRecord:
     link_time_s: np.ndarray  # [slot, link], experienced
     flow_veh: np.ndarray | None = None  # vehicles leaving each link per slot [slot, link]
     mode_gap: float = 0.0  # share of travellers preferring another mode
+    mode_imbalance: float = 0.0  # largest relative net imbalance of a mode (the criterion)
     departure_shift_mean_s: float = 0.0
     route_swaps: int = 0
     mode_swaps: int = 0
@@ -133,6 +136,7 @@ class EquilibriumReport:
     converged: bool
     relative_gap: float
     mode_gap: float
+    mode_imbalance: float
     iterations: int
     reviews: int
     target_gap: float
@@ -143,7 +147,8 @@ class EquilibriumReport:
     def record(self) -> dict:
         """JSON-ready summary (goes into ``summary.json``)."""
         return {"converged": self.converged, "relative_gap": self.relative_gap,
-                "mode_gap": self.mode_gap, "iterations": self.iterations,
+                "mode_gap": self.mode_gap, "mode_imbalance": self.mode_imbalance,
+                "iterations": self.iterations,
                 "reviews": self.reviews, "target_gap": self.target_gap,
                 "continued_from_day": self.continued_from_day}
 
@@ -365,17 +370,19 @@ class DynamicEquilibrium:
                 self.preferred_mode = preferred
                 unhappy = np.flatnonzero(preferred != t.mode)
                 mode_gap = len(unhappy) / max(1, self.n_people)
+                imbalance = mode_imbalance(preferred, t.mode)
                 tt = sim.state.arrive_s - sim.departure_s
                 record = DayRecord(
                     day=i, relative_gap=gap, car_trips=int(np.sum(t.mode == CAR)),
                     mean_car_time_s=float(np.nanmean(tt)) if len(tt) else np.nan,
                     link_time_s=link_slot, flow_veh=t._flows_by_slot, mode_gap=mode_gap,
+                    mode_imbalance=imbalance,
                     departure_shift_mean_s=float(np.mean(self.shifts_s[self.shift[road]]
                                                          * (road < self.n_people))))
                 t.days.append(record)
                 bar.update(1)
-                bar.set_postfix(gap=f"{gap:.4f}", modes=f"{mode_gap:.4f}")
-                met = gap <= self.target_gap and mode_gap <= MODE_TOLERANCE
+                bar.set_postfix(gap=f"{gap:.4f}", modes=f"{imbalance:.4f}")
+                met = gap <= self.target_gap and imbalance <= MODE_IMBALANCE_TOLERANCE
                 streak = streak + 1 if met else 0
                 if streak >= CONSECUTIVE:
                     # the authority reviews between equilibrated states (LTA's quarterly
@@ -399,14 +406,16 @@ class DynamicEquilibrium:
                 self._sync_book()
         rep = EquilibriumReport(
             converged=converged, relative_gap=record.relative_gap if record else float("nan"),
-            mode_gap=record.mode_gap if record else float("nan"), iterations=len(t.days),
+            mode_gap=record.mode_gap if record else float("nan"),
+            mode_imbalance=record.mode_imbalance if record else float("nan"),
+            iterations=len(t.days),
             reviews=reviews - reviews0, target_gap=self.target_gap,
             continued_from_day=first_day if start is not None else None)
         if not converged:
             msg = (f"equilibrium NOT reached: stopped at the cap of {self.max_days} days with "
                    f"relative gap {rep.relative_gap:.4f} (target {self.target_gap}) and "
-                   f"{rep.mode_gap:.2%} of travellers preferring another mode (target "
-                   f"{MODE_TOLERANCE:.1%}); raise simulation.equilibrium_days")
+                   f"a mode imbalance of {rep.mode_imbalance:.2%} (target "
+                   f"{MODE_IMBALANCE_TOLERANCE:.2%}); raise simulation.equilibrium_days")
             warnings.warn(msg, RuntimeWarning, stacklevel=2)
             rep.notes.append(msg)
         else:
@@ -415,8 +424,10 @@ class DynamicEquilibrium:
                      f"{first_day} days)")
             rep.notes.append(
                 f"equilibrium reached in {rep.iterations} days{since}: relative gap "
-                f"{rep.relative_gap:.4f} ≤ {self.target_gap}, {rep.mode_gap:.2%} of travellers "
-                f"preferring another mode; {reviews - reviews0} road-pricing review(s)")
+                f"{rep.relative_gap:.4f} ≤ {self.target_gap}, mode imbalance "
+                f"{rep.mode_imbalance:.2%} ≤ {MODE_IMBALANCE_TOLERANCE:.2%} "
+                f"({rep.mode_gap:.2%} of travellers preferring another mode); "
+                f"{reviews - reviews0} road-pricing review(s)")
         return rep
 
 

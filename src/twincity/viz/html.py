@@ -77,8 +77,10 @@ def run_report_html(results: Results, figures: list[tuple[str, str, str]]) -> st
         cls = "" if eq.get("converged") else " class=\"warn\""
         parts.append(f"<p{cls}>Traffic equilibrium {status} after {eq.get('iterations', '?')} "
                      f"days: relative gap {eq.get('relative_gap', float('nan')):.4f} (target "
-                     f"{eq.get('target_gap', '?')}), {100 * eq.get('mode_gap', 0):.2f}% of "
-                     "travellers preferring another mode.</p>")
+                     f"{eq.get('target_gap', '?')}), largest net mode imbalance "
+                     f"{100 * eq.get('mode_imbalance', float('nan')):.2f}%, "
+                     f"{100 * eq.get('mode_gap', 0):.2f}% of travellers preferring another "
+                     "mode.</p>")
     parts += ["<h2>KPIs</h2>", kpi_table_html(results)]
     if results.notes:
         parts += ["<h2>Notes</h2>", "<ul>" + "".join(f"<li>{_html.escape(n)}</li>"

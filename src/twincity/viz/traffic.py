@@ -21,13 +21,13 @@ MODE_COLOURS = {"car": "#d95f02", "transit": "#7570b3", "walk": "#1b9e77", "bike
 
 
 def convergence(source: Results | str | Path) -> Any:
-    """Relative gap and share of travellers preferring another mode, per equilibrium day.
+    """Relative gap and the largest net mode imbalance, per equilibrium day.
 
     Log scale; the target gap (``simulation.equilibrium_gap``) is a dashed
     line, days with a pricing/signal review are marked. The title says whether
     the loop converged (``summary.json``'s ``equilibrium`` record).
     """
-    from twincity.traffic.duerules import MODE_TOLERANCE
+    from twincity.traffic.duerules import MODE_IMBALANCE_TOLERANCE
 
     results = as_results(source)
     days = require_table(results, "equilibration", "the convergence figure needs the "
@@ -37,17 +37,17 @@ def convergence(source: Results | str | Path) -> Any:
     ax = fig.add_subplot()
     day = days["day"].to_numpy(int) + 1
     ax.semilogy(day, days["relative_gap"], "o-", ms=3, label="relative gap (routes)")
-    if "mode_gap" in days:
-        ax.semilogy(day, days["mode_gap"], "s-", ms=3,
-                    label="share of travellers preferring another mode")
+    if "mode_imbalance" in days:
+        ax.semilogy(day, days["mode_imbalance"], "s-", ms=3,
+                    label="largest net imbalance of a mode")
     target = eq.get("target_gap",
                     results.scenario.get("simulation", {}).get("equilibrium_gap"))
     if target:
         ax.axhline(float(target), color="C0", ls="--", lw=1,
                    label=f"target gap {float(target):g}")
-    if "mode_gap" in days:
-        ax.axhline(MODE_TOLERANCE, color="C1", ls=":", lw=1,
-                   label=f"mode target {MODE_TOLERANCE:.1%}")
+    if "mode_imbalance" in days:
+        ax.axhline(MODE_IMBALANCE_TOLERANCE, color="C1", ls=":", lw=1,
+                   label=f"mode target {MODE_IMBALANCE_TOLERANCE:.2%}")
     if "review" in days and days["review"].astype(bool).any():
         for d in day[days["review"].astype(bool).to_numpy()]:
             ax.axvline(d, color="0.6", lw=0.8, ls=":")
