@@ -4,12 +4,14 @@
   green shares, review rules between equilibrated states, trip rules) and
   :class:`ReviewState`;
 * :mod:`~twincity.operators.signals` — the signal operators (phase splitter,
-  per-step controller, fixed-time plan review).
-
-A grid operator (a dispatch rule acting on the energy subsystem during a run)
-does not exist yet: energy policies act through scenario overrides.
+  per-step controller, fixed-time plan review);
+* :mod:`~twincity.operators.grid` — the grid operator (merit-order dispatch of each
+  representative day, the day-ahead :class:`DispatchSignal`, and the load-shifting
+  rule EV charging is scheduled by: :class:`ChargingRule`, set by smart charging).
 """
 
+from twincity.operators.grid import ChargingRule, DispatchSignal, GridOperator, StrategyCharging
 from twincity.operators.transport import ReviewState, TransportAuthority
 
-__all__ = ["ReviewState", "TransportAuthority"]
+__all__ = ["ChargingRule", "DispatchSignal", "GridOperator", "ReviewState", "StrategyCharging",
+           "TransportAuthority"]

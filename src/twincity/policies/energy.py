@@ -1,11 +1,14 @@
 """Energy policies: smart EV charging, rooftop PV, building retrofit, district heating.
 
-Mechanism: each acts through the scenario's energy sections, which the energy
-subsystem reads when it builds the buildings, PV, batteries and charging of
-the city:
+Mechanism: smart charging acts during the run through the grid operator's
+load-shifting hook (:meth:`~twincity.operators.grid.GridOperator.set_charging_rule`);
+the others through the scenario's energy sections, which the energy subsystem
+reads when it builds the buildings and PV of the city:
 
-* ``smart_charging`` — EVs charge off-peak or in the lowest-carbon hours
-  (``charging.strategy``; the off-peak window in local hours if given).
+* ``smart_charging`` — the grid operator schedules EV charging off-peak or in the
+  lowest-carbon hours of its day-ahead signal (average or marginal intensity),
+  instead of the city's own ``charging.strategy`` (the off-peak window in local
+  hours if given).
 * ``rooftop_pv`` — installed rooftop PV per resident reaches a target
   (``buildings.rooftop_pv.per_capita_kwp``; a city total is converted to per
   capita first; capacity never falls).
@@ -31,14 +34,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from twincity.errors import InputError
+from twincity.operators.grid import StrategyCharging
 from twincity.policies.base import Adaptation, Policy
 from twincity.scenario.base import Section
+from twincity.scenario.sections_energy import ChargingSpec
 
 if TYPE_CHECKING:
     from twincity.city.build import City
+    from twincity.context import RunContext
 
 HeatingSystem = Literal["gas_boiler", "oil_boiler", "electric_resistance", "heat_pump"]
 
@@ -57,6 +63,10 @@ class SmartChargingParams(Section):
                                                "the city's own).")
     off_peak_end_h: float | None = Field(
         default=None, ge=0, lt=24, description="Local end of the off-peak window (may wrap).")
+    signal: Literal["average", "marginal"] = Field(
+        default="average",
+        description="carbon_aware follows the hour's average grid intensity (published "
+                    "signals) or its marginal intensity (the unit serving one more kWh).")
 
 
 class SmartChargingPolicy(Policy):
@@ -68,20 +78,39 @@ class SmartChargingPolicy(Policy):
     primary_kpis = ("peak_load", "co2_per_capita_electricity")
 
     def adapt(self, city: City) -> Adaptation:
+        """The city's charging section with this strategy and window (no scenario change)."""
         p, c = self.params, city.spec.charging
-        overrides: dict = {"charging.strategy": p.strategy}
         start = c.off_peak_start_s if p.off_peak_start_h is None else p.off_peak_start_h * 3600
         end = c.off_peak_end_s if p.off_peak_end_h is None else p.off_peak_end_h * 3600
-        if p.off_peak_start_h is not None:
-            overrides["charging.off_peak_start_s"] = start
-        if p.off_peak_end_h is not None:
-            overrides["charging.off_peak_end_s"] = end
+        _charging_spec(c, start_s=start, end_s=end, strategy=p.strategy)  # fail early
         how = (f"in the off-peak window {start / 3600:g}–{end / 3600:g} h local time"
                if p.strategy == "off_peak" else
-               "in the hours of lowest forecast grid carbon intensity before departure")
-        note = f"EV charging strategy {c.strategy}→{p.strategy}: sessions charge {how}"
-        return Adaptation(policy=self.name, note=note, overrides=overrides, concrete={
-            "strategy": p.strategy, "off_peak_start_s": start, "off_peak_end_s": end})
+               f"in the hours of lowest forecast {p.signal} grid carbon intensity before "
+               "departure")
+        note = (f"EV charging strategy {c.strategy}→{p.strategy}, scheduled by the grid "
+                f"operator: sessions charge {how}")
+        return Adaptation(policy=self.name, note=note, concrete={
+            "strategy": p.strategy, "off_peak_start_s": start, "off_peak_end_s": end,
+            "signal": p.signal})
+
+    def attach(self, context: RunContext, adaptation: Adaptation) -> None:
+        """Hand the grid operator the charging rule (its load-shifting hook)."""
+        c = adaptation.concrete
+        spec = _charging_spec(context.city.spec.charging, start_s=c["off_peak_start_s"],
+                              end_s=c["off_peak_end_s"], strategy=c["strategy"])
+        context.grid_operator.set_charging_rule(StrategyCharging(spec, signal=c["signal"]),
+                                                by=self.name)
+
+
+def _charging_spec(charging: ChargingSpec, *, start_s: float, end_s: float,
+                   strategy: str) -> ChargingSpec:
+    """The city's charging section with another strategy and off-peak window (validated)."""
+    try:
+        return ChargingSpec.model_validate(charging.model_dump() | {
+            "strategy": strategy, "off_peak_start_s": start_s, "off_peak_end_s": end_s})
+    except ValidationError as exc:
+        raise InputError(exc.errors()[0]["msg"],
+                         path=f"policy {SmartChargingPolicy.name}: params") from None
 
 
 # --------------------------------------------------------------------------- rooftop PV
