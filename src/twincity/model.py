@@ -205,6 +205,7 @@ class CityModel(mesa.Model):
 
     @property
     def loaded(self) -> LoadedScenario:
+        """The loaded scenario the city was built from."""
         return self.city.loaded
 
     def stream_seed(self, name: str) -> np.random.SeedSequence:

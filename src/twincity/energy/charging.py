@@ -209,9 +209,11 @@ class ChargingSessions:
 
     @property
     def size(self) -> int:
+        """Number of sessions."""
         return int(self.arrival_h.size)
 
     def take(self, mask: np.ndarray) -> ChargingSessions:
+        """The sessions selected by ``mask`` (a boolean mask or an index array)."""
         return ChargingSessions(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
 
 

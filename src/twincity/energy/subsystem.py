@@ -218,6 +218,7 @@ class EnergySubsystem:
     name = "energy"
 
     def __init__(self, context: RunContext, products: Products) -> None:
+        """Building groups, weather, wind, PV and batteries; days are computed in :meth:`finish`."""
         self.context = context
         self.products = products
         city = context.city
@@ -271,6 +272,7 @@ class EnergySubsystem:
         """Nothing to do per step: the energy days are computed in :meth:`finish`."""
 
     def observations(self) -> dict[str, float]:
+        """No per-step observations: the energy year is computed in :meth:`finish`."""
         return {}
 
     def finish(self) -> None:
@@ -464,6 +466,7 @@ class EnergySubsystem:
         return ren / tot if tot > 0 else float("nan")
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """``energy_hourly``: see :meth:`hourly_table`."""
         return {"energy_hourly": self.hourly_table()}
 
     def provide(self, product: str) -> EnergyYear:
@@ -485,6 +488,7 @@ class EnergySubsystem:
             mean_delivered_intensity_kg_per_kwh=mean_delivered)
 
     def kpis(self) -> list[KPI]:
+        """Electricity per capita, peak loads, grid intensity and renewable share (if a mix)."""
         days = self._ensure()
         pop = self.population
         peak_day, peak_h, peak_kwh = max(

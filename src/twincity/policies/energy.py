@@ -132,6 +132,7 @@ class RooftopPvPolicy(Policy):
     primary_kpis = ("co2_per_capita_electricity", "renewable_share")
 
     def adapt(self, city: City) -> Adaptation:
+        """The per-resident PV target as the city's capacity (never below today's)."""
         pv, pop = city.spec.buildings.rooftop_pv, city.spec.city.population
         if pv.per_capita_kwp is not None:
             now = pv.per_capita_kwp
@@ -174,6 +175,7 @@ class BuildingRetrofitPolicy(Policy):
     primary_kpis = ("co2_per_capita_buildings", "co2_per_capita_total")
 
     def adapt(self, city: City) -> Adaptation:
+        """Each chosen use's envelope loss as the floor-area-weighted mean after retrofit."""
         p, uses = self.params, city.spec.buildings.uses
         chosen = list(uses) if p.uses is None else p.uses
         unknown = sorted(set(chosen) - set(uses))
@@ -214,6 +216,7 @@ class DistrictHeatingPolicy(Policy):
     primary_kpis = ("co2_per_capita_buildings", "co2_per_capita_total")
 
     def adapt(self, city: City) -> Adaptation:
+        """Heating shares moved pro rata from the source systems to district heating."""
         p = self.params
         shares = city.spec.buildings.heating_shares.model_dump()
         now = shares["district_heating"]

@@ -159,6 +159,7 @@ class DynamicEquilibrium:
 
     def __init__(self, traffic: TrafficPlan,
                  shifts_s: np.ndarray = DEPARTURE_SHIFTS_S) -> None:
+        """Empty day-to-day state for ``traffic``'s entries; ``shifts_s``: departure shifts (s)."""
         self.ts = traffic
         t = traffic
         self.seed = t.context.seed

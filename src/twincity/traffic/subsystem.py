@@ -430,6 +430,7 @@ class TrafficSubsystem:
 
     # ------------------------------------------------------------------ outputs
     def observations(self) -> dict[str, float]:
+        """Vehicles on the road, arrived and waiting to enter, at city scale (÷ sample share)."""
         c = self.sim.counters
         return {"vehicles_on_road": c["en_route"] / self.share,
                 "vehicles_arrived": c["arrived"] / self.share,
@@ -519,6 +520,7 @@ class TrafficSubsystem:
         }).assign(arrival_s=lambda df: df["departure_s"] + df["travel_time_s"])
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """``trips``, ``links`` and ``equilibration`` (one row per day), with expansion factors."""
         links = self.sim.link_table()
         for p, name in enumerate(self.pollutants):
             unit = "kwh" if name == "energy" else "g"
@@ -547,6 +549,7 @@ class TrafficSubsystem:
         """Nothing to add at the end: the reported day is the kernel's state."""
 
     def kpis(self) -> list[KPI]:
+        """Trip KPIs, congested lane-km, the relative gap and the central-area KPIs."""
         trips = self.trip_table()
         out = tk.trip_kpis(trips, sample_share=self.share)
         sim = self.sim
