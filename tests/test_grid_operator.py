@@ -1,11 +1,12 @@
-"""The grid operator: its day-ahead signal, its load-shifting hook, and smart charging on it.
+"""The grid operator: its day-ahead signal, its two hooks, and the policies acting on them.
 
 Truths independent of the code: a merit order's marginal unit worked out by hand
 from capacities and loads; a session's energy is conserved when it is moved in
 time (Σ load = energy ÷ charger efficiency, hour by hour where the hand schedule
 says); carbon-aware charging fills the parking hours of least intensity of the
 signal it follows, worked out by hand on a signal where average and marginal
-intensity disagree.
+intensity disagree; a carbon price swaps two units exactly at the price where
+their cost + price × CO₂ cross, (c₂ − c₁) / (e₁ − e₂), the same load being served.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import pytest
 from twincity.energy.charging import ChargingResult, ChargingSessions
 from twincity.errors import InputError
 from twincity.model import CityModel
-from twincity.operators import DispatchSignal, GridOperator, StrategyCharging
-from twincity.policies.energy import SmartChargingPolicy
+from twincity.operators import CarbonPrice, DispatchSignal, GridOperator, StrategyCharging
+from twincity.policies.energy import CarbonPricePolicy, SmartChargingPolicy
 from twincity.policies.registry import apply_policies
 from twincity.scenario.sections_energy import ChargingSpec, GridSpec
 
@@ -126,3 +127,46 @@ def test_smart_charging_with_an_empty_window_is_an_input_error(tiny_path) -> Non
                                   "off_peak_end_h": 3})
     with pytest.raises(InputError, match="off-peak window is empty"):
         apply_policies(tiny_path, [policy])
+
+
+#: Coal before gas on cost; a carbon price above (120 − 100) / (0.9 − 0.4) = 40 per kg puts gas
+#: first (costs in the tiny city's currency per kWh, so 40,000 per tonne).
+COAL_GAS = [
+    {"fuel": "coal", "capacity_kw": 1e6, "marginal_cost_per_kwh": 100.0, "co2_kg_per_kwh": 0.9},
+    {"fuel": "gas", "capacity_kw": 1e6, "marginal_cost_per_kwh": 120.0, "co2_kg_per_kwh": 0.4}]
+
+
+def test_a_carbon_price_reorders_the_merit_order_at_the_hand_computed_price() -> None:
+    grid = GridSpec.model_validate({"generators": COAL_GAS})
+    load = np.full(24, 500.0)
+    for price_per_t, serving, intensity in ((39_000.0, 0, 0.9), (41_000.0, 1, 0.4)):
+        op = GridOperator(grid=grid, charging=ChargingSpec())
+        op.add_dispatch_rule(CarbonPrice(price_per_t / 1000.0))
+        r = op.dispatch(load)
+        np.testing.assert_allclose(r.generation_kwh[serving], load)  # one unit serves it all
+        np.testing.assert_allclose(r.generation_kwh.sum(axis=0), load)
+        np.testing.assert_allclose(r.average_intensity_kg_per_kwh, intensity)
+    no_rule = GridOperator(grid=grid, charging=ChargingSpec())
+    assert no_rule.merit_cost_per_kwh() is None and no_rule.merit_order() == ["coal", "gas"]
+
+
+@pytest.mark.parametrize(("intl_usd_per_t", "fuel_first"), [(40.0, "coal"), (60.0, "gas")])
+def test_the_carbon_price_policy_acts_through_the_dispatch(tiny_path, intl_usd_per_t,
+                                                           fuel_first) -> None:
+    # tiny: 830 per international $; 40 $/t = 33,200 per t (coal stays first), 60 $/t = 49,800
+    grid = {"grid.hourly_intensity_kg_per_kwh": None, "grid.generators": COAL_GAS}
+    base = CityModel.from_file(tiny_path, overrides=grid, subsystems=("energy",)).run()
+    priced = CityModel.from_file(tiny_path, overrides=grid, subsystems=("energy",),
+                                 policies=[CarbonPricePolicy(
+                                     {"price_intl_usd_per_t": intl_usd_per_t})])
+    adaptation = priced.policies[0][1]
+    assert adaptation.concrete["merit_order_after"][0] == fuel_first
+    res = priced.run()
+    h0, h1 = base.tables["energy_hourly"], res.tables["energy_hourly"]
+    assert h0["gen_gas_kwh"].sum() == 0.0  # coal serves everything at cost
+    # the same load is served, by the fuel first in the priced merit order
+    np.testing.assert_allclose(h1["generation_kwh"], h0["generation_kwh"], rtol=1e-12)
+    np.testing.assert_allclose(h1[f"gen_{fuel_first}_kwh"], h0["generation_kwh"], rtol=1e-12)
+    want = {"coal": 0.9, "gas": 0.4}[fuel_first]
+    assert res.kpi("grid_intensity_mean") == pytest.approx(want)
+    assert base.kpi("grid_intensity_mean") == pytest.approx(0.9)

@@ -25,8 +25,9 @@ standing for ``weight_days`` days; weights sum to 365). For every day:
    distributed by population) and behind-the-meter batteries (per capita) dispatched
    for self-consumption (:mod:`twincity.energy.storage`).
 5. **Grid** — the grid operator dispatches the city's net load (Σ zones: import −
-   export) plus the background load by merit order, or prices it at the given hourly
-   intensity (:func:`~twincity.energy.grid.dispatch_grid`).
+   export) plus the background load by merit order (units ranked by marginal cost, or
+   by the costs its dispatch rules set, e.g. a carbon price), or prices it at the given
+   hourly intensity (:func:`~twincity.energy.grid.dispatch_grid`).
 
 Every hour then closes the balance (asserted in the tests at 1e-9)::
 

@@ -11,12 +11,21 @@ representative day to this operator in three calls:
    the operator's **load-shifting rule** against that signal, then the day is
    dispatched again with the charging load.
 
-The rule is the typed hook a policy attaches to (:meth:`GridOperator.set_charging_rule`):
-a :class:`ChargingRule` takes the sessions, the zones and the signal and returns
-the load per zone and hour. Every rule must conserve energy (each session's
-delivered + unmet = requested battery energy, checked on each call), so a rule
-moves load in time and never makes or loses energy. Without a policy the rule
-is the city's own ``charging.strategy`` (:class:`StrategyCharging`).
+Policies attach through two typed hooks:
+
+* a **load-shifting rule** (:meth:`GridOperator.set_charging_rule`): a
+  :class:`ChargingRule` takes the sessions, the zones and the signal and returns
+  the load per zone and hour. Every rule must conserve energy (each session's
+  delivered + unmet = requested battery energy, checked on each call), so a rule
+  moves load in time and never makes or loses energy. Without a policy the rule
+  is the city's own ``charging.strategy`` (:class:`StrategyCharging`);
+* **dispatch rules** (:meth:`GridOperator.add_dispatch_rule`): a
+  :class:`DispatchRule` maps the units' costs to the costs the merit order ranks
+  them by (a carbon price adds price × CO₂ intensity, :class:`CarbonPrice`). Rules
+  compose in the order added; they re-rank units and never change what a unit
+  emits or can generate. A grid given as a fixed intensity series has no merit
+  order, so dispatch rules have nothing to act on there (:attr:`GridOperator.units`
+  is ``None``).
 
 The operator decides once per representative day, at the end of the run, not
 each model step, so it is a plain object rather than a step-scheduled Mesa agent.
@@ -32,6 +41,9 @@ Example:
     ...                      np.array([7.4]), np.array([0]), np.array([True]))
     >>> float(op.schedule_charging(s, 1, sig).load_kwh[0, 18])   # uncontrolled: on arrival
     7.4
+    >>> units = Units(("coal", "gas"), np.array([0.03, 0.05]), np.array([0.9, 0.4]))
+    >>> CarbonPrice(0.1)(units, units.marginal_cost_per_kwh).round(6).tolist()  # gas first
+    [0.12, 0.09]
 """
 
 from __future__ import annotations
@@ -70,6 +82,43 @@ class DispatchSignal:
         return self.marginal_intensity_kg_per_kwh
 
 
+@dataclass(frozen=True)
+class Units:
+    """The grid's generating units as the merit order sees them (one entry per generator)."""
+
+    fuel: tuple[str, ...]
+    marginal_cost_per_kwh: np.ndarray  # currency of the scenario per kWh
+    co2_kg_per_kwh: np.ndarray
+
+    @classmethod
+    def of(cls, grid: GridSpec) -> Units | None:
+        """The units of ``grid``'s merit order (``None`` for a fixed intensity series)."""
+        if grid.generators is None:
+            return None
+        return cls(tuple(g.fuel for g in grid.generators),
+                   np.array([g.marginal_cost_per_kwh for g in grid.generators]),
+                   np.array([g.co2_kg_per_kwh for g in grid.generators]))
+
+
+class DispatchRule(Protocol):
+    """A dispatch rule: the costs the merit order ranks units by, from the costs so far."""
+
+    def __call__(self, units: Units, cost_per_kwh: np.ndarray) -> np.ndarray:
+        """One finite cost per unit (currency per kWh)."""
+        ...
+
+
+@dataclass(frozen=True)
+class CarbonPrice:
+    """A carbon price: each unit's cost plus ``price_per_kg`` × its CO₂ intensity."""
+
+    price_per_kg: float
+
+    def __call__(self, units: Units, cost_per_kwh: np.ndarray) -> np.ndarray:
+        """``cost + price_per_kg × co2_kg_per_kwh`` per unit."""
+        return cost_per_kwh + self.price_per_kg * units.co2_kg_per_kwh
+
+
 class ChargingRule(Protocol):
     """A load-shifting rule: when each EV charging session draws its energy."""
 
@@ -103,9 +152,13 @@ class GridOperator:
     def __init__(self, *, grid: GridSpec, charging: ChargingSpec) -> None:
         """An operator of ``grid`` whose charging rule is the city's own ``charging`` strategy."""
         self.grid = grid
+        #: The merit order's units (``None``: the grid is a fixed intensity series).
+        self.units = Units.of(grid)
         self.charging_rule: ChargingRule = StrategyCharging(charging)
         #: The policy whose rule schedules charging (``None``: the city's own strategy).
         self.charging_rule_by: str | None = None
+        #: Rules re-ranking the merit order, applied in the order added.
+        self.dispatch_rules: list[DispatchRule] = []
 
     def set_charging_rule(self, rule: ChargingRule, *, by: str) -> None:
         """Schedule EV charging by ``rule`` from now on; ``by`` names the policy.
@@ -119,11 +172,40 @@ class GridOperator:
                              path=f"policy {by}")
         self.charging_rule, self.charging_rule_by = rule, by
 
+    def add_dispatch_rule(self, rule: DispatchRule) -> None:
+        """Rank the merit order by ``rule`` too (after the rules added before)."""
+        self.dispatch_rules.append(rule)
+
+    def merit_cost_per_kwh(self) -> np.ndarray | None:
+        """The costs the merit order ranks units by after the dispatch rules.
+
+        ``None`` without units or without rules (the units' own marginal costs).
+        """
+        if self.units is None or not self.dispatch_rules:
+            return None
+        cost = self.units.marginal_cost_per_kwh.copy()
+        for rule in self.dispatch_rules:
+            cost = np.asarray(rule(self.units, cost), dtype=np.float64)
+        return cost
+
+    def merit_order(self) -> list[str]:
+        """Unit names (fuel, or name where given) cheapest first, after the dispatch rules."""
+        if self.units is None:
+            return []
+        cost = self.merit_cost_per_kwh()
+        cost = self.units.marginal_cost_per_kwh if cost is None else cost
+        names = [g.name or g.fuel for g in self.grid.generators]
+        return [names[i] for i in np.argsort(cost, kind="stable")]
+
     def dispatch(self, net_load_kwh: np.ndarray, *, solar_availability: np.ndarray | None = None,
                  wind_availability: np.ndarray | None = None, month: int = 1) -> GridResult:
-        """Merit-order dispatch of the city's hourly net load (see :func:`dispatch_grid`)."""
+        """Merit-order dispatch of the city's hourly net load (see :func:`dispatch_grid`).
+
+        Units are ranked by :meth:`merit_cost_per_kwh` (the dispatch rules).
+        """
         return dispatch_grid(self.grid, net_load_kwh, solar_availability=solar_availability,
-                             wind_availability=wind_availability, month=month)
+                             wind_availability=wind_availability, month=month,
+                             merit_cost_per_kwh=self.merit_cost_per_kwh())
 
     @staticmethod
     def signal(forecast: GridResult) -> DispatchSignal:
