@@ -190,11 +190,12 @@ class GridOperator:
 
     def merit_order(self) -> list[str]:
         """Unit names (fuel, or name where given) cheapest first, after the dispatch rules."""
-        if self.units is None:
+        gens = self.grid.generators
+        if self.units is None or gens is None:
             return []
         cost = self.merit_cost_per_kwh()
         cost = self.units.marginal_cost_per_kwh if cost is None else cost
-        names = [g.name or g.fuel for g in self.grid.generators]
+        names = [g.name or g.fuel for g in gens]
         return [names[i] for i in np.argsort(cost, kind="stable")]
 
     def dispatch(self, net_load_kwh: np.ndarray, *, solar_availability: np.ndarray | None = None,
