@@ -29,6 +29,7 @@ import pytest
 from twincity.city.network import Network
 from twincity.operators import TransportAuthority
 from twincity.traffic.duerules import EARLY_WEIGHT, LATE_WEIGHT
+from twincity.traffic.entries import EntryLayout
 from twincity.traffic.equilibrium import DynamicEquilibrium
 from twincity.traffic.routes import Routes, take_routes
 from twincity.traffic.simulation import TrafficSim
@@ -44,37 +45,34 @@ class RoadPlan:
         import mesa
 
         n = len(origin)
-        model = mesa.Model(rng=1)
-        model.seed = 1
-        model.city = SimpleNamespace(spec=SimpleNamespace(simulation=SimpleNamespace(
-            equilibrium_gap=gap, equilibrium_days=days, interval_s=interval_s,
-            sample_share=1.0)))
-        self.model = model
+        self.context = SimpleNamespace(seed=1, city=SimpleNamespace(spec=SimpleNamespace(
+            simulation=SimpleNamespace(equilibrium_gap=gap, equilibrium_days=days,
+                                       interval_s=interval_s, sample_share=1.0))))
+        self.layout = EntryLayout(n_people=n, n_trucks=0)
         self.net = net
-        self.trips = np.zeros(n)
-        self.n_trucks = 0
         self.mode = np.full(n, CAR, dtype=np.int8)
         self.identity = np.arange(n)
         self.start_s, self.duration_s = 0.0, duration_s
         self.slot_s, self.n_slots = duration_s, 1
         self.vot = 3600.0
-        self.authority = TransportAuthority(model, toll_schedule=np.zeros((1, net.n_links)),
+        self.authority = TransportAuthority(mesa.Model(rng=1),
+                                            toll_schedule=np.zeros((1, net.n_links)),
                                             green_share=np.ones(net.n_links))
-        self._origin, self._dest = origin, dest
-        self._desired = desired_s.astype(np.float64)
-        self._departure = self._desired.copy()
+        self.origin_node, self.dest_node = origin, dest
+        self.desired_s = desired_s.astype(np.float64)
+        self.departure_s = self.desired_s.copy()
         self.book = routes
         self.days = []
-        self._flows_by_slot = np.ones((1, net.n_links))
+        self.flows_by_slot = np.ones((1, net.n_links))
 
     def planning_network(self) -> Network:
         return self.net
 
-    def _road_vehicles(self) -> np.ndarray:
-        return np.arange(len(self._origin))
+    def road_vehicles(self) -> np.ndarray:
+        return np.arange(len(self.origin_node))
 
-    def _book_od(self, idx):
-        return self._origin[idx], self._dest[idx], self._departure[idx] - self.start_s
+    def book_od(self, idx):
+        return self.origin_node[idx], self.dest_node[idx], self.departure_s[idx] - self.start_s
 
     def skims_by_slot(self, link_time_s):
         return None
@@ -82,14 +80,14 @@ class RoadPlan:
     def preferred_modes(self, gc) -> np.ndarray:
         return self.mode.copy()
 
-    def _make_sim(self) -> TrafficSim:
-        road = self._road_vehicles()
+    def make_sim(self) -> TrafficSim:
+        road = self.road_vehicles()
         r = take_routes(self.book, road)
-        self._sim_road = road
-        return TrafficSim(self.net, departure_s=self._departure - self.start_s,
+        self.sim_road = road
+        return TrafficSim(self.net, departure_s=self.departure_s - self.start_s,
                           route_start=r.start, route_links=r.links,
                           veh_class=np.zeros(len(road), dtype=np.int8), tick_s=1.0,
-                          interval_s=self.model.city.spec.simulation.interval_s,
+                          interval_s=self.context.city.spec.simulation.interval_s,
                           horizon_s=self.duration_s, seed=7, stuck_time_s=10.0)
 
 
@@ -120,7 +118,7 @@ def test_two_routes_split_as_wardrop_with_a_point_queue() -> None:
     mid = (desired > 3600.0) & (desired < 7200.0)
     on_a = np.diff(plan.book.start) == 1
     assert on_a[mid].mean() == pytest.approx(1200 / 1800, abs=0.05)
-    sim = plan._make_sim()
+    sim = plan.make_sim()
     sim.run()
     tt = (sim.state.arrive_s - sim.departure_s)[mid]
     assert tt[on_a[mid]].mean() == pytest.approx(420.0, abs=45.0)
@@ -154,7 +152,7 @@ def test_departure_times_spread_as_in_vickreys_bottleneck() -> None:
                     _routes([[0]] * n), duration_s=6 * 3600.0, days=60, interval_s=300.0)
     de = DynamicEquilibrium(plan)
     de.run()
-    sim = plan._make_sim()
+    sim = plan.make_sim()
     sim.run()
     arrive = sim.state.arrive_s.astype(np.float64)
     depart = sim.departure_s
@@ -201,7 +199,7 @@ def test_a_shortcut_slows_everyone_as_in_braess_paradox() -> None:
                         _routes([[0, 1]] * n), duration_s=6 * 3600.0, days=40)
         report = DynamicEquilibrium(plan, shifts_s=np.array([0.0])).run()
         assert report.relative_gap < 0.1  # one simulated vehicle each: some noise stays
-        sim = plan._make_sim()
+        sim = plan.make_sim()
         sim.run()
         tt = (sim.state.arrive_s - sim.departure_s)[mid]
         mean_s[shortcut] = float(tt.mean())

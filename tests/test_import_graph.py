@@ -26,11 +26,8 @@ PENDING_EDGES: frozenset[tuple[str, str]] = frozenset()
 
 
 #: Private names still imported across modules (importer, source) — the same ratchet.
-#: - tdroutes reuses routing's binary-heap helpers (the lead is reworking both); fix: move
-#:   the heap into ``traffic/heap.py`` with public names.
-PENDING_PRIVATE: frozenset[tuple[str, str]] = frozenset({
-    ("twincity.traffic.tdroutes", "twincity.traffic.routing"),
-})
+#: (Empty: the binary heap both Dijkstra kernels use is public in ``traffic/heap.py``.)
+PENDING_PRIVATE: frozenset[tuple[str, str]] = frozenset()
 
 
 def _modules() -> dict[str, Path]:

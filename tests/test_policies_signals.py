@@ -112,7 +112,7 @@ def test_saturation_flow_times_base_green_is_the_same_kernel(tiny_path):
     """Same routes, approach capacities ÷ base green ratio and green = that ratio: same day."""
     model = CityModel.from_file(tiny_path, overrides=SHORT, subsystems=("traffic",))
     t = model.traffic
-    before = t._make_sim()
+    before = t.make_sim()
     before.run()
     policy = AdaptiveSignalsPolicy({"adjust": "none"})
     adaptation = policy.adapt(model.city)
@@ -122,7 +122,7 @@ def test_saturation_flow_times_base_green_is_the_same_kernel(tiny_path):
     np.testing.assert_allclose(t.net.capacity_vph[links] * lam,
                                model.city.network.capacity_vph[links] * t.share)
     t.authority.green_share[links] = lam
-    after = t._make_sim()
+    after = t.make_sim()
     after.run()
     for name in ("inflow_veh", "outflow_veh", "queue_veh", "travel_time_sum_s"):
         np.testing.assert_array_equal(getattr(after, name), getattr(before, name))

@@ -42,7 +42,7 @@ def test_every_road_vehicle_is_accounted_for(tiny_path: Path) -> None:
     # nobody beats free flow: the kernel rounds each link's free-flow time to whole
     # 1-s ticks, so compare with the rounded times along each route
     traffic = model.traffic
-    sim_routes = take_routes(traffic.book, traffic._sim_road)
+    sim_routes = take_routes(traffic.book, traffic.sim_road)
     ticks = np.maximum(1.0, np.floor(traffic.net.free_flow_s + 0.5))
     rounded = route_costs(sim_routes.start, sim_routes.links, ticks,
                           np.zeros(sim_routes.n_trips, dtype=np.int64))
@@ -82,7 +82,7 @@ def test_trips_without_a_path_are_reported_not_simulated(tiny_path: Path) -> Non
     ok = book.ok.copy()
     ok[drivers] = False  # as if a closure had cut these trips off
     traffic.book = type(book)(start=book.start, links=book.links, ok=ok, cost_s=book.cost_s)
-    traffic.sim = traffic._make_sim()
+    traffic.sim = traffic.make_sim()
     res = model.run()
     trips = res.tables["trips"]
     assert trips.loc[drivers, "no_path"].all()
@@ -110,12 +110,12 @@ def test_sampled_capacities(tiny_path: Path, share: float) -> None:
 def test_book_keeps_routes_of_drivers(tiny_path: Path) -> None:
     model, _ = run(tiny_path)
     traffic = model.traffic
-    road = traffic._road_vehicles()
+    road = traffic.road_vehicles()
     routes = take_routes(traffic.book, road)
     assert routes.ok.all()
     net = traffic.net
     for i in range(0, len(road), 97):
         lk = routes.links[routes.start[i]:routes.start[i + 1]]
         if len(lk):
-            assert net.link_from[lk[0]] == traffic._origin[road[i]]
-            assert net.link_to[lk[-1]] == traffic._dest[road[i]]
+            assert net.link_from[lk[0]] == traffic.origin_node[road[i]]
+            assert net.link_to[lk[-1]] == traffic.dest_node[road[i]]

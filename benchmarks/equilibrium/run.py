@@ -55,7 +55,7 @@ def run_city(city: str, overrides: dict, start_from=None, seed: int | None = Non
             "phases_s": dict(traffic.dynamic.time_s), "loop_s": loop_s,
             "converged": eq.converged, "days": eq.iterations, "gap": eq.relative_gap,
             "reviews": eq.reviews, "gaps": [r.relative_gap for r in traffic.days],
-            "kpis": {k: res.kpi(k) for k in KPIS}, "vehicles": len(traffic._sim_road),
+            "kpis": {k: res.kpi(k) for k in KPIS}, "vehicles": len(traffic.sim_road),
             "plan": model.plan_state()}
 
 

@@ -114,35 +114,37 @@ class BareTraffic:
         n = len(d["departure_s"])
         self.net, self.n_trucks, self.start_s = net, 0, 0.0
         self.duration_s = float(d["horizon_s"])
-        self.trips = np.zeros(n)  # only its length is read
         spec = SimpleNamespace(equilibrium_gap=1e-9, equilibrium_days=max_days,
                                interval_s=INTERVAL_S, sample_share=1.0)
-        self.model = SimpleNamespace(seed=seed, city=SimpleNamespace(
+        self.context = SimpleNamespace(seed=seed, city=SimpleNamespace(
             spec=SimpleNamespace(simulation=spec)))
+        from twincity.traffic.entries import EntryLayout
+
+        self.layout = EntryLayout(n_people=n, n_trucks=0)
         self.authority = SimpleNamespace(toll_schedule=np.zeros((1, net.n_links)),
                                          toll_slot_s=self.duration_s, review_rounds=0)
         self.vot, self.slot_s = 1.0, 3600.0
         self.n_slots = int(np.ceil(self.duration_s / self.slot_s))
-        self._origin, self._dest = d["origin"].astype(np.int64), d["dest"].astype(np.int64)
-        self._desired = d["departure_s"].astype(np.float64)
-        self._departure = self._desired.copy()
+        self.origin_node, self.dest_node = d["origin"].astype(np.int64), d["dest"].astype(np.int64)
+        self.desired_s = d["departure_s"].astype(np.float64)
+        self.departure_s = self.desired_s.copy()
         self.mode = np.full(n, CAR, dtype=np.int8)
         self.identity = np.arange(n, dtype=np.int64)
         self.book = Routes(start=d["route_start"], links=d["route_links"],
                            ok=np.ones(n, dtype=bool), cost_s=np.zeros(n))
         self.days = _Days(hook)
-        self._flows_by_slot = None
+        self.flows_by_slot = None
         self.sim = None
         self.seed = seed
 
     def planning_network(self):
         return self.net
 
-    def _road_vehicles(self) -> np.ndarray:
+    def road_vehicles(self) -> np.ndarray:
         return np.arange(len(self.mode))
 
-    def _book_od(self, idx):
-        return self._origin[idx], self._dest[idx], self._departure[idx] - self.start_s
+    def book_od(self, idx):
+        return self.origin_node[idx], self.dest_node[idx], self.departure_s[idx] - self.start_s
 
     def skims_by_slot(self, link_time_s):
         return None
@@ -150,11 +152,11 @@ class BareTraffic:
     def preferred_modes(self, skims) -> np.ndarray:
         return self.mode.copy()
 
-    def _make_sim(self):
+    def make_sim(self):
         from twincity.traffic.simulation import TrafficSim
 
         n = len(self.mode)
-        self.sim = TrafficSim(self.net, departure_s=self._departure, route_start=self.book.start,
+        self.sim = TrafficSim(self.net, departure_s=self.departure_s, route_start=self.book.start,
                               route_links=self.book.links, veh_class=np.zeros(n, np.int8),
                               interval_s=INTERVAL_S, horizon_s=self.duration_s, seed=self.seed)
         return self.sim

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import mesa
 
     from twincity.city.build import City
+    from twincity.operators.grid import GridOperator
     from twincity.operators.transport import TransportAuthority
 
 #: A rule removing trips from the generated demand (e.g. remote work): called with the
@@ -53,6 +54,8 @@ class RunContext:
     transport_authority: TransportAuthority
     #: The Mesa model operator agents are created on (``mesa.Agent(host)``).
     host: mesa.Model
+    #: The operator dispatching the grid and scheduling EV charging by its rule.
+    grid_operator: GridOperator
     #: Hooks: rules removing trips from the demand (see :data:`DemandRule`).
     demand_rules: list[DemandRule] = field(default_factory=list)
     #: The traffic equilibrium's progress bar, and the plan a paired arm continues from.

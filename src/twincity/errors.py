@@ -27,6 +27,7 @@ class InputError(Exception):
         path: str | None = None,
         line: int | None = None,
     ) -> None:
+        """A one-line message with the file, line and field path it concerns, where known."""
         self.message = " ".join(str(message).split())  # always one line
         self.file = str(file) if file is not None else None
         self.path = path or None
@@ -34,6 +35,7 @@ class InputError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        """``file:line: path: message``, with the parts that are known."""
         where = ""
         if self.file:
             where = self.file + (f":{self.line}" if self.line else "") + ": "

@@ -46,6 +46,7 @@ from twincity.city.build import City, build_city
 from twincity.context import RunContext
 from twincity.defaults import TOLL_SLOT_S
 from twincity.kpi import CATALOGUE, make_kpi
+from twincity.operators.grid import GridOperator
 from twincity.operators.transport import TransportAuthority
 from twincity.policies.base import Adaptation, Policy
 from twincity.provenance import provenance
@@ -134,10 +135,12 @@ class CityModel(mesa.Model):
         self.transport_authority = TransportAuthority(
             self, toll_schedule=np.repeat(net.toll[None, :], n_toll_slots, axis=0),
             green_share=np.ones(net.n_links), toll_slot_s=TOLL_SLOT_S)
+        self.grid_operator = GridOperator(grid=city.spec.grid, charging=city.spec.charging)
         #: What subsystems and policies see of the run.
         self.context = RunContext(city=city, seed=self.seed, start_s=self.clock_s,
                                   end_s=self.end_s, interval_s=self.interval_s,
                                   transport_authority=self.transport_authority, host=self,
+                                  grid_operator=self.grid_operator,
                                   progress=progress, start_from=start_from)
         #: Rules removing trips from the generated demand (the context's hook).
         self.demand_rules = self.context.demand_rules
@@ -202,6 +205,7 @@ class CityModel(mesa.Model):
 
     @property
     def loaded(self) -> LoadedScenario:
+        """The loaded scenario the city was built from."""
         return self.city.loaded
 
     def stream_seed(self, name: str) -> np.random.SeedSequence:

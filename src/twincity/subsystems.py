@@ -140,6 +140,7 @@ class Products:
     """The product board of a run: who provides what, and typed access to it."""
 
     def __init__(self) -> None:
+        """An empty board: no products offered yet."""
         self._providers: dict[str, tuple[Subsystem, type]] = {}
 
     def offer(self, subsystem: Subsystem, provides: Mapping[str, type]) -> None:

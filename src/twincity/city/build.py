@@ -54,6 +54,7 @@ class City:
 
     @property
     def spec(self) -> Scenario:
+        """The scenario the city was built from (``loaded.spec``)."""
         return self.loaded.spec
 
     def summary(self) -> dict[str, float | int | str]:

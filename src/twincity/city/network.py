@@ -160,10 +160,12 @@ class Network:
     # ------------------------------------------------------------------ sizes
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return len(self.node_x_m)
 
     @property
     def n_links(self) -> int:
+        """Number of directed links."""
         return len(self.link_from)
 
     @property

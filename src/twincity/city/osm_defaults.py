@@ -89,6 +89,7 @@ class HighwayDefaults:
 
     @property
     def road_class_index(self) -> int:
+        """Index of ``road_class`` in ``ROAD_CLASSES`` (the kernel's road-class code)."""
         return ROAD_CLASSES.index(self.road_class)
 
 

@@ -108,6 +108,7 @@ class SignalPlan:
 
     @property
     def n_junctions(self) -> int:
+        """Number of signalised junctions."""
         return len(self.nodes)
 
     @property

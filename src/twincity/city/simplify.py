@@ -82,6 +82,7 @@ class Shapes:
                                      strict=True))
 
     def link(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The x and y vertices of link ``k``'s polyline."""
         s, e = self.start[k], self.start[k + 1]
         return self.x[s:e], self.y[s:e]
 
@@ -133,6 +134,7 @@ class SimplifyReport:
         ]
 
     def record(self) -> dict:
+        """The report as a plain dict (JSON-ready)."""
         return asdict(self)
 
 

@@ -58,6 +58,7 @@ class ZonePolygons:
 
     @property
     def n(self) -> int:
+        """Number of zones."""
         return len(self.name)
 
     def wkt(self, z: int) -> str:

@@ -38,6 +38,7 @@ class Zones:
 
     @property
     def n(self) -> int:
+        """Number of zones."""
         return len(self.name)
 
     def distance_from_centre_m(self, centre_xy_m: tuple[float, float]) -> np.ndarray:

@@ -176,6 +176,7 @@ class EmissionsSubsystem:
     name = "emissions"
 
     def __init__(self, context: RunContext, products: Products) -> None:
+        """Read the population; the by-source table is built in :meth:`finish` from the products."""
         self.context = context
         self.products = products
         model = context
@@ -202,9 +203,11 @@ class EmissionsSubsystem:
         """Nothing per step: the yearly account is made in :meth:`finish`."""
 
     def observations(self) -> dict[str, float]:
+        """No per-step observations: emissions are yearly."""
         return {}
 
     def provide(self, product: str) -> None:
+        """Emissions provide no products: always raises ``KeyError``."""
         raise KeyError(f"emissions provides no products (asked for {product!r})")
 
     def finish(self) -> None:
@@ -284,9 +287,11 @@ class EmissionsSubsystem:
         return self._table
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """``emissions``: the yearly by-source table (:meth:`by_source`)."""
         return {"emissions": self.by_source()}
 
     def kpis(self) -> list[KPI]:
+        """CO₂ per capita by sector and in total; bus CO₂, NOx and PM2.5 (t/yr)."""
         t = self.by_source()
         pop = self.population
 

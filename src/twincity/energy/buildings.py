@@ -96,6 +96,7 @@ class BuildingGroups:
 
     @property
     def size(self) -> int:
+        """Number of building groups (zone × use)."""
         return int(self.zone.size)
 
 

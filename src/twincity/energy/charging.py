@@ -188,3 +188,62 @@ def charger_power_kw(
     power = np.where(home, spec.home_charger_kw, spec.work_charger_kw)
     share = np.where(home, spec.home_charger_share, spec.work_charger_share)
     return np.where(u < share, power, 0.0)
+
+
+@dataclass(frozen=True)
+class ChargingSessions:
+    """Charging sessions as a struct of arrays (city scale: energy already ÷ sample share).
+
+    ``arrival_h``/``departure_h`` are hours since midnight (a departure at or before
+    the arrival is the next day); ``energy_kwh`` is battery energy to restore;
+    ``power_kw`` the charger power; ``zone`` where the car is parked; ``at_home``
+    whether it is a home (overnight) session.
+    """
+
+    arrival_h: np.ndarray
+    departure_h: np.ndarray
+    energy_kwh: np.ndarray
+    power_kw: np.ndarray
+    zone: np.ndarray
+    at_home: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """Number of sessions."""
+        return int(self.arrival_h.size)
+
+    def take(self, mask: np.ndarray) -> ChargingSessions:
+        """The sessions selected by ``mask`` (a boolean mask or an index array)."""
+        return ChargingSessions(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
+
+
+def charge(sessions: ChargingSessions, n_zones: int, spec: ChargingSpec,
+           intensity_kg_per_kwh: np.ndarray | None) -> ChargingResult:
+    """Charging load per zone and hour; the off-peak window governs home sessions only.
+
+    Under ``off_peak`` a workplace session charges on arrival (``uncontrolled``): the
+    window is a tariff for overnight home charging, and a car parked 09:00–17:00
+    would otherwise never charge. The other strategies apply to every session.
+
+    Example:
+        >>> s = ChargingSessions(np.array([18.0]), np.array([7.0]), np.array([7.4]),
+        ...                      np.array([7.4]), np.array([0]), np.array([True]))
+        >>> r = charge(s, 1, ChargingSpec(strategy="off_peak", charger_efficiency=1.0), None)
+        >>> int(np.argmax(r.load_kwh[0]))
+        22
+    """
+    def run(sub: ChargingSessions, strategy_spec: ChargingSpec) -> ChargingResult:
+        return charging_load_kwh(sub.arrival_h, sub.departure_h, sub.energy_kwh, sub.power_kw,
+                                 sub.zone, n_zones, strategy_spec,
+                                 intensity_kg_per_kwh=intensity_kg_per_kwh)
+
+    if spec.strategy != "off_peak":
+        return run(sessions, spec)
+    home, work = sessions.take(sessions.at_home), sessions.take(~sessions.at_home)
+    a = run(home, spec)
+    b = run(work, spec.model_copy(update={"strategy": "uncontrolled"}))
+    delivered = np.zeros(sessions.size)
+    unmet = np.zeros(sessions.size)
+    delivered[sessions.at_home], delivered[~sessions.at_home] = a.delivered_kwh, b.delivered_kwh
+    unmet[sessions.at_home], unmet[~sessions.at_home] = a.unmet_kwh, b.unmet_kwh
+    return ChargingResult(a.load_kwh + b.load_kwh, delivered, unmet)

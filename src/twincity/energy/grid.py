@@ -223,6 +223,7 @@ def dispatch_grid(
     solar_availability: np.ndarray | None = None,
     wind_availability: np.ndarray | None = None,
     month: int = 1,
+    merit_cost_per_kwh: np.ndarray | None = None,
 ) -> GridResult:
     """Dispatch the grid of a scenario against 24 hours of net load.
 
@@ -235,7 +236,9 @@ def dispatch_grid(
     load before dispatch (``result.background_kwh``), so the balance identity reads
     Σ gen + unserved = max(net + background, 0) + losses. With a fixed intensity series,
     the result has no generators and ``losses``/``unserved`` follow the same identities
-    with the grid as an unlimited source.
+    with the grid as an unlimited source. ``merit_cost_per_kwh`` (one per generator):
+    the costs the merit order ranks the units by, if not their marginal costs (a
+    grid operator's dispatch rule, e.g. a carbon price, sets them).
 
     Example:
         >>> import numpy as np
@@ -279,6 +282,12 @@ def dispatch_grid(
                 raise ValueError(f"{g.fuel} generators without availability need "
                                  f"{g.fuel}_availability")
             avail[k] = np.clip(given, 0.0, 1.0)
+    cost = np.array([g.marginal_cost_per_kwh for g in gens])
+    if merit_cost_per_kwh is not None:
+        cost = np.asarray(merit_cost_per_kwh, dtype=np.float64)
+        if cost.shape != (len(gens),) or not np.all(np.isfinite(cost)):
+            raise ValueError(f"merit_cost_per_kwh must be {len(gens)} finite costs, one per "
+                             "generator")
     cap = np.array([g.capacity_kw for g in gens]) * spec.fleet_share
     budget = np.array([np.nan if g.daily_energy_share is None else g.daily_energy_share
                        for g in gens]) * cap * 24.0
@@ -286,7 +295,7 @@ def dispatch_grid(
         net,
         cap,
         avail,
-        np.array([g.marginal_cost_per_kwh for g in gens]),
+        cost,
         np.array([g.co2_kg_per_kwh for g in gens]),
         must_run=np.array([g.must_run[month - 1] for g in gens]),
         daily_energy_kwh=budget,

@@ -12,18 +12,22 @@ standing for ``weight_days`` days; weights sum to 365). For every day:
 3. **EV charging** — sessions from the reported traffic day's battery-electric car
    trips (:func:`charging_sessions`), their battery energy (the factor table's value at
    the 21.5 °C optimum) times the day's temperature factor at the arrival hour
-   (:mod:`twincity.energy.ev`, Geotab 2020), charged per zone by the scenario's strategy
-   (:mod:`twincity.energy.charging`). ``carbon_aware`` needs that day's intensity
-   forecast: the grid is dispatched once *without* charging (buildings, PV and
-   batteries only) and the resulting hourly **average** intensity is the forecast the
-   chargers follow (a published average-intensity signal, as real carbon-aware
-   chargers use); then the day is dispatched again with the charging load.
+   (:mod:`twincity.energy.ev`, Geotab 2020), scheduled per zone by the **grid
+   operator**'s load-shifting rule (:class:`~twincity.operators.grid.GridOperator`,
+   from the context): the scenario's ``charging.strategy``
+   (:mod:`twincity.energy.charging`) unless a policy (smart charging) set another.
+   The operator dispatches the day once *without* charging (buildings, PV and
+   batteries only) and publishes the hourly **average** and marginal intensity as the
+   day-ahead signal carbon-aware rules follow (by default the average, as published
+   grid-intensity signals give); then the day is dispatched again with the charging
+   load.
 4. **PV and batteries** per zone — rooftop PV (per capita or a city total
    distributed by population) and behind-the-meter batteries (per capita) dispatched
    for self-consumption (:mod:`twincity.energy.storage`).
-5. **Grid** — the city's net load (Σ zones: import − export) plus the background
-   load is dispatched by merit order, or priced at the given hourly intensity
-   (:func:`~twincity.energy.grid.dispatch_grid`).
+5. **Grid** — the grid operator dispatches the city's net load (Σ zones: import −
+   export) plus the background load by merit order (units ranked by marginal cost, or
+   by the costs its dispatch rules set, e.g. a carbon price), or prices it at the given
+   hourly intensity (:func:`~twincity.energy.grid.dispatch_grid`).
 
 Every hour then closes the balance (asserted in the tests at 1e-9)::
 
@@ -64,9 +68,9 @@ import numpy as np
 import pandas as pd
 
 from twincity.energy.buildings import BuildingEnergy, build_building_groups, simulate_buildings
-from twincity.energy.charging import ChargingResult, charger_power_kw, charging_load_kwh
+from twincity.energy.charging import ChargingResult, ChargingSessions, charger_power_kw
 from twincity.energy.ev import bev_temperature_factor
-from twincity.energy.grid import GridResult, dispatch_grid
+from twincity.energy.grid import GridResult
 from twincity.energy.pv import pv_output_kwh
 from twincity.energy.storage import StorageResult, self_consumption_dispatch
 from twincity.energy.weather import (
@@ -94,31 +98,6 @@ MORNING_DEPARTURE_H = 7.5
 EVENING_DEPARTURE_H = 17.0
 #: Fuels counted as renewable electricity (besides the city's own rooftop PV).
 RENEWABLE_FUELS: tuple[str, ...] = ("hydro", "wind", "solar", "biomass")
-
-
-@dataclass(frozen=True)
-class ChargingSessions:
-    """Charging sessions as a struct of arrays (city scale: energy already ÷ sample share).
-
-    ``arrival_h``/``departure_h`` are hours since midnight (a departure at or before
-    the arrival is the next day); ``energy_kwh`` is battery energy to restore;
-    ``power_kw`` the charger power; ``zone`` where the car is parked; ``at_home``
-    whether it is a home (overnight) session.
-    """
-
-    arrival_h: np.ndarray
-    departure_h: np.ndarray
-    energy_kwh: np.ndarray
-    power_kw: np.ndarray
-    zone: np.ndarray
-    at_home: np.ndarray
-
-    @property
-    def size(self) -> int:
-        return int(self.arrival_h.size)
-
-    def take(self, mask: np.ndarray) -> ChargingSessions:
-        return ChargingSessions(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
 
 
 def _median_or(values: np.ndarray, fallback: float) -> float:
@@ -183,38 +162,6 @@ def charging_sessions(trips: pd.DataFrame, sample_share: float, spec: ChargingSp
                             zone=zone, at_home=home)
 
 
-def charge(sessions: ChargingSessions, n_zones: int, spec: ChargingSpec,
-           intensity_kg_per_kwh: np.ndarray | None) -> ChargingResult:
-    """Charging load per zone and hour; the off-peak window governs home sessions only.
-
-    Under ``off_peak`` a workplace session charges on arrival (``uncontrolled``): the
-    window is a tariff for overnight home charging, and a car parked 09:00–17:00
-    would otherwise never charge. The other strategies apply to every session.
-
-    Example:
-        >>> s = ChargingSessions(np.array([18.0]), np.array([7.0]), np.array([7.4]),
-        ...                      np.array([7.4]), np.array([0]), np.array([True]))
-        >>> r = charge(s, 1, ChargingSpec(strategy="off_peak", charger_efficiency=1.0), None)
-        >>> int(np.argmax(r.load_kwh[0]))
-        22
-    """
-    def run(sub: ChargingSessions, strategy_spec: ChargingSpec) -> ChargingResult:
-        return charging_load_kwh(sub.arrival_h, sub.departure_h, sub.energy_kwh, sub.power_kw,
-                                 sub.zone, n_zones, strategy_spec,
-                                 intensity_kg_per_kwh=intensity_kg_per_kwh)
-
-    if spec.strategy != "off_peak":
-        return run(sessions, spec)
-    home, work = sessions.take(sessions.at_home), sessions.take(~sessions.at_home)
-    a = run(home, spec)
-    b = run(work, spec.model_copy(update={"strategy": "uncontrolled"}))
-    delivered = np.zeros(sessions.size)
-    unmet = np.zeros(sessions.size)
-    delivered[sessions.at_home], delivered[~sessions.at_home] = a.delivered_kwh, b.delivered_kwh
-    unmet[sessions.at_home], unmet[~sessions.at_home] = a.unmet_kwh, b.unmet_kwh
-    return ChargingResult(a.load_kwh + b.load_kwh, delivered, unmet)
-
-
 def zone_sum(values: np.ndarray, zone: np.ndarray, n_zones: int) -> np.ndarray:
     """Sum rows of ``values`` (n, 24) into their zones → (n_zones, 24).
 
@@ -272,6 +219,7 @@ class EnergySubsystem:
     name = "energy"
 
     def __init__(self, context: RunContext, products: Products) -> None:
+        """Building groups, weather, wind, PV and batteries; days are computed in :meth:`finish`."""
         self.context = context
         self.products = products
         city = context.city
@@ -325,6 +273,7 @@ class EnergySubsystem:
         """Nothing to do per step: the energy days are computed in :meth:`finish`."""
 
     def observations(self) -> dict[str, float]:
+        """No per-step observations: the energy year is computed in :meth:`finish`."""
         return {}
 
     def finish(self) -> None:
@@ -381,16 +330,20 @@ class EnergySubsystem:
         soc0 = b.battery.initial_soc_share * self.battery_kwh
         eta = b.battery.round_trip_efficiency
 
+        operator = self.context.grid_operator
+
         def dispatch(load: np.ndarray) -> tuple[StorageResult, GridResult]:
             st = self_consumption_dispatch(load, pv, self.battery_kwh, self.battery_kw, eta, soc0)
             net = (st.grid_import_kwh - st.grid_export_kwh).sum(axis=0)
-            return st, dispatch_grid(spec.grid, net, solar_availability=solar_cf,
-                                     wind_availability=wind, month=day.month)
+            return st, operator.dispatch(net, solar_availability=solar_cf,
+                                         wind_availability=wind, month=day.month)
 
-        # The forecast: the day dispatched without charging (used by carbon-aware charging).
-        forecast = dispatch(bz)[1].average_intensity_kg_per_kwh
-        ch = charge(self.day_sessions(weather, day.day_type), self.n_zones, spec.charging,
-                    forecast)
+        # The operator's day-ahead signal: the day dispatched without charging; its rule
+        # schedules the day's charging sessions against it.
+        signal = operator.signal(dispatch(bz)[1])
+        ch = operator.schedule_charging(self.day_sessions(weather, day.day_type), self.n_zones,
+                                        signal)
+        forecast = signal.average_intensity_kg_per_kwh
         storage, grid = dispatch(bz + ch.load_kwh)
         return EnergyDay(name=day.name, weight_days=float(day.weight_days), weather=weather,
                          buildings=be, building_zone_kwh=bz, charging=ch, pv_kwh=pv,
@@ -514,6 +467,7 @@ class EnergySubsystem:
         return ren / tot if tot > 0 else float("nan")
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """``energy_hourly``: see :meth:`hourly_table`."""
         return {"energy_hourly": self.hourly_table()}
 
     def provide(self, product: str) -> EnergyYear:
@@ -535,6 +489,7 @@ class EnergySubsystem:
             mean_delivered_intensity_kg_per_kwh=mean_delivered)
 
     def kpis(self) -> list[KPI]:
+        """Electricity per capita, peak loads, grid intensity and renewable share (if a mix)."""
         days = self._ensure()
         pop = self.population
         peak_day, peak_h, peak_kwh = max(

@@ -43,6 +43,7 @@ class CityCalibration:
 
     @property
     def max_error(self) -> float:
+        """Largest absolute difference between a mode's simulated and target share."""
         return max(abs(self.shares[m] - self.targets[m]) for m in MODES)
 
     def yaml(self) -> str:

@@ -167,6 +167,7 @@ class CompareResult:
         return compare_reading(self)
 
     def markdown(self) -> str:
+        """The comparison report as Markdown."""
         from twincity.experiment.report import compare_markdown
 
         return compare_markdown(self)

@@ -33,6 +33,7 @@ class Experiment:
     specs: tuple[RunSpec, ...]
 
     def __init__(self, specs: Iterable[RunSpec]) -> None:
+        """An experiment of ``specs``, duplicates dropped and order kept (RunSpec items only)."""
         specs = tuple(specs)
         for s in specs:
             if not isinstance(s, RunSpec):
@@ -40,12 +41,15 @@ class Experiment:
         object.__setattr__(self, "specs", tuple(dict.fromkeys(specs)))
 
     def __len__(self) -> int:
+        """Number of runs."""
         return len(self.specs)
 
     def __iter__(self) -> Iterator[RunSpec]:
+        """The run specs, in order."""
         return iter(self.specs)
 
     def __add__(self, other: Experiment) -> Experiment:
+        """The runs of both experiments (duplicates dropped)."""
         return Experiment((*self.specs, *other.specs))
 
     @classmethod

@@ -49,12 +49,20 @@ class CityRunner:
                  levers: Sequence[str], policy_params: Mapping[str, Any],
                  outcomes: Sequence[str], overrides: Mapping[str, Any], seed: int | None,
                  subsystems: tuple[str, ...]) -> None:
+        """Keep what every run needs.
+
+        ``uncertainties`` are scenario override keys and ``levers`` the policy's
+        parameter names, both set per experiment; ``policy_params`` are the
+        policy's fixed parameters, ``overrides`` fixed scenario overrides,
+        ``outcomes`` the KPIs returned.
+        """
         self.scenario, self.policy, self.seed = scenario, policy, seed
         self.uncertainties, self.levers = list(uncertainties), list(levers)
         self.policy_params, self.outcomes = dict(policy_params), list(outcomes)
         self.overrides, self.subsystems = dict(overrides), subsystems
 
     def __call__(self, **params: Any) -> dict[str, float]:
+        """Run the city with this experiment's uncertainty and lever values; its outcome KPIs."""
         from twincity.model import CityModel
         from twincity.policies.registry import make_policy
 

@@ -82,6 +82,7 @@ class RunsFailed(RuntimeError):  # noqa: N818 (a public name: the runs failed)
     """
 
     def __init__(self, failures: dict[str, BaseException], labels: dict[str, str]) -> None:
+        """Keep every failure; the message names the first and counts the rest."""
         self.failures = failures
         rid, exc = next(iter(failures.items()))
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""

@@ -143,6 +143,10 @@ class RunSpec:
     continues: bool = False
 
     def __post_init__(self) -> None:
+        """Normalise the scenario path and the policy and ``without`` names to text tuples.
+
+        A missing scenario or a malformed or repeated name is an :class:`InputError`.
+        """
         if isinstance(self.scenario, Path):
             object.__setattr__(self, "scenario", str(self.scenario))
         if not isinstance(self.scenario, str) or not self.scenario:

@@ -145,6 +145,7 @@ class ResultStore:
     """
 
     def __init__(self, root: str | Path, *, tables: Sequence[str] = ()) -> None:
+        """Open (or create) a store at ``root``, keeping ``tables`` per run besides the KPIs."""
         self.root = Path(root)
         if self.root.exists() and not self.root.is_dir():
             raise InputError("expected a folder for the result store", file=self.root)
@@ -157,16 +158,20 @@ class ResultStore:
         self._engine_of: dict[str, str] = {}  # run id -> fingerprint, read from markers once
 
     def __repr__(self) -> str:
+        """``ResultStore('<root>', tables=(...))``."""
         return f"ResultStore({str(self.root)!r}, tables={self.tables!r})"
 
     # ------------------------------------------------------------------ paths
     def marker_path(self, run_id: str) -> Path:
+        """Path of a run's completion marker (JSON)."""
         return self.root / "runs" / f"{_check_name(run_id, 'run id')}.json"
 
     def kpi_path(self, run_id: str) -> Path:
+        """Path of a run's KPI table (Parquet)."""
         return self.root / "kpis" / f"{_check_name(run_id, 'run id')}.parquet"
 
     def table_path(self, table: str, run_id: str) -> Path:
+        """Path of a run's result table ``table`` (Parquet)."""
         return (self.root / "tables" / _check_name(table, "table name")
                 / f"{_check_name(run_id, 'run id')}.parquet")
 

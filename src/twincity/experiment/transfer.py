@@ -489,6 +489,7 @@ class TransferResult:
 
     @property
     def cities(self) -> list[str]:
+        """The origin and the target city, in that order."""
         return [self.origin, self.target]
 
     def reading(self) -> str:

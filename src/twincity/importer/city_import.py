@@ -59,9 +59,11 @@ class ImportReport:
     sections: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, topic: str, line: str) -> None:
+        """Add ``line`` under ``topic`` (topics keep the order they first appear in)."""
         self.sections.setdefault(topic, []).append(line)
 
     def markdown(self) -> str:
+        """The report as Markdown: a section per topic, a bullet per line."""
         return "".join(f"\n## {topic}\n\n" + "".join(f"- {x}\n" for x in lines)
                        for topic, lines in self.sections.items())
 

@@ -32,6 +32,7 @@ class Box:
 
     @classmethod
     def around(cls, lon, lat) -> Box:
+        """The smallest box holding the points (``lon``, ``lat`` in degrees)."""
         lon, lat = np.asarray(lon), np.asarray(lat)
         return cls(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
 
@@ -48,10 +49,12 @@ class Box:
         return Box(w, s, e, n) if w < e and s < n else None
 
     def contains(self, lon, lat) -> np.ndarray:
+        """Which points lie inside the box (edges included)."""
         lon, lat = np.asarray(lon), np.asarray(lat)
         return (lon >= self.west) & (lon <= self.east) & (lat >= self.south) & (lat <= self.north)
 
     def text(self) -> str:
+        """The box as readable text: its longitude and latitude ranges."""
         return (f"lon {self.west:.4f}–{self.east:.4f}, lat {self.south:.4f}–{self.north:.4f}")
 
 

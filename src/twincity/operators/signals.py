@@ -43,6 +43,7 @@ class PhaseSplitter:
     """
 
     def __init__(self, plan: SignalPlan, saturation_vph: np.ndarray, min_green_s: float) -> None:
+        """Start from the plan's fixed-time greens; ``saturation_vph`` per approach."""
         self.plan = plan
         self.links = plan.links
         self.saturation_vph = np.asarray(saturation_vph, dtype=np.float64)
@@ -76,12 +77,14 @@ class SignalController(mesa.Agent):
 
     def __init__(self, host: mesa.Model, authority: TransportAuthority, splitter: PhaseSplitter,
                  responsiveness: float) -> None:
+        """A controller moving ``responsiveness`` of the way to Webster's split each step."""
         super().__init__(host)
         self.authority = authority
         self.splitter = splitter
         self.responsiveness = responsiveness
 
     def act(self) -> None:
+        """Re-split green from the last interval's queue and inflow and hand it to the kernel."""
         sim = self.authority.kernel
         if sim is None:
             return
@@ -106,10 +109,12 @@ class GreenPlanReview:
     """
 
     def __init__(self, splitter: PhaseSplitter, review_rounds: int = 2) -> None:
+        """A review acting in rounds ``0..review_rounds-1``."""
         self.splitter = splitter
         self.review_rounds = int(review_rounds)
 
     def __call__(self, authority, state) -> bool:
+        """Set Webster's split for the approaches' volumes in ``state``; True if a phase moved."""
         if state.round >= self.review_rounds:
             return False
         old = self.splitter.phase_share.copy()

@@ -74,6 +74,7 @@ class TransportAuthority(mesa.Agent):
 
     def __init__(self, model: mesa.Model, *, toll_schedule: np.ndarray,
                  green_share: np.ndarray, toll_slot_s: float = TOLL_SLOT_S) -> None:
+        """An authority on ``model`` with tolls (slot × link) and green shares; no rules yet."""
         super().__init__(model)
         self.toll_schedule = np.array(toll_schedule, dtype=np.float64)
         self.green_share = np.array(green_share, dtype=np.float64)

@@ -76,6 +76,7 @@ class Policy(ABC):
 
     def __init__(self, params: dict[str, Any] | Section | None = None, *,
                  origin: CitySpec | None = None, label: str | None = None) -> None:
+        """Validate ``params`` against ``Params`` (an input error names the first bad field)."""
         try:
             self.params = (params if isinstance(params, Section)
                            else self.Params.model_validate(params or {}))
@@ -90,6 +91,7 @@ class Policy(ABC):
         self.in_force = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Register a subclass that sets ``name`` in :data:`REGISTRY`."""
         super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__:
             REGISTRY[cls.name] = cls

@@ -48,6 +48,7 @@ class RemoteWorkPolicy(Policy):
     primary_kpis = ("vehicle_km", "total_delay", "co2_per_capita_transport")
 
     def adapt(self, city: City) -> Adaptation:
+        """The share of commutes not made (the expected trip rate in the note)."""
         d, r = city.spec.demand, self.params.remote_share
         rate = d.trips_per_person_per_day * (1 - d.commute_share * r)
         note = (f"{r:.0%} of commute trips not made (each chosen by its own keyed number): "
@@ -55,6 +56,7 @@ class RemoteWorkPolicy(Policy):
         return Adaptation(policy=self.name, note=note, concrete={"remote_share": r})
 
     def attach(self, context: RunContext, adaptation: Adaptation) -> None:
+        """Add a demand rule dropping that share of commutes, each by its own keyed number."""
         share = float(adaptation.concrete["remote_share"])
         context.demand_rules.append(partial(_remote_commutes, share=share))
 

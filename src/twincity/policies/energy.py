@@ -1,11 +1,20 @@
-"""Energy policies: smart EV charging, rooftop PV, building retrofit, district heating.
+"""Energy policies: smart charging, carbon price, rooftop PV, building retrofit, district heating.
 
-Mechanism: each acts through the scenario's energy sections, which the energy
-subsystem reads when it builds the buildings, PV, batteries and charging of
-the city:
+Mechanism: the policies that change how the grid is *operated* act during the
+run through the grid operator's hooks (:mod:`twincity.operators.grid`): smart
+charging through its load-shifting rule, a carbon price through a dispatch rule.
+Those that change what is *built* (PV capacity, envelopes, heating systems) act
+through the scenario's energy sections, which the energy subsystem reads when it
+builds the buildings and PV of the city:
 
-* ``smart_charging`` — EVs charge off-peak or in the lowest-carbon hours
-  (``charging.strategy``; the off-peak window in local hours if given).
+* ``smart_charging`` — the grid operator schedules EV charging off-peak or in the
+  lowest-carbon hours of its day-ahead signal (average or marginal intensity),
+  instead of the city's own ``charging.strategy`` (the off-peak window in local
+  hours if given).
+* ``carbon_price`` — the grid operator ranks units by marginal cost + price ×
+  CO₂ intensity (:class:`~twincity.operators.grid.CarbonPrice`); a grid given as
+  a fixed intensity series has no merit order, and the note says the price
+  changes nothing there.
 * ``rooftop_pv`` — installed rooftop PV per resident reaches a target
   (``buildings.rooftop_pv.per_capita_kwp``; a city total is converted to per
   capita first; capacity never falls).
@@ -31,14 +40,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError, model_validator
 
 from twincity.errors import InputError
-from twincity.policies.base import Adaptation, Policy
+from twincity.operators.grid import CarbonPrice, GridOperator, StrategyCharging
+from twincity.policies.base import Adaptation, Policy, money_from_origin
 from twincity.scenario.base import Section
+from twincity.scenario.sections_energy import ChargingSpec
 
 if TYPE_CHECKING:
     from twincity.city.build import City
+    from twincity.context import RunContext
 
 HeatingSystem = Literal["gas_boiler", "oil_boiler", "electric_resistance", "heat_pump"]
 
@@ -57,6 +69,10 @@ class SmartChargingParams(Section):
                                                "the city's own).")
     off_peak_end_h: float | None = Field(
         default=None, ge=0, lt=24, description="Local end of the off-peak window (may wrap).")
+    signal: Literal["average", "marginal"] = Field(
+        default="average",
+        description="carbon_aware follows the hour's average grid intensity (published "
+                    "signals) or its marginal intensity (the unit serving one more kWh).")
 
 
 class SmartChargingPolicy(Policy):
@@ -68,20 +84,39 @@ class SmartChargingPolicy(Policy):
     primary_kpis = ("peak_load", "co2_per_capita_electricity")
 
     def adapt(self, city: City) -> Adaptation:
+        """The city's charging section with this strategy and window (no scenario change)."""
         p, c = self.params, city.spec.charging
-        overrides: dict = {"charging.strategy": p.strategy}
         start = c.off_peak_start_s if p.off_peak_start_h is None else p.off_peak_start_h * 3600
         end = c.off_peak_end_s if p.off_peak_end_h is None else p.off_peak_end_h * 3600
-        if p.off_peak_start_h is not None:
-            overrides["charging.off_peak_start_s"] = start
-        if p.off_peak_end_h is not None:
-            overrides["charging.off_peak_end_s"] = end
+        _charging_spec(c, start_s=start, end_s=end, strategy=p.strategy)  # fail early
         how = (f"in the off-peak window {start / 3600:g}–{end / 3600:g} h local time"
                if p.strategy == "off_peak" else
-               "in the hours of lowest forecast grid carbon intensity before departure")
-        note = f"EV charging strategy {c.strategy}→{p.strategy}: sessions charge {how}"
-        return Adaptation(policy=self.name, note=note, overrides=overrides, concrete={
-            "strategy": p.strategy, "off_peak_start_s": start, "off_peak_end_s": end})
+               f"in the hours of lowest forecast {p.signal} grid carbon intensity before "
+               "departure")
+        note = (f"EV charging strategy {c.strategy}→{p.strategy}, scheduled by the grid "
+                f"operator: sessions charge {how}")
+        return Adaptation(policy=self.name, note=note, concrete={
+            "strategy": p.strategy, "off_peak_start_s": start, "off_peak_end_s": end,
+            "signal": p.signal})
+
+    def attach(self, context: RunContext, adaptation: Adaptation) -> None:
+        """Hand the grid operator the charging rule (its load-shifting hook)."""
+        c = adaptation.concrete
+        spec = _charging_spec(context.city.spec.charging, start_s=c["off_peak_start_s"],
+                              end_s=c["off_peak_end_s"], strategy=c["strategy"])
+        context.grid_operator.set_charging_rule(StrategyCharging(spec, signal=c["signal"]),
+                                                by=self.name)
+
+
+def _charging_spec(charging: ChargingSpec, *, start_s: float, end_s: float,
+                   strategy: str) -> ChargingSpec:
+    """The city's charging section with another strategy and off-peak window (validated)."""
+    try:
+        return ChargingSpec.model_validate(charging.model_dump() | {
+            "strategy": strategy, "off_peak_start_s": start_s, "off_peak_end_s": end_s})
+    except ValidationError as exc:
+        raise InputError(exc.errors()[0]["msg"],
+                         path=f"policy {SmartChargingPolicy.name}: params") from None
 
 
 # --------------------------------------------------------------------------- rooftop PV
@@ -103,6 +138,7 @@ class RooftopPvPolicy(Policy):
     primary_kpis = ("co2_per_capita_electricity", "renewable_share")
 
     def adapt(self, city: City) -> Adaptation:
+        """The per-resident PV target as the city's capacity (never below today's)."""
         pv, pop = city.spec.buildings.rooftop_pv, city.spec.city.population
         if pv.per_capita_kwp is not None:
             now = pv.per_capita_kwp
@@ -145,6 +181,7 @@ class BuildingRetrofitPolicy(Policy):
     primary_kpis = ("co2_per_capita_buildings", "co2_per_capita_total")
 
     def adapt(self, city: City) -> Adaptation:
+        """Each chosen use's envelope loss as the floor-area-weighted mean after retrofit."""
         p, uses = self.params, city.spec.buildings.uses
         chosen = list(uses) if p.uses is None else p.uses
         unknown = sorted(set(chosen) - set(uses))
@@ -185,6 +222,7 @@ class DistrictHeatingPolicy(Policy):
     primary_kpis = ("co2_per_capita_buildings", "co2_per_capita_total")
 
     def adapt(self, city: City) -> Adaptation:
+        """Heating shares moved pro rata from the source systems to district heating."""
         p = self.params
         shares = city.spec.buildings.heating_shares.model_dump()
         now = shares["district_heating"]
@@ -205,3 +243,70 @@ class DistrictHeatingPolicy(Policy):
                      "is not reached)")
         return Adaptation(policy=self.name, note=note, concrete={"heating_shares": new},
                           overrides={"buildings.heating_shares": new})
+
+
+# --------------------------------------------------------------------------- carbon price
+
+
+class CarbonPriceParams(Section):
+    """A price per tonne of CO₂ on electricity generation."""
+
+    price_intl_usd_per_t: float | None = Field(
+        default=50.0, ge=0,
+        description="Price per tonne of CO2 in international (PPP) dollars, converted to the "
+                    "city's currency by its ppp_per_usd (illustrative default).")
+    price_origin_per_t: float | None = Field(
+        default=None, ge=0,
+        description="Price per tonne of CO2 in the origin city's money (PPP-converted); "
+                    "replaces price_intl_usd_per_t.")
+
+    @model_validator(mode="after")
+    def _one_price(self) -> CarbonPriceParams:
+        if self.price_origin_per_t is not None:
+            object.__setattr__(self, "price_intl_usd_per_t", None)
+        if self.price_intl_usd_per_t is None and self.price_origin_per_t is None:
+            raise ValueError("give price_intl_usd_per_t or price_origin_per_t")
+        return self
+
+
+class CarbonPricePolicy(Policy):
+    """A carbon price on generation: the grid operator dispatches by cost + price × CO₂."""
+
+    name = "carbon_price"
+    summary = "Price CO2 from electricity generation: the merit order ranks units by cost + price."
+    Params = CarbonPriceParams
+    primary_kpis = ("co2_per_capita_electricity", "grid_intensity_mean")
+
+    def adapt(self, city: City) -> Adaptation:
+        """The price in the city's money, and the merit order before and after it."""
+        p, target = self.params, city.spec.city
+        if p.price_origin_per_t is not None:
+            price = money_from_origin(p.price_origin_per_t, self.origin, target)
+            how = (f"{p.price_origin_per_t:g} {self.origin.currency if self.origin else ''}/t "
+                   "converted by purchasing power")
+        else:
+            price = p.price_intl_usd_per_t * target.ppp_per_usd
+            how = f"{p.price_intl_usd_per_t:g} international $/t × PPP {target.ppp_per_usd:g}"
+        operator = GridOperator(grid=city.spec.grid, charging=city.spec.charging)
+        before = operator.merit_order()
+        operator.add_dispatch_rule(CarbonPrice(price / 1000.0))
+        after = operator.merit_order()
+        note = (f"carbon price {price:,.2f} {target.currency} per t CO2 ({how}) on generation; "
+                "demand does not respond to price, only the dispatch changes")
+        if operator.units is None:
+            note += ("; the city's grid is a given hourly intensity series without a merit "
+                     "order, so the price changes nothing here")
+        else:
+            note += ("; added to each unit's marginal cost in the scenario (which may already "
+                     "hold a price): " + (f"merit order {' > '.join(before)} → "
+                                          f"{' > '.join(after)}" if after != before else
+                                          f"the merit order ({' > '.join(before)}) does not "
+                                          "change"))
+        return Adaptation(policy=self.name, note=note, concrete={
+            "price_per_t": price, "currency": target.currency, "merit_order_before": before,
+            "merit_order_after": after})
+
+    def attach(self, context: RunContext, adaptation: Adaptation) -> None:
+        """Hand the grid operator the price as a dispatch rule."""
+        rule = CarbonPrice(float(adaptation.concrete["price_per_t"]) / 1000.0)
+        context.grid_operator.add_dispatch_rule(rule)

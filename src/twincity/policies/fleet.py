@@ -68,6 +68,7 @@ class EvIncentivePolicy(Policy):
     primary_kpis = ("co2_per_capita_transport", "nox_t_per_yr")
 
     def adapt(self, city: City) -> Adaptation:
+        """The battery-electric share set to the target, the other classes scaled pro rata."""
         shares = dict(city.spec.fleet.car_shares)
         target = self.params.bev_share
         old = shares.get("bev_car", 0.0)
@@ -128,12 +129,17 @@ class ZoneCarBan:
 
     def __init__(self, zone: np.ndarray, banned: list[str],
                  min_euro: dict[str, str] | None = None) -> None:
+        """A ban of car classes ``banned`` on trips from or to the ``zone`` nodes.
+
+        ``min_euro``: per class, the least Euro standard still allowed in.
+        """
         self.zone = zone
         self.banned = banned
         self.min_euro = dict(min_euro or {})
         self.n_banned = 0
 
     def __call__(self, day: TripRuleInput) -> np.ndarray:
+        """Which of the day's trips may not go by car (banned class, zone at either end)."""
         t = day.trips
         names = day.car_class
         car_banned = np.isin(names, [c for c in self.banned if c not in self.min_euro])
@@ -159,6 +165,7 @@ class LowEmissionZonePolicy(Policy):
     primary_kpis = ("nox_t_per_yr", "pm25_t_per_yr", "co2_per_capita_transport")
 
     def adapt(self, city: City) -> Adaptation:
+        """The zone's nodes, the banned classes and the renewed fleet shares of this city."""
         p = self.params
         if p.min_euro:
             return self._adapt_by_standard(city)
@@ -229,6 +236,7 @@ class LowEmissionZonePolicy(Policy):
                                     "min_euro": dict(p.min_euro)})
 
     def attach(self, context: RunContext, adaptation: Adaptation) -> None:
+        """Hand the transport authority a :class:`ZoneCarBan` trip rule for the zone."""
         zone = np.zeros(context.city.network.n_nodes, dtype=bool)
         zone[adaptation.concrete["zone_nodes"]] = True
         context.transport_authority.trip_rules.append(

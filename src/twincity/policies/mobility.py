@@ -50,6 +50,7 @@ class MaasBundlePolicy(Policy):
     primary_kpis = ("mode_share_car", "mode_share_transit", "mode_share_bike")
 
     def adapt(self, city: City) -> Adaptation:
+        """The discounted fare and the share of people with a bike option."""
         p, spec = self.params, city.spec
         fare = spec.transit.fare * (1.0 - p.fare_discount)
         bike_now = spec.demand.bike_available_share

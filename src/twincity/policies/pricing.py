@@ -126,6 +126,7 @@ class ErpPolicy(Policy):
                     "co2_per_capita_transport")
 
     def adapt(self, city: City) -> Adaptation:
+        """Charged links, the charge in the city's currency and the priced area."""
         p = self.params
         target = city.spec.city
         inside, charged = priced_links(city, p.scheme, p.central_share)
@@ -155,6 +156,7 @@ class ErpPolicy(Policy):
             "area_radius_m": radius})
 
     def attach(self, context: RunContext, adaptation: Adaptation) -> None:
+        """Add the charge by time slot to the authority's tolls, and its speed-band reviews."""
         ta = context.transport_authority
         links = np.asarray(adaptation.concrete["charged_links"], dtype=np.int64)
         n_slots = ta.toll_schedule.shape[0]
@@ -201,6 +203,7 @@ class SpeedBandReview:
     def __init__(self, links: np.ndarray, length_m: np.ndarray, operating: np.ndarray,
                  band_kmh: tuple[float, float], step_share: float, base_charge: float,
                  review_rounds: int = 2) -> None:
+        """A review of ``links`` stepping their charge by ``step_share`` of ``base_charge``."""
         self.links = np.asarray(links, dtype=np.int64)
         self.length_m = np.asarray(length_m, dtype=np.float64)
         self.operating = np.asarray(operating, dtype=bool)  # toll slots inside the periods
@@ -217,6 +220,7 @@ class SpeedBandReview:
         return speed[slot_of]
 
     def __call__(self, authority, state) -> bool:
+        """Raise the charge where speed is under the band, lower it above; True if any changed."""
         if state.round >= self.review_rounds or len(self.links) == 0:
             return False
         schedule = authority.toll_schedule

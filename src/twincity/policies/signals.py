@@ -117,6 +117,7 @@ class AdaptiveSignalsPolicy(Policy):
     primary_kpis = ("total_delay", "travel_time_index")
 
     def adapt(self, city: City) -> Adaptation:
+        """The city's signal plan (junctions, phases, approaches, greens) as numbers."""
         p, plan = self.params, city.signals
         note = (f"{plan.n_junctions} signalised junctions of {city.network.n_nodes} nodes, "
                 f"{len(plan.links)} approaches in {len(plan.green_s)} phases; cycle "
@@ -129,6 +130,7 @@ class AdaptiveSignalsPolicy(Policy):
             **plan.to_dict(), "base_green_ratio": plan.green_ratio.tolist()})
 
     def modify_network(self, city: City, adaptation: Adaptation) -> Network:
+        """Approach capacities raised to saturation flow (÷ the base green ratio)."""
         net = city.network
         links = np.asarray(adaptation.concrete["links"], dtype=np.int64)
         cap = np.array(net.capacity_vph, dtype=np.float64)
@@ -136,6 +138,7 @@ class AdaptiveSignalsPolicy(Policy):
         return net.replace(capacity_vph=cap)
 
     def attach(self, context: RunContext, adaptation: Adaptation) -> None:
+        """Set base greens; add a per-step controller and/or a plan review, as ``adjust`` says."""
         p, c = self.params, adaptation.concrete
         plan = SignalPlan(
             nodes=np.asarray(c["nodes"], dtype=np.int64),

@@ -51,6 +51,7 @@ class TransitServicePolicy(Policy):
     primary_kpis = ("mode_share_transit", "mode_share_car", "mean_commute_time")
 
     def adapt(self, city: City) -> Adaptation:
+        """Headways and fare scaled (the feeder too if asked) as scenario overrides."""
         p, t = self.params, city.spec.transit
         lines = [line.model_dump(mode="json") for line in t.lines]
         for line in lines:
@@ -151,6 +152,7 @@ class BrtPolicy(Policy):
         return major & near & (net.lanes > p.lanes_taken)
 
     def adapt(self, city: City) -> Adaptation:
+        """The new BRT lines and the road links that lose a lane to them."""
         new = self._line_specs()
         hit = self._affected(city)
         lane_km = float(np.sum(city.network.length_m[hit]) * self.params.lanes_taken / 1000)
@@ -169,6 +171,7 @@ class BrtPolicy(Policy):
                                     "lane_km_taken": lane_km, "lines": new})
 
     def modify_network(self, city: City, adaptation: Adaptation) -> Network:
+        """The affected links with fewer lanes, capacity and storage."""
         net = city.network
         hit = np.zeros(net.n_links, dtype=bool)
         hit[adaptation.concrete["links"]] = True

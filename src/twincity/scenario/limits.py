@@ -60,6 +60,7 @@ class Estimate:
 
     @property
     def total_bytes(self) -> float:
+        """Estimated memory of all the arrays, bytes."""
         return float(sum(self.memory.values()))
 
 

@@ -69,6 +69,7 @@ class Trips:
     bike_available: np.ndarray
 
     def __len__(self) -> int:
+        """Number of trips."""
         return len(self.origin_zone)
 
     def take(self, index: np.ndarray) -> Trips:

@@ -164,16 +164,17 @@ class DynamicEquilibrium:
 
     def __init__(self, traffic: TrafficPlan,
                  shifts_s: np.ndarray = DEPARTURE_SHIFTS_S) -> None:
+        """Empty day-to-day state for ``traffic``'s entries; ``shifts_s``: departure shifts (s)."""
         self.ts = traffic
         t = traffic
-        self.seed = t.model.seed
-        spec = t.model.city.spec.simulation
+        self.seed = t.context.seed
+        spec = t.context.city.spec.simulation
         self.target_gap = spec.equilibrium_gap
         self.max_days = spec.equilibrium_days
         self.interval_s = spec.interval_s
         self.band_s = indifference_s(spec.sample_share)
-        self.n_people = len(t.trips)
-        n = self.n_people + t.n_trucks
+        self.n_people = t.layout.n_people
+        n = t.layout.n
         self.memory = RouteMemory(t.net, n)
         self.chosen = np.zeros(n, dtype=np.int64)  # slot in the memory
         self.shifts_s = np.asarray(shifts_s, dtype=np.float64)
@@ -204,8 +205,8 @@ class DynamicEquilibrium:
     def departure_of(self, idx: np.ndarray, shift: np.ndarray) -> np.ndarray:
         """Departure (s from the start of the run) of entries ``idx`` at shift indices."""
         t = self.ts
-        dep = t._desired[idx] - t.start_s
-        people = idx < self.n_people
+        dep = t.desired_s[idx] - t.start_s
+        people = t.layout.is_person(idx)
         dep = dep + np.where(people, self.shifts_s[shift], 0.0)
         return np.clip(dep, 0.0, t.duration_s - 1.0)
 
@@ -229,7 +230,7 @@ class DynamicEquilibrium:
             ct = route_turns(t.net, cs, cl)
         return score_alternatives(
             self.memory.start, self.memory.links, self.memory.turns, self.memory.route_id[idx],
-            cs, cl, ct, t._desired[idx] - t.start_s, self.shifts_s, idx < self.n_people,
+            cs, cl, ct, t.desired_s[idx] - t.start_s, self.shifts_s, t.layout.is_person(idx),
             self.preferred_arrival_s[idx] - t.start_s, self.chosen[idx], self.shift[idx],
             times_iv, self.depart_wait_iv, float(self.interval_s), self._toll_cost_s(),
             float(t.authority.toll_slot_s), EARLY_WEIGHT, LATE_WEIGHT, float(t.duration_s))
@@ -245,7 +246,7 @@ class DynamicEquilibrium:
         n = len(self.chosen)
         rid = self.memory.route_id[np.arange(n), self.chosen]
         t.book = self.memory.routes(rid)
-        t._departure = t.start_s + self.departure_of(np.arange(n), self.shift)
+        t.departure_s = t.start_s + self.departure_of(np.arange(n), self.shift)
 
     def seed_routes(self, road: np.ndarray) -> None:
         """Put the subsystem's current book routes (warm start) into the memory, chosen."""
@@ -263,7 +264,7 @@ class DynamicEquilibrium:
         ff = np.bincount(np.repeat(np.arange(len(entries)), np.diff(routes.start)),
                          weights=self.ts.net.free_flow_s[routes.links], minlength=len(entries))
         new = np.isnan(self.preferred_arrival_s[entries]) & routes.ok
-        self.preferred_arrival_s[entries[new]] = self.ts._desired[entries[new]] + ff[new]
+        self.preferred_arrival_s[entries[new]] = self.ts.desired_s[entries[new]] + ff[new]
 
     # ------------------------------------------------------------ one day
     def _experienced(self, sim: TrafficSim) -> tuple[np.ndarray, np.ndarray]:
@@ -285,7 +286,7 @@ class DynamicEquilibrium:
         per = max(1, round(t.slot_s / sim.interval_s))
         slot = slot_times_s(sim.travel_time_sum_s, sim.outflow_veh, sim.queue_veh,
                             intervals_per_slot=per, **kw)
-        t._flows_by_slot = by_slot(sim.outflow_veh.astype(np.float64), per)[: t.n_slots].sum(
+        t.flows_by_slot = by_slot(sim.outflow_veh.astype(np.float64), per)[: t.n_slots].sum(
             axis=1)
         return iv, slot[: t.n_slots]
 
@@ -326,7 +327,7 @@ class DynamicEquilibrium:
         if start is not None:
             first_day = self.resume(start)
         else:
-            self.seed_routes(t._road_vehicles())
+            self.seed_routes(t.road_vehicles())
         reviews0 = self.reviews
         self._sync_book()
         d_shifts = len(self.shifts_s)
@@ -339,7 +340,7 @@ class DynamicEquilibrium:
                 day = first_day + i  # sets the swap step and keys the day's draws
                 self.days_done = day + 1
                 with self._clock("kernel"):
-                    sim = t._make_sim()
+                    sim = t.make_sim()
                     sim.run()
                     link_iv, link_slot = self._experienced(sim)
                 # mode choice sees link times smoothed over days (MSA, floored weight)
@@ -347,9 +348,9 @@ class DynamicEquilibrium:
                 self.smoothed = link_slot if self.smoothed is None else (
                     self.smoothed + w * (link_slot - self.smoothed))
                 self.link_iv, self.score_iv = link_iv, self.movement_iv
-                road = t._road_vehicles()
+                road = t.road_vehicles()
                 # column generation: the time-dependent best path from today's departure
-                o, dst, _ = t._book_od(road)
+                o, dst, _ = t.book_od(road)
                 dep = self.departure_of(road, self.shift[road])
                 with self._clock("column generation"):
                     best_path = td_best_routes(t.net, self.link_iv, self.interval_s,
@@ -375,10 +376,10 @@ class DynamicEquilibrium:
                 record = DayRecord(
                     day=i, relative_gap=gap, car_trips=int(np.sum(t.mode == CAR)),
                     mean_car_time_s=float(np.nanmean(tt)) if len(tt) else np.nan,
-                    link_time_s=link_slot, flow_veh=t._flows_by_slot, mode_gap=mode_gap,
+                    link_time_s=link_slot, flow_veh=t.flows_by_slot, mode_gap=mode_gap,
                     mode_imbalance=imbalance,
                     departure_shift_mean_s=float(np.mean(self.shifts_s[self.shift[road]]
-                                                         * (road < self.n_people))))
+                                                         * t.layout.is_person(road))))
                 t.days.append(record)
                 bar.update(1)
                 bar.set_postfix(gap=f"{gap:.4f}", modes=f"{imbalance:.4f}")
@@ -482,15 +483,15 @@ class DynamicEquilibrium:
         if m.n_routes:
             m._compact()
         return PlanState(
-            identity=t.identity.copy(), origin_node=t._origin.astype(np.int64),
-            dest_node=t._dest.astype(np.int64), desired_s=t._desired.copy(),
+            identity=t.identity.copy(), origin_node=t.origin_node.astype(np.int64),
+            dest_node=t.dest_node.astype(np.int64), desired_s=t.desired_s.copy(),
             n_people=self.n_people, mode=t.mode.copy(), route_id=m.route_id.copy(),
             route_hash=m.route_hash.copy(), start=m.start.copy(), links=m.links.copy(),
             turns=m.turns.copy(), chosen=self.chosen.copy(), shift=self.shift.copy(),
             preferred_arrival_s=self.preferred_arrival_s.copy(),
             smoothed_s=np.array(self.smoothed, dtype=np.float64),
             excess_s=self.excess_s.copy(), preferred_mode=self.preferred_mode.copy(),
-            flows_by_slot=np.array(t._flows_by_slot, dtype=np.float64),
+            flows_by_slot=np.array(t.flows_by_slot, dtype=np.float64),
             toll_initial=self.toll_initial.copy(),
             toll_final=np.array(t.authority.toll_schedule, dtype=np.float64),
             reviews=self.reviews, days=self.days_done,
@@ -509,15 +510,15 @@ class DynamicEquilibrium:
             raise ValueError("the reference plan was made on another road topology; "
                              "a paired arm can continue only from the same network")
         n = len(self.chosen)
-        src = state.matches(t.identity, t._origin, t._dest, t._desired)
-        person = np.arange(n) < self.n_people
+        src = state.matches(t.identity, t.origin_node, t.dest_node, t.desired_s)
+        person = t.layout.is_person(np.arange(n))
         src[(src >= 0) & (person != (src < state.n_people))] = -1
         got = np.flatnonzero(src >= 0)
         m.start, m.links, m.turns = state.start.copy(), state.links.copy(), state.turns.copy()
         m.route_id[got], m.route_hash[got] = state.route_id[src[got]], state.route_hash[src[got]]
         self.chosen[got], self.shift[got] = state.chosen[src[got]], state.shift[src[got]]
         self.preferred_arrival_s[got] = state.preferred_arrival_s[src[got]]
-        people = got[got < self.n_people]
+        people = got[t.layout.is_person(got)]
         t.mode[people] = state.mode[src[people]]
         toll = t.authority.toll_schedule
         if toll.shape == state.toll_initial.shape:  # the same charge in force: as reviewed
@@ -530,17 +531,17 @@ class DynamicEquilibrium:
         self.ref_choice[got] = self.chosen[got] * len(self.shifts_s) + self.shift[got]
         self.ref_mode[people] = t.mode[people]
         self.smoothed = state.smoothed_s.copy()
-        t._flows_by_slot = state.flows_by_slot.copy()
+        t.flows_by_slot = state.flows_by_slot.copy()
         v = t.mode_utilities(t.skims_by_slot(self.smoothed))
         banned = ~np.isfinite(v[np.arange(self.n_people), t.mode])
         t.mode[banned] = choose_by_errors(v[banned], t.mode_errors()[banned])
-        road = t._road_vehicles()
+        road = t.road_vehicles()
         lacking = road[m.route_id[road, self.chosen[road]] < 0]
         self.seed_routes(lacking)  # warm-start routes where the book has them
         lacking = lacking[m.route_id[lacking, self.chosen[lacking]] < 0]
         if len(lacking):
             self.shift[lacking] = self._zero_shift
-            self.seed_routes_from(lacking, t._reroute(lacking, self.smoothed))
+            self.seed_routes_from(lacking, t.reroute(lacking, self.smoothed))
         return state.days
 
     def _give_routes(self, entries: np.ndarray) -> None:
@@ -555,7 +556,7 @@ class DynamicEquilibrium:
         need = entries[(self.memory.route_id[entries] < 0).all(axis=1)]
         if len(need):
             self.shift[need] = self._zero_shift
-            o, dst, _ = t._book_od(need)
+            o, dst, _ = t.book_od(need)
             dep = self.departure_of(need, self.shift[need])
             r = td_best_routes(t.net, self.link_iv, self.interval_s, self._toll_cost_s(),
                                t.authority.toll_slot_s, o, dst, dep)

@@ -226,6 +226,7 @@ class Pattern:
 
     @property
     def trips(self) -> int:
+        """Trips of the pattern over the day."""
         return int(self.trips_per_hour.sum())
 
     def peak_headway_s(self, hours=(7, 8)) -> float:

@@ -20,6 +20,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     from twincity.city.network import Network
+    from twincity.context import RunContext
+    from twincity.traffic.entries import EntryLayout
     from twincity.traffic.routes import Routes
     from twincity.traffic.simulation import TrafficSim
 
@@ -27,13 +29,12 @@ if TYPE_CHECKING:
 class TrafficPlan(Protocol):
     """The day's road plan: population arrays in entry order (people, then trucks) and its hooks."""
 
-    model: Any  # ``.seed`` and ``.city.spec.simulation`` are read
+    context: RunContext  # ``.seed`` and ``.city.spec.simulation`` are read
+    layout: EntryLayout  # people, then trucks
     net: Network
     authority: Any  # toll schedule, toll slot, review rounds, ``review(state)``
-    trips: Any  # one row per traveller of the sample
-    n_trucks: int
-    mode: np.ndarray
-    identity: np.ndarray
+    mode: np.ndarray  # each traveller's mode
+    identity: np.ndarray  # each entry's identity for keyed draws
     book: Routes
     days: list
     start_s: float
@@ -41,21 +42,21 @@ class TrafficPlan(Protocol):
     slot_s: float
     n_slots: int
     vot: float
-    _origin: np.ndarray
-    _dest: np.ndarray
-    _desired: np.ndarray
-    _departure: np.ndarray
-    _flows_by_slot: np.ndarray
+    origin_node: np.ndarray  # per entry
+    dest_node: np.ndarray
+    desired_s: np.ndarray  # desired departure, s after midnight
+    departure_s: np.ndarray  # chosen departure, s after midnight
+    flows_by_slot: np.ndarray  # vehicles leaving each link per routing slot [slot, link]
 
     def planning_network(self) -> Network:
         """The network routes are planned on (effective capacities)."""
         ...
 
-    def _road_vehicles(self) -> np.ndarray:
+    def road_vehicles(self) -> np.ndarray:
         """Entries that travel by road today: drivers, then trucks."""
         ...
 
-    def _book_od(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def book_od(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Origin node, destination node and departure (s from the start) of entries."""
         ...
 
@@ -75,10 +76,10 @@ class TrafficPlan(Protocol):
         """Frozen Gumbel errors ``[traveller, mode]``."""
         ...
 
-    def _reroute(self, entries: np.ndarray, link_time_s: np.ndarray) -> Routes:
+    def reroute(self, entries: np.ndarray, link_time_s: np.ndarray) -> Routes:
         """Best paths of entries under link times by slot."""
         ...
 
-    def _make_sim(self) -> TrafficSim:
+    def make_sim(self) -> TrafficSim:
         """A kernel for today's road vehicles."""
         ...

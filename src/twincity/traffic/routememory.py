@@ -34,6 +34,7 @@ class RouteMemory:
     """
 
     def __init__(self, net: Network, n_entries: int, k: int = ROUTES_PER_TRAVELLER) -> None:
+        """An empty memory of ``k`` route slots for each of ``n_entries`` entries."""
         self.net = net
         self.k = k
         self.route_id = np.full((n_entries, k), -1, dtype=np.int64)
@@ -44,6 +45,7 @@ class RouteMemory:
 
     @property
     def n_routes(self) -> int:
+        """Number of routes in the pool."""
         return len(self.start) - 1
 
     def add(self, entries: np.ndarray, routes: Routes, evict: np.ndarray) -> np.ndarray:

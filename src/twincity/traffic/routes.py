@@ -44,6 +44,7 @@ class Routes:
 
     @property
     def n_trips(self) -> int:
+        """Number of trips in the book."""
         return len(self.start) - 1
 
     def lengths(self) -> np.ndarray:

@@ -30,71 +30,7 @@ import numba
 import numpy as np
 from numba import njit
 
-_SETTLED = -2
-_UNSEEN = -1
-
-
-# ----------------------------------------------------------- binary heap
-@njit(cache=True)
-def _sift_up(heap, pos, key, i):
-    node = heap[i]
-    k = key[node]
-    while i > 0:
-        parent = (i - 1) >> 1
-        p = heap[parent]
-        if key[p] <= k:
-            break
-        heap[i] = p
-        pos[p] = i
-        i = parent
-    heap[i] = node
-    pos[node] = i
-
-
-@njit(cache=True)
-def _sift_down(heap, pos, key, size, i):
-    node = heap[i]
-    k = key[node]
-    while True:
-        c = 2 * i + 1
-        if c >= size:
-            break
-        if c + 1 < size and key[heap[c + 1]] < key[heap[c]]:
-            c += 1
-        child = heap[c]
-        if key[child] >= k:
-            break
-        heap[i] = child
-        pos[child] = i
-        i = c
-    heap[i] = node
-    pos[node] = i
-
-
-@njit(cache=True, inline="always")
-def _heap_start(origin, key, pred, heap, pos):
-    """Reset a tree's labels and put ``origin`` (key 0) alone on the heap; return its size."""
-    for i in range(key.shape[0]):
-        key[i] = np.inf
-        pred[i] = -1
-        pos[i] = _UNSEEN
-    key[origin] = 0.0
-    heap[0] = origin
-    pos[origin] = 0
-    return 1
-
-
-@njit(cache=True, inline="always")
-def _heap_pop(heap, pos, key, size):
-    """Take the node with the least key off the heap and mark it settled: (node, new size)."""
-    u = heap[0]
-    size -= 1
-    if size > 0:
-        heap[0] = heap[size]
-        pos[heap[0]] = 0
-        _sift_down(heap, pos, key, size, 0)
-    pos[u] = _SETTLED
-    return u, size
+from twincity.traffic.heap import SETTLED, heap_offer, heap_pop, heap_start
 
 
 @njit(cache=True)
@@ -105,10 +41,10 @@ def _dijkstra_into(out_start, out_link, link_to, cost, origin, no_through,
     ``order[:settled]`` lists settled nodes by non-decreasing distance, so every
     node comes after the node its ``pred`` link leaves from.
     """
-    size = _heap_start(origin, dist, pred, heap, pos)
+    size = heap_start(origin, dist, pred, heap, pos)
     settled = 0
     while size > 0:
-        u, size = _heap_pop(heap, pos, dist, size)
+        u, size = heap_pop(heap, pos, dist, size)
         order[settled] = u
         settled += 1
         if no_through[u] and u != origin:
@@ -117,17 +53,13 @@ def _dijkstra_into(out_start, out_link, link_to, cost, origin, no_through,
         for j in range(out_start[u], out_start[u + 1]):
             link = out_link[j]
             v = link_to[link]
-            if pos[v] == _SETTLED:
+            if pos[v] == SETTLED:
                 continue
             nd = du + cost[link]
             if nd < dist[v]:
                 dist[v] = nd
                 pred[v] = link
-                if pos[v] == _UNSEEN:
-                    heap[size] = v
-                    pos[v] = size
-                    size += 1
-                _sift_up(heap, pos, dist, pos[v])
+                size = heap_offer(heap, pos, dist, v, size)
     return settled
 
 

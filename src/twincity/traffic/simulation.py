@@ -112,6 +112,7 @@ class TrafficSim:
         speed_model: str = "free_flow",
         min_speed_ratio: float = MIN_SPEED_RATIO,
     ) -> None:
+        """Check the inputs and set up the kernel state at time 0 (arguments: see the class)."""
         self.net = net
         n_links, n_nodes = net.n_links, net.n_nodes
         if not tick_s > 0:
@@ -473,14 +474,17 @@ class TrafficSim:
     # read-only array views of the per-link per-interval results
     @property
     def inflow_veh(self) -> np.ndarray:
+        """Vehicles entering each link, by interval (``[interval, link]``)."""
         return self._ro(self.state.inflow_veh)
 
     @property
     def outflow_veh(self) -> np.ndarray:
+        """Vehicles leaving each link, by interval (``[interval, link]``)."""
         return self._ro(self.state.outflow_veh)
 
     @property
     def travel_time_sum_s(self) -> np.ndarray:
+        """Link times of the vehicles leaving each link, summed by interval of exit (s)."""
         return self._ro(self.state.travel_time_sum_s)
 
     @property
@@ -517,10 +521,12 @@ class TrafficSim:
 
     @property
     def queue_veh(self) -> np.ndarray:
+        """Vehicles queued on each link (ready to leave, held) at the end of each interval."""
         return self._ro(self.state.queue_veh)
 
     @property
     def toll_revenue(self) -> np.ndarray:
+        """Tolls collected on each link, by interval (city currency)."""
         return self._ro(self.state.toll_revenue)
 
     @property

@@ -190,28 +190,23 @@ class TrafficSubsystem:
         self.notes: list[str] = []
         self.sim: TrafficSim | None = None
         self.unroutable = np.zeros(0, dtype=np.int64)
-        self._sim_road = np.zeros(0, dtype=np.int64)
+        self.sim_road = np.zeros(0, dtype=np.int64)
         self._trip_table: tuple | None = None
         # The route book: one entry per traveller, then one per truck (EntryLayout).
         lay, node_zone = self.layout, city.zones.node_zone
-        self._origin = lay.join(t.origin_node, self.truck_origin)
-        self._dest = lay.join(t.dest_node, self.truck_dest)
+        self.origin_node = lay.join(t.origin_node, self.truck_origin)
+        self.dest_node = lay.join(t.dest_node, self.truck_dest)
         #: Desired departures (s after midnight); ``_departure`` is the chosen one.
-        self._desired = lay.join(t.departure_s, self.truck_departure)
-        self._departure = self._desired.copy()
+        self.desired_s = lay.join(t.departure_s, self.truck_departure)
+        self.departure_s = self.desired_s.copy()
         self._origin_zone = lay.join(t.origin_zone, node_zone[self.truck_origin])
         self._dest_zone = lay.join(t.dest_zone, node_zone[self.truck_dest])
         self.book: Routes = no_routes(lay.n)
         free_time = np.repeat(self.net.free_flow_s[None, :], self.n_slots, axis=0)
-        self._flows_by_slot = np.ones_like(free_time)
+        self.flows_by_slot = np.ones_like(free_time)
         #: Each traveller's mode (index into twincity.vocab.MODES).
         self.mode = self.preferred_modes(self.skims_by_slot(free_time))
         self._warm_start(free_time)
-
-    @property
-    def model(self) -> RunContext:
-        """The run context (the name :mod:`twincity.traffic.equilibrium` reads)."""
-        return self.context
 
     # ------------------------------------------------------------------ set-up
     def _draw_car_classes(self) -> np.ndarray:
@@ -269,7 +264,7 @@ class TrafficSubsystem:
         """Generalised costs ``gc[slot, mode, o, d]`` on the times of each slot."""
         city = self.context.city
         tolls, costs = self._tolls(), self._link_costs(link_time_s)
-        weights = np.maximum(1.0, self._flows_by_slot)
+        weights = np.maximum(1.0, self.flows_by_slot)
         mean_time = (link_time_s * weights).sum(axis=0) / weights.sum(axis=0)
         transit = transit_skims(city, link_time_s=mean_time)
         rep = representative_slots(costs)
@@ -306,18 +301,18 @@ class TrafficSubsystem:
         """Each traveller's best mode on costs ``gc[slot, mode, o, d]`` with her frozen errors."""
         return choose_by_errors(self.mode_utilities(gc), self.mode_errors())
 
-    def _road_vehicles(self) -> np.ndarray:
+    def road_vehicles(self) -> np.ndarray:
         """Indices into the route book of today's road vehicles: drivers, then trucks."""
         drivers = np.flatnonzero(self.mode == CAR)
         return self.layout.join(drivers, self.layout.trucks())
 
-    def _book_od(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def book_od(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Origin node, destination node and departure (from the start) of book entries."""
-        return self._origin[idx], self._dest[idx], self._departure[idx] - self.start_s
+        return self.origin_node[idx], self.dest_node[idx], self.departure_s[idx] - self.start_s
 
-    def _reroute(self, idx: np.ndarray, link_time_s: np.ndarray) -> Routes:
+    def reroute(self, idx: np.ndarray, link_time_s: np.ndarray) -> Routes:
         """Best routes of book entries ``idx`` under the given link times."""
-        o, d, dep = self._book_od(idx)
+        o, d, dep = self.book_od(idx)
         return route_trips(self.net, self._link_costs(link_time_s), self.slot_s, o, d, dep)
 
     def _static_link_times(self) -> np.ndarray:
@@ -329,8 +324,8 @@ class TrafficSubsystem:
         demand onto the same few links on the first simulated day.
         """
         zones = self.context.city.zones
-        road = self._road_vehicles()
-        slot = departure_slot(self._departure[road] - self.start_s, self.slot_s, self.n_slots)
+        road = self.road_vehicles()
+        slot = departure_slot(self.departure_s[road] - self.start_s, self.slot_s, self.n_slots)
         cell = self._origin_zone[road].astype(np.int64) * zones.n + self._dest_zone[road]
         tolls = self._tolls()
         times = np.repeat(self.net.free_flow_s[None, :], self.n_slots, axis=0)
@@ -354,9 +349,9 @@ class TrafficSubsystem:
         the current routes at each of :data:`SPREAD_ITERATIONS` iterations.
         """
         net = self.planning_network()
-        road = self._road_vehicles()
-        slot = departure_slot(self._departure[road] - self.start_s, self.slot_s, self.n_slots)
-        self.book = replace_routes(self.book, road, self._reroute(road, link_time_s))
+        road = self.road_vehicles()
+        slot = departure_slot(self.departure_s[road] - self.start_s, self.slot_s, self.n_slots)
+        self.book = replace_routes(self.book, road, self.reroute(road, link_time_s))
         per_h = 3600.0 / self.slot_s
         times = link_time_s
         for k in range(1, SPREAD_ITERATIONS + 1):
@@ -368,7 +363,7 @@ class TrafficSubsystem:
                                        ** net.bpr_beta)
             u = draws.uniform(self.seed, "route-spread", self.identity[road], k)
             movers = road[u < 1.0 / (k + 1)]
-            self.book = replace_routes(self.book, movers, self._reroute(movers, times))
+            self.book = replace_routes(self.book, movers, self.reroute(movers, times))
         return times
 
     def _warm_start(self, link_time: np.ndarray) -> None:
@@ -393,7 +388,7 @@ class TrafficSubsystem:
         self.dynamic = DynamicEquilibrium(self)
         self.equilibrium = self.dynamic.run(progress, start=start)
         self.notes.extend(self.equilibrium.notes)
-        self.sim = self._make_sim()
+        self.sim = self.make_sim()
         self.authority.bind_kernel(self.sim)
         return self.equilibrium
 
@@ -402,13 +397,13 @@ class TrafficSubsystem:
         self.equilibrate(self.context.progress, start=self.context.start_from)
 
     # ------------------------------------------------------------------ kernel
-    def _make_sim(self) -> TrafficSim:
+    def make_sim(self) -> TrafficSim:
         """A kernel for today's road vehicles with their routes from the book.
 
         Every day uses the same kernel key: tie-breaking draws are keyed by
         (node, tick), so the reported day reproduces the last equilibrium day.
         """
-        road = self._road_vehicles()
+        road = self.road_vehicles()
         routes = take_routes(self.book, road)
         # a vehicle with no path is reported (trip table ``no_path``), never simulated
         self.unroutable = road[~routes.ok]
@@ -418,9 +413,9 @@ class TrafficSubsystem:
         cls = self.layout.join(self.car_class[road[person]],
                                np.full(int(np.sum(~person)), self.classes.index(TRUCK), np.int8))
         sim_spec = self.context.city.spec.simulation
-        self._sim_road = road
+        self.sim_road = road
         return TrafficSim(
-            self.net, departure_s=self._departure[road] - self.start_s, route_start=routes.start,
+            self.net, departure_s=self.departure_s[road] - self.start_s, route_start=routes.start,
             route_links=routes.links, veh_class=cls,
             tick_s=sim_spec.tick_s, interval_s=sim_spec.interval_s,
             horizon_s=self.duration_s, seed=self.context.stream_seed("kernel"),
@@ -435,6 +430,7 @@ class TrafficSubsystem:
 
     # ------------------------------------------------------------------ outputs
     def observations(self) -> dict[str, float]:
+        """Vehicles on the road, arrived and waiting to enter, at city scale (÷ sample share)."""
         c = self.sim.counters
         return {"vehicles_on_road": c["en_route"] / self.share,
                 "vehicles_arrived": c["arrived"] / self.share,
@@ -460,7 +456,7 @@ class TrafficSubsystem:
         t, kernel = self.trips, self.sim.trip_table()
         city = self.context.city
         d = city.spec.demand
-        road = self._sim_road
+        road = self.sim_road
         lay = self.layout
         drivers = road[lay.is_person(road)]
         n_drv = len(drivers)
@@ -509,7 +505,7 @@ class TrafficSubsystem:
             "origin_zone": np.concatenate([t.origin_zone, np.full(n_tr, -1)]),
             "dest_zone": np.concatenate([t.dest_zone, np.full(n_tr, -1)]),
             # road travellers may have shifted their departure (departure-time choice)
-            "departure_s": np.concatenate([np.where(mode == CAR, self._departure[: len(t)],
+            "departure_s": np.concatenate([np.where(mode == CAR, self.departure_s[: len(t)],
                                                    t.departure_s), trucks["departure_s"]]),
             "desired_departure_s": np.concatenate([t.departure_s, trucks["departure_s"]]),
             "travel_time_s": np.concatenate([tt, trucks["travel_time_s"]]),
@@ -524,6 +520,7 @@ class TrafficSubsystem:
         }).assign(arrival_s=lambda df: df["departure_s"] + df["travel_time_s"])
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """``trips``, ``links`` and ``equilibration`` (one row per day), with expansion factors."""
         links = self.sim.link_table()
         for p, name in enumerate(self.pollutants):
             unit = "kwh" if name == "energy" else "g"
@@ -553,6 +550,7 @@ class TrafficSubsystem:
         """Nothing to add at the end: the reported day is the kernel's state."""
 
     def kpis(self) -> list[KPI]:
+        """Trip KPIs, congested lane-km, the relative gap and the central-area KPIs."""
         trips = self.trip_table()
         out = tk.trip_kpis(trips, sample_share=self.share)
         sim = self.sim

@@ -25,15 +25,9 @@ import numpy as np
 from numba import njit
 
 from twincity.city.network import Network
+from twincity.traffic.heap import SETTLED, heap_offer, heap_pop, heap_start
 from twincity.traffic.routes import Routes, assemble_csr
-from twincity.traffic.routing import (
-    _SETTLED,
-    _UNSEEN,
-    _heap_pop,
-    _heap_start,
-    _sift_up,
-    extract_routes,
-)
+from twincity.traffic.routing import extract_routes
 
 
 @njit(cache=True, inline="always")
@@ -50,17 +44,17 @@ def td_tree(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, 
     """Time-dependent Dijkstra from ``origin`` departing at ``t0_s`` (labels: generalised s)."""
     n_iv = link_time_s.shape[0]
     n_ts = toll_cost_s.shape[0]
-    size = _heap_start(origin, cost, pred, heap, pos)
+    size = heap_start(origin, cost, pred, heap, pos)
     time_s[origin] = t0_s
     while size > 0:
-        u, size = _heap_pop(heap, pos, cost, size)
+        u, size = heap_pop(heap, pos, cost, size)
         tu = time_s[u]
         iv = _interval(tu, interval_s, n_iv)
         ts = _interval(tu, toll_slot_s, n_ts)
         for j in range(out_start[u], out_start[u + 1]):
             link = out_link[j]
             v = link_to[link]
-            if pos[v] == _SETTLED:
+            if pos[v] == SETTLED:
                 continue
             tt = link_time_s[iv, link]
             nd = cost[u] + tt + toll_cost_s[ts, link]
@@ -68,11 +62,7 @@ def td_tree(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, 
                 cost[v] = nd
                 time_s[v] = tu + tt
                 pred[v] = link
-                if pos[v] == _UNSEEN:
-                    heap[size] = v
-                    pos[v] = size
-                    size += 1
-                _sift_up(heap, pos, cost, pos[v])
+                size = heap_offer(heap, pos, cost, v, size)
 
 
 @njit(cache=True, parallel=True)

@@ -89,6 +89,7 @@ class TransitLine:
 
     @property
     def n_stops(self) -> int:
+        """Number of stops."""
         return len(self.stop_x_m)
 
 
@@ -152,6 +153,7 @@ class TransitGraph:
 
     @property
     def cost_s(self) -> np.ndarray:
+        """Generalised time of each link: walk + wait + in-vehicle + transfer (s)."""
         return self.walk_s + self.wait_s + self.in_vehicle_s + self.transfer_s
 
 

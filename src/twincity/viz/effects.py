@@ -45,12 +45,18 @@ class TransferView(Protocol):
     overrides: dict[str, Any]
 
     @property
-    def table(self) -> pd.DataFrame: ...
+    def table(self) -> pd.DataFrame:
+        """Per KPI: origin and target effects and their ratio."""
+        ...
 
     @property
-    def cities(self) -> list[str]: ...
+    def cities(self) -> list[str]:
+        """The origin and the target city, in that order."""
+        ...
 
-    def reading(self) -> str: ...
+    def reading(self) -> str:
+        """A short reading of the results, written from the numbers."""
+        ...
 
 #: Colours of effects judged by their KPI's good direction (not by sign).
 JUDGEMENT_COLOURS = {"good": "#1a9641", "bad": "#d7191c", "neutral": "#2b83ba", "n.s.": "0.6"}
