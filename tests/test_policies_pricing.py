@@ -15,7 +15,7 @@ from twincity.model import CityModel
 from twincity.operators import ReviewState, TransportAuthority
 from twincity.policies.pricing import ErpPolicy, SpeedBandReview
 from twincity.policies.registry import apply_policies
-from twincity.traffic.duerules import CONSECUTIVE
+from twincity.traffic.duerules import CONSECUTIVE, MODE_IMBALANCE_TOLERANCE
 from twincity.traffic.skims import car_link_cost_s, car_skims
 from twincity.vocab import ROAD_CLASSES
 
@@ -230,17 +230,29 @@ def test_reviewed_schedule_still_charges_where_speeds_are_below_the_band(tiny_pa
     np.testing.assert_array_equal(ta.toll_schedule[~operating.any(axis=1)][:, gantries], 0.0)
 
 
-@pytest.mark.parametrize("gap, rounds", [(0.999, [0, 1]), (1e-9, [])])
-def test_review_waits_for_an_equilibrated_state(tiny_path, gap, rounds):
-    """The day-to-day loop reviews only once its gap is reached, then re-equilibrates."""
-    overrides = {**PEAK, "simulation.duration_h": 2, "simulation.equilibrium_days": 6,
+@pytest.mark.parametrize("gap, rounds, cap", [(0.999, [0, 1], 30), (1e-9, [], 6)])
+def test_review_waits_for_an_equilibrated_state(tiny_path, gap, rounds, cap):
+    """The day-to-day loop reviews only once its criteria hold, then re-equilibrates."""
+    overrides = {**PEAK, "simulation.duration_h": 2, "simulation.equilibrium_days": cap,
                  "simulation.equilibrium_gap": gap}
     policy = ErpPolicy({**PARAMS, "review": True, "review_rounds": 2})
     model = CityModel.from_file(tiny_path, overrides=overrides, subsystems=("traffic",),
                                 policies=[policy])
     rule = model.transport_authority.reviewers[0]
     assert [h["round"] for h in rule.history] == rounds
-    # an equilibrated state takes CONSECUTIVE settled days; one per review that changed the
-    # schedule, then the one that ends the loop (or the cap of 6 days)
-    assert len(model.traffic.days) == (CONSECUTIVE * (len(rounds) + 1) if rounds else 6)
+    days = model.traffic.days
+    met = [d.relative_gap <= gap and d.mode_imbalance <= MODE_IMBALANCE_TOLERANCE
+           for d in days]
+    # a review (and the end) comes after CONSECUTIVE days meeting the criteria, never earlier
+    settled = 0
+    for d, ok in zip(days, met, strict=True):
+        settled = settled + 1 if ok else 0
+        assert d.review == (settled >= CONSECUTIVE and d.day < days[-1].day)
+        if d.review:
+            settled = 0
     assert model.traffic.equilibrium.reviews == len(rounds)
+    assert model.traffic.equilibrium.converged == bool(rounds)
+    if rounds:
+        assert settled >= CONSECUTIVE  # converged after the last review
+    else:
+        assert len(days) == cap

@@ -100,13 +100,17 @@ def mode_imbalance(preferred: np.ndarray, current: np.ndarray) -> float:
     """Largest relative net imbalance of a mode (the criterion of ``MODE_IMBALANCE_TOLERANCE``).
 
     ``preferred`` and ``current`` are travellers' mode codes; for each mode,
-    the net number who would join it (prefer it minus use it) over the number
-    using it (at least one).
+    the net number who would join it (prefer it minus use it) beyond one
+    traveller (who cannot be split: in a small city one undecided traveller
+    would otherwise hold the loop forever), over the number using it.
 
-    >>> mode_imbalance(np.array([0, 0, 0, 1]), np.array([0, 0, 1, 1]))
+    >>> mode_imbalance(np.array([0, 0, 0, 0, 1]), np.array([0, 0, 1, 1, 1]))
     0.5
+    >>> mode_imbalance(np.array([0, 0, 1]), np.array([0, 1, 1]))
+    0.0
     """
     n = int(max(preferred.max(initial=0), current.max(initial=0))) + 1
     want = np.bincount(preferred, minlength=n)
     have = np.bincount(current, minlength=n)
-    return float(np.max(np.abs(want - have) / np.maximum(have, 1), initial=0.0))
+    beyond_one = np.maximum(np.abs(want - have) - 1, 0)
+    return float(np.max(beyond_one / np.maximum(have, 1), initial=0.0))
