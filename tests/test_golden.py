@@ -1,10 +1,13 @@
-"""Golden runs: the engine's results on the tiny city, bit for bit, for fixed seeds.
+"""Golden runs: the engine's results on the tiny city, to 12 significant digits, for fixed seeds.
 
 A refactor must not change behaviour: each case below runs the tiny city
-(``tests/data/tiny.yaml``) with a fixed seed and compares every KPI value
-(exact float, via ``repr``), the equilibrium record and a SHA-256 digest of each
-result table (column names, dtypes and raw values) with
-``tests/data/golden.json``, captured on the code before the change.
+(``tests/data/tiny.yaml``) with a fixed seed and compares every KPI value, the
+equilibrium record and a SHA-256 digest of each result table (column names,
+dtypes and values) with ``tests/data/golden.json``, captured on the code before
+the change. Floats are compared to ``DIGITS`` significant digits: the last bits
+of a float reduction depend on the CPU numpy and numba vectorise for (moving
+from one x86 machine to another changed the 16th digit of three energy KPIs),
+while a change of behaviour moves far more digits than that.
 
 A change that is *meant* to alter results (a behavioural change of the
 equilibrium, a new emission factor) recaptures the file in one command, and
@@ -37,6 +40,21 @@ POLICIES = DATA.parents[1] / "scenarios" / "policies"
 PEAK = {"simulation.start_h": 6, "simulation.duration_h": 5}
 #: Equilibrium record fields that are not results (none today; wall time would be one).
 VOLATILE: tuple[str, ...] = ()
+#: Significant digits floats are compared to (see the module docstring).
+DIGITS = 12
+
+
+def _num(value: object) -> str:
+    """A value's text, floats to ``DIGITS`` significant digits.
+
+    >>> _num(0.3803695732292657) == _num(0.3803695732292655)
+    True
+    >>> _num(0.3803695732292657) == _num(0.38036957323)
+    False
+    """
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.{DIGITS}g}"
+    return repr(value)
 
 
 def table_digest(table: pd.DataFrame) -> str:
@@ -46,13 +64,17 @@ def table_digest(table: pd.DataFrame) -> str:
     True
     >>> table_digest(pd.DataFrame({"a": [1.0]})) == table_digest(pd.DataFrame({"a": [1.5]}))
     False
+    >>> table_digest(pd.DataFrame({"a": [0.1 + 0.2]})) == table_digest(pd.DataFrame({"a": [0.3]}))
+    True
     """
     h = hashlib.sha256()
     for name in table.columns:
         col = table[name]
         h.update(f"{name}|{col.dtype}|".encode())
         values = col.to_numpy()
-        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biufcmM":
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fc":
+            h.update("\x1f".join(map(_num, values.tolist())).encode())
+        elif isinstance(col.dtype, np.dtype) and col.dtype.kind in "biumM":
             h.update(np.ascontiguousarray(values).tobytes())
         else:  # strings, objects, categoricals: their text (never object pointers)
             h.update("\x1f".join(map(repr, col.tolist())).encode())
@@ -61,9 +83,9 @@ def table_digest(table: pd.DataFrame) -> str:
 
 def _snapshot(results) -> dict:
     return {
-        "kpis": {k.name: repr(float(k.value)) for k in results.kpis},
+        "kpis": {k.name: _num(float(k.value)) for k in results.kpis},
         "units": {k.name: k.unit for k in results.kpis},
-        "equilibrium": {k: repr(v) for k, v in sorted(results.equilibrium.items())
+        "equilibrium": {k: _num(v) for k, v in sorted(results.equilibrium.items())
                         if k not in VOLATILE},
         "tables": {name: table_digest(t) for name, t in sorted(results.tables.items())},
     }
@@ -116,7 +138,7 @@ def _compare(got: dict, want: dict, where: str = "") -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_results_are_bit_identical_to_the_golden_run(case: str) -> None:
+def test_results_match_the_golden_run(case: str) -> None:
     want = _golden()[case]
     diffs = _compare(CASES[case](), want)
     assert not diffs, ("results differ from tests/data/golden.json (recapture with "
