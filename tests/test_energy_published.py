@@ -222,3 +222,45 @@ def test_singapore_rooftop_pv_yield_is_within_10_percent_of_a_measured_system() 
     got = energy.yearly(lambda d: pv_output_kwh(
         d.weather, 1.0, pv.performance_ratio, temp_coeff_per_k=pv.temp_coeff_per_k).sum())
     assert got == pytest.approx(SINGAPORE_PV_YIELD_KWH_PER_KWP, rel=0.10)
+
+
+#: AAA, "Electric Vehicle Range Testing" (February 2019): five EVs on a dynamometer in a
+#: climate chamber, combined urban/highway cycles, HVAC in use, against 75 °F (23.9 °C):
+#: at 20 °F (−6.7 °C) energy economy fell 39 % and at 95 °F (35 °C) 18 % (Digital Trends and
+#: AAA Colorado press release, 2019; read there). Consumption ratios 1 / (1 − loss).
+AAA_2019_T_REF_C = (75.0 - 32.0) / 1.8
+AAA_2019_CONSUMPTION_RATIO = {(20.0 - 32.0) / 1.8: 1.0 / (1.0 - 0.39),
+                              (95.0 - 32.0) / 1.8: 1.0 / (1.0 - 0.18)}
+
+
+@pytest.mark.parametrize("temp_c", sorted(AAA_2019_CONSUMPTION_RATIO))
+def test_bev_temperature_response_is_within_15_percent_of_aaa_chamber_tests(
+        temp_c: float) -> None:
+    """The model's temperature factor (Geotab 2020 fleet data, energy/ev.py) against an
+    independent source: AAA's 2019 chamber tests with heating or air-conditioning on."""
+    from twincity.energy.ev import bev_temperature_factor
+
+    ratio = float(bev_temperature_factor(temp_c) / bev_temperature_factor(AAA_2019_T_REF_C))
+    assert ratio == pytest.approx(AAA_2019_CONSUMPTION_RATIO[temp_c], rel=0.15)
+
+
+def test_helsinki_winter_day_bev_consumption_is_within_15_percent_of_aaa_at_minus_7() -> None:
+    """Helsinki's simulated winter weekday (mean −3.6 °C): battery energy per km over the
+    day's hours relative to 23.9 °C, against AAA's −6.7 °C figure (1.64). The day is 3 K
+    warmer than the test, so the model should sit at or a little below it.
+
+    Not asserted, for the record: NAF/Motor's El Prix winter tests (long drives at 0 to
+    −19 °C) found ranges 19–24 % below WLTP (2024: 24 %; December 2024: 19.4 %), a ratio
+    of 1.24–1.32 over summer driving; the model's winter/summer ratio for Helsinki is ≈ 1.6.
+    Long highway drives spread the heating over more kilometres than short urban trips
+    (Geotab 2023: temperature weighs much more at urban speeds), so the two do not measure
+    the same thing; the gap is reported, not resolved."""
+    from twincity.energy.ev import bev_temperature_factor
+
+    energy = _energy("helsinki")
+    winter = next(d for d in energy.days if d.name == "winter_weekday")
+    day = float(np.mean(bev_temperature_factor(winter.weather.temp_c)))
+    ratio = day / float(bev_temperature_factor(AAA_2019_T_REF_C))
+    cold = min(AAA_2019_CONSUMPTION_RATIO)
+    assert ratio == pytest.approx(AAA_2019_CONSUMPTION_RATIO[cold], rel=0.15)
+    assert ratio <= AAA_2019_CONSUMPTION_RATIO[cold]
