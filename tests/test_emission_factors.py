@@ -306,3 +306,24 @@ def test_bev_temperature_factor_is_monotone_around_the_optimum_with_published_po
     # Recurrent (18,000 EVs, 2025): about 80 % of normal range in winter, at or below 0 C;
     # an independent study, so a looser tolerance
     assert 1.15 / float(bev_temperature_factor(0.0)) == pytest.approx(0.80, rel=0.10)
+
+
+def test_euro_vi_bus_rows_are_the_emep_tier3_curves():
+    """EMEP/EEA Guidebook 2019 Tier 3, Urban Buses Standard 15-18 t, Euro VI DPF+SCR, slope 0,
+    load 0.5: the guidebook curves evaluated at 10/20/30/50/70 km/h from its coefficients
+    (gtfs2emis copy of the Appendix 4 table) — energy MJ/km, NOx and exhaust PM g/km."""
+    v = np.array([10.0, 20.0, 30.0, 50.0, 70.0])
+    mj = np.array([18.570, 13.981, 11.622, 9.255, 8.364])
+    nox = np.array([1.0145, 0.5516, 0.3825, 0.2033, 0.1141])
+    pm = np.array([0.01090, 0.00657, 0.00493, 0.00333, 0.00315])
+    np.testing.assert_allclose(ef.emission_factor("diesel_bus", "energy", v) * 3.6, mj,
+                               rtol=1e-3)
+    np.testing.assert_allclose(ef.emission_factor("diesel_bus", "nox", v), nox, rtol=1e-3)
+    np.testing.assert_allclose(ef.emission_factor("diesel_bus", "pm25_exhaust", v), pm,
+                               rtol=2e-3)
+    # ≈ 39 l of diesel per 100 km at 20 km/h (2.64 kg CO2 per litre), a city-bus figure
+    co2_20 = float(ef.emission_factor("diesel_bus", "co2", 20.0))
+    assert 30.0 < co2_20 / 2640.0 * 100.0 < 50.0
+    table = ef.load_factors()
+    bus = table[(table["class"] == "diesel_bus") & (table["pollutant"] != "pm25_nonexhaust")]
+    assert not bus["source"].str.contains("engineering estimate").any()

@@ -155,6 +155,34 @@ def test_final_energy_by_carrier_follows_shares_and_efficiencies() -> None:
     assert 8 <= int(np.argmax(e.base_electric_kwh[1])) <= 16  # office daytime
 
 
+def test_hot_water_adds_its_annual_heat_through_the_heating_systems() -> None:
+    """Hot water is heat the heating systems supply on top of space heat: the same
+    building with 35 kWh/(m² yr) of hot water draws 35 × floor / 365 more useful heat a day
+    (a weekday-only year), split by the same shares and efficiencies; space heat and
+    electricity are unchanged."""
+    with_dhw = {**SPEC, "uses": {**SPEC["uses"], "residential": {
+        **SPEC["uses"]["residential"], "hot_water_kwh_per_m2_yr": 35}}}
+    w = HourlyWeather(15, 60.0, 25.0, 2.0, np.linspace(-15.0, 5.0, 24), np.zeros(24),
+                      np.zeros(24), np.zeros(24), 0.8)
+    runs = []
+    for raw in (SPEC, with_dhw):
+        spec = BuildingsSpec.model_validate(raw)
+        runs.append(simulate_buildings(build_building_groups(spec, np.array([100.0])), w, spec))
+    base, dhw = runs
+    extra = 100 * 30 * 35 / 365  # 100 residents × 30 m² × 35 kWh/m² over 365 weekdays
+    assert dhw.hot_water_kwh_th.sum() == pytest.approx(extra)
+    assert dhw.hot_water_kwh_th[1].sum() == 0.0  # the office has none
+    assert np.array_equal(dhw.heat_kwh_th, base.heat_kwh_th)
+    assert np.array_equal(dhw.base_electric_kwh, base.base_electric_kwh)
+    assert (dhw.gas_kwh - base.gas_kwh).sum() == pytest.approx(extra * 0.3 / 0.9)
+    fed = (dhw.district_heat_kwh - base.district_heat_kwh).sum()
+    assert fed == pytest.approx(extra * 0.2 / 0.9)
+    assert (dhw.resistance_electric_kwh - base.resistance_electric_kwh).sum() == pytest.approx(
+        extra * 0.1)
+    # drawn over the day by the residential profile (evening peak)
+    assert int(np.argmax(dhw.hot_water_kwh_th[0])) in (19, 20)
+
+
 def test_heat_pump_cop_falls_with_outdoor_temperature() -> None:
     t = np.linspace(-20.0, 15.0, 8)
     for model in ("staffell_ashp", "carnot"):

@@ -16,7 +16,13 @@ documented simplification: the horizontal irradiance stands in for the irradianc
 on windows of all orientations). The day is repeated ``warmup_days`` times before
 the reported day so that the result is the periodic steady state of that day.
 
-Final energy: heat delivered is split by the city's heating-system shares into gas
+Domestic hot water: ``hot_water_kwh_per_m2_yr`` of useful heat per m² (an annual
+figure, kept over the year like base electricity), drawn over the day by the use's
+profile. It is added to the space heat the heating systems supply (heat pumps at the
+space-heating COP, a simplification: hot water needs a higher sink temperature).
+
+Final energy: heat delivered (space heat + hot water) is split by the city's
+heating-system shares into gas
 (÷ boiler efficiency), oil (÷ oil boiler efficiency), district heat fed
 (÷ (1 − network losses)), heat-pump electricity (÷ COP(T_out)) and resistance
 electricity (÷ 1); cooling electricity = cooling × cooled share ÷ cooling COP; base
@@ -29,8 +35,8 @@ annual figure: with ``W_wd`` weekdays and ``W_we`` weekend days of weekend/
 weekday energy ratio ``r``, a weekday carries ``annual / (W_wd + r·W_we)``.
 Internal gains scale the same way (occupancy and appliances).
 
-Not modelled (yet): night set-back of set-points, latent cooling loads, domestic
-hot water, orientation-resolved solar gains.
+Not modelled (yet): night set-back of set-points, latent cooling loads,
+orientation-resolved solar gains.
 
 Example:
     >>> import numpy as np
@@ -91,6 +97,7 @@ class BuildingGroups:
     cooling_cop: np.ndarray
     cooled_share: np.ndarray
     base_electric_kwh_per_day: np.ndarray  # on a weekday
+    hot_water_kwh_per_day: np.ndarray  # useful heat on a weekday
     profile: np.ndarray  # int64, row of DAILY_PROFILES
     weekend_shape: np.ndarray  # (n, 24): weekend hours relative to a weekday's total (sum r)
 
@@ -104,7 +111,7 @@ class BuildingGroups:
 class BuildingEnergy:
     """Hourly energy of every group, shape (n_groups, 24), kWh."""
 
-    heat_kwh_th: np.ndarray
+    heat_kwh_th: np.ndarray  # space heating
     cool_kwh_th: np.ndarray
     indoor_temp_c: np.ndarray
     base_electric_kwh: np.ndarray
@@ -114,6 +121,7 @@ class BuildingEnergy:
     gas_kwh: np.ndarray
     oil_kwh: np.ndarray
     district_heat_kwh: np.ndarray  # heat fed into the district network
+    hot_water_kwh_th: np.ndarray  # domestic hot water (useful heat)
 
     @property
     def electricity_kwh(self) -> np.ndarray:
@@ -200,6 +208,7 @@ def build_building_groups(spec: BuildingsSpec, zone_population: np.ndarray, *,
         cooling_cop=pick("cooling_cop"),
         cooled_share=pick("cooled_share"),
         base_electric_kwh_per_day=area * pick("base_electric_kwh_per_m2_yr") / days_per_year,
+        hot_water_kwh_per_day=area * pick("hot_water_kwh_per_m2_yr") / days_per_year,
         profile=profile,
         weekend_shape=weekend[use],
     )
@@ -366,6 +375,8 @@ def simulate_buildings(
         warmup_days=warmup_days,
     )
     cool = cool * groups.cooled_share[:, None]
+    hot_water = groups.hot_water_kwh_per_day[:, None] * prof
+    supplied = heat + hot_water  # what the heating systems deliver
     s = spec.heating_shares
     cop = heat_pump_cop(weather.temp_c, spec.heat_pump)[None, :]
     return BuildingEnergy(
@@ -373,10 +384,12 @@ def simulate_buildings(
         cool_kwh_th=cool,
         indoor_temp_c=t_in,
         base_electric_kwh=groups.base_electric_kwh_per_day[:, None] * prof,
-        heat_pump_electric_kwh=heat * s.heat_pump / cop,
-        resistance_electric_kwh=heat * s.electric_resistance,
+        heat_pump_electric_kwh=supplied * s.heat_pump / cop,
+        resistance_electric_kwh=supplied * s.electric_resistance,
         cooling_electric_kwh=cool / groups.cooling_cop[:, None],
-        gas_kwh=heat * s.gas_boiler / spec.boiler_efficiency,
-        oil_kwh=heat * s.oil_boiler / spec.oil_boiler_efficiency,
-        district_heat_kwh=heat * s.district_heating / (1.0 - spec.district_heating_loss_share),
+        gas_kwh=supplied * s.gas_boiler / spec.boiler_efficiency,
+        oil_kwh=supplied * s.oil_boiler / spec.oil_boiler_efficiency,
+        district_heat_kwh=supplied * s.district_heating
+        / (1.0 - spec.district_heating_loss_share),
+        hot_water_kwh_th=hot_water,
     )

@@ -388,6 +388,7 @@ class EnergySubsystem:
                 "temp_c": d.weather.temp_c,
                 "ghi_wm2": d.weather.ghi_wm2,
                 "heat_kwh_th": be.heat_kwh_th.sum(axis=0),
+                "hot_water_kwh_th": be.hot_water_kwh_th.sum(axis=0),
                 "cool_kwh_th": be.cool_kwh_th.sum(axis=0),
                 "base_electric_kwh": be.base_electric_kwh.sum(axis=0),
                 "heat_pump_electric_kwh": be.heat_pump_electric_kwh.sum(axis=0),

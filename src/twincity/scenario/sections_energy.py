@@ -177,6 +177,7 @@ class BuildingUseSpec(Section):
     260 kJ, very heavy 370 kJ per m²K). ``solar_aperture_m2_per_m2`` is the effective
     collecting area for solar gains per m² floor (window area × g-value × shading).
     ``cooled_share`` is the share of floor area with air conditioning.
+    ``hot_water_kwh_per_m2_yr`` is domestic hot water heat (0 by default: none modelled).
     """
 
     floor_area_m2_per_capita: NonNegative = Field(
@@ -187,6 +188,11 @@ class BuildingUseSpec(Section):
         description="Daily mean internal heat gains (people, appliances, lighting), W/m².")
     base_electric_kwh_per_m2_yr: NonNegative = Field(
         description="Electricity for uses other than heating and cooling, kWh/(m² yr).")
+    hot_water_kwh_per_m2_yr: NonNegative = Field(
+        default=0.0,
+        description="Useful heat for domestic hot water (incl. circulation losses), "
+                    "kWh/(m² yr); supplied by the city's heating systems like space heat, "
+                    "spread over the day by the use's profile.")
     profile: Literal["residential", "office", "retail", "school", "flat"] = Field(
         description="Daily occupancy/load shape used for internal gains and base electricity.")
     weekend_profile: Literal["residential", "office", "retail", "school", "flat",
