@@ -133,3 +133,17 @@ def test_removing_trips_keeps_the_weekend_draws_of_the_others(arms) -> None:
     cb = base.weekend_day().copies[i_base]
     cr = remote.weekend_day().copies[i_remote]
     assert np.array_equal(cb, cr)
+
+
+def test_weekend_days_charge_the_weekend_days_bev_trips() -> None:
+    model = CityModel.from_file(DATA / "tiny.yaml", overrides=OVERRIDES,
+                                subsystems=("traffic", "energy"))
+    model.run()
+    energy, frame = model.subsystem("energy"), model.products.get("weekend_trips").frame
+    bev = (frame["veh_class"] == "bev_car") & frame["road"] & frame["arrival_s"].notna()
+    expected = frame.loc[bev, "energy_kwh"].sum() / model.products.get("trips").sample_share
+    assert energy.weekend_sessions is not None
+    assert energy.weekend_sessions.energy_kwh.sum() == pytest.approx(expected, rel=1e-12)
+    assert energy.weekend_sessions.energy_kwh.sum() < energy.sessions.energy_kwh.sum()
+    assert not any("weekend days" in n and "use the simulated weekday" in n
+                   for n in energy.notes)
