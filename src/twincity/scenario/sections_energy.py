@@ -163,8 +163,8 @@ class ClimateSpec(Section):
         (buildings, charging, traffic emissions).
 
         Example:
-            >>> ClimateSpec(monthly_mean_temp_c=(0,) * 12, diurnal_range_c=(8,),
-            ...             cloudiness=(0.5,)).days_of_type("weekday")
+            >>> ClimateSpec(monthly_mean_temp_c=(0,) * 12, diurnal_range_c=8,
+            ...             cloudiness=0.5).days_of_type("weekday")
             365.0
         """
         return float(sum(d.weight_days for d in self.representative_days
@@ -562,8 +562,10 @@ class ChargingSpec(Section):
     weekend_energy_share: NonNegative | None = Field(
         default=None,
         description="EV charging energy on a weekend day as a share of the simulated weekday's "
-                    "(cite its source, e.g. a weekend/weekday car-kilometre ratio); unset: "
-                    "weekend days charge like the weekday (with a note).")
+                    "(cite its source, e.g. a weekend/weekday car-kilometre ratio), used only "
+                    "when traffic simulates no weekend day (demand.weekend: weekend days then "
+                    "charge its trips); unset: weekend days charge like the weekday (with a "
+                    "note).")
 
     @model_validator(mode="after")
     def _window(self) -> ChargingSpec:
