@@ -18,7 +18,8 @@ the diff of ``golden.json`` shows which KPIs moved::
 The cases cover the whole chain: a full day with every subsystem, and a peak
 window with policies acting on each seam (an ERP charge reviewed between
 equilibrated states, adaptive signals, a low-emission zone, smart charging),
-then a paired arm that continues from the reference's plan.
+then a paired arm that continues from the reference's plan; and a full day with
+weekday and weekend representative days and the weekend traffic day.
 """
 
 from __future__ import annotations
@@ -113,8 +114,24 @@ def _policies() -> dict:
     return {"reference": _snapshot(ref_results), "continued": _snapshot(changed.run())}
 
 
+def _weekend() -> dict:
+    """A full day with 261 weekdays and 104 weekend days and a weekend traffic day."""
+    from twincity.model import CityModel
+
+    days = [{"name": "wd", "month": 1, "day_of_month": 15, "weight_days": 261},
+            {"name": "we", "month": 7, "day_of_month": 18, "weight_days": 104,
+             "day_type": "weekend"}]
+    weekend = {"commute_ratio": 0.265, "other_ratio": 1.089, "freight_ratio": 0.265}
+    model = CityModel.from_file(TINY, seed=3, overrides={"climate.representative_days": days,
+                                                         "demand.weekend": weekend})
+    out = _snapshot(model.run())
+    out["weekend_trips"] = table_digest(model.subsystem("traffic").weekend_day().frame)
+    return out
+
+
 CASES: dict[str, Callable[[], dict]] = {"tiny_day_seed1": _day,
-                                        "tiny_peak_policies_seed2": _policies}
+                                        "tiny_peak_policies_seed2": _policies,
+                                        "tiny_weekend_seed3": _weekend}
 
 
 def _golden() -> dict:

@@ -7,6 +7,8 @@ entry (:mod:`twincity.subsystems`) and hands them out on request
 
 * ``trips`` — :class:`TripTable`: one row per person trip, then per freight vehicle.
 * ``road_traffic`` — :class:`RoadTraffic`: the kernel's link emissions and distance.
+* ``weekend_trips``, ``weekend_road_traffic`` — the same for the simulated weekend day
+  (the weekday's own when there is none; :mod:`twincity.traffic.weekend`).
 * ``energy_year`` — :class:`EnergyYear`: the yearly electricity and fuel account.
 
 Example:
@@ -35,6 +37,8 @@ class TripTable:
     layout: EntryLayout
     #: Share of the population simulated: multiply counts by ``1 / sample_share``.
     sample_share: float
+    #: ``"weekday"`` (the reported day) or ``"weekend"`` (a simulated weekend day).
+    day_type: str = "weekday"
 
     def people(self) -> pd.DataFrame:
         """Rows of person trips (every mode)."""

@@ -166,10 +166,11 @@ class Products:
 
 register(SubsystemEntry(
     "traffic", "twincity.traffic.subsystem:TrafficSubsystem",
-    provides={"trips": TripTable, "road_traffic": RoadTraffic}))
+    provides={"trips": TripTable, "road_traffic": RoadTraffic,
+              "weekend_trips": TripTable, "weekend_road_traffic": RoadTraffic}))
 register(SubsystemEntry(
-    "energy", "twincity.energy.subsystem:EnergySubsystem", uses=("trips",),
+    "energy", "twincity.energy.subsystem:EnergySubsystem", uses=("trips", "weekend_trips"),
     provides={"energy_year": EnergyYear}))
 register(SubsystemEntry(
     "emissions", "twincity.emissions.subsystem:EmissionsSubsystem",
-    uses=("trips", "road_traffic", "energy_year")))
+    uses=("trips", "road_traffic", "weekend_trips", "weekend_road_traffic", "energy_year")))

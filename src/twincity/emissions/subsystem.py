@@ -4,9 +4,12 @@ Sources (all t/yr unless stated; the city's whole population):
 
 * **Road vehicles** (cars and trucks): the traffic kernel's per-link, per-interval
   emissions (COPERT average-speed factors applied per link traversal at the simulated
-  speed, ``TrafficSim.link_emis_g``) divided by the sample share; the simulated
-  weekday stands for **every day of the year** (× 365). PM2.5 is exhaust + non-exhaust
-  (tyre, brake and road wear).
+  speed, ``TrafficSim.link_emis_g``) divided by the sample share, summed over the
+  year's day types: ``W_weekday ×`` the reported weekday ``+ W_weekend ×`` the simulated
+  weekend day (:mod:`twincity.traffic.weekend`; the weekday again without
+  ``demand.weekend``), ``W`` the days of each type in ``climate.representative_days``
+  (:meth:`~twincity.scenario.sections_energy.ClimateSpec.days_of_type`: 261 and 104 in
+  the shipped cities). PM2.5 is exhaust + non-exhaust (tyre, brake and road wear).
   NOx of petrol and diesel cars is then corrected from the table's Euro 6d factor to
   each trip's Euro standard drawn from ``fleet.euro_mix`` (on-road factors by standard,
   :mod:`twincity.emissions.euro`). Freight vehicles are corrected from the articulated
@@ -23,7 +26,8 @@ Sources (all t/yr unless stated; the city's whole population):
   imports, ``trips_per_hour``): one direction, length × the day's departures, scaled by
   the peak headway's change when a policy changes ``headway_s``. The vehicle-km are
   split by ``fleet.bus_shares`` and priced with the bus factors at the service's
-  commercial speed. Electric buses' electricity is
+  commercial speed, every day of the year (× 365: bus timetables have no weekend
+  variant here). Electric buses' electricity is
   charged at the year's consumption-weighted delivered grid intensity; it is not part
   of the dispatched grid load.
 * **Buildings** (combustion and district heat): gas × IPCC 2006 default 56.1 t CO₂/TJ
@@ -78,11 +82,13 @@ COLUMNS = ("source", "sector", "estimate", "co2_t_per_yr", "nox_t_per_yr", "pm25
            "energy_kwh_per_yr", "vehicle_km_per_yr")
 
 
-def road_emissions_t_per_yr(link_emis_g: np.ndarray, sample_share: float) -> dict[str, float]:
+def road_emissions_t_per_yr(link_emis_g: np.ndarray, sample_share: float,
+                            days: float = DAYS_PER_YEAR) -> dict[str, float]:
     """Yearly city totals (t; ``energy`` in kWh) of the kernel's link emissions.
 
     ``link_emis_g`` is ``[interval, link, pollutant]`` in the order of
-    :func:`~twincity.emissions.factors.pollutants`.
+    :func:`~twincity.emissions.factors.pollutants`; the simulated day stands for
+    ``days`` days of the year.
 
     Example:
         >>> e = np.zeros((1, 1, len(pollutants()))); e[0, 0, pollutants().index("co2")] = 1e3
@@ -92,13 +98,16 @@ def road_emissions_t_per_yr(link_emis_g: np.ndarray, sample_share: float) -> dic
     total = np.asarray(link_emis_g, dtype=np.float64).sum(axis=(0, 1)) / sample_share
     out = {}
     for p, name in enumerate(pollutants()):
-        scale = DAYS_PER_YEAR if name == "energy" else DAYS_PER_YEAR / G_PER_T
+        scale = days if name == "energy" else days / G_PER_T
         out[name] = float(total[p] * scale)
     return out
 
 
-def road_euro_nox_correction_t_per_yr(context: RunContext, trips: TripTable | None) -> float:
+def road_euro_nox_correction_t_per_yr(context: RunContext, trips: TripTable | None,
+                                       days: float = DAYS_PER_YEAR) -> float:
     """Yearly NOx (t) that the fleet's Euro mix adds to the kernel's Euro 6d NOx.
+
+    ``trips``' day stands for ``days`` days of the year.
 
     Each person trip's car gets its standard from :func:`twincity.emissions.euro.
     trip_euro_class` (the draw the low-emission-zone rule sees too); the correction is
@@ -113,14 +122,15 @@ def road_euro_nox_correction_t_per_yr(context: RunContext, trips: TripTable | No
     names = person["veh_class"].to_numpy()
     idx = trip_euro_class(names, trip_uniforms(context, n), euro_mix)
     grams = euro_nox_correction_g(names, idx, person["energy_kwh"].to_numpy())
-    return grams / trips.sample_share * DAYS_PER_YEAR / G_PER_T
+    return grams / trips.sample_share * days / G_PER_T
 
 
-def road_freight_correction_per_yr(context: RunContext,
-                                   trips: TripTable | None) -> dict[str, float]:
+def road_freight_correction_per_yr(context: RunContext, trips: TripTable | None,
+                                   days: float = DAYS_PER_YEAR) -> dict[str, float]:
     """Yearly amounts (t; kWh for energy) the freight mix adds to the articulated account.
 
-    See :mod:`twincity.emissions.freight`; empty without ``fleet.freight_mix``.
+    See :mod:`twincity.emissions.freight`; empty without ``fleet.freight_mix``;
+    ``trips``' day stands for ``days`` days of the year.
     """
     mix = context.city.spec.fleet.freight_mix
     if trips is None or not mix:
@@ -128,7 +138,7 @@ def road_freight_correction_per_yr(context: RunContext,
     freight = trips.freight()
     types = freight_types(context, len(freight), mix)
     grams = freight_correction(types, freight["energy_kwh"].to_numpy())
-    scale = DAYS_PER_YEAR / trips.sample_share
+    scale = days / trips.sample_share
     return {p: v * scale * (1.0 if p == "energy" else 1.0 / G_PER_T) for p, v in grams.items()}
 
 
@@ -183,8 +193,10 @@ class EmissionsSubsystem:
         self.population = float(model.city.spec.city.population)
         self._table: pd.DataFrame | None = None
         self.notes = [
-            "emissions: the simulated traffic weekday stands for every day of the year (x 365); "
-            "yearly energy is the sum over representative days x weight_days",
+            "emissions: road traffic per year = weekday days x the simulated weekday + weekend "
+            "days x the weekend day (the weekday again without demand.weekend); buses run "
+            "every day alike (x 365); yearly energy is the sum over representative days x "
+            "weight_days",
             "emissions: bus emissions are an estimate from transit supply (line length x 2 "
             f"directions x {BUS_SERVICE_H_PER_DAY:g} service hours / peak headway"
             + ("; feeder buses on every arterial and collector link"
@@ -214,21 +226,49 @@ class EmissionsSubsystem:
         """Build the by-source table from the traffic and energy products."""
         self._table = self._by_source(self.products.get("trips"),
                                       self.products.get("road_traffic"),
-                                      self.products.get("energy_year"))
+                                      self.products.get("energy_year"),
+                                      self.products.get("weekend_trips"),
+                                      self.products.get("weekend_road_traffic"))
+
+    def road_year(self, trips: TripTable | None, traffic: RoadTraffic,
+                  weekend_trips: TripTable | None = None,
+                  weekend_traffic: RoadTraffic | None = None) -> tuple[dict[str, float], float]:
+        """Yearly road-vehicle totals by pollutant (t; energy kWh) and vehicle-km.
+
+        ``W_weekday ×`` the weekday ``+ W_weekend ×`` the weekend day (the weekday
+        again when no weekend day is given), ``W`` from
+        :meth:`~twincity.scenario.sections_energy.ClimateSpec.days_of_type`.
+        """
+        model = self.context
+        climate = model.city.spec.climate
+        if weekend_traffic is None:
+            weekend_trips, weekend_traffic = trips, traffic
+        total: dict[str, float] = {}
+        vkm = 0.0
+        for day_trips, day, days in ((trips, traffic, climate.days_of_type("weekday")),
+                                     (weekend_trips, weekend_traffic,
+                                      climate.days_of_type("weekend"))):
+            if days <= 0.0:
+                continue
+            road = road_emissions_t_per_yr(day.link_emis_g, day.sample_share, days)
+            road["nox"] += road_euro_nox_correction_t_per_yr(model, day_trips, days)
+            for pol, amount in road_freight_correction_per_yr(model, day_trips, days).items():
+                road[pol] += amount
+            for pol, amount in road.items():
+                total[pol] = total.get(pol, 0.0) + amount
+            vkm += day.road_distance_m / 1000.0 / day.sample_share * days
+        return total, vkm
 
     def _by_source(self, trips: TripTable | None, traffic: RoadTraffic | None,
-                   energy: EnergyYear | None) -> pd.DataFrame:
+                   energy: EnergyYear | None, weekend_trips: TripTable | None = None,
+                   weekend_traffic: RoadTraffic | None = None) -> pd.DataFrame:
         rows: list[dict] = []
         model = self.context
         mean_delivered = float("nan")
         if energy is not None:
             mean_delivered = energy.mean_delivered_intensity_kg_per_kwh
         if traffic is not None:
-            road = road_emissions_t_per_yr(traffic.link_emis_g, traffic.sample_share)
-            road["nox"] += road_euro_nox_correction_t_per_yr(model, trips)
-            for pol, amount in road_freight_correction_per_yr(model, trips).items():
-                road[pol] += amount
-            vkm = traffic.road_distance_m / 1000.0 / traffic.sample_share * DAYS_PER_YEAR
+            road, vkm = self.road_year(trips, traffic, weekend_trips, weekend_traffic)
             rows.append(dict(source="road_vehicles", sector="transport", estimate=False,
                              co2_t_per_yr=road["co2"], nox_t_per_yr=road["nox"],
                              pm25_t_per_yr=road["pm25_exhaust"] + road["pm25_nonexhaust"],

@@ -42,10 +42,12 @@ energy year is therefore computed in :meth:`EnergySubsystem.finish`, which
 ``tables()``/``kpis()`` call it themselves if a caller steps the model by hand (the
 result then reflects the trips simulated so far). ``advance`` does nothing.
 
-**Assumptions to know.** The one simulated traffic weekday stands for every
-representative day; charging energy varies with the day's temperature, and on weekend
-days it is scaled by ``charging.weekend_energy_share`` when the scenario gives one
-(same arrival times; otherwise weekend days charge like the weekday, with a note).
+**Assumptions to know.** Weekday representative days charge the reported traffic
+weekday's trips; weekend days the simulated weekend traffic day's
+(:mod:`twincity.traffic.weekend`, with ``demand.weekend``), or else the weekday's scaled
+by ``charging.weekend_energy_share`` when the scenario gives one (same arrival times;
+otherwise like the weekday, with a note). Charging energy varies with the day's
+temperature.
 Buildings follow their weekend profiles on weekend days (:mod:`.buildings`). Without a
 traffic subsystem there is no EV charging. Electricity of trams, metro, rail and
 electric buses is not part of the dispatched load.
@@ -227,11 +229,10 @@ class EnergySubsystem:
         self.population = float(spec.city.population)
         self.zone_population = np.asarray(city.zones.population, dtype=np.float64)
         self.n_zones = city.zones.n
-        days = spec.climate.representative_days
         self.groups = build_building_groups(
             spec.buildings, self.zone_population,
-            weekday_days=sum(d.weight_days for d in days if d.day_type == "weekday"),
-            weekend_days=sum(d.weight_days for d in days if d.day_type == "weekend"))
+            weekday_days=spec.climate.days_of_type("weekday"),
+            weekend_days=spec.climate.days_of_type("weekend"))
         tz = standard_utc_offset_h(spec.city.timezone)
         rng = context.stream("weather")
         self.notes: list[str] = []
@@ -264,6 +265,8 @@ class EnergySubsystem:
         self.battery_kw = bat.per_capita_kw * self.zone_population
         self.days: list[EnergyDay] | None = None
         self.sessions: ChargingSessions | None = None
+        #: Sessions of the simulated weekend traffic day (None: weekend days use the weekday's).
+        self.weekend_sessions: ChargingSessions | None = None
 
     # ------------------------------------------------------------------ protocol
     def prepare(self) -> None:
@@ -289,9 +292,19 @@ class EnergySubsystem:
                                              np.zeros(0, np.int64), np.zeros(0, bool))
             self.notes.append("energy: no traffic subsystem, so no EV charging load")
         weekend = [d.name for d in spec.climate.representative_days if d.day_type == "weekend"]
-        if weekend and traffic is not None and spec.charging.weekend_energy_share is None:
+        weekend_trips = self.products.get("weekend_trips")
+        self.weekend_sessions = None
+        if weekend and weekend_trips is not None and weekend_trips.day_type == "weekend":
+            # the simulated weekend day's trips (traffic.weekend), their own sessions
+            self.weekend_sessions = charging_sessions(
+                weekend_trips.frame, weekend_trips.sample_share, spec.charging,
+                self.context.stream("charging"))
+            if spec.charging.weekend_energy_share is not None:
+                self.notes.append("energy: charging.weekend_energy_share is not used: weekend "
+                                  "days charge the simulated weekend day's trips")
+        elif weekend and traffic is not None and spec.charging.weekend_energy_share is None:
             self.notes.append(f"energy: weekend days {weekend} use the simulated weekday's "
-                              "EV charging (traffic simulates one weekday; set "
+                              "EV charging (no weekend traffic day: set demand.weekend, or "
                               "charging.weekend_energy_share to scale it)")
         self.days = [self._simulate_day(d, w, wind) for d, w, wind in
                      zip(spec.climate.representative_days, self.weather, self.wind, strict=True)]
@@ -356,12 +369,15 @@ class EnergySubsystem:
 
         The factor (:func:`twincity.energy.ev.bev_temperature_factor`) is taken at the
         hour the car arrives (the end of the trip whose energy the session restores). On
-        a weekend day the energy is also × ``charging.weekend_energy_share`` if given.
+        a weekend day the sessions are the simulated weekend traffic day's (``demand.weekend``)
+        or, without one, the weekday's × ``charging.weekend_energy_share`` if given.
         """
         s = self.sessions
-        hour = np.floor(s.arrival_h).astype(np.int64) % 24
         share = self.context.city.spec.charging.weekend_energy_share
         scale = share if day_type == "weekend" and share is not None else 1.0
+        if day_type == "weekend" and self.weekend_sessions is not None:
+            s, scale = self.weekend_sessions, 1.0
+        hour = np.floor(s.arrival_h).astype(np.int64) % 24
         return replace(s, energy_kwh=s.energy_kwh * scale
                        * bev_temperature_factor(weather.temp_c[hour]))
 

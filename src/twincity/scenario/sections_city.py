@@ -122,6 +122,24 @@ class ZonesSpec(Section):
         return self
 
 
+class WeekendSpec(Section):
+    """The weekend day: weekend/weekday trip-rate ratios by purpose (cite their source).
+
+    A weekend day keeps each weekday trip a keyed number of times (its ratio's integer
+    part, plus one with probability its fractional part): a ratio below one keeps a
+    subset, above one repeats some trips (see :mod:`twincity.traffic.weekend`).
+    """
+
+    commute_ratio: NonNegFloat = Field(
+        le=5, description="Commute trips on an average weekend day per commute trip on a "
+                          "weekday (those who work at weekends).")
+    other_ratio: NonNegFloat = Field(
+        le=5, description="Other (non-commute) trips on an average weekend day per weekday "
+                          "trip of those purposes.")
+    freight_ratio: NonNegFloat = Field(
+        le=5, description="Freight vehicles on an average weekend day per weekday vehicle.")
+
+
 class DemandSpec(Section):
     """How much people travel, when, where to and by what."""
 
@@ -158,6 +176,13 @@ class DemandSpec(Section):
         default=None, description="Published mode shares of trips (cite the source in the file); "
                                   "the calibration target of the mode constants and a check "
                                   "reported next to the simulated shares.")
+
+    weekend: WeekendSpec | None = Field(
+        default=None, description="The weekend day's demand as ratios to the weekday's by "
+                                  "purpose; with weekend representative days "
+                                  "(climate.representative_days) traffic then simulates a "
+                                  "weekend day too. null: a weekend day's traffic is the "
+                                  "weekday's (with a note).")
 
     @field_validator("observed_mode_shares")
     @classmethod

@@ -72,7 +72,8 @@ class RepresentativeDay(Section):
         description="Days of the year this day stands for; weights of all days sum to 365.")
     day_type: Literal["weekday", "weekend"] = Field(
         default="weekday",
-        description="Weekday or weekend (the traffic day is a weekday either way).")
+        description="Weekday or weekend: building profiles, EV charging and, with "
+                    "demand.weekend, the simulated weekend traffic day.")
 
     @model_validator(mode="after")
     def _day_exists(self) -> RepresentativeDay:
@@ -154,6 +155,20 @@ class ClimateSpec(Section):
             if not -60.0 <= t <= 50.0:
                 raise ValueError(f"monthly mean temperature must be within -60..50 °C, got {t}")
         return value
+
+    def days_of_type(self, day_type: str) -> float:
+        """Days of the year of ``day_type`` (Σ ``weight_days`` of its representative days).
+
+        The one place annual totals take their weekday and weekend weights from
+        (buildings, charging, traffic emissions).
+
+        Example:
+            >>> ClimateSpec(monthly_mean_temp_c=(0,) * 12, diurnal_range_c=8,
+            ...             cloudiness=0.5).days_of_type("weekday")
+            365.0
+        """
+        return float(sum(d.weight_days for d in self.representative_days
+                         if d.day_type == day_type))
 
     @model_validator(mode="after")
     def _weights_cover_year(self) -> ClimateSpec:
@@ -547,8 +562,10 @@ class ChargingSpec(Section):
     weekend_energy_share: NonNegative | None = Field(
         default=None,
         description="EV charging energy on a weekend day as a share of the simulated weekday's "
-                    "(cite its source, e.g. a weekend/weekday car-kilometre ratio); unset: "
-                    "weekend days charge like the weekday (with a note).")
+                    "(cite its source, e.g. a weekend/weekday car-kilometre ratio), used only "
+                    "when traffic simulates no weekend day (demand.weekend: weekend days then "
+                    "charge its trips); unset: weekend days charge like the weekday (with a "
+                    "note).")
 
     @model_validator(mode="after")
     def _window(self) -> ChargingSpec:

@@ -74,6 +74,7 @@ from twincity.traffic.routes import (
 from twincity.traffic.simulation import TrafficSim
 from twincity.traffic.skims import car_link_cost_s, car_skims, straight_line_m
 from twincity.traffic.transit import transit_skims
+from twincity.traffic.weekend import WeekendDay, entry_ratios, weekend_copies, weekend_frame
 from twincity.vocab import (
     ACTIVE_MODES,
     BIKE,
@@ -192,6 +193,10 @@ class TrafficSubsystem:
         self.unroutable = np.zeros(0, dtype=np.int64)
         self.sim_road = np.zeros(0, dtype=np.int64)
         self._trip_table: tuple | None = None
+        #: The weekend day (demand.weekend and weekend days in the year), run at finish.
+        self.weekend_spec = spec.demand.weekend \
+            if spec.climate.days_of_type("weekend") > 0 else None
+        self._weekend: WeekendDay | None = None
         # The route book: one entry per traveller, then one per truck (EntryLayout).
         lay, node_zone = self.layout, city.zones.node_zone
         self.origin_node = lay.join(t.origin_node, self.truck_origin)
@@ -408,12 +413,16 @@ class TrafficSubsystem:
         # a vehicle with no path is reported (trip table ``no_path``), never simulated
         self.unroutable = road[~routes.ok]
         road = road[routes.ok]
-        routes = take_routes(routes, np.flatnonzero(routes.ok))
+        self.sim_road = road
+        return self._kernel_for(road)
+
+    def _kernel_for(self, road: np.ndarray) -> TrafficSim:
+        """A kernel for book entries ``road`` (routable; people first, repeats allowed)."""
+        routes = take_routes(self.book, road)
         person = self.layout.is_person(road)
         cls = self.layout.join(self.car_class[road[person]],
                                np.full(int(np.sum(~person)), self.classes.index(TRUCK), np.int8))
         sim_spec = self.context.city.spec.simulation
-        self.sim_road = road
         return TrafficSim(
             self.net, departure_s=self.departure_s[road] - self.start_s, route_start=routes.start,
             route_links=routes.links, veh_class=cls,
@@ -537,17 +546,72 @@ class TrafficSubsystem:
                 "links": links.assign(expansion_factor=expansion), "equilibration": days}
 
     def provide(self, product: str) -> TripTable | RoadTraffic:
-        """``trips`` (:class:`TripTable`) or ``road_traffic`` (:class:`RoadTraffic`), as of now."""
+        """``trips``/``road_traffic`` of the reported weekday, as of now, or their weekend twins.
+
+        ``weekend_trips`` and ``weekend_road_traffic`` are the simulated weekend day's
+        (:mod:`twincity.traffic.weekend`; ``TripTable.day_type == "weekend"``), or the
+        weekday's own when no weekend day is simulated (no ``demand.weekend`` or no
+        weekend days in the year).
+        """
+        if product in ("weekend_trips", "weekend_road_traffic"):
+            day = self.weekend_day()
+            if day is None:
+                return self.provide(product.removeprefix("weekend_"))
+            if product == "weekend_trips":
+                return TripTable(day.frame, self.layout, self.share, day_type="weekend")
+            return day.road_traffic
         if product == "trips":
             return TripTable(self.trip_table(), self.layout, self.share)
         if product == "road_traffic":
             return RoadTraffic(link_emis_g=self.sim.link_emis_g,
                                road_distance_m=float(self.sim.trip_table()["distance_m"].sum()),
                                sample_share=self.share, interval_s=self.sim.interval_s)
-        raise KeyError(f"traffic provides trips and road_traffic, not {product!r}")
+        raise KeyError(f"traffic provides trips, road_traffic and their weekend_ twins, "
+                       f"not {product!r}")
+
+    def weekend_day(self) -> WeekendDay | None:
+        """The weekend day, simulated on first call (``None`` without one; module doc).
+
+        One more run of the kernel over the whole day, with the weekday's equilibrated
+        routes, departures and modes for the trips made at weekends (keyed copies, no
+        Python loop over vehicles); operator agents do not act on it (the signal
+        splits and tolls are those the reported day ended with).
+        """
+        if self.weekend_spec is None or self.sim is None:
+            return None
+        if self._weekend is not None:
+            return self._weekend
+        copies = weekend_copies(self.seed, self.identity,
+                                entry_ratios(self.weekend_spec, self.trips.purpose, self.layout))
+        road = self.sim_road
+        # every copy of a simulated weekday vehicle, in the weekday kernel's order
+        entry = np.repeat(road, copies[road])
+        sim = self._kernel_for(entry)
+        sim.advance(self.duration_s)
+        kernel = sim.trip_table()
+        frame = weekend_frame(self.trip_table(), copies, entry, kernel)
+        weekday = self.sim.trip_table()
+        wd_arrived = weekday["state"] == "arrived"
+        we_arrived = kernel["state"] == "arrived"
+        self._weekend = WeekendDay(
+            copies=copies, frame=frame,
+            road_traffic=RoadTraffic(link_emis_g=sim.link_emis_g,
+                                     road_distance_m=float(kernel["distance_m"].sum()),
+                                     sample_share=self.share, interval_s=sim.interval_s),
+            mean_road_time_s=float(kernel["travel_time_s"][we_arrived].mean()),
+            weekday_mean_road_time_s=float(weekday["travel_time_s"][wd_arrived].mean()))
+        w = self._weekend
+        self.notes.append(
+            f"traffic: weekend day (demand.weekend, not re-equilibrated: the weekday's "
+            f"routes, departures and modes): {len(entry):,} road vehicles simulated "
+            f"({len(entry) / max(len(road), 1):.0%} of the weekday's), mean road travel "
+            f"time {w.mean_road_time_s / 60:.1f} min vs the weekday's "
+            f"{w.weekday_mean_road_time_s / 60:.1f} min")
+        return w
 
     def finish(self) -> None:
-        """Nothing to add at the end: the reported day is the kernel's state."""
+        """Simulate the weekend day (if the scenario has one): one more kernel run."""
+        self.weekend_day()
 
     def kpis(self) -> list[KPI]:
         """Trip KPIs, congested lane-km, the relative gap and the central-area KPIs."""

@@ -230,7 +230,8 @@ def emission_map(source: Results | str | Path, pollutant: str = "nox",
     area_km2 = _hex_area_km2(hexes)
     hexes.set_array(hexes.get_array() / area_km2)
     hexes.autoscale()
-    _density_axes(fig, right, hexes, m, f"per km² (hexagons of {area_km2:.2g} km²), per year")
+    _density_axes(fig, right, hexes, m, f"per km² (hexagons of {area_km2:.2g} km²), "
+                  "per year at the weekday's rate (× 365)")
     if has_zones:
         _zone_panel(fig, rest[0], results, kg_year, m, cx, cy)
     fig.suptitle(f"{run_label(results)}: road {m.label.split(',')[0]} emissions (simulated "
