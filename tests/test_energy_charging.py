@@ -110,13 +110,41 @@ def test_uncontrolled_matches_interval_reference() -> None:
     assert np.allclose(r.load_kwh[0], reference_uncontrolled(a, d, e, p), atol=1e-6)
 
 
-def test_charger_access_is_seeded_and_follows_shares() -> None:
+def test_charger_access_is_keyed_and_follows_shares() -> None:
+    from twincity.energy.charging import access_uniforms
+
     home = np.ones(20000, bool)
     spec = ChargingSpec(home_charger_share=0.6)
-    p1 = charger_power_kw(home, spec, np.random.default_rng(9))
-    p2 = charger_power_kw(home, spec, np.random.default_rng(9))
+    ids = np.arange(20000)
+    p1 = charger_power_kw(home, spec, access_uniforms(9, ids))
+    p2 = charger_power_kw(home, spec, access_uniforms(9, ids))
     assert np.array_equal(p1, p2)
     assert (p1 > 0).mean() == pytest.approx(0.6, abs=0.02)
+    # a trip's access does not depend on which other trips exist (common random numbers)
+    odd = charger_power_kw(home[1::2], spec, access_uniforms(9, ids[1::2]))
+    assert np.array_equal(odd, p1[1::2])
+
+
+def test_charging_sessions_keep_each_trips_access_when_others_go() -> None:
+    import pandas as pd
+
+    from twincity.energy.subsystem import charging_sessions
+
+    rng = np.random.default_rng(5)
+    n = 300
+    trips = pd.DataFrame({
+        "veh_class": np.full(n, "bev_car"), "road": np.ones(n, dtype=bool),
+        "departure_s": rng.uniform(6, 20, n) * 3600.0, "energy_kwh": rng.uniform(1, 5, n),
+        "origin_zone": rng.integers(0, 5, n), "dest_zone": rng.integers(0, 5, n)})
+    trips["arrival_s"] = trips["departure_s"] + 1800.0
+    spec = ChargingSpec(home_charger_share=0.5, work_charger_share=0.5)
+    ids = np.arange(1000, 1000 + n)
+    every = charging_sessions(trips, 0.1, spec, seed=3, identity=ids)
+    keep = np.arange(n) % 3 != 0  # a policy removes a third of the trips
+    fewer = charging_sessions(trips[keep].reset_index(drop=True), 0.1, spec, seed=3,
+                              identity=ids[keep])
+    assert np.array_equal(fewer.power_kw, every.power_kw[keep])
+    assert np.array_equal(fewer.zone, every.zone[keep])
 
 
 def test_bad_sessions_are_rejected() -> None:
@@ -159,9 +187,8 @@ def test_charging_energy_scales_with_the_sample_share() -> None:
         "origin_zone": rng.integers(0, 5, n), "dest_zone": rng.integers(0, 5, n)})
     trips["arrival_s"] = trips["departure_s"] + 1800.0
     spec = ChargingSpec(home_charger_share=0.6, work_charger_share=0.4)
-    small = charging_sessions(trips, 0.1, spec, np.random.default_rng(1))
-    large = charging_sessions(pd.concat([trips, trips], ignore_index=True), 0.2, spec,
-                              np.random.default_rng(1))
+    small = charging_sessions(trips, 0.1, spec, seed=1)
+    large = charging_sessions(pd.concat([trips, trips], ignore_index=True), 0.2, spec, seed=1)
     bev_kwh = trips.loc[trips["veh_class"] == "bev_car", "energy_kwh"].sum()
     assert small.energy_kwh.sum() == pytest.approx(bev_kwh / 0.1, rel=1e-12)
     assert large.energy_kwh.sum() == pytest.approx(small.energy_kwh.sum(), rel=1e-12)

@@ -66,19 +66,23 @@ def test_zone_rule_bans_only_cars_below_the_minimum_standard():
     rng = np.random.default_rng(2)
     mix = {"diesel_car": {"euro5": 0.5, "euro6d": 0.5}, "petrol_car": {"euro3": 0.3,
                                                                         "euro6": 0.7}}
-    model = SimpleNamespace(stream=lambda name: np.random.default_rng(7),
+    model = SimpleNamespace(seed=7,
                             city=SimpleNamespace(spec=SimpleNamespace(
                                 fleet=SimpleNamespace(euro_mix=mix))))
     trips = SimpleNamespace(origin_node=rng.integers(0, 4, n), dest_node=rng.integers(0, 4, n),
                             car_available=np.ones(n, dtype=bool))
     car_class = rng.integers(0, 4, n)
     names = np.asarray(classes)[car_class]
-    day = TripRuleInput(trips=trips, car_class=names.astype(object), context=model)
+    trip_id = np.arange(n) * 3 + 5  # identities, not positions
+    day = TripRuleInput(trips=trips, car_class=names.astype(object), context=model,
+                        trip_id=trip_id)
     zone = np.array([True, False, False, False])
     ulez = ZoneCarBan(zone, ["diesel_car", "petrol_car"],
                       {"diesel_car": "euro6", "petrol_car": "euro4"})
     banned = ulez(day)
-    std = euro.trip_euro_class(names, np.random.default_rng(7).random(n), mix)
+    from twincity import draws
+
+    std = euro.trip_euro_class(names, draws.uniform(7, euro.STREAM, trip_id), mix)
     ends = zone[trips.origin_node] | zone[trips.dest_node]
     expected = ends & (((names == "diesel_car") & (std == 2)) | ((names == "petrol_car")
                                                                    & (std == 0)))
@@ -172,3 +176,17 @@ def test_freight_mix_lowers_road_co2_by_the_hand_computed_amount(tiny_path):
     saved_t = truck_kwh * freight.per_kwh("co2") * (1 - 0.22) / t.share * 365 / 1e6
     assert road["artic"]["co2_t_per_yr"] - road["vans"]["co2_t_per_yr"] == pytest.approx(
         saved_t, rel=1e-9)
+
+
+def test_a_trips_euro_class_does_not_depend_on_which_other_trips_exist():
+    """Common random numbers: removing trips (remote work) keeps every other car's standard."""
+    from twincity import draws
+
+    mix = {"diesel_car": {"euro4": 0.3, "euro5": 0.3, "euro6d": 0.4}}
+    ids = np.arange(500) * 7 + 11
+    names = np.full(len(ids), "diesel_car")
+    every = euro.trip_euro_class(names, draws.uniform(3, euro.STREAM, ids), mix)
+    keep = ids % 3 != 0
+    context = SimpleNamespace(seed=3)
+    fewer = euro.trip_euro_class(names[keep], euro.trip_uniforms(context, ids[keep]), mix)
+    np.testing.assert_array_equal(fewer, every[keep])

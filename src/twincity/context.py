@@ -83,3 +83,6 @@ class TripRuleInput:
     #: Car class name of each trip's car (``twincity.vocab.CAR_CLASSES``).
     car_class: np.ndarray
     context: RunContext
+    #: Stable identity of each trip (its index in the generated demand): keys per-trip
+    #: draws (:mod:`twincity.draws`); ``None``: the trips' positions.
+    trip_id: np.ndarray | None = None

@@ -39,6 +39,17 @@ class TripTable:
     sample_share: float
     #: ``"weekday"`` (the reported day) or ``"weekend"`` (a simulated weekend day).
     day_type: str = "weekday"
+    #: Stable identity of each row (:meth:`~twincity.traffic.entries.EntryLayout.identities`):
+    #: what per-trip draws downstream are keyed by (:mod:`twincity.draws`), so a policy
+    #: that adds or removes trips leaves every other trip's draws alone. ``None``: the
+    #: row positions (a table built by hand).
+    identity: np.ndarray | None = None
+
+    def row_identity(self) -> np.ndarray:
+        """:attr:`identity`, or the row positions when the table has none."""
+        if self.identity is None:
+            return np.arange(len(self.frame), dtype=np.int64)
+        return np.asarray(self.identity, dtype=np.int64)
 
     def people(self) -> pd.DataFrame:
         """Rows of person trips (every mode)."""

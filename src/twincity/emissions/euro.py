@@ -7,8 +7,8 @@ times their type-approval limit. A scenario states the mix per combustion car cl
 
 * :data:`ON_ROAD_NOX_G_PER_KM` — the fleet-mean on-road NOx of each (class, standard),
   as the mean over 20–130 km/h like the table's rows (see the sources there);
-* :func:`trip_euro_class` — the standard of the car on each person trip, a seeded draw
-  (stream ``"euro_class"``) from the city's mix, the same for the low-emission-zone
+* :func:`trip_euro_class` — the standard of the car on each person trip, a draw keyed by
+  (seed, ``"euro_class"``, trip identity) from the city's mix, the same for the low-emission-zone
   rule and the emission account;
 * :func:`euro_nox_correction_g` — the NOx to add to the traffic kernel's per-link
   emissions (computed with the Euro 6d curve) so that each trip is charged at its own
@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from twincity import draws
 from twincity.emissions.factors import emission_factor
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ ON_ROAD_NOX_G_PER_KM: dict[str, dict[str, float]] = {
 }  # fmt: skip
 #: The standard the packaged factor table stands for.
 TABLE_STANDARD = "euro6d"
-#: The stream the Euro class of each person trip is drawn from.
+#: The draws module's purpose of each person trip's Euro class.
 STREAM = "euro_class"
 
 
@@ -103,9 +104,13 @@ def mix_nox_g_per_km(vehicle_class: str, mix: dict[str, float]) -> float:
                for std, share in mix.items()) / total
 
 
-def trip_uniforms(context: RunContext, n_trips: int) -> np.ndarray:
-    """One uniform number per person trip from the ``euro_class`` stream (reproducible)."""
-    return context.stream(STREAM).random(n_trips)
+def trip_uniforms(context: RunContext, trip_id: np.ndarray) -> np.ndarray:
+    """One uniform number per person trip, keyed by (seed, ``euro_class``, trip identity).
+
+    Keyed, not drawn from a stream (:mod:`twincity.draws`): a trip's car keeps its
+    standard whatever other trips a policy adds or removes (common random numbers).
+    """
+    return draws.uniform(context.seed, STREAM, trip_id)
 
 
 def trip_euro_class(car_class_names: np.ndarray, uniforms: np.ndarray,

@@ -5,9 +5,9 @@ The traffic kernel prices every freight vehicle with the factor table's ``truck`
 in 2023 vans drove 57.8 billion vehicle miles and lorries 16.9 billion (DfT, Road traffic
 estimates in Great Britain 2023, published 22 May 2024), so vans were 77 % of goods
 vehicle miles. A scenario states the mix of freight vehicles (``fleet.freight_mix``);
-each freight vehicle of the day gets its type by a seeded draw (stream
-``"freight_type"``) and the road account is corrected from the articulated row to its
-type.
+each freight vehicle of the day gets its type by a draw keyed by
+(seed, ``"freight_type"``, vehicle identity) and the road account is corrected from
+the articulated row to its type.
 
 The truck row's CO₂, NOx, exhaust PM2.5 and energy all have the shape of its CO₂ curve,
 so a freight trip's articulated-truck emissions are its energy × a constant per pollutant
@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from twincity import draws
 from twincity.emissions.factors import emission_factor
 from twincity.vocab import FREIGHT_TYPES
 
@@ -72,17 +73,21 @@ def per_kwh(pollutant: str) -> float:
     return float(ratio[0])
 
 
-def freight_types(context: RunContext, n_freight: int,
+def freight_types(context: RunContext, identity: np.ndarray,
                   mix: dict[str, float] | None) -> np.ndarray:
     """Index into :data:`FREIGHT_TYPES` of each of the day's freight vehicles.
 
-    Without a mix every vehicle is articulated (the table's row).
+    ``identity``: the vehicles' stable identities; each type is the inverse CDF
+    of the vehicle's own keyed number (:mod:`twincity.draws`), so a policy that
+    changes other traffic leaves it alone. Without a mix every vehicle is
+    articulated (the table's row).
     """
+    identity = np.asarray(identity, dtype=np.int64)
     if not mix:
-        return np.full(n_freight, FREIGHT_TYPES.index("articulated"), dtype=np.int64)
+        return np.full(len(identity), FREIGHT_TYPES.index("articulated"), dtype=np.int64)
     shares = np.array([mix.get(t, 0.0) for t in FREIGHT_TYPES])
     edges = np.cumsum(shares) / shares.sum()
-    u = context.stream(STREAM).random(n_freight)
+    u = draws.uniform(context.seed, STREAM, identity)
     return np.minimum(np.searchsorted(edges, u, side="right"), len(FREIGHT_TYPES) - 1)
 
 

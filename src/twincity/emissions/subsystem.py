@@ -118,9 +118,9 @@ def road_euro_nox_correction_t_per_yr(context: RunContext, trips: TripTable | No
     if trips is None or not euro_mix:
         return 0.0
     person = trips.people()
-    n = len(person)
     names = person["veh_class"].to_numpy()
-    idx = trip_euro_class(names, trip_uniforms(context, n), euro_mix)
+    ids = trips.row_identity()[: trips.layout.n_people]
+    idx = trip_euro_class(names, trip_uniforms(context, ids), euro_mix)
     grams = euro_nox_correction_g(names, idx, person["energy_kwh"].to_numpy())
     return grams / trips.sample_share * days / G_PER_T
 
@@ -136,7 +136,8 @@ def road_freight_correction_per_yr(context: RunContext, trips: TripTable | None,
     if trips is None or not mix:
         return {}
     freight = trips.freight()
-    types = freight_types(context, len(freight), mix)
+    ids = trips.row_identity()[trips.layout.n_people:]
+    types = freight_types(context, ids, mix)
     grams = freight_correction(types, freight["energy_kwh"].to_numpy())
     scale = days / trips.sample_share
     return {p: v * scale * (1.0 if p == "energy" else 1.0 / G_PER_T) for p, v in grams.items()}

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from twincity import draws
 from twincity.scenario.sections_energy import ChargingSpec
 
 STRATEGIES: tuple[str, ...] = ("uncontrolled", "off_peak", "carbon_aware")
@@ -167,24 +168,42 @@ def charging_load_kwh(
     return ChargingResult(load, delivered, np.maximum(energy - delivered, 0.0))
 
 
-def charger_power_kw(
-    at_home: np.ndarray, spec: ChargingSpec, rng: np.random.Generator
-) -> np.ndarray:
+#: The draws module's purposes of charger access: where the trip ends, and at home for a
+#: work session that found no charger.
+ACCESS_PURPOSE = "charger-access"
+HOME_ACCESS_PURPOSE = "charger-access-home"
+
+
+def access_uniforms(seed: int, identity: np.ndarray, home_fallback: bool = False) -> np.ndarray:
+    """Keyed uniforms of charger access for trips of stable ``identity``.
+
+    Keyed by (seed, purpose, identity) (:mod:`twincity.draws`), so a policy that
+    changes which trips are electric or made leaves every other trip's access alone.
+
+    >>> bool((access_uniforms(1, np.array([4, 9]))[1] == access_uniforms(1, np.array([9]))).all())
+    True
+    """
+    return draws.uniform(seed, HOME_ACCESS_PURPOSE if home_fallback else ACCESS_PURPOSE,
+                         np.asarray(identity, dtype=np.int64))
+
+
+def charger_power_kw(at_home: np.ndarray, spec: ChargingSpec, u: np.ndarray) -> np.ndarray:
     """Charger power for each session: home or work charger if the vehicle has access.
 
-    Access is drawn with the spec's home/work charger shares; no access gives 0 kW.
+    Access: the session's uniform ``u`` below the spec's home/work charger share
+    (keyed numbers, :func:`access_uniforms`); no access gives 0 kW.
 
     Example:
         >>> import numpy as np
         >>> from twincity.scenario.sections_energy import ChargingSpec
         >>> p = charger_power_kw(np.array([True, False]),
         ...                      ChargingSpec(home_charger_share=1, work_charger_share=0),
-        ...                      np.random.default_rng(0))
+        ...                      np.array([0.3, 0.6]))
         >>> p.tolist()
         [7.4, 0.0]
     """
     home = np.asarray(at_home, dtype=bool)
-    u = rng.random(home.size)
+    u = np.asarray(u, dtype=np.float64)
     power = np.where(home, spec.home_charger_kw, spec.work_charger_kw)
     share = np.where(home, spec.home_charger_share, spec.work_charger_share)
     return np.where(u < share, power, 0.0)

@@ -70,7 +70,12 @@ import numpy as np
 import pandas as pd
 
 from twincity.energy.buildings import BuildingEnergy, build_building_groups, simulate_buildings
-from twincity.energy.charging import ChargingResult, ChargingSessions, charger_power_kw
+from twincity.energy.charging import (
+    ChargingResult,
+    ChargingSessions,
+    access_uniforms,
+    charger_power_kw,
+)
 from twincity.energy.ev import bev_temperature_factor
 from twincity.energy.grid import GridResult
 from twincity.energy.pv import pv_output_kwh
@@ -107,7 +112,7 @@ def _median_or(values: np.ndarray, fallback: float) -> float:
 
 
 def charging_sessions(trips: pd.DataFrame, sample_share: float, spec: ChargingSpec,
-                      rng: np.random.Generator) -> ChargingSessions:
+                      seed: int, identity: np.ndarray | None = None) -> ChargingSessions:
     """Charging sessions from a trip table (``TrafficSubsystem.trip_table()`` columns).
 
     The rule (documented assumption; trips are not chained per person):
@@ -119,7 +124,9 @@ def charging_sessions(trips: pd.DataFrame, sample_share: float, spec: ChargingSp
       departure of the day's BEV trips leaving 05:00–12:00; 07:30 if none);
     * other arrivals are **work/destination** sessions in the destination zone, parked
       until the afternoon departure (median of BEV departures 15:00–21:00; 17:00 if none);
-    * charger access is drawn with the spec's shares (:func:`charger_power_kw`). A work
+    * charger access is drawn with the spec's shares (:func:`charger_power_kw`) from
+      numbers keyed by each trip's ``identity`` (the trip table's
+      :meth:`~twincity.products.TripTable.row_identity`; default: row positions). A work
       session without a charger is charged at home instead: in the trip's origin zone,
       arriving at the afternoon departure time. A home session without a home charger
       uses a public charger in the same zone (power ``work_charger_kw``), so no trip's
@@ -130,8 +137,7 @@ def charging_sessions(trips: pd.DataFrame, sample_share: float, spec: ChargingSp
         >>> t = pd.DataFrame({"veh_class": ["bev_car", "petrol_car"], "road": [True, True],
         ...     "arrival_s": [18 * 3600.0, 9 * 3600.0], "departure_s": [17 * 3600.0, 8 * 3600.0],
         ...     "energy_kwh": [0.5, 9.0], "origin_zone": [0, 1], "dest_zone": [1, 0]})
-        >>> s = charging_sessions(t, 0.1, ChargingSpec(home_charger_share=1.0),
-        ...                       np.random.default_rng(0))
+        >>> s = charging_sessions(t, 0.1, ChargingSpec(home_charger_share=1.0), seed=0)
         >>> s.energy_kwh.tolist(), s.zone.tolist(), s.at_home.tolist()
         ([5.0], [1], [True])
     """
@@ -148,14 +154,16 @@ def charging_sessions(trips: pd.DataFrame, sample_share: float, spec: ChargingSp
                          MORNING_DEPARTURE_H)
     evening = _median_or(dep_clock[(dep_clock >= HOME_ARRIVAL_FROM_H) & (dep_clock < 21.0)],
                          EVENING_DEPARTURE_H)
-    power = charger_power_kw(home, spec, rng)
+    ids = (np.arange(len(trips)) if identity is None else np.asarray(identity))[pick]
+    power = charger_power_kw(home, spec, access_uniforms(seed, ids))
     zone = trips["dest_zone"].to_numpy()[pick].astype(np.int64)
     # A work session without a charger moves home: origin zone, evening arrival.
     moved = ~home & (power <= 0.0)
     arr = np.where(moved, np.maximum(evening, arr), arr)
     zone = np.where(moved, trips["origin_zone"].to_numpy()[pick].astype(np.int64), zone)
     home = home | moved
-    redraw = charger_power_kw(np.ones(int(moved.sum()), dtype=bool), spec, rng)
+    redraw = charger_power_kw(np.ones(int(moved.sum()), dtype=bool), spec,
+                              access_uniforms(seed, ids[moved], home_fallback=True))
     power[moved] = redraw
     power = np.where(home & (power <= 0.0), spec.work_charger_kw, power)  # public charger
     departure = np.where(home, morning, evening)
@@ -285,7 +293,8 @@ class EnergySubsystem:
         traffic = self.products.get("trips")
         if traffic is not None:
             self.sessions = charging_sessions(traffic.frame, traffic.sample_share,
-                                              spec.charging, self.context.stream("charging"))
+                                              spec.charging, self.context.seed,
+                                              traffic.row_identity())
         else:
             empty = np.zeros(0)
             self.sessions = ChargingSessions(empty, empty, empty, empty,
@@ -298,7 +307,7 @@ class EnergySubsystem:
             # the simulated weekend day's trips (traffic.weekend), their own sessions
             self.weekend_sessions = charging_sessions(
                 weekend_trips.frame, weekend_trips.sample_share, spec.charging,
-                self.context.stream("charging"))
+                self.context.seed, weekend_trips.row_identity())
             if spec.charging.weekend_energy_share is not None:
                 self.notes.append("energy: charging.weekend_energy_share is not used: weekend "
                                   "days charge the simulated weekend day's trips")

@@ -145,7 +145,8 @@ class ZoneCarBan:
         car_banned = np.isin(names, [c for c in self.banned if c not in self.min_euro])
         if self.min_euro:  # banned only below the class's minimum standard
             context = day.context
-            euro = trip_euro_class(names, trip_uniforms(context, len(names)),
+            ids = np.arange(len(names)) if day.trip_id is None else day.trip_id
+            euro = trip_euro_class(names, trip_uniforms(context, ids),
                                    context.city.spec.fleet.euro_mix)
             for cls, std in self.min_euro.items():
                 if cls in self.banned:

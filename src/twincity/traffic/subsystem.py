@@ -181,7 +181,7 @@ class TrafficSubsystem:
         self.identity = self.layout.identities(self.trip_id, self.trip_id[truck_trip])
         rule_input = TripRuleInput(
             trips=self.trips, car_class=np.asarray(self.classes, dtype=object)[self.car_class],
-            context=context)
+            context=context, trip_id=self.trip_id)
         for rule in self.authority.trip_rules:  # e.g. a low-emission zone bans some cars
             np.logical_and(self.trips.car_available, ~rule(rule_input),
                            out=self.trips.car_available)
@@ -558,10 +558,12 @@ class TrafficSubsystem:
             if day is None:
                 return self.provide(product.removeprefix("weekend_"))
             if product == "weekend_trips":
-                return TripTable(day.frame, self.layout, self.share, day_type="weekend")
+                return TripTable(day.frame, self.layout, self.share, day_type="weekend",
+                                 identity=self.identity)
             return day.road_traffic
         if product == "trips":
-            return TripTable(self.trip_table(), self.layout, self.share)
+            return TripTable(self.trip_table(), self.layout, self.share,
+                             identity=self.identity)
         if product == "road_traffic":
             return RoadTraffic(link_emis_g=self.sim.link_emis_g,
                                road_distance_m=float(self.sim.trip_table()["distance_m"].sum()),
