@@ -8,6 +8,7 @@ from types import SimpleNamespace as NS
 import numpy as np
 import pytest
 
+from twincity import draws
 from twincity.city.build import build_city
 from twincity.errors import InputError
 from twincity.scenario.loader import load_scenario
@@ -15,7 +16,7 @@ from twincity.traffic.demand import generate_trips
 from twincity.traffic.modechoice import (
     calibrate_mode_constants,
     central_zones,
-    choose_modes,
+    choose_by_errors,
     generalised_costs,
     logit_probabilities,
     mode_probabilities,
@@ -138,17 +139,24 @@ def test_unavailable_modes_are_never_chosen(city, trips):
     p = mode_probabilities(gc, t, d.mode_constants, logit_scale_per_h=d.logit_scale_per_h,
                            value_of_time_per_h=VOT)
     assert np.all(p[:, CAR] == 0) and np.all(p[~t.bike_available, BIKE] == 0)
-    modes = choose_modes(p, np.random.default_rng(1))
+    ident = np.arange(len(t))[:, None] * len(MODES) + np.arange(len(MODES))[None, :]
+    with np.errstate(divide="ignore"):
+        modes = choose_by_errors(np.log(p), draws.gumbel(1, "mode", ident))
     assert not np.any(modes == CAR) and not np.any(modes[~t.bike_available] == BIKE)
 
 
-def test_choose_modes_frequencies_and_determinism():
-    p = np.tile([0.5, 0.2, 0.3, 0.0], (40000, 1))
-    a = choose_modes(p, np.random.default_rng(8))
-    np.testing.assert_array_equal(a, choose_modes(p, np.random.default_rng(8)))
+def test_frozen_gumbel_errors_reproduce_logit_shares():
+    """McFadden (1974): argmax of utility + i.i.d. Gumbel errors is a logit draw."""
+    n = 40000
+    p = np.array([0.5, 0.2, 0.3, 0.0])
+    ident = np.arange(n)[:, None] * len(MODES) + np.arange(len(MODES))[None, :]
+    errors = draws.gumbel(8, "mode", ident)
+    with np.errstate(divide="ignore"):
+        a = choose_by_errors(np.tile(np.log(p), (n, 1)), errors)
+    np.testing.assert_array_equal(a, choose_by_errors(np.tile(np.log(p), (n, 1)), errors))
     s = mode_shares(a)
     assert s["bike"] == 0.0
-    for m, share in zip(MODES, p[0], strict=True):
+    for m, share in zip(MODES, p, strict=True):
         assert abs(s[m] - share) < 0.01
 
 

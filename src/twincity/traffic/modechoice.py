@@ -172,21 +172,6 @@ def choose_by_errors(utility: np.ndarray, errors: np.ndarray) -> np.ndarray:
     return np.argmax(np.asarray(utility) + errors, axis=1).astype(np.int8)
 
 
-def choose_modes(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Draw one mode per trip (int8 index into :data:`MODES`) by inverse CDF.
-
-    >>> choose_modes(np.array([[0.0, 1.0, 0.0, 0.0]]), np.random.default_rng(0)).tolist()
-    [1]
-    """
-    p = np.asarray(probs, dtype=np.float64)
-    cum = np.cumsum(p, axis=1)
-    u = rng.random(len(p)) * cum[:, -1]
-    mode = (u[:, None] >= cum).sum(axis=1)
-    # Never land on a zero-probability mode through rounding at the top end.
-    last = p.shape[1] - 1 - np.argmax(p[:, ::-1] > 0, axis=1)
-    return np.minimum(mode, last).astype(np.int8)
-
-
 @dataclass(frozen=True, eq=False)
 class Calibration:
     """Result of :func:`calibrate_mode_constants`.
