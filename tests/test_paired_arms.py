@@ -77,3 +77,30 @@ def test_charges_reviewed_in_the_reference_stay_reviewed_in_the_continued_arm(
     assert cont.traffic.equilibrium.reviews == 0
     np.testing.assert_array_equal(cont.transport_authority.toll_schedule, reviewed)
     assert cont.run().kpi("total_delay") == ref.run().kpi("total_delay")
+
+
+def test_a_continued_arm_counts_only_what_the_change_moved_in_its_mode_criterion():
+    """The reference's residual mode imbalance (held travellers) does not hold a changed arm.
+
+    Traveller 0 held her reference residue (prefers transit, drives, as in the
+    reference); traveller 1's preference changed with the policy; traveller 2 is
+    content. Only traveller 1's wish counts toward the continued arm's criterion.
+    """
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from twincity.traffic.duerules import mode_imbalance
+    from twincity.traffic.equilibrium import DynamicEquilibrium
+
+    de = object.__new__(DynamicEquilibrium)
+    de.ts = SimpleNamespace(mode=np.array([0, 0, 1], dtype=np.int8))
+    de.held_mode = np.array([1, 0, -1], dtype=np.int8)  # reference preferences held
+    de.ref_mode = np.array([0, 0, 1], dtype=np.int8)
+    preferred = np.array([1, 1, 1], dtype=np.int8)
+    assert de._unheld(preferred).tolist() == [0, 1, 1]
+    assert mode_imbalance(de._unheld(preferred), de.ts.mode) < mode_imbalance(preferred,
+                                                                             de.ts.mode)
+    # a cold start holds nothing: the criterion sees every preference
+    de.held_mode = np.full(3, -1, dtype=np.int8)
+    assert de._unheld(preferred).tolist() == [1, 1, 1]
