@@ -13,7 +13,7 @@ Example:
     >>> [e.name for e in build_order(["emissions", "traffic", "energy"])]
     ['traffic', 'energy', 'emissions']
     >>> REGISTRY["emissions"].uses
-    ('trips', 'road_traffic', 'energy_year')
+    ('trips', 'road_traffic', 'weekend_trips', 'weekend_road_traffic', 'energy_year')
 """
 
 from __future__ import annotations
