@@ -318,10 +318,13 @@ class DynamicEquilibrium:
         preference she cannot move (see :meth:`resume`), so the criterion counts
         only what the change itself moved. Without a hold: ``preferred`` as is.
         """
-        t = self.ts
-        holding = (self.held_mode >= 0) & (preferred == self.held_mode) & (
-            t.mode == self.ref_mode)
-        return np.where(holding, t.mode, preferred) if holding.any() else preferred
+        holding = self._holding_mode(preferred)
+        return np.where(holding, self.ts.mode, preferred) if holding.any() else preferred
+
+    def _holding_mode(self, preferred: np.ndarray) -> np.ndarray:
+        """Travellers still holding the reference's residue: its mode and its preference."""
+        return (self.held_mode >= 0) & (preferred == self.held_mode) & (
+            self.ts.mode == self.ref_mode)
 
     def _gap(self, current: np.ndarray, best: np.ndarray) -> float:
         """Relative gap Σ max(0, c − b − ε) / Σc over entries with finite costs (ε: the band)."""
@@ -471,8 +474,7 @@ class DynamicEquilibrium:
         choice = self.chosen[road] * d_shifts + self.shift[road]
         held = ok & (excess <= self.held_excess_s[road] + self.band_s) & (
             choice == self.ref_choice[road])
-        mode_held = (preferred[unhappy] == self.held_mode[unhappy]) & (
-            t.mode[unhappy] == self.ref_mode[unhappy])
+        mode_held = self._holding_mode(preferred)[unhappy]
         if not met and not (ok & ~held).any() and mode_held.all() and (
                 held.any() or mode_held.any()):
             # the criteria fail on the reference's own residue alone: release it
