@@ -256,3 +256,62 @@ def test_review_waits_for_an_equilibrated_state(tiny_path, gap, rounds, cap):
         assert settled >= CONSECUTIVE  # converged after the last review
     else:
         assert len(days) == cap
+
+
+def test_cordon_expressways_charges_the_innermost_motorways_per_gantry_spacing(tiny_path):
+    """Independent check by hand: motorway links sorted by their midpoint's distance to the
+    centre, charged until ``expressway_share`` of the motorway length is reached, each paying
+    length / spacing charges; the cordon's links pay one; nothing else pays."""
+    from twincity.policies.pricing import innermost_motorways, priced_links
+    from twincity.vocab import MOTORWAY
+
+    city, _ = apply_policies(tiny_path, [], overrides=PEAK)
+    net = city.network
+    params = ErpPolicy({"scheme": "cordon_expressways", "central_share": 0.15,
+                        "expressway_share": 0.3, "expressway_gantry_spacing_m": 2000.0}).params
+    inside, weight = priced_links(city, params)
+    cordon = ~inside[net.link_from] & inside[net.link_to]
+    motorway = np.asarray(net.road_class) == MOTORWAY
+    express = innermost_motorways(city, 0.3)
+    assert motorway.sum() > len(express) > 0
+    mid = np.hypot(0.5 * (net.node_x_m[net.link_from] + net.node_x_m[net.link_to])
+                   - city.centre_xy_m[0],
+                   0.5 * (net.node_y_m[net.link_from] + net.node_y_m[net.link_to])
+                   - city.centre_xy_m[1])
+    # the charged motorways are the nearest: none uncharged lies nearer than a charged one
+    assert mid[motorway & ~np.isin(np.arange(net.n_links), express)].min() >= mid[express].max()
+    # their length covers the share, less than one link short or over
+    covered = net.length_m[express].sum() / net.length_m[motorway].sum()
+    assert 0.3 <= covered < 0.3 + net.length_m[motorway].max() / net.length_m[motorway].sum()
+    np.testing.assert_allclose(weight[express], net.length_m[express] / 2000.0)
+    others = ~np.isin(np.arange(net.n_links), express)
+    np.testing.assert_array_equal(weight[others], cordon[others].astype(float))
+    # the cordon scheme is the same cordon without the expressways
+    _, cordon_only = priced_links(city, ErpPolicy({"central_share": 0.15}).params)
+    np.testing.assert_array_equal(cordon_only, cordon.astype(float))
+
+
+def test_expressway_gantries_charge_by_length_and_move_drivers_off_them(runs):
+    """With gantries on the inner motorways as well, fewer vehicle-km are driven on those
+    motorways than with the cordon alone, and each passage pays its link's share of a gantry."""
+    _, _, _, rcordon, path = runs
+    params = {**PARAMS, "scheme": "cordon_expressways", "expressway_share": 0.4,
+              "expressway_gantry_spacing_m": 1000.0}
+    both = CityModel.from_file(path, overrides=PEAK, policies=[ErpPolicy(params)])
+    rboth = both.run()
+    concrete = both.policies[0][1].concrete
+    links = np.asarray(concrete["charged_links"])
+    per_passage = np.asarray(concrete["charges_per_passage"])
+    net = both.city.network
+    from twincity.vocab import MOTORWAY
+    express = links[(np.asarray(net.road_class)[links] == MOTORWAY) & (per_passage != 1.0)]
+    assert len(express) > 0
+    np.testing.assert_allclose(both.transport_authority.toll_schedule.max(axis=0)[links],
+                               concrete["charge"] * per_passage)
+
+    def vkm(results, on_links):
+        t = results.tables["links"]
+        t = t[t["link"].isin(on_links)]
+        return float((t["outflow_veh"] * net.length_m[t["link"].to_numpy()]).sum())
+
+    assert vkm(rboth, express) < 0.9 * vkm(rcordon, express)

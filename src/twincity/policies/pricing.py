@@ -9,9 +9,14 @@ City-neutral parameters: the priced area is the most central ``central_share``
 of road nodes; the charge is ``charge_vot_h`` hours of the local value of
 time (or ``charge_origin`` in the origin city's money, converted by
 purchasing power); the schedule lists periods with a multiplier of the
-charge. ``scheme`` is ``cordon`` (charged on every link entering the area) or
+charge. ``scheme`` is ``cordon`` (charged on every link entering the area),
 ``gantries`` (charged on entering links and on arterial and motorway links
-inside).
+inside) or ``cordon_expressways`` (the cordon plus gantries on the expressways
+nearest the centre: the innermost ``expressway_share`` of the motorway length,
+one gantry passage per ``expressway_gantry_spacing_m``, so a motorway link of
+length L pays ``L / spacing`` charges — Singapore's ERP charges 28 expressway
+gantries beside 39 in the CBD and 10 on arterials, and since 2020 mostly the
+expressways).
 
 Mechanism: the transport authority's toll schedule. Tolls enter route costs
 (toll / value of time), car skims and so mode choice, and are paid in the
@@ -69,9 +74,17 @@ class ChargePeriod(Section):
 class ErpParams(Section):
     """City-neutral parameters of road pricing (see the module docstring)."""
 
-    scheme: Literal["cordon", "gantries"] = "cordon"
+    scheme: Literal["cordon", "gantries", "cordon_expressways"] = "cordon"
     central_share: float = Field(default=0.1, gt=0, lt=1,
                                  description="Share of road nodes, most central first, priced.")
+    expressway_share: float = Field(
+        default=0.25, gt=0, le=1,
+        description="cordon_expressways: share of the motorway length, innermost first, "
+                    "with gantries.")
+    expressway_gantry_spacing_m: float = Field(
+        default=2600.0, gt=0,
+        description="cordon_expressways: one gantry passage per this distance on a charged "
+                    "motorway (a link pays length / spacing charges).")
     charge_vot_h: float | None = Field(
         default=0.2, ge=0, description="Base charge per passage as hours of local value of time.")
     charge_origin: float | None = Field(
@@ -105,15 +118,47 @@ class ErpParams(Section):
         return self
 
 
-def priced_links(city: City, scheme: str, central_share: float) -> tuple[np.ndarray, np.ndarray]:
-    """(node mask of the priced area, boolean mask of charged links)."""
+def priced_links(city: City, params: ErpParams) -> tuple[np.ndarray, np.ndarray]:
+    """(node mask of the priced area, charges per passage of each link as multiples of the base).
+
+    A cordon or area gantry counts 1; a charged expressway link counts
+    ``length_m / expressway_gantry_spacing_m``; an uncharged link 0. The rule
+    of the priced area is :func:`central_node_mask`; expressways are chosen by
+    :func:`innermost_motorways`.
+    """
     net = city.network
-    inside = central_node_mask(city, central_share)
-    entering = ~inside[net.link_from] & inside[net.link_to]
-    if scheme == "cordon":
-        return inside, entering
-    major = np.isin(net.road_class, [MOTORWAY, ARTERIAL])
-    return inside, entering | (inside[net.link_from] & inside[net.link_to] & major)
+    inside = central_node_mask(city, params.central_share)
+    charged = ~inside[net.link_from] & inside[net.link_to]
+    if params.scheme == "gantries":
+        major = np.isin(net.road_class, [MOTORWAY, ARTERIAL])
+        charged = charged | (inside[net.link_from] & inside[net.link_to] & major)
+    weight = charged.astype(np.float64)
+    if params.scheme == "cordon_expressways":
+        express = innermost_motorways(city, params.expressway_share)
+        weight[express] = net.length_m[express] / params.expressway_gantry_spacing_m
+    return inside, weight
+
+
+def innermost_motorways(city: City, length_share: float) -> np.ndarray:
+    """Motorway links nearest the centre (by midpoint) up to ``length_share`` of their length.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> net = SimpleNamespace(road_class=np.array([MOTORWAY, MOTORWAY, ARTERIAL]),
+        ...     link_from=np.array([0, 1, 0]), link_to=np.array([1, 2, 2]),
+        ...     node_x_m=np.array([0.0, 1000.0, 3000.0]), node_y_m=np.zeros(3),
+        ...     length_m=np.array([1000.0, 2000.0, 3000.0]))
+        >>> innermost_motorways(SimpleNamespace(network=net, centre_xy_m=(0.0, 0.0)), 0.3).tolist()
+        [0]
+    """
+    net = city.network
+    motorway = np.flatnonzero(np.asarray(net.road_class) == MOTORWAY)
+    mid_x = 0.5 * (net.node_x_m[net.link_from[motorway]] + net.node_x_m[net.link_to[motorway]])
+    mid_y = 0.5 * (net.node_y_m[net.link_from[motorway]] + net.node_y_m[net.link_to[motorway]])
+    order = motorway[np.argsort(np.hypot(mid_x - city.centre_xy_m[0], mid_y - city.centre_xy_m[1]),
+                                kind="stable")]
+    before_m = np.cumsum(net.length_m[order]) - net.length_m[order]
+    return order[before_m < length_share * net.length_m[motorway].sum()]
 
 
 class ErpPolicy(Policy):
@@ -129,7 +174,8 @@ class ErpPolicy(Policy):
         """Charged links, the charge in the city's currency and the priced area."""
         p = self.params
         target = city.spec.city
-        inside, charged = priced_links(city, p.scheme, p.central_share)
+        inside, weight = priced_links(city, p)
+        charged = weight > 0
         if p.charge_origin is not None:
             charge = money_from_origin(p.charge_origin, self.origin, target)
             how = (f"{p.charge_origin:g} {self.origin.currency if self.origin else ''} converted "
@@ -142,9 +188,15 @@ class ErpPolicy(Policy):
         radius = float(np.max(np.hypot(city.network.node_x_m[inside] - city.centre_xy_m[0],
                                        city.network.node_y_m[inside] - city.centre_xy_m[1])))
         periods = ", ".join(f"{q.start_h:g}–{q.end_h:g} h ×{q.multiplier:g}" for q in p.periods)
+        express = charged & (np.asarray(city.network.road_class) == MOTORWAY) & (weight != 1.0)
+        expressways = (f", {int(express.sum())} of them expressway links "
+                       f"({city.network.length_m[express].sum() / 1000:.1f} km, "
+                       f"{weight[express].sum():.0f} gantry passages end to end)"
+                       if p.scheme == "cordon_expressways" else "")
         note = (f"{p.scheme}: the {p.central_share:.0%} most central nodes ({int(inside.sum())} "
                 f"nodes, within {radius / 1000:.1f} km of the centre); {int(charged.sum())} links "
-                f"charged; base charge {charge:,.2f} {target.currency} per passage ({how}); "
+                f"charged{expressways}; base charge {charge:,.2f} {target.currency} per passage "
+                f"({how}); "
                 f"periods {periods}" + (
                     "; reviewed between equilibrated states (at most "
                     f"{p.review_rounds} rounds) to keep priced-link speeds, signal delay "
@@ -152,6 +204,7 @@ class ErpPolicy(Policy):
                     if p.review else ""))
         return Adaptation(policy=self.name, note=note, concrete={
             "charged_links": np.flatnonzero(charged).tolist(), "charge": charge,
+            "charges_per_passage": weight[charged].tolist(),
             "currency": target.currency, "area_nodes": int(inside.sum()),
             "area_radius_m": radius})
 
@@ -159,6 +212,8 @@ class ErpPolicy(Policy):
         """Add the charge by time slot to the authority's tolls, and its speed-band reviews."""
         ta = context.transport_authority
         links = np.asarray(adaptation.concrete["charged_links"], dtype=np.int64)
+        per_passage = np.asarray(
+            adaptation.concrete.get("charges_per_passage", np.ones(len(links))), dtype=np.float64)
         n_slots = ta.toll_schedule.shape[0]
         centre_h = (np.arange(n_slots) + 0.5) * ta.toll_slot_s / 3600.0 + \
             context.city.spec.simulation.start_s / 3600.0
@@ -166,15 +221,15 @@ class ErpPolicy(Policy):
         for q in self.params.periods:
             on = (centre_h % 24 >= q.start_h) & (centre_h % 24 < q.end_h)
             rate[on] = np.maximum(rate[on], q.multiplier * adaptation.concrete["charge"])
-        ta.toll_schedule[:, links] += rate[:, None]
+        ta.toll_schedule[:, links] += rate[:, None] * per_passage[None, :]
         if self.params.review:  # one rule per road type, each with ERP's own speed band
             p, net = self.params, context.city.network
             motorway = net.road_class[links] == MOTORWAY
-            for group, band in ((links[~motorway], p.target_speed_kmh),
-                                (links[motorway], p.motorway_speed_kmh)):
+            for group, band in ((~motorway, p.target_speed_kmh), (motorway, p.motorway_speed_kmh)):
                 ta.reviewers.append(SpeedBandReview(
-                    group, net.length_m[group], rate > 0, band, p.review_step_share,
-                    adaptation.concrete["charge"], review_rounds=p.review_rounds))
+                    links[group], net.length_m[links[group]], rate > 0, band, p.review_step_share,
+                    adaptation.concrete["charge"] * per_passage[group],
+                    review_rounds=p.review_rounds))
 
 
 class SpeedBandReview:
@@ -185,7 +240,8 @@ class SpeedBandReview:
     returns whether any charge changed. A gantry's speed in a toll slot is
     ``length / link_time_s`` of the routing slot holding the toll slot's start;
     each gantry is reviewed on its own road, as LTA does. The step is
-    ``step_share × base_charge``; charges never go below zero.
+    ``step_share × base_charge`` (``base_charge`` a number or one per gantry);
+    charges never go below zero.
 
     Example:
         >>> import numpy as np
@@ -201,14 +257,15 @@ class SpeedBandReview:
     """
 
     def __init__(self, links: np.ndarray, length_m: np.ndarray, operating: np.ndarray,
-                 band_kmh: tuple[float, float], step_share: float, base_charge: float,
+                 band_kmh: tuple[float, float], step_share: float,
+                 base_charge: float | np.ndarray,
                  review_rounds: int = 2) -> None:
         """A review of ``links`` stepping their charge by ``step_share`` of ``base_charge``."""
         self.links = np.asarray(links, dtype=np.int64)
         self.length_m = np.asarray(length_m, dtype=np.float64)
         self.operating = np.asarray(operating, dtype=bool)  # toll slots inside the periods
         self.low, self.high = band_kmh
-        self.step = step_share * base_charge
+        self.step = step_share * np.asarray(base_charge, dtype=np.float64)
         self.review_rounds = int(review_rounds)
         self.history: list[dict] = []
 
