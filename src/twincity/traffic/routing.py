@@ -35,16 +35,16 @@ from twincity.traffic.heap import SETTLED, heap_offer, heap_pop, heap_start
 
 @njit(cache=True)
 def _dijkstra_into(out_start, out_link, link_to, cost, origin, no_through,
-                   dist, pred, order, heap, pos):
+                   dist, pred, order, heap, hkey, pos):
     """Grow the tree of ``origin`` into the work arrays; return how many nodes settled.
 
     ``order[:settled]`` lists settled nodes by non-decreasing distance, so every
     node comes after the node its ``pred`` link leaves from.
     """
-    size = heap_start(origin, dist, pred, heap, pos)
+    size = heap_start(origin, dist, pred, heap, hkey, pos)
     settled = 0
     while size > 0:
-        u, size = heap_pop(heap, pos, dist, size)
+        u, size = heap_pop(heap, hkey, pos, size)
         order[settled] = u
         settled += 1
         if no_through[u] and u != origin:
@@ -59,7 +59,7 @@ def _dijkstra_into(out_start, out_link, link_to, cost, origin, no_through,
             if nd < dist[v]:
                 dist[v] = nd
                 pred[v] = link
-                size = heap_offer(heap, pos, dist, v, size)
+                size = heap_offer(heap, hkey, pos, v, nd, size)
     return settled
 
 
@@ -74,10 +74,11 @@ def _trees(out_start, out_link, link_to, cost, origins, no_through, n_chunks):
     for c in numba.prange(n_chunks):
         order = np.empty(n, dtype=np.int32)
         heap = np.empty(n, dtype=np.int32)
+        hkey = np.empty(n, dtype=np.float64)
         pos = np.empty(n, dtype=np.int32)
         for i in range(c, k, n_chunks):
             _dijkstra_into(out_start, out_link, link_to, cost, origins[i], no_through,
-                           dist[i], pred[i], order, heap, pos)
+                           dist[i], pred[i], order, heap, hkey, pos)
     return dist, pred
 
 
@@ -132,11 +133,12 @@ def _load(out_start, out_link, link_to, link_from, cost, origins, dest_nodes, od
     pred = np.empty(n, dtype=np.int32)
     order = np.empty(n, dtype=np.int32)
     heap = np.empty(n, dtype=np.int32)
+    hkey = np.empty(n, dtype=np.float64)
     pos = np.empty(n, dtype=np.int32)
     node_load = np.zeros(n, dtype=np.float64)
     for i in range(k):
         settled = _dijkstra_into(out_start, out_link, link_to, cost, origins[i], no_through,
-                                 dist, pred, order, heap, pos)
+                                 dist, pred, order, heap, hkey, pos)
         for d in range(n_dest):
             node = dest_nodes[d]
             od_cost[i, d] = dist[node]

@@ -40,7 +40,7 @@ def _interval(t_s, iv_s, n_iv):
 
 @njit(cache=True)
 def td_tree_to(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, toll_slot_s,
-               origin, t0_s, cost, time_s, pred, heap, pos, need, n_need, tolled):
+               origin, t0_s, cost, time_s, pred, heap, hkey, pos, need, n_need, tolled):
     """:func:`td_tree`, stopped once the ``n_need`` nodes flagged in ``need`` are settled.
 
     Dijkstra's labels are final when a node is settled and the pops before the
@@ -51,12 +51,12 @@ def td_tree_to(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_
     """
     n_iv = link_time_s.shape[0]
     n_ts = toll_cost_s.shape[0]
-    size = heap_start(origin, cost, pred, heap, pos)
+    size = heap_start(origin, cost, pred, heap, hkey, pos)
     time_s[origin] = t0_s
     left = n_need
     settled = 0
     while size > 0:
-        u, size = heap_pop(heap, pos, cost, size)
+        u, size = heap_pop(heap, hkey, pos, size)
         settled += 1
         if left > 0 and need[u]:
             left -= 1
@@ -79,7 +79,7 @@ def td_tree_to(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_
                 cost[v] = nd
                 time_s[v] = tu + tt
                 pred[v] = link
-                size = heap_offer(heap, pos, cost, v, size)
+                size = heap_offer(heap, hkey, pos, v, nd, size)
     return settled
 
 
@@ -88,7 +88,8 @@ def td_tree(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, 
              origin, t0_s, cost, time_s, pred, heap, pos):
     """Time-dependent Dijkstra from ``origin`` departing at ``t0_s`` (labels: generalised s)."""
     td_tree_to(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, toll_slot_s,
-               origin, t0_s, cost, time_s, pred, heap, pos, np.zeros(0, dtype=np.bool_), 0, True)
+               origin, t0_s, cost, time_s, pred, heap, np.empty(len(heap)), pos,
+               np.zeros(0, dtype=np.bool_), 0, True)
 
 
 @njit(cache=True, parallel=True)
@@ -113,6 +114,7 @@ def td_trees(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s,
         cost = np.empty(n_nodes)
         time_s = np.empty(n_nodes)
         heap = np.empty(n_nodes, dtype=np.int32)
+        hkey = np.empty(n_nodes, dtype=np.float64)
         pos = np.empty(n_nodes, dtype=np.int32)
         need = np.zeros(n_nodes, dtype=np.bool_)
         n_need = 0
@@ -122,7 +124,7 @@ def td_trees(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s,
                 n_need += 1
         settled[b] = td_tree_to(out_start, out_link, link_to, link_time_s, interval_s,
                                 toll_cost_s, toll_slot_s, origins[b], t0_s[b], cost, time_s,
-                                pred[b], heap, pos, need, max(n_need, 1), tolled)
+                                pred[b], heap, hkey, pos, need, max(n_need, 1), tolled)
     return pred, settled
 
 
