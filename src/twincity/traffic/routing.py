@@ -64,9 +64,10 @@ def _dijkstra_into(out_start, out_link, link_to, cost, origin, no_through,
 
 
 @njit(cache=True, parallel=True)
-def _trees(out_start, out_link, link_to, cost, origins, no_through, n_chunks):
+def _trees(out_start, out_link, link_to, costs, cost_row, origins, no_through, n_chunks):
     # Trees are independent: grown in parallel over origins (numba threads; set
     # NUMBA_NUM_THREADS=1 where processes already share the cores, as Dask workers do).
+    # Tree i is grown on link costs costs[cost_row[i]] (several cost sets, one call).
     n = out_start.shape[0] - 1
     k = origins.shape[0]
     dist = np.empty((k, n), dtype=np.float64)
@@ -77,8 +78,8 @@ def _trees(out_start, out_link, link_to, cost, origins, no_through, n_chunks):
         hkey = np.empty(n, dtype=np.float64)
         pos = np.empty(n, dtype=np.int32)
         for i in range(c, k, n_chunks):
-            _dijkstra_into(out_start, out_link, link_to, cost, origins[i], no_through,
-                           dist[i], pred[i], order, heap, hkey, pos)
+            _dijkstra_into(out_start, out_link, link_to, costs[cost_row[i]], origins[i],
+                           no_through, dist[i], pred[i], order, heap, hkey, pos)
     return dist, pred
 
 
@@ -196,9 +197,13 @@ def shortest_path_tree(out_start: np.ndarray, out_link: np.ndarray, link_to: np.
 
 def shortest_path_trees(out_start: np.ndarray, out_link: np.ndarray, link_to: np.ndarray,
                         cost: np.ndarray, origins: np.ndarray,
-                        no_through: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                        no_through: np.ndarray | None = None,
+                        cost_row: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One Dijkstra tree per origin: ``dist[k, n]`` and ``pred_link[k, n]`` (int32).
 
+    ``cost`` is one value per link, or with ``cost_row`` several cost sets
+    ``cost[set, link]``, origin ``k`` growing its tree on ``cost[cost_row[k]]``
+    (e.g. every time slot's trees in one parallel call).
     Memory is ``origins × nodes``; for assignment on large networks use
     :func:`load_all_or_nothing`, which keeps one tree at a time.
 
@@ -210,7 +215,17 @@ def shortest_path_trees(out_start: np.ndarray, out_link: np.ndarray, link_to: np
     origins = _i32(np.atleast_1d(origins))
     if len(origins) and (origins.min() < 0 or origins.max() >= n):
         raise ValueError("an origin is not a node index")
-    return _trees(out_start, _i32(out_link), _i32(link_to), _as_cost(cost, len(link_to)),
+    if cost_row is None:
+        costs = _as_cost(cost, len(link_to))[None, :]
+        rows = np.zeros(len(origins), dtype=np.int64)
+    else:
+        costs = np.atleast_2d(cost)
+        costs = _as_cost(costs.ravel(), costs.size).reshape(-1, len(link_to))
+        rows = np.ascontiguousarray(cost_row, dtype=np.int64)
+        if rows.shape != origins.shape or (len(rows) and (rows.min() < 0
+                                                          or rows.max() >= len(costs))):
+            raise ValueError("cost_row must name a cost set for every origin")
+    return _trees(out_start, _i32(out_link), _i32(link_to), costs, rows,
                   origins, _as_mask(no_through, n),
                   max(1, min(len(origins), 4 * numba.get_num_threads())))
 
