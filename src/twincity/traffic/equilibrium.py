@@ -201,7 +201,8 @@ class DynamicEquilibrium:
         self.ref_mode = np.full(self.n_people, -1, dtype=np.int8)
         self.time_s: dict[str, float] = {}  # wall time per phase of the loop
         #: Work done, independent of the machine's load: time-dependent trees grown,
-        #: nodes they settled, route × departure walks scored.
+        #: nodes they settled, route × departure walks scored (and candidate walks
+        #: skipped because the vehicle already remembered the path).
         self.counts: dict[str, int] = {}
         self.smoothed: np.ndarray | None = None  # [slot, link]
         self.link_iv: np.ndarray | None = None  # [interval, link] by entry, the last day
@@ -245,6 +246,8 @@ class DynamicEquilibrium:
         walks = (self.memory.route_id[idx] >= 0).sum(axis=1) + ((np.diff(cs) > 0) & ~known)
         self.counts["route walks"] = self.counts.get("route walks", 0) + int(
             np.dot(walks, shifts))
+        self.counts["remembered candidates not walked"] = self.counts.get(
+            "remembered candidates not walked", 0) + int(np.dot(known, shifts))
         return score_alternatives(
             self.memory.start, self.memory.links, self.memory.turns, self.memory.route_id[idx],
             cs, cl, ct, t.desired_s[idx] - t.start_s, self.shifts_s, t.layout.is_person(idx),
