@@ -189,3 +189,23 @@ def test_scores_equal_a_plain_walk_per_route_and_departure() -> None:
     for x, y in zip(full, skipped, strict=True):
         assert np.array_equal(x, y)
     assert worst.min() >= 0
+
+
+def test_static_trees_stopped_at_targets_agree_with_whole_trees_there() -> None:
+    from twincity.traffic.routing import shortest_path_trees
+
+    net = _grid(6, seed=5)
+    rng = np.random.default_rng(6)
+    costs = net.free_flow_s[None, :] * rng.uniform(1.0, 2.0, (3, net.n_links))
+    origins = np.tile(np.arange(0, net.n_nodes, 5), 3)
+    rows = np.repeat(np.arange(3), len(origins) // 3)
+    targets = np.array([3, 17, 22, 35])
+    d_all, p_all = shortest_path_trees(net.out_start, net.out_link, net.link_to, costs, origins,
+                                       cost_row=rows)
+    d_t, p_t = shortest_path_trees(net.out_start, net.out_link, net.link_to, costs, origins,
+                                   cost_row=rows, targets=targets)
+    assert np.array_equal(d_all[:, targets], d_t[:, targets])
+    assert np.array_equal(p_all[:, targets], p_t[:, targets])
+    for k, (o, r) in enumerate(zip(origins, rows, strict=True)):  # each row is its own cost set
+        d1, _ = shortest_path_trees(net.out_start, net.out_link, net.link_to, costs[r], [o])
+        assert np.array_equal(d1[0], d_all[k])

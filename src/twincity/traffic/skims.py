@@ -227,7 +227,8 @@ def car_skims_sets(net: Network, zones: Zones, link_cost_s: np.ndarray,
     Row ``r`` of ``link_cost_s``, ``link_time_s`` and ``link_toll`` (``sets × links``)
     gives ``car_skims(net, zones, link_cost_s[r], link_time_s[r], link_toll[r])``, the
     same numbers; every set's zone trees are grown in one parallel call (a few
-    batches at most on large networks), not one call per set.
+    batches at most on large networks), not one call per set, each only until
+    every zone's node is settled (the same paths to them as the whole tree).
     """
     m, z = net.n_links, len(zones.node)
     cost = np.ascontiguousarray(np.atleast_2d(link_cost_s), dtype=np.float64)
@@ -246,7 +247,8 @@ def car_skims_sets(net: Network, zones: Zones, link_cost_s: np.ndarray,
         sets = np.arange(s0, min(s0 + per_batch, len(cost)))
         _, pred = shortest_path_trees(net.out_start, net.out_link, net.link_to, cost[sets],
                                       np.tile(origins, len(sets)),
-                                      cost_row=np.repeat(np.arange(len(sets)), z))
+                                      cost_row=np.repeat(np.arange(len(sets)), z),
+                                      targets=zones.node)
         for j, r in enumerate(sets):
             attrs = np.stack([time[r], net.length_m, toll[r], cost[r]])
             sk = accumulate_along_trees(pred[j * z:(j + 1) * z], net.link_from, origins, attrs,
