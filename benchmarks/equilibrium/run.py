@@ -53,6 +53,7 @@ def run_city(city: str, overrides: dict, start_from=None, seed: int | None = Non
     loop_s = sum(traffic.dynamic.time_s.values())
     return {"city": city, "build_s": t1 - t0, "model_s": t2 - t1, "reported_day_s": t3 - t2,
             "phases_s": dict(traffic.dynamic.time_s), "loop_s": loop_s,
+            "counts": dict(getattr(traffic.dynamic, "counts", {})),
             "converged": eq.converged, "days": eq.iterations, "gap": eq.relative_gap,
             "reviews": eq.reviews, "gaps": [r.relative_gap for r in traffic.days],
             "kpis": {k: res.kpi(k) for k in KPIS}, "vehicles": len(traffic.sim_road),
@@ -67,6 +68,9 @@ def describe(r: dict) -> str:
              f"wall {total:.1f} s = build {r['build_s']:.1f} + model {r['model_s']:.1f} "
              f"(equilibrium loop {r['loop_s']:.1f}) + reported day {r['reported_day_s']:.1f}",
              "   loop phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["phases_s"].items()),
+             "   work (load-independent): "
+             + (", ".join(f"{k} {v:,}" for k, v in r["counts"].items())
+                or "not counted by this engine"),
              "   gap per day: " + " ".join(f"{g:.3f}" for g in r["gaps"]),
              "   KPIs: " + ", ".join(f"{k} {v:.4g}" for k, v in r["kpis"].items())]
     return "\n".join(lines)

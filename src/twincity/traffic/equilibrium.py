@@ -108,7 +108,7 @@ from twincity.traffic.linkcosts import (
 )
 from twincity.traffic.modechoice import CAR, choose_by_errors
 from twincity.traffic.planstate import PlanState, topology_key
-from twincity.traffic.routememory import RouteMemory
+from twincity.traffic.routememory import RouteMemory, route_hashes
 from twincity.traffic.routes import Routes, take_routes
 from twincity.traffic.tdroutes import score_alternatives, td_best_routes
 
@@ -200,6 +200,10 @@ class DynamicEquilibrium:
         self.reviews = 0  # review rounds the authority has made (a continued arm inherits them)
         self.ref_mode = np.full(self.n_people, -1, dtype=np.int8)
         self.time_s: dict[str, float] = {}  # wall time per phase of the loop
+        #: Work done, independent of the machine's load: time-dependent trees grown,
+        #: nodes they settled, route × departure walks scored (and candidate walks
+        #: skipped because the vehicle already remembered the path).
+        self.counts: dict[str, int] = {}
         self.smoothed: np.ndarray | None = None  # [slot, link]
         self.link_iv: np.ndarray | None = None  # [interval, link] by entry, the last day
         self.movement_iv: np.ndarray | None = None  # [interval, link, movement], the last day
@@ -219,26 +223,38 @@ class DynamicEquilibrium:
         a = self.ts.authority
         return a.toll_schedule * (3600.0 / self.ts.vot)
 
-    def score(self, idx: np.ndarray, times_iv: np.ndarray, candidate: Routes | None = None):
+    def score(self, idx: np.ndarray, times_iv: np.ndarray, candidate: Routes | None = None,
+              cand_hash: np.ndarray | None = None):
         """Current cost, best cost, best alternative and eviction slot of entries ``idx``.
 
         See :func:`~twincity.traffic.tdroutes.score_alternatives`: alternatives
         are ``route slot * n_shifts + shift``, slot ``k`` being ``candidate``'s
-        route of the entry (a new path not yet remembered).
+        route of the entry (a new path not yet remembered; one the entry already
+        remembers is not walked twice). ``cand_hash``: the candidates'
+        fingerprints, if computed.
         """
         t = self.ts
         if candidate is None:
             cs, cl = np.zeros(len(idx) + 1, np.int64), np.zeros(0, np.int32)
             ct = np.zeros(0, np.int8)
+            known = np.zeros(len(idx), dtype=bool)
         else:
             cs, cl = candidate.start, candidate.links
             ct = route_turns(t.net, cs, cl)
+            known = self.memory.known_slot(idx, candidate, cand_hash) >= 0
+        shifts = np.where(t.layout.is_person(idx), len(self.shifts_s), 1)
+        walks = (self.memory.route_id[idx] >= 0).sum(axis=1) + ((np.diff(cs) > 0) & ~known)
+        self.counts["route walks"] = self.counts.get("route walks", 0) + int(
+            np.dot(walks, shifts))
+        self.counts["remembered candidates not walked"] = self.counts.get(
+            "remembered candidates not walked", 0) + int(np.dot(known, shifts))
         return score_alternatives(
             self.memory.start, self.memory.links, self.memory.turns, self.memory.route_id[idx],
             cs, cl, ct, t.desired_s[idx] - t.start_s, self.shifts_s, t.layout.is_person(idx),
             self.preferred_arrival_s[idx] - t.start_s, self.chosen[idx], self.shift[idx],
             times_iv, self.depart_wait_iv, float(self.interval_s), self._toll_cost_s(),
-            float(t.authority.toll_slot_s), EARLY_WEIGHT, LATE_WEIGHT, float(t.duration_s))
+            float(t.authority.toll_slot_s), EARLY_WEIGHT, LATE_WEIGHT, float(t.duration_s),
+            cand_known=known)
 
     @property
     def _zero_shift(self) -> int:
@@ -376,12 +392,14 @@ class DynamicEquilibrium:
                 with self._clock("column generation"):
                     best_path = td_best_routes(t.net, self.link_iv, self.interval_s,
                                                self._toll_cost_s(), t.authority.toll_slot_s,
-                                               o, dst, dep, window_s=COLUMN_WINDOW_S)
+                                               o, dst, dep, window_s=COLUMN_WINDOW_S,
+                                               stats=self.counts)
                 with self._clock("scoring"):
-                    cur, best, best_alt, evict = self.score(road, self.score_iv, best_path)
+                    h = route_hashes(best_path.start, best_path.links)
+                    cur, best, best_alt, evict = self.score(road, self.score_iv, best_path, h)
                 # remember the day's path (in the worst slot); a best alternative on it
                 # moves to the slot it took
-                slot = self.memory.add(road, best_path, evict)
+                slot = self.memory.add(road, best_path, evict, hashes=h)
                 on_new = best_alt // d_shifts == self.memory.k
                 best_alt[on_new] = slot[on_new] * d_shifts + best_alt[on_new] % d_shifts
                 gap = self._gap(cur, best)
@@ -579,7 +597,7 @@ class DynamicEquilibrium:
             o, dst, _ = t.book_od(need)
             dep = self.departure_of(need, self.shift[need])
             r = td_best_routes(t.net, self.link_iv, self.interval_s, self._toll_cost_s(),
-                               t.authority.toll_slot_s, o, dst, dep)
+                               t.authority.toll_slot_s, o, dst, dep, stats=self.counts)
             self.memory.add(need, r, evict=np.zeros(len(need), dtype=np.int64))
             self._set_preferred_arrival(need, r)
         _, _, best_alt, _ = self.score(entries, self.score_iv)

@@ -7,7 +7,7 @@ slot.
 
 Example:
     >>> import numpy as np
-    >>> a = _route_hashes(np.array([0, 2, 4]), np.array([1, 2, 1, 2], dtype=np.int32))
+    >>> a = route_hashes(np.array([0, 2, 4]), np.array([1, 2, 1, 2], dtype=np.int32))
     >>> bool(a[0] == a[1])
     True
 """
@@ -48,17 +48,28 @@ class RouteMemory:
         """Number of routes in the pool."""
         return len(self.start) - 1
 
-    def add(self, entries: np.ndarray, routes: Routes, evict: np.ndarray) -> np.ndarray:
+    def known_slot(self, entries: np.ndarray, routes: Routes,
+                   hashes: np.ndarray | None = None) -> np.ndarray:
+        """Slot where each entry already remembers its route of ``routes`` (−1: not remembered).
+
+        ``hashes``: the routes' fingerprints if already computed (:func:`route_hashes`).
+        """
+        h = route_hashes(routes.start, routes.links) if hashes is None else hashes
+        have = (self.route_hash[entries] == h[:, None]) & (self.route_id[entries] >= 0)
+        known = have.any(axis=1) & routes.ok
+        return np.where(known, np.argmax(have, axis=1), -1)
+
+    def add(self, entries: np.ndarray, routes: Routes, evict: np.ndarray,
+            hashes: np.ndarray | None = None) -> np.ndarray:
         """Remember ``routes`` (one per entry, ``ok`` ones only); return their slot (−1 none).
 
         A route already remembered keeps its slot; a new one takes an empty slot
         or else ``evict[i]`` (the caller's worst, never the chosen one).
+        ``hashes``: the routes' fingerprints if already computed (:func:`route_hashes`).
         """
-        slot = np.full(len(entries), -1, dtype=np.int64)
-        h = _route_hashes(routes.start, routes.links)
-        have = (self.route_hash[entries] == h[:, None]) & (self.route_id[entries] >= 0)
-        known = have.any(axis=1) & routes.ok
-        slot[known] = np.argmax(have[known], axis=1)
+        h = route_hashes(routes.start, routes.links) if hashes is None else hashes
+        slot = self.known_slot(entries, routes, h)
+        known = slot >= 0
         new = np.flatnonzero(routes.ok & ~known)
         if len(new) == 0:
             return slot
@@ -106,7 +117,7 @@ class RouteMemory:
         return Routes(start=start, links=r.links[keep], ok=route_ids >= 0, cost_s=np.zeros(n))
 
 
-def _route_hashes(start: np.ndarray, links: np.ndarray) -> np.ndarray:
+def route_hashes(start: np.ndarray, links: np.ndarray) -> np.ndarray:
     """A 64-bit fingerprint of each route's link sequence."""
     lens = np.diff(start)
     pos = np.arange(len(links)) - np.repeat(start[:-1], lens)

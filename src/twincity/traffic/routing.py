@@ -35,18 +35,25 @@ from twincity.traffic.heap import SETTLED, heap_offer, heap_pop, heap_start
 
 @njit(cache=True)
 def _dijkstra_into(out_start, out_link, link_to, cost, origin, no_through,
-                   dist, pred, order, heap, pos):
+                   dist, pred, order, heap, hkey, pos, need, n_need):
     """Grow the tree of ``origin`` into the work arrays; return how many nodes settled.
 
     ``order[:settled]`` lists settled nodes by non-decreasing distance, so every
-    node comes after the node its ``pred`` link leaves from.
+    node comes after the node its ``pred`` link leaves from. With ``n_need`` > 0
+    the tree stops once the ``n_need`` nodes flagged in ``need`` are settled
+    (their labels and paths are the whole tree's; other nodes' may be tentative).
     """
-    size = heap_start(origin, dist, pred, heap, pos)
+    size = heap_start(origin, dist, pred, heap, hkey, pos)
     settled = 0
+    left = n_need
     while size > 0:
-        u, size = heap_pop(heap, pos, dist, size)
+        u, size = heap_pop(heap, hkey, pos, size)
         order[settled] = u
         settled += 1
+        if left > 0 and need[u]:
+            left -= 1
+            if left == 0:
+                break
         if no_through[u] and u != origin:
             continue
         du = dist[u]
@@ -59,25 +66,35 @@ def _dijkstra_into(out_start, out_link, link_to, cost, origin, no_through,
             if nd < dist[v]:
                 dist[v] = nd
                 pred[v] = link
-                size = heap_offer(heap, pos, dist, v, size)
+                size = heap_offer(heap, hkey, pos, v, nd, size)
     return settled
 
 
 @njit(cache=True, parallel=True)
-def _trees(out_start, out_link, link_to, cost, origins, no_through, n_chunks):
+def _trees(out_start, out_link, link_to, costs, cost_row, origins, no_through, targets,
+           n_chunks):
     # Trees are independent: grown in parallel over origins (numba threads; set
     # NUMBA_NUM_THREADS=1 where processes already share the cores, as Dask workers do).
+    # Tree i is grown on link costs costs[cost_row[i]] (several cost sets, one call),
+    # until the target nodes are settled (none: the whole tree).
     n = out_start.shape[0] - 1
     k = origins.shape[0]
     dist = np.empty((k, n), dtype=np.float64)
     pred = np.empty((k, n), dtype=np.int32)
+    need = np.zeros(n, dtype=np.bool_)
+    n_need = 0
+    for v in targets:
+        if not need[v]:
+            need[v] = True
+            n_need += 1
     for c in numba.prange(n_chunks):
         order = np.empty(n, dtype=np.int32)
         heap = np.empty(n, dtype=np.int32)
+        hkey = np.empty(n, dtype=np.float64)
         pos = np.empty(n, dtype=np.int32)
         for i in range(c, k, n_chunks):
-            _dijkstra_into(out_start, out_link, link_to, cost, origins[i], no_through,
-                           dist[i], pred[i], order, heap, pos)
+            _dijkstra_into(out_start, out_link, link_to, costs[cost_row[i]], origins[i],
+                           no_through, dist[i], pred[i], order, heap, hkey, pos, need, n_need)
     return dist, pred
 
 
@@ -132,11 +149,13 @@ def _load(out_start, out_link, link_to, link_from, cost, origins, dest_nodes, od
     pred = np.empty(n, dtype=np.int32)
     order = np.empty(n, dtype=np.int32)
     heap = np.empty(n, dtype=np.int32)
+    hkey = np.empty(n, dtype=np.float64)
     pos = np.empty(n, dtype=np.int32)
     node_load = np.zeros(n, dtype=np.float64)
     for i in range(k):
         settled = _dijkstra_into(out_start, out_link, link_to, cost, origins[i], no_through,
-                                 dist, pred, order, heap, pos)
+                                 dist, pred, order, heap, hkey, pos,
+                                 np.zeros(0, dtype=np.bool_), 0)
         for d in range(n_dest):
             node = dest_nodes[d]
             od_cost[i, d] = dist[node]
@@ -194,9 +213,16 @@ def shortest_path_tree(out_start: np.ndarray, out_link: np.ndarray, link_to: np.
 
 def shortest_path_trees(out_start: np.ndarray, out_link: np.ndarray, link_to: np.ndarray,
                         cost: np.ndarray, origins: np.ndarray,
-                        no_through: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                        no_through: np.ndarray | None = None,
+                        cost_row: np.ndarray | None = None,
+                        targets: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One Dijkstra tree per origin: ``dist[k, n]`` and ``pred_link[k, n]`` (int32).
 
+    ``cost`` is one value per link, or with ``cost_row`` several cost sets
+    ``cost[set, link]``, origin ``k`` growing its tree on ``cost[cost_row[k]]``
+    (e.g. every time slot's trees in one parallel call). With ``targets`` (node
+    indices) each tree stops once they are all settled: ``dist`` and ``pred``
+    are exact at the targets (and every node on their paths), tentative elsewhere.
     Memory is ``origins × nodes``; for assignment on large networks use
     :func:`load_all_or_nothing`, which keeps one tree at a time.
 
@@ -208,8 +234,22 @@ def shortest_path_trees(out_start: np.ndarray, out_link: np.ndarray, link_to: np
     origins = _i32(np.atleast_1d(origins))
     if len(origins) and (origins.min() < 0 or origins.max() >= n):
         raise ValueError("an origin is not a node index")
-    return _trees(out_start, _i32(out_link), _i32(link_to), _as_cost(cost, len(link_to)),
-                  origins, _as_mask(no_through, n),
+    if cost_row is None:
+        costs = _as_cost(cost, len(link_to))[None, :]
+        rows = np.zeros(len(origins), dtype=np.int64)
+    else:
+        costs = np.atleast_2d(cost)
+        costs = _as_cost(costs.ravel(), costs.size).reshape(-1, len(link_to))
+        rows = np.ascontiguousarray(cost_row, dtype=np.int64)
+        if rows.shape != origins.shape or (len(rows) and (rows.min() < 0
+                                                          or rows.max() >= len(costs))):
+            raise ValueError("cost_row must name a cost set for every origin")
+    tg = np.zeros(0, dtype=np.int64) if targets is None else np.ascontiguousarray(
+        targets, dtype=np.int64)
+    if len(tg) and (tg.min() < 0 or tg.max() >= n):
+        raise ValueError("a target is not a node index")
+    return _trees(out_start, _i32(out_link), _i32(link_to), costs, rows,
+                  origins, _as_mask(no_through, n), tg,
                   max(1, min(len(origins), 4 * numba.get_num_threads())))
 
 

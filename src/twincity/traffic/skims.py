@@ -213,11 +213,50 @@ def car_skims(net: Network, zones: Zones, link_cost_s: np.ndarray,
     cost = _link_array(link_cost_s, m, "link_cost_s")
     time = cost if link_time_s is None else _link_array(link_time_s, m, "link_time_s")
     toll = _link_array(net.toll if link_toll is None else link_toll, m, "link_toll")
-    sk = tree_skims(net, cost, np.stack([time, net.length_m, toll, cost]), zones.node,
-                    zones.node)
-    time_s, dist_m, toll_z, cost_s = (np.ascontiguousarray(sk[a]) for a in range(4))
-    fill_intrazonal(cost_s, time_s, dist_m, toll_z)
-    return CarSkims(time_s=time_s, distance_m=dist_m, toll=toll_z, cost_s=cost_s)
+    return car_skims_sets(net, zones, cost[None], time[None], toll[None])[0]
+
+
+#: Memory allowed for the trees of one batch of :func:`car_skims_sets` (dist and pred).
+SKIM_BATCH_BYTES = 64 * 2**20
+
+
+def car_skims_sets(net: Network, zones: Zones, link_cost_s: np.ndarray,
+                   link_time_s: np.ndarray, link_toll: np.ndarray) -> list[CarSkims]:
+    """:func:`car_skims` of several cost sets (rows, e.g. time slots), trees in one kernel call.
+
+    Row ``r`` of ``link_cost_s``, ``link_time_s`` and ``link_toll`` (``sets × links``)
+    gives ``car_skims(net, zones, link_cost_s[r], link_time_s[r], link_toll[r])``, the
+    same numbers; every set's zone trees are grown in one parallel call (a few
+    batches at most on large networks), not one call per set, each only until
+    every zone's node is settled (the same paths to them as the whole tree).
+    """
+    m, z = net.n_links, len(zones.node)
+    cost = np.ascontiguousarray(np.atleast_2d(link_cost_s), dtype=np.float64)
+    time = np.ascontiguousarray(np.atleast_2d(link_time_s), dtype=np.float64)
+    toll = np.ascontiguousarray(np.atleast_2d(link_toll), dtype=np.float64)
+    for a, name in ((cost, "link_cost_s"), (time, "link_time_s"), (toll, "link_toll")):
+        if a.shape != cost.shape or a.shape[1] != m:
+            raise InputError(f"expected sets × links ({len(cost)}, {m}), got {a.shape}",
+                             path=name)
+        if not np.all(np.isfinite(a)) or np.any(a < 0):
+            raise InputError("expected finite, non-negative values", path=name)
+    origins = np.ascontiguousarray(zones.node, dtype=np.int32)
+    per_batch = max(1, SKIM_BATCH_BYTES // max(1, 12 * net.n_nodes * max(1, z)))
+    out = []
+    for s0 in range(0, len(cost), per_batch):
+        sets = np.arange(s0, min(s0 + per_batch, len(cost)))
+        _, pred = shortest_path_trees(net.out_start, net.out_link, net.link_to, cost[sets],
+                                      np.tile(origins, len(sets)),
+                                      cost_row=np.repeat(np.arange(len(sets)), z),
+                                      targets=zones.node)
+        for j, r in enumerate(sets):
+            attrs = np.stack([time[r], net.length_m, toll[r], cost[r]])
+            sk = accumulate_along_trees(pred[j * z:(j + 1) * z], net.link_from, origins, attrs,
+                                        zones.node).transpose(1, 0, 2)
+            time_s, dist_m, toll_z, cost_s = (np.ascontiguousarray(sk[a]) for a in range(4))
+            fill_intrazonal(cost_s, time_s, dist_m, toll_z)
+            out.append(CarSkims(time_s=time_s, distance_m=dist_m, toll=toll_z, cost_s=cost_s))
+    return out
 
 
 def car_link_cost_s(link_time_s: np.ndarray, link_toll: np.ndarray | float,

@@ -72,7 +72,7 @@ from twincity.traffic.routes import (
     take_routes,
 )
 from twincity.traffic.simulation import TrafficSim
-from twincity.traffic.skims import car_link_cost_s, car_skims, straight_line_m
+from twincity.traffic.skims import car_link_cost_s, car_skims, car_skims_sets, straight_line_m
 from twincity.traffic.transit import transit_skims
 from twincity.traffic.weekend import WeekendDay, entry_ratios, weekend_copies, weekend_frame
 from twincity.vocab import (
@@ -273,9 +273,12 @@ class TrafficSubsystem:
         mean_time = (link_time_s * weights).sum(axis=0) / weights.sum(axis=0)
         transit = transit_skims(city, link_time_s=mean_time)
         rep = representative_slots(costs)
-        gc = {int(r): generalised_costs(city, car_skims(city.network, city.zones, costs[r],
-                                                        link_time_s[r], tolls[r]), transit)
-              for r in np.unique(rep)}
+        reps = np.unique(rep)  # every representative slot's trees in one kernel call
+        car = car_skims_sets(city.network, city.zones, costs[reps],
+                             np.broadcast_to(link_time_s, costs.shape)[reps],
+                             np.broadcast_to(tolls, costs.shape)[reps])
+        gc = {int(r): generalised_costs(city, sk, transit)
+              for r, sk in zip(reps, car, strict=True)}
         return np.stack([gc[int(r)] for r in rep])
 
     # ------------------------------------------------------------------ choices

@@ -39,16 +39,31 @@ def _interval(t_s, iv_s, n_iv):
 
 
 @njit(cache=True)
-def td_tree(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, toll_slot_s,
-             origin, t0_s, cost, time_s, pred, heap, pos):
-    """Time-dependent Dijkstra from ``origin`` departing at ``t0_s`` (labels: generalised s)."""
+def td_tree_to(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, toll_slot_s,
+               origin, t0_s, cost, time_s, pred, heap, hkey, pos, need, n_need, tolled):
+    """:func:`td_tree`, stopped once the ``n_need`` nodes flagged in ``need`` are settled.
+
+    Dijkstra's labels are final when a node is settled and the pops before the
+    stop are the full tree's, so the paths to the flagged nodes are the full
+    tree's, link for link; ``n_need`` ≤ 0 grows the whole tree. ``tolled``
+    False skips the toll table (all zero: adding 0.0 changes no label).
+    Returns the number of nodes settled.
+    """
     n_iv = link_time_s.shape[0]
     n_ts = toll_cost_s.shape[0]
-    size = heap_start(origin, cost, pred, heap, pos)
+    size = heap_start(origin, cost, pred, heap, hkey, pos)
     time_s[origin] = t0_s
+    left = n_need
+    settled = 0
     while size > 0:
-        u, size = heap_pop(heap, pos, cost, size)
+        u, size = heap_pop(heap, hkey, pos, size)
+        settled += 1
+        if left > 0 and need[u]:
+            left -= 1
+            if left == 0:
+                return settled
         tu = time_s[u]
+        cu = cost[u]
         iv = _interval(tu, interval_s, n_iv)
         ts = _interval(tu, toll_slot_s, n_ts)
         for j in range(out_start[u], out_start[u + 1]):
@@ -57,29 +72,60 @@ def td_tree(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, 
             if pos[v] == SETTLED:
                 continue
             tt = link_time_s[iv, link]
-            nd = cost[u] + tt + toll_cost_s[ts, link]
+            nd = cu + tt
+            if tolled:
+                nd = nd + toll_cost_s[ts, link]
             if nd < cost[v]:
                 cost[v] = nd
                 time_s[v] = tu + tt
                 pred[v] = link
-                size = heap_offer(heap, pos, cost, v, size)
+                size = heap_offer(heap, hkey, pos, v, nd, size)
+    return settled
+
+
+@njit(cache=True)
+def td_tree(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, toll_slot_s,
+             origin, t0_s, cost, time_s, pred, heap, pos):
+    """Time-dependent Dijkstra from ``origin`` departing at ``t0_s`` (labels: generalised s)."""
+    td_tree_to(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, toll_slot_s,
+               origin, t0_s, cost, time_s, pred, heap, np.empty(len(heap)), pos,
+               np.zeros(0, dtype=np.bool_), 0, True)
 
 
 @njit(cache=True, parallel=True)
 def td_trees(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s, toll_slot_s,
-             origins, t0_s):
-    """Predecessor links ``pred[tree, node]`` of time-dependent trees (one per origin and time)."""
+             origins, t0_s, dest_start, dest_node):
+    """Predecessor links ``pred[tree, node]`` of time-dependent trees (one per origin and time).
+
+    Tree ``b`` is grown until the nodes ``dest_node[dest_start[b]:dest_start[b + 1]]``
+    are settled (:func:`td_tree_to`); other nodes' ``pred`` may be tentative.
+    Returns ``(pred, settled)``, ``settled[b]`` the nodes tree ``b`` settled.
+    """
     n_nodes = len(out_start) - 1
     m = len(origins)
     pred = np.empty((m, n_nodes), dtype=np.int32)
+    settled = np.zeros(m, dtype=np.int64)
+    tolled = False
+    for x in toll_cost_s.ravel():
+        if x != 0.0:
+            tolled = True
+            break
     for b in numba.prange(m):
         cost = np.empty(n_nodes)
         time_s = np.empty(n_nodes)
         heap = np.empty(n_nodes, dtype=np.int32)
+        hkey = np.empty(n_nodes, dtype=np.float64)
         pos = np.empty(n_nodes, dtype=np.int32)
-        td_tree(out_start, out_link, link_to, link_time_s, interval_s, toll_cost_s,
-                 toll_slot_s, origins[b], t0_s[b], cost, time_s, pred[b], heap, pos)
-    return pred
+        need = np.zeros(n_nodes, dtype=np.bool_)
+        n_need = 0
+        for j in range(dest_start[b], dest_start[b + 1]):
+            if not need[dest_node[j]]:
+                need[dest_node[j]] = True
+                n_need += 1
+        settled[b] = td_tree_to(out_start, out_link, link_to, link_time_s, interval_s,
+                                toll_cost_s, toll_slot_s, origins[b], t0_s[b], cost, time_s,
+                                pred[b], heap, hkey, pos, need, max(n_need, 1), tolled)
+    return pred, settled
 
 
 #: Memory allowed for one batch of time-dependent trees (pred per node).
@@ -89,13 +135,16 @@ TD_BATCH_BYTES = 64 * 2**20
 def td_best_routes(net: Network, link_time_s: np.ndarray, interval_s: float,
                    toll_cost_s: np.ndarray, toll_slot_s: float, origin_node: np.ndarray,
                    dest_node: np.ndarray, departure_s: np.ndarray, *,
-                   window_s: float | None = None) -> Routes:
+                   window_s: float | None = None, stats: dict | None = None) -> Routes:
     """Time-dependent least-cost routes of trips departing at ``departure_s``.
 
     Trips from the same origin departing in the same window of ``window_s``
     (default: one interval) share one tree, grown from the window's middle.
-    ``cost_s`` of the result is NaN: walk the routes (:func:`score_alternatives`) for
-    their exact costs.
+    Each tree grows only until its trips' destinations are settled (the same
+    paths as the whole tree). ``cost_s`` of the result is NaN: walk the routes
+    (:func:`score_alternatives`) for their exact costs. ``stats`` (optional)
+    gains the trees grown (``"trees"``) and the nodes they settled
+    (``"tree nodes"``).
 
     Example:
         >>> from twincity.city.network import Network
@@ -121,6 +170,11 @@ def td_best_routes(net: Network, link_time_s: np.ndarray, interval_s: float,
     job_origin = (jobs % net.n_nodes).astype(np.int32)
     job_t0 = (jobs // net.n_nodes + 0.5) * window_s
     batch = max(1, TD_BATCH_BYTES // max(1, 4 * net.n_nodes))
+    # each tree grows only until its trips' destinations are settled
+    by_job = np.argsort(inverse, kind="stable")
+    job_dest = dest_node[by_job]
+    dest_start = np.zeros(len(jobs) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(inverse, minlength=len(jobs)), out=dest_start[1:])
     lt = np.ascontiguousarray(link_time_s, dtype=np.float64)
     tc = np.ascontiguousarray(np.atleast_2d(toll_cost_s), dtype=np.float64)
     ok = np.zeros(n, dtype=bool)
@@ -129,8 +183,14 @@ def td_best_routes(net: Network, link_time_s: np.ndarray, interval_s: float,
         sel = np.flatnonzero((inverse >= b0) & (inverse < b0 + batch))
         if len(sel) == 0:
             continue
-        pred = td_trees(net.out_start, net.out_link, net.link_to, lt, float(interval_s), tc,
-                        float(toll_slot_s), job_origin[b0:b0 + batch], job_t0[b0:b0 + batch])
+        b1 = min(b0 + batch, len(jobs))
+        ds = dest_start[b0:b1 + 1]
+        pred, settled = td_trees(net.out_start, net.out_link, net.link_to, lt,
+                                 float(interval_s), tc, float(toll_slot_s), job_origin[b0:b1],
+                                 job_t0[b0:b1], ds - ds[0], job_dest[ds[0]:ds[-1]])
+        if stats is not None:
+            stats["trees"] = stats.get("trees", 0) + (b1 - b0)
+            stats["tree nodes"] = stats.get("tree nodes", 0) + int(settled.sum())
         tree = (inverse[sel] - b0).astype(np.int32)
         st, lk, good = extract_routes(pred, net.link_from, tree, origin_node[sel],
                                       dest_node[sel])
@@ -188,35 +248,54 @@ def _walk_cost(links, turns, a, b, t0, link_time_s, inv_iv, n_iv, toll_cost_s, i
     return c
 
 
-@njit(cache=True, parallel=True)
-def score_alternatives(route_start, route_links, route_turn, route_id, cand_start, cand_links,
-                       cand_turns, departure_s, shift_s, shifts_ok, preferred_arrival_s, chosen,
-                       shift, link_time_s, depart_wait_s, interval_s, toll_cost_s, toll_slot_s,
-                       early_weight, late_weight, horizon_s):
-    """Score every remembered route × departure shift of each entry, plus a candidate route.
+@njit(cache=True, inline="always")
+def _walk_shifts(links, turns, a, b, t0, active, n_act, pa, link_time_t, inv_iv, n_iv,
+                 toll_t, inv_ts, n_ts, early_weight, late_weight, depart_wait_t, t, paid, out):
+    """:func:`_walk_cost` of one route for several departures at once (``t0[active[:n_act]]``).
 
-    ``route_id[i, k]`` (−1 empty) indexes the CSR pool (``route_start``,
-    ``route_links``, and ``route_turn``: the movement at the end of each link);
-    entry ``i``'s candidate (e.g. the day's best path; empty = none) is
-    ``cand_links[cand_start[i]:cand_start[i + 1]]``, route number ``k``.
-    ``link_time_s[interval, link, movement]`` are experienced times by interval
-    of entry (:func:`~twincity.traffic.linkcosts.movement_times_s`), and
-    ``depart_wait_s[interval, link]`` the wait to enter a first link by
-    departure interval. Entry ``i``
-    departs at ``departure_s[i] + shift_s[s]`` (clipped to ``[0, horizon_s)``) for
-    every shift ``s`` if ``shifts_ok[i]``, else only at the shift nearest 0.
-    Cost (s) = time + toll + schedule delay (``early_weight`` / ``late_weight``
-    per s early / late against ``preferred_arrival_s[i]``; NaN = none).
-
-    Returns ``current[i]`` (the chosen route and shift; inf if none), ``best[i]``,
-    ``best_alt[i]`` (``route * n_shifts + s``, route ``k`` = the candidate) and
-    ``worst[i]``: the slot a new route should take (the first empty one, else
-    the remembered route whose best shift costs most, never the chosen one).
+    The same operations in the same order per departure as :func:`_walk_cost`
+    (bit-identical costs), on arrays laid out link-major (``link_time_t[link,
+    movement, interval]``, ``toll_t[link, toll slot]``, ``depart_wait_t[link,
+    interval]``): the departures of one route read neighbouring intervals of the
+    same link, one cache line instead of one per departure. Costs go to ``out``.
     """
+    for q in range(n_act):
+        t[q] = t0[active[q]]
+        paid[q] = 0.0
+    if a < b:  # an empty route (origin = destination) arrives on departure
+        first = links[a]
+        for q in range(n_act):
+            i0, i1, f = _lerp(t[q], inv_iv, n_iv)
+            t[q] += (1.0 - f) * depart_wait_t[first, i0] + f * depart_wait_t[first, i1]
+    for j in range(a, b):
+        lk = links[j]
+        mv = turns[j]
+        for q in range(n_act):
+            tq = t[q]
+            paid[q] += toll_t[lk, min(int(tq * inv_ts), n_ts - 1)]
+            i0, i1, f = _lerp(tq, inv_iv, n_iv)
+            t[q] = tq + ((1.0 - f) * link_time_t[lk, mv, i0] + f * link_time_t[lk, mv, i1])
+    for q in range(n_act):
+        tq = t[q]
+        c = tq - t0[active[q]] + paid[q]
+        if pa == pa:  # a preferred arrival: schedule delay (not NaN)
+            if tq < pa:
+                c += early_weight * (pa - tq)
+            else:
+                c += late_weight * (tq - pa)
+        out[q] = c
+
+
+@njit(cache=True, parallel=True)
+def _score_kernel(route_start, route_links, route_turn, route_id, cand_start, cand_links,
+                  cand_turns, cand_known, departure_s, shift_s, shifts_ok, preferred_arrival_s,
+                  chosen, shift, link_time_t, depart_wait_t, interval_s, toll_t, toll_slot_s,
+                  early_weight, late_weight, horizon_s, n_chunks):
+    """:func:`score_alternatives` on link-major arrays, entries in ``n_chunks`` parallel chunks."""
     n, k = route_id.shape
     d = len(shift_s)
-    n_iv = link_time_s.shape[0]
-    n_ts = toll_cost_s.shape[0]
+    n_iv = link_time_t.shape[2]
+    n_ts = toll_t.shape[1]
     inv_iv = 1.0 / interval_s
     inv_ts = 1.0 / toll_slot_s
     zero = 0
@@ -227,45 +306,100 @@ def score_alternatives(route_start, route_links, route_turn, route_id, cand_star
     best = np.full(n, np.inf)
     best_alt = np.full(n, -1, dtype=np.int64)
     worst = np.zeros(n, dtype=np.int64)
-    for i in numba.prange(n):
-        pa = preferred_arrival_s[i]
-        worst_cost = -np.inf
-        worst_slot = -1
-        empty = -1
-        for r in range(k + 1):
-            if r < k:
-                rid = route_id[i, r]
-                if rid < 0:
-                    if empty < 0:
-                        empty = r
-                    continue
-                a, b = route_start[rid], route_start[rid + 1]
-            else:
-                a, b = cand_start[i], cand_start[i + 1]
-                if a == b:
-                    continue
-            route_best = np.inf
+    for ch in numba.prange(n_chunks):
+        t0 = np.empty(d)
+        active = np.empty(d, dtype=np.int64)
+        t = np.empty(d)
+        paid = np.empty(d)
+        cost = np.empty(d)
+        for i in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
+            pa = preferred_arrival_s[i]
+            n_act = 0
             for s in range(d):
                 if not shifts_ok[i] and s != zero:
                     continue
-                t0 = min(max(departure_s[i] + shift_s[s], 0.0), horizon_s - 1.0)
+                t0[s] = min(max(departure_s[i] + shift_s[s], 0.0), horizon_s - 1.0)
+                active[n_act] = s
+                n_act += 1
+            worst_cost = -np.inf
+            worst_slot = -1
+            empty = -1
+            for r in range(k + 1):
                 if r < k:
-                    c = _walk_cost(route_links, route_turn, a, b, t0, link_time_s, inv_iv, n_iv,
-                                   toll_cost_s, inv_ts, n_ts, pa, early_weight, late_weight,
-                                   depart_wait_s)
+                    rid = route_id[i, r]
+                    if rid < 0:
+                        if empty < 0:
+                            empty = r
+                        continue
+                    _walk_shifts(route_links, route_turn, route_start[rid], route_start[rid + 1],
+                                 t0, active, n_act, pa, link_time_t, inv_iv, n_iv, toll_t,
+                                 inv_ts, n_ts, early_weight, late_weight, depart_wait_t, t, paid,
+                                 cost)
                 else:
-                    c = _walk_cost(cand_links, cand_turns, a, b, t0, link_time_s, inv_iv, n_iv,
-                                   toll_cost_s, inv_ts, n_ts, pa, early_weight, late_weight,
-                                   depart_wait_s)
-                if r == chosen[i] and s == shift[i]:
-                    current[i] = c
-                if c < best[i]:
-                    best[i] = c
-                    best_alt[i] = r * d + s
-                if c < route_best:
-                    route_best = c
-            if r < k and r != chosen[i] and route_best > worst_cost:
-                worst_cost = route_best
-                worst_slot = r
-        worst[i] = empty if empty >= 0 else max(worst_slot, 0)
+                    a, b = cand_start[i], cand_start[i + 1]
+                    # an empty candidate is none; a remembered one costs what its slot costs
+                    if a == b or cand_known[i]:
+                        continue
+                    _walk_shifts(cand_links, cand_turns, a, b, t0, active, n_act, pa,
+                                 link_time_t, inv_iv, n_iv, toll_t, inv_ts, n_ts, early_weight,
+                                 late_weight, depart_wait_t, t, paid, cost)
+                route_best = np.inf
+                for q in range(n_act):
+                    s = active[q]
+                    c = cost[q]
+                    if r == chosen[i] and s == shift[i]:
+                        current[i] = c
+                    if c < best[i]:
+                        best[i] = c
+                        best_alt[i] = r * d + s
+                    if c < route_best:
+                        route_best = c
+                if r < k and r != chosen[i] and route_best > worst_cost:
+                    worst_cost = route_best
+                    worst_slot = r
+            worst[i] = empty if empty >= 0 else max(worst_slot, 0)
     return current, best, best_alt, worst
+
+
+def score_alternatives(route_start, route_links, route_turn, route_id, cand_start, cand_links,
+                       cand_turns, departure_s, shift_s, shifts_ok, preferred_arrival_s, chosen,
+                       shift, link_time_s, depart_wait_s, interval_s, toll_cost_s, toll_slot_s,
+                       early_weight, late_weight, horizon_s, cand_known=None):
+    """Score every remembered route × departure shift of each entry, plus a candidate route.
+
+    ``route_id[i, k]`` (−1 empty) indexes the CSR pool (``route_start``,
+    ``route_links``, and ``route_turn``: the movement at the end of each link);
+    entry ``i``'s candidate (e.g. the day's best path; empty = none) is
+    ``cand_links[cand_start[i]:cand_start[i + 1]]``, route number ``k``.
+    ``cand_known[i]`` (optional) says the candidate is already one of the entry's
+    remembered routes: it is not walked again (its costs are that route's, and
+    a tie never makes the candidate the best, so the results are the same).
+    ``link_time_s[interval, link, movement]`` are experienced times by interval
+    of entry (:func:`~twincity.traffic.linkcosts.movement_times_s`), and
+    ``depart_wait_s[interval, link]`` the wait to enter a first link by
+    departure interval. Entry ``i``
+    departs at ``departure_s[i] + shift_s[s]`` (clipped to ``[0, horizon_s)``) for
+    every shift ``s`` if ``shifts_ok[i]``, else only at the shift nearest 0.
+    Cost (s) = time + toll + schedule delay (``early_weight`` / ``late_weight``
+    per s early / late against ``preferred_arrival_s[i]``; NaN = none). Each
+    route is walked for all its departures at once (:func:`_walk_shifts`, the
+    operations of :func:`_walk_cost` per departure).
+
+    Returns ``current[i]`` (the chosen route and shift; inf if none), ``best[i]``,
+    ``best_alt[i]`` (``route * n_shifts + s``, route ``k`` = the candidate) and
+    ``worst[i]``: the slot a new route should take (the first empty one, else
+    the remembered route whose best shift costs most, never the chosen one).
+    """
+    n = len(route_id)
+    known = (np.zeros(n, dtype=np.bool_) if cand_known is None
+             else np.ascontiguousarray(cand_known, dtype=np.bool_))
+    link_time_t = np.ascontiguousarray(np.transpose(link_time_s, (1, 2, 0)), dtype=np.float64)
+    wait_t = np.ascontiguousarray(np.asarray(depart_wait_s, dtype=np.float64).T)
+    toll_t = np.ascontiguousarray(np.atleast_2d(np.asarray(toll_cost_s, dtype=np.float64)).T)
+    return _score_kernel(route_start, route_links, route_turn, route_id, cand_start, cand_links,
+                         cand_turns, known, np.asarray(departure_s, dtype=np.float64),
+                         np.asarray(shift_s, dtype=np.float64), shifts_ok,
+                         np.asarray(preferred_arrival_s, dtype=np.float64), chosen, shift,
+                         link_time_t, wait_t, float(interval_s), toll_t, float(toll_slot_s),
+                         float(early_weight), float(late_weight), float(horizon_s),
+                         max(1, min(n, 64 * numba.get_num_threads())))
