@@ -16,11 +16,13 @@
 # One run of Sejong (a scenario file in `scenarios/`), its key performance
 # indicators, and maps of link speeds in the peaks (`twincity.viz`).
 #
-# **Scale.** By default this notebook runs at the *small* scale used in CI:
+# **Scale.** By default this notebook runs at the *small* scale:
 # the morning peak only (06:00–10:00) with 3 days of day-to-day route
 # adjustment, so that it finishes in seconds. Congestion is not fully
 # equilibrated at that scale; set the environment variable
 # `TWINCITY_NOTEBOOK_SCALE=full` to run the scenario as written (whole day).
+# The test suite runs it at `TWINCITY_NOTEBOOK_SCALE=ci`: the same span on a smaller
+# generated network with a 0.5% sample and one day of route adjustment.
 
 # %%
 # %matplotlib inline
@@ -35,9 +37,14 @@ from twincity.viz.common import link_window
 from twincity.viz.maps import link_map
 
 ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "scenarios").is_dir())
-FULL = os.environ.get("TWINCITY_NOTEBOOK_SCALE", "small") == "full"
+SCALE = os.environ.get("TWINCITY_NOTEBOOK_SCALE", "small")
+FULL = SCALE == "full"
 SMALL = {"simulation.equilibrium_days": 3, "simulation.start_h": 6, "simulation.duration_h": 4}
-OVERRIDES = {} if FULL else SMALL
+# the test suite's scale (tests/test_notebooks.py): smaller still, as tests/test_readme_run.py
+# runs the shipped cities: a smaller generated network, a 0.5% sample, one day of adjustment
+CI = {**SMALL, "network.generator.scale": 0.2, "simulation.sample_share": 0.005,
+      "simulation.equilibrium_days": 1}
+OVERRIDES = {} if FULL else CI if SCALE == "ci" else SMALL
 OVERRIDES
 
 # %% [markdown]

@@ -22,9 +22,11 @@
 # KPIs are tested at 95%, the others with Holm's adjustment; colours say good
 # (green) or bad (red) by each KPI's direction.
 #
-# **Scale.** By default the *small* CI scale: 3 seeds, the morning peak only
+# **Scale.** By default the *small* scale: 3 seeds, the morning peak only
 # (06:00–10:00), 3 days of route adjustment. Set `TWINCITY_NOTEBOOK_SCALE=full`
 # for the whole day at the scenarios' own settings.
+# The test suite runs it at `TWINCITY_NOTEBOOK_SCALE=ci`: the same span on a smaller
+# generated network with a 0.5% sample and one day of route adjustment.
 
 # %%
 # %matplotlib inline
@@ -43,9 +45,14 @@ from twincity.scenario.loader import load_scenario
 
 ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "scenarios").is_dir())
 SCENARIOS = ROOT / "scenarios"
-FULL = os.environ.get("TWINCITY_NOTEBOOK_SCALE", "small") == "full"
+SCALE = os.environ.get("TWINCITY_NOTEBOOK_SCALE", "small")
+FULL = SCALE == "full"
 SMALL = {"simulation.equilibrium_days": 3, "simulation.start_h": 6, "simulation.duration_h": 4}
-OVERRIDES = {} if FULL else SMALL
+# the test suite's scale (tests/test_notebooks.py): smaller still, as tests/test_readme_run.py
+# runs the shipped cities: a smaller generated network, a 0.5% sample, one day of adjustment
+CI = {**SMALL, "network.generator.scale": 0.2, "simulation.sample_share": 0.005,
+      "simulation.equilibrium_days": 1}
+OVERRIDES = {} if FULL else CI if SCALE == "ci" else SMALL
 SEEDS = int(os.environ.get("TWINCITY_NOTEBOOK_SEEDS", 20 if FULL else 3))
 WORKERS = int(os.environ.get("TWINCITY_NOTEBOOK_WORKERS", min(2, os.cpu_count() or 1)))
 STORE = os.environ.get("TWINCITY_NOTEBOOK_STORE") or tempfile.mkdtemp(prefix="twincity-nb-")

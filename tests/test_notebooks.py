@@ -1,4 +1,4 @@
-"""Execute every notebook in ``notebooks/`` (jupytext percent sources) at the small CI scale.
+"""Execute every notebook in ``notebooks/`` (jupytext percent sources) at the CI scale.
 
 Each ``notebooks/NN_*.py`` is converted with jupytext to an in-memory
 notebook and executed with nbclient (what nbmake does for ``.ipynb``
@@ -6,6 +6,10 @@ files), with the working folder set to ``notebooks/`` as in Jupyter. The
 notebooks of one session share a result store (``TWINCITY_NOTEBOOK_STORE``),
 so runs one notebook made (same city, policy, seed, overrides) are reused by
 the next. Deselect with ``-m "not notebooks"``.
+
+The CI scale (``TWINCITY_NOTEBOOK_SCALE=ci``) is each notebook's small span on the
+shipped cities at ``tests/test_readme_run.py``'s size (a smaller generated network, a 0.5%
+sample, one day of route adjustment): every cell still runs, only on fewer agents.
 
 Each notebook must end with a written reading of its own results: the last
 code cell's output is Markdown naming at least one city.
@@ -44,7 +48,7 @@ def test_notebook_runs_and_ends_with_a_reading(source: Path, notebook_store: Pat
     for module in OPTIONAL.get(source.stem, ()):
         pytest.importorskip(module)
     monkeypatch.setenv("TWINCITY_NOTEBOOK_STORE", str(notebook_store))
-    monkeypatch.setenv("TWINCITY_NOTEBOOK_SCALE", "small")
+    monkeypatch.setenv("TWINCITY_NOTEBOOK_SCALE", "ci")
     monkeypatch.delenv("TWINCITY_NOTEBOOK_SEEDS", raising=False)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = jupytext.read(source)

@@ -119,3 +119,18 @@ def test_scenarios_readme_documents_every_field() -> None:
     for line in readme.splitlines():
         if line.startswith("| `"):
             assert not line.rstrip().endswith("|  |"), f"field without description: {line}"
+
+
+def test_reading_a_file_twice_gives_independent_copies(tmp_path: Path) -> None:
+    from twincity.scenario.yamlio import read_yaml
+
+    path = tmp_path / "s.yaml"
+    path.write_text("city:\n  name: A\n  zones: [1, 2]\n")
+    first, lines = read_yaml(path)
+    first["city"]["zones"].append(3)
+    lines.clear()
+    again, lines_again = read_yaml(path)       # parsed once, cached on the text
+    assert again == {"city": {"name": "A", "zones": [1, 2]}}
+    assert lines_again[("city", "zones")] == (str(path), 3)
+    path.write_text("city:\n  name: B\n")     # new text: parsed anew
+    assert read_yaml(path)[0] == {"city": {"name": "B"}}

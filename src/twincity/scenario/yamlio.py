@@ -25,6 +25,8 @@ Example:
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import re
 import stat
@@ -236,6 +238,19 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
     ):
         raise ScenarioError("file is empty; expected a YAML mapping with a 'city' section",
                             file=file)
+    data, lines = _parse_mapping(text, file)
+    # the parse is cached on (text, file): hand out copies the caller may change
+    return copy.deepcopy(data), dict(lines)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_mapping(text: str, file: str) -> tuple[dict[str, Any], LineMap]:
+    """Parse ``text`` (of ``file``) into a mapping and its line map (see :func:`read_yaml`).
+
+    Cached: an experiment loads the same scenario and policy files once per run, and
+    parsing (a pure function of the text) was half of a small run's time. Errors are
+    raised anew each time (``lru_cache`` keeps only results).
+    """
     loader = _UniqueKeySafeLoader(text)
     loader.file = file
     try:
