@@ -158,6 +158,15 @@ def monthly_days(peak_days: list[dict] | tuple = ()) -> list[dict]:
     return out + peaks
 
 
+def _days_or_monthly_schema(schema: dict) -> None:
+    """JSON Schema of ``representative_days``: the list of days, or the ``monthly`` scheme."""
+    days = {k: schema.pop(k) for k in ("type", "items", "minItems") if k in schema}
+    schema["anyOf"] = [days, {
+        "type": "object", "additionalProperties": False, "required": ["monthly"],
+        "properties": {"monthly": {"const": True},
+                       "peak_days": {"type": "array", "items": days.get("items", {})}}}]
+
+
 def _default_days() -> list[RepresentativeDay]:
     return [
         RepresentativeDay(name="winter_weekday", month=1, day_of_month=15, weight_days=182.5),
@@ -184,6 +193,7 @@ class ClimateSpec(Section):
         description="Mean total cloud cover as a share of sky (oktas / 8): one value or twelve.")
     representative_days: tuple[RepresentativeDay, ...] = Field(
         default_factory=lambda: tuple(_default_days()), min_length=1,
+        json_schema_extra=_days_or_monthly_schema,
         description="Days simulated for the energy year with their weights in days (sum 365); "
                     "or {monthly: true, peak_days: [...]}: a weekday and a weekend day per "
                     "month plus peak days (see twincity.scenario.sections_energy.monthly_days).")
