@@ -180,7 +180,8 @@ class ClimateSpec(Section):
     ``diurnal_range_c`` is the mean daily maximum minus mean daily minimum (one
     number for every month, or twelve). ``cloudiness`` is the mean cloud cover as a
     share of sky (oktas / 8) per month. ``representative_days`` weights must sum to
-    365.
+    365; a file may instead write ``{monthly: true, peak_days: [...]}`` for a weekday
+    and a weekend day per month plus peak days (:func:`monthly_days`).
     """
 
     monthly_mean_temp_c: tuple[float, ...] = Field(
