@@ -141,20 +141,84 @@ HELSINKI_DISTRICT_HEAT_KWH_PER_CAPITA = (
     sum(HELEN_DISTRICT_HEAT_GWH) / len(HELEN_DISTRICT_HEAT_GWH) * 1e6 / 640_000)
 
 
-def test_helsinki_district_heat_per_resident_is_within_25_percent_of_helens_sales() -> None:
+def test_helsinki_district_heat_per_resident_is_within_20_percent_of_helens_sales() -> None:
     """District heat fed to Helsinki's buildings (space heat + hot water, 90 % of heated
     floor with the city's district-heating policy in force) against Helen's sales per
-    resident, ≈ 10.1 MWh. The model gives ≈ 7.9 MWh (−22 %): the issue's ±20 % is not met,
-    and the tolerance is 25 % because the inputs that closed most of the gap (the other_heated
-    group's floor and envelope, the residential envelope) are estimates, not read figures."""
+    resident, ≈ 10.1 MWh (2014–2021). The model gives ≈ 8.6 MWh (−14 %), over the monthly
+    representative days and their cold peak day."""
     energy = _energy("helsinki")
     shares = energy.context.city.spec.buildings.heating_shares
     assert shares.district_heating == pytest.approx(0.9)  # policy in force
     fed = energy.yearly(lambda d: d.buildings.district_heat_kwh.sum()) / energy.population
-    assert fed == pytest.approx(HELSINKI_DISTRICT_HEAT_KWH_PER_CAPITA, rel=0.25)
+    assert fed == pytest.approx(HELSINKI_DISTRICT_HEAT_KWH_PER_CAPITA, rel=0.2)
     # hot water is part of it: about a sixth (residential 35 kWh/m² of ≈ 150 in all)
     hot_water = energy.yearly(lambda d: d.buildings.hot_water_kwh_th.sum()) * 0.9
     assert 0.1 < hot_water / (fed * energy.population) < 0.3
+
+
+#: Delivered energy (all carriers) per m² of Norwegian office and school buildings, kWh/m²:
+#: offices 240 without and 223 with a central heating system, schools 156 and 168 (Statistics
+#: Norway, "Energy use by type of building and type of heating used in the central heating
+#: system", table 116522 of its survey of energy use in non-residential buildings; read there,
+#: survey year not read). Oslo's heating climate is close to Helsinki's.
+NORWAY_KWH_PER_M2 = {"office": (223.0, 240.0), "school": (156.0, 168.0)}
+
+
+@pytest.mark.parametrize("use", sorted(NORWAY_KWH_PER_M2))
+def test_helsinki_office_and_school_energy_per_m2_is_within_20_percent_of_norwegian_stock(
+        use: str) -> None:
+    """Heat (space + hot water) plus electricity per m² of the office and school groups
+    against measured Nordic stock: with their earlier envelopes (1.1 and 1.0 W/(m²K)) they
+    took 133 and 107 kWh/m², so the groups' heat was a third of what such buildings use."""
+    energy = _energy("helsinki")
+    g = energy.groups
+    sel = g.use == g.use_names.index(use)
+    heat = energy.yearly(lambda d: d.buildings.heat_kwh_th[sel].sum()
+                         + d.buildings.hot_water_kwh_th[sel].sum())
+    elec = energy.yearly(lambda d: d.buildings.electricity_kwh[sel].sum())
+    per_m2 = (heat + elec) / g.floor_area_m2[sel].sum()
+    low, high = NORWAY_KWH_PER_M2[use]
+    assert 0.8 * low <= per_m2 <= 1.2 * high
+
+
+#: Helen's district-heat connection power at the end of 2021: 3,591 MW (Helen annual report
+#: 2021, "Business year"; read there), for 658,457 residents (end of 2021, see above).
+HELEN_CONNECTION_KW_PER_CAPITA = 3591e3 / 658_457
+
+
+def test_helsinki_cold_peak_day_carries_the_heat_peak_within_the_connected_load() -> None:
+    """The cold peak day (the coldest 1/31 of January, −14.8 K) raises the hourly district-
+    heat load well above the ordinary winter days', and stays below what Helen's customers
+    have contracted (their connection power is sized for the design temperature, −26 °C)."""
+    energy = _energy("helsinki")
+    peak = {d.name: float(d.buildings.district_heat_kwh.sum(axis=0).max()) for d in energy.days}
+    cold = peak.pop("cold_peak")
+    assert cold > 1.25 * max(peak.values())
+    assert cold / energy.population < HELEN_CONNECTION_KW_PER_CAPITA
+
+
+def test_singapore_hot_peak_day_raises_the_cooling_peak() -> None:
+    energy = _energy("singapore")
+    peak = {d.name: float(d.buildings.cooling_electric_kwh.sum(axis=0).max())
+            for d in energy.days}
+    hot = peak.pop("hot_peak")
+    assert hot > max(peak.values())
+
+
+#: Published annual degree days at base 18 °C (daily means): Helsinki HDD ≈ 4,340,
+#: Singapore CDD ≈ 3,620 (the figures of tests/test_energy_weather.py).
+PUBLISHED_DEGREE_DAYS = {"helsinki": ("hdd", 4340.0), "singapore": ("cdd", 3620.0)}
+
+
+@pytest.mark.parametrize("city", sorted(PUBLISHED_DEGREE_DAYS))
+def test_weighted_representative_days_keep_the_published_degree_days(city: str) -> None:
+    """Σ weight × degree days of each simulated day's mean temperature (noise and the peak
+    day included) within 10 % of the published normal: annual totals are weighted sums."""
+    energy = _energy(city)
+    kind, published = PUBLISHED_DEGREE_DAYS[city]
+    sign = 1.0 if kind == "hdd" else -1.0
+    dd = energy.yearly(lambda d: max(sign * (18.0 - float(d.weather.temp_c.mean())), 0.0))
+    assert dd == pytest.approx(published, rel=0.10)
 
 
 def test_no_unlabelled_approximate_figures_in_shipped_scenarios_and_factor_tables() -> None:
@@ -245,8 +309,8 @@ def test_bev_temperature_response_is_within_15_percent_of_aaa_chamber_tests(
 
 
 def test_helsinki_winter_day_bev_consumption_is_within_15_percent_of_aaa_at_minus_7() -> None:
-    """Helsinki's simulated winter weekday (mean −3.6 °C): battery energy per km over the
-    day's hours relative to 23.9 °C, against AAA's −6.7 °C figure (1.64). The day is 3 K
+    """Helsinki's simulated January weekday (mean ≈ −3 °C): battery energy per km over the
+    day's hours relative to 23.9 °C, against AAA's −6.7 °C figure (1.64). The day is 3–4 K
     warmer than the test, so the model should sit at or a little below it.
 
     Not asserted, for the record: NAF/Motor's El Prix winter tests (long drives at 0 to
@@ -258,7 +322,7 @@ def test_helsinki_winter_day_bev_consumption_is_within_15_percent_of_aaa_at_minu
     from twincity.energy.ev import bev_temperature_factor
 
     energy = _energy("helsinki")
-    winter = next(d for d in energy.days if d.name == "winter_weekday")
+    winter = next(d for d in energy.days if d.name == "jan_weekday")
     day = float(np.mean(bev_temperature_factor(winter.weather.temp_c)))
     ratio = day / float(bev_temperature_factor(AAA_2019_T_REF_C))
     cold = min(AAA_2019_CONSUMPTION_RATIO)

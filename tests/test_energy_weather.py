@@ -129,3 +129,59 @@ def test_sky_factor_scales_every_component_and_keeps_the_split() -> None:
     for comp in ("ghi_wm2", "dni_wm2", "dhi_wm2"):
         assert np.allclose(getattr(scaled, comp), 0.8 * getattr(base, comp))
     assert np.array_equal(scaled.cos_zenith, base.cos_zenith)
+
+
+def test_erbs_degree_days_are_the_logistic_expectation_of_daily_means() -> None:
+    """Second implementation: integrate max(T_b − T, 0) over the logistic distribution of
+    daily means (erbs_daily_scale_c) numerically; it must equal Erbs's closed form."""
+    from twincity.energy.weather import erbs_daily_scale_c
+
+    c = climate("helsinki")
+    beta = erbs_daily_scale_c(c)
+    u = (np.arange(200_000) + 0.5) / 200_000  # quantiles
+    hdd = 0.0
+    for t, b, n in zip(c.monthly_mean_temp_c, beta, DAYS_IN_MONTH, strict=True):
+        temps = t + b * np.log(u / (1.0 - u))
+        hdd += n * np.maximum(18.0 - temps, 0.0).mean()
+    assert hdd == pytest.approx(degree_days(c, 18.0).hdd, rel=1e-3)
+
+
+def test_erbs_tail_anomaly_is_the_conditional_mean_of_the_tail() -> None:
+    from twincity.energy.weather import erbs_daily_scale_c, erbs_tail_anomaly_c
+
+    c = climate("helsinki")
+    beta = erbs_daily_scale_c(c)[0]
+    u = (np.arange(100_000) + 0.5) / 100_000 / 31.0  # the coldest 1/31 of January
+    assert erbs_tail_anomaly_c(c, 1, 1 / 31) == pytest.approx(
+        float((beta * np.log(u / (1.0 - u))).mean()), rel=1e-3)
+    assert erbs_tail_anomaly_c(c, 1, 1 / 31, "hot") == -erbs_tail_anomaly_c(c, 1, 1 / 31)
+
+
+def test_shipped_helsinki_cold_peak_is_the_erbs_tail_of_january() -> None:
+    from pathlib import Path
+
+    from twincity.energy.weather import erbs_tail_anomaly_c
+    from twincity.scenario.loader import load_scenario
+
+    spec = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "helsinki.yaml").spec
+    peak = next(d for d in spec.climate.representative_days if d.name == "cold_peak")
+    assert peak.temp_anomaly_c == pytest.approx(
+        erbs_tail_anomaly_c(spec.climate, 1, peak.weight_days / 31), abs=0.05)
+
+
+def test_peak_days_keep_each_months_weighted_mean_temperature() -> None:
+    from twincity.scenario.sections_energy import ClimateSpec
+
+    c = ClimateSpec.model_validate({
+        "monthly_mean_temp_c": [-3.0] * 12, "diurnal_range_c": 6, "cloudiness": 0.6,
+        "representative_days": {"monthly": True, "peak_days": [
+            {"name": "cold", "month": 1, "day_of_month": 20, "weight_days": 2,
+             "temp_anomaly_c": -12.0},
+            {"name": "cold_weekend", "month": 1, "day_of_month": 21, "weight_days": 1,
+             "temp_anomaly_c": -9.0, "day_type": "weekend"}]}})
+    days = c.representative_days
+    assert len(days) == 26 and sum(d.weight_days for d in days) == pytest.approx(365.0)
+    assert c.days_of_type("weekday") == 261 and c.days_of_type("weekend") == 104
+    jan = [d for d in days if d.month == 1]
+    assert sum(d.weight_days * d.temp_anomaly_c for d in jan) == pytest.approx(0.0, abs=1e-12)
+    assert all(d.temp_anomaly_c == 0.0 for d in days if d.month != 1)

@@ -304,3 +304,22 @@ def test_run_with_plots_writes_the_report_into_the_results_folder(tmp_path) -> N
     assert (out / "report.html").is_file() and (out / "plots" / "speed.png").is_file()
     assert (out / "network.parquet").is_file()
     assert oct((out / "report.html").stat().st_mode & 0o777) == "0o644"
+
+
+def test_energy_figure_thins_monthly_days_to_seasons_and_peaks() -> None:
+    import pandas as pd
+
+    from twincity.scenario.sections_energy import RepresentativeDay, monthly_days
+    from twincity.viz.energy import MAX_PANELS, panel_days
+
+    days = [RepresentativeDay(**d) for d in monthly_days(
+        [{"name": "cold_peak", "month": 1, "day_of_month": 24, "weight_days": 1,
+          "temp_anomaly_c": -14.8}])]
+    hourly = pd.DataFrame({"day": [d.name for d in days for _ in range(24)],
+                           "day_of_year": [d.day_of_year for d in days for _ in range(24)],
+                           "weight_days": [d.weight_days for d in days for _ in range(24)]})
+    shown = panel_days(hourly)
+    assert shown == ["jan_weekday", "cold_peak", "apr_weekday", "jul_weekday", "oct_weekday"]
+    assert len(shown) <= MAX_PANELS
+    few = hourly[hourly["day"].isin(shown[:3])]
+    assert panel_days(few) == list(dict.fromkeys(few["day"]))  # few days: all, table order

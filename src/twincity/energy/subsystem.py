@@ -249,6 +249,10 @@ class EnergySubsystem:
             wf = read_weather_file(city.loaded.reference("climate.weather_file"))
             self.weather = [weather_day(wf, d.day_of_year, lat, lon, tz)
                             for d in spec.climate.representative_days]
+            if any(d.temp_anomaly_c != 0.0 for d in spec.climate.representative_days):
+                self.notes.append(
+                    "energy: temp_anomaly_c of the representative days is not applied to "
+                    f"the weather file {wf.path.name}: its days are taken as they are")
             if max(abs(wf.latitude_deg - lat), abs(wf.longitude_deg - lon)) > 1.0:
                 self.notes.append(
                     f"energy: the weather file {wf.path.name} is for {wf.latitude_deg:.2f}, "
@@ -256,8 +260,8 @@ class EnergySubsystem:
         else:
             k = sky_factor(spec.climate, lat, lon, tz)
             self.weather = [synthesize_weather(spec.climate, lat, lon, tz, d.day_of_year, rng,
-                                               sky_factor=k)
-                            for d in spec.climate.representative_days]  # a handful of days
+                                               sky_factor=k, temp_anomaly_c=d.temp_anomaly_c)
+                            for d in spec.climate.representative_days]  # a few dozen days
         wind_rng = context.stream("wind")
         self.wind = [wind_availability(spec.climate, d.day_of_year, wind_rng)
                      if spec.climate.wind_capacity_factor is not None else None

@@ -300,12 +300,15 @@ def synthesize_weather(
     noise_std_c: float = 1.0,
     noise_autocorrelation: float = 0.9,
     sky_factor: float = 1.0,
+    temp_anomaly_c: float = 0.0,
 ) -> HourlyWeather:
     """Synthesise 24 hours of temperature and irradiance for ``day_of_year`` (1..365).
 
     The AR(1) noise is stationary with standard deviation ``noise_std_c`` and lag-one
     hourly autocorrelation ``noise_autocorrelation``; set ``noise_std_c=0`` for the
-    deterministic climatological day.
+    deterministic climatological day. ``temp_anomaly_c`` shifts the whole day (a peak
+    day of :attr:`RepresentativeDay.temp_anomaly_c
+    <twincity.scenario.sections_energy.RepresentativeDay.temp_anomaly_c>`).
 
     Example:
         >>> import numpy as np
@@ -320,7 +323,7 @@ def synthesize_weather(
     if not 1 <= int(day_of_year) <= 365:
         raise ValueError(f"day_of_year must be 1..365, got {day_of_year}")
     doy = int(day_of_year)
-    t_mean = float(daily_mean_temp_c(climate, doy)[0])
+    t_mean = float(daily_mean_temp_c(climate, doy)[0]) + float(temp_anomaly_c)
     dtr = _monthly_interp(climate.diurnal_range_c, doy)
     cloud = float(np.clip(_monthly_interp(climate.cloudiness, doy), 0.0, 1.0))
 
@@ -490,3 +493,50 @@ def degree_days(
         cdd = float(np.maximum(temp - base_c, 0.0).mean(axis=1).sum())
         return DegreeDays(hdd, cdd, float(base_c))
     raise ValueError(f"method must be 'erbs' or 'synthetic', got {method!r}")
+
+
+def erbs_daily_scale_c(climate: ClimateSpec) -> np.ndarray:
+    """Scale β (K) of each month's distribution of daily mean temperatures in the Erbs,
+    Klein & Beckman (1983) model behind :func:`degree_days`.
+
+    Their monthly degree-day formula is exactly N·E[max(T_b − T, 0)] for daily means T
+    following a logistic distribution around the monthly normal with scale
+    β = σ_m·√N / (2a) (a = 1.698); its standard deviation is β·π/√3 (Helsinki's January:
+    ≈ 6 K).
+
+    Example:
+        >>> c = ClimateSpec.model_validate({"monthly_mean_temp_c": [0.0] * 12,
+        ...                                  "diurnal_range_c": 8, "cloudiness": 0.5})
+        >>> round(float(erbs_daily_scale_c(c)[0]), 3)   # 1.45·√31 / 3.396
+        2.377
+    """
+    t = np.asarray(climate.monthly_mean_temp_c, dtype=np.float64)
+    n = np.asarray(DAYS_IN_MONTH, dtype=np.float64)
+    sigma_m = np.maximum(1.45 - 0.029 * t + 0.0664 * float(np.std(t)), 0.1)
+    return sigma_m * np.sqrt(n) / (2.0 * _ERBS_A)
+
+
+def erbs_tail_anomaly_c(climate: ClimateSpec, month: int, share: float,
+                        tail: str = "cold") -> float:
+    """Mean anomaly (K) of the coldest (or warmest) ``share`` of the days of ``month``
+    under the Erbs logistic distribution of daily means (:func:`erbs_daily_scale_c`):
+    β·[p ln p + (1 − p) ln(1 − p)] / p, negative for ``tail="cold"``.
+
+    A peak representative day standing for that share of the month's days takes this
+    anomaly (the conditional mean of its stratum), so the weighted days keep the degree
+    days of the distribution better than one mean day does.
+
+    Example:
+        >>> c = ClimateSpec.model_validate({"monthly_mean_temp_c": [0.0] * 12,
+        ...                                  "diurnal_range_c": 8, "cloudiness": 0.5})
+        >>> round(erbs_tail_anomaly_c(c, 1, 0.5), 3)   # half the days: −2 ln 2 · β
+        -3.296
+    """
+    p = float(share)
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"share must be in (0, 1), got {share}")
+    if tail not in ("cold", "hot"):
+        raise ValueError(f"tail must be 'cold' or 'hot', got {tail!r}")
+    beta = float(erbs_daily_scale_c(climate)[int(month) - 1])
+    mean = beta * (p * np.log(p) + (1.0 - p) * np.log1p(-p)) / p
+    return float(mean if tail == "cold" else -mean)

@@ -74,6 +74,10 @@ class RepresentativeDay(Section):
         default="weekday",
         description="Weekday or weekend: building profiles, EV charging and, with "
                     "demand.weekend, the simulated weekend traffic day.")
+    temp_anomaly_c: float = Field(
+        default=0.0, ge=-40.0, le=40.0,
+        description="Shift of the day's temperatures from the climatological day, K: a "
+                    "cold-spell or heat-wave (peak) day; say where the value comes from.")
 
     @model_validator(mode="after")
     def _day_exists(self) -> RepresentativeDay:
@@ -91,6 +95,78 @@ class RepresentativeDay(Section):
         return sum(DAYS_IN_MONTH[: self.month - 1]) + self.day_of_month
 
 
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                "dec")
+
+
+def month_day_counts() -> tuple[tuple[int, int], ...]:
+    """Weekdays and weekend days of each month of a 365-day year that starts on a Monday.
+
+    The calendar of 2018: 261 weekdays and 104 weekend days in all (52 weeks and a day).
+
+    Example:
+        >>> c = month_day_counts()
+        >>> c[0], sum(w for w, _ in c), sum(e for _, e in c)
+        ((23, 8), 261, 104)
+    """
+    counts = []
+    start = 0  # day index of the month's first day; day 0 is a Monday
+    for n in DAYS_IN_MONTH:
+        weekend = sum(1 for d in range(start, start + n) if d % 7 >= 5)
+        counts.append((n - weekend, weekend))
+        start += n
+    return tuple(counts)
+
+
+def monthly_days(peak_days: list[dict] | tuple = ()) -> list[dict]:
+    """Representative days of the ``monthly`` scheme: a weekday (the 15th) and a weekend
+    day (the 16th) per month, weighted by the month's weekdays and weekend days
+    (:func:`month_day_counts`), plus ``peak_days``.
+
+    Each peak day (a mapping like a :class:`RepresentativeDay`, usually with a
+    ``temp_anomaly_c``) takes its ``weight_days`` from the ordinary day of its month and
+    day type, and that ordinary day is shifted by ``−Σ w_peak·a_peak / w_ordinary`` so
+    the month's weighted mean temperature stays the normal: a cold spell makes the rest
+    of the month slightly milder, it does not make the month colder.
+
+    Example:
+        >>> days = monthly_days([{"name": "cold_spell", "month": 2, "day_of_month": 5,
+        ...                       "weight_days": 2, "temp_anomaly_c": -12}])
+        >>> len(days), sum(d["weight_days"] for d in days)
+        (25, 365.0)
+        >>> [(d["name"], d["weight_days"], d["temp_anomaly_c"]) for d in days[2:3]]
+        [('feb_weekday', 18.0, 1.3333333333333333)]
+    """
+    peaks = [dict(p) for p in peak_days]
+    out: list[dict] = []
+    for m, (n_weekday, n_weekend) in enumerate(month_day_counts(), start=1):
+        for day_type, n, dom in (("weekday", n_weekday, 15), ("weekend", n_weekend, 16)):
+            mine = [p for p in peaks
+                    if int(p.get("month", 0)) == m and p.get("day_type", "weekday") == day_type]
+            w_peak = sum(float(p.get("weight_days", 0.0)) for p in mine)
+            if w_peak >= n:
+                raise ValueError(f"peak days of month {m} ({day_type}) weigh {w_peak:g} days, "
+                                 f"the month has only {n} {day_type} days")
+            shift = sum(float(p.get("weight_days", 0.0)) * float(p.get("temp_anomaly_c", 0.0))
+                        for p in mine)
+            out.append({"name": f"{_MONTH_NAMES[m - 1]}_{day_type}", "month": m,
+                        "day_of_month": dom, "weight_days": n - w_peak, "day_type": day_type,
+                        "temp_anomaly_c": -shift / (n - w_peak) if mine else 0.0})
+    unplaced = [p for p in peaks if not 1 <= int(p.get("month", 0)) <= 12]
+    if unplaced:
+        raise ValueError(f"peak days need a month 1..12: {unplaced}")
+    return out + peaks
+
+
+def _days_or_monthly_schema(schema: dict) -> None:
+    """JSON Schema of ``representative_days``: the list of days, or the ``monthly`` scheme."""
+    days = {k: schema.pop(k) for k in ("type", "items", "minItems") if k in schema}
+    schema["anyOf"] = [days, {
+        "type": "object", "additionalProperties": False, "required": ["monthly"],
+        "properties": {"monthly": {"const": True},
+                       "peak_days": {"type": "array", "items": days.get("items", {})}}}]
+
+
 def _default_days() -> list[RepresentativeDay]:
     return [
         RepresentativeDay(name="winter_weekday", month=1, day_of_month=15, weight_days=182.5),
@@ -104,7 +180,8 @@ class ClimateSpec(Section):
     ``diurnal_range_c`` is the mean daily maximum minus mean daily minimum (one
     number for every month, or twelve). ``cloudiness`` is the mean cloud cover as a
     share of sky (oktas / 8) per month. ``representative_days`` weights must sum to
-    365.
+    365; a file may instead write ``{monthly: true, peak_days: [...]}`` for a weekday
+    and a weekend day per month plus peak days (:func:`monthly_days`).
     """
 
     monthly_mean_temp_c: tuple[float, ...] = Field(
@@ -117,7 +194,10 @@ class ClimateSpec(Section):
         description="Mean total cloud cover as a share of sky (oktas / 8): one value or twelve.")
     representative_days: tuple[RepresentativeDay, ...] = Field(
         default_factory=lambda: tuple(_default_days()), min_length=1,
-        description="Days simulated for the energy year with their weights in days (sum 365).")
+        json_schema_extra=_days_or_monthly_schema,
+        description="Days simulated for the energy year with their weights in days (sum 365); "
+                    "or {monthly: true, peak_days: [...]}: a weekday and a weekend day per "
+                    "month plus peak days (see twincity.scenario.sections_energy.monthly_days).")
     annual_ghi_kwh_per_m2: Positive | None = Field(
         default=None,
         description="Published annual global horizontal irradiation, kWh/m² (cite it): the "
@@ -132,6 +212,18 @@ class ClimateSpec(Section):
         default=None, json_schema_extra=one_or_many_schema,
         description="Monthly mean capacity factor of the wind fleet (one value or twelve); "
                     "wind generators without availability follow it hour by hour.")
+
+    @field_validator("representative_days", mode="before")
+    @classmethod
+    def _expand_monthly(cls, value: object) -> object:
+        if isinstance(value, dict):
+            extra = set(value) - {"monthly", "peak_days"}
+            if extra or value.get("monthly") is not True:
+                raise ValueError("representative_days is a list of days or "
+                                 "{monthly: true, peak_days: [...]}, got keys "
+                                 f"{sorted(value)}")
+            return monthly_days(value.get("peak_days") or ())
+        return value
 
     @field_validator("diurnal_range_c", "cloudiness", "wind_capacity_factor", mode="before")
     @classmethod

@@ -1,6 +1,8 @@
 """Hourly energy of each representative day: what the city draws and what generates it.
 
-One column of panels per representative day (``energy_hourly``'s ``day``):
+One column of panels per representative day (``energy_hourly``'s ``day``; with more
+than :data:`MAX_PANELS` days, as in the monthly scheme, the peak days and the
+largest-weight day of January, April, July and October — see :func:`panel_days`):
 above, the city's electric loads stacked (buildings' base use, heat pumps,
 resistance heating, cooling, EV charging) with rooftop PV and battery
 discharge drawn below zero (they serve the load locally) and the net load
@@ -45,6 +47,38 @@ FUEL_COLOURS = {"nuclear": "#7b3294", "coal": "#4d4d4d", "gas": "#f4a582", "oil"
                 "biomass": "#5aae61"}
 #: kWh per hour → MWh per hour
 _MWH = 1e-3
+#: Most day columns drawn; more days are thinned by :func:`panel_days`.
+MAX_PANELS = 8
+#: A day standing for fewer days of the year than this is a peak day (always drawn).
+PEAK_WEIGHT_DAYS = 5.0
+_MONTH_START = np.cumsum((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30))  # day of year − 1
+
+
+def panel_days(hourly: pd.DataFrame, max_panels: int = MAX_PANELS) -> list[str]:
+    """The representative days drawn, in day-of-year order: all of them up to
+    ``max_panels``; otherwise the peak days (weight below :data:`PEAK_WEIGHT_DAYS`) and
+    the largest-weight day of January, April, July and October (one per season).
+
+    Example:
+        >>> h = pd.DataFrame({"day": ["a", "b"], "day_of_year": [15, 196],
+        ...                   "weight_days": [180.0, 185.0]})
+        >>> panel_days(h)
+        ['a', 'b']
+    """
+    days = (hourly.groupby("day", sort=False, observed=True)[["day_of_year", "weight_days"]]
+            .first().reset_index())
+    days["day"] = days["day"].astype(str)
+    if len(days) <= max_panels:
+        return list(days["day"])
+    days["month"] = np.searchsorted(_MONTH_START, days["day_of_year"].to_numpy() - 1,
+                                    side="right")
+    keep = set(days.loc[days["weight_days"] < PEAK_WEIGHT_DAYS, "day"])
+    for month in (1, 4, 7, 10):
+        of_month = days[(days["month"] == month) & ~days["day"].isin(keep)]
+        if len(of_month):
+            keep.add(of_month.loc[of_month["weight_days"].idxmax(), "day"])
+    chosen = days[days["day"].isin(keep)].sort_values("day_of_year", kind="stable")
+    return list(chosen["day"])[:max_panels]
 
 
 def energy_days(source: Results | str | Path) -> Any:
@@ -52,7 +86,8 @@ def energy_days(source: Results | str | Path) -> Any:
     results = as_results(source)
     hourly = require_table(results, "energy_hourly", "the energy figure needs the energy "
                                                      "subsystem's hourly table")
-    days = list(dict.fromkeys(hourly["day"].astype(str)))
+    days = panel_days(hourly)
+    n_all = hourly["day"].nunique()
     fig = new_figure(3.4 * len(days) + 1.8, 9.0)
     axes = fig.subplots(3, len(days), squeeze=False, sharex=True, sharey="row")
     has_fuels = [f for f in FUELS if f"gen_{f}_kwh" in hourly
@@ -104,5 +139,6 @@ def energy_days(source: Results | str | Path) -> Any:
         if handles:
             axes[row, -1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
                                  fontsize="x-small")
-    fig.suptitle(f"{run_label(results)}: hourly electricity per representative day")
+    shown = "" if len(days) == n_all else f" ({len(days)} of {n_all} days: seasons and peaks)"
+    fig.suptitle(f"{run_label(results)}: hourly electricity per representative day{shown}")
     return fig
