@@ -291,6 +291,66 @@ def test_cordon_expressways_charges_the_innermost_motorways_per_gantry_spacing(t
     np.testing.assert_array_equal(cordon_only, cordon.astype(float))
 
 
+def _line_city():
+    """Six nodes, centre at node 0; a cordon of nodes 0 and 1 (``central_share`` 2/6).
+
+    Links (from → to, class, length): 0: 2 → 1 motorway 3900 m, entering the cordon;
+    1: 1 → 2 motorway 3900 m, leaving it; 2: 3 → 0 motorway 1300 m, entering it;
+    3: 4 → 0 arterial 8000 m, entering it; 4: 2 → 5 motorway 8000 m, far out;
+    5: 0 → 1 arterial 400 m, inside.
+    """
+    from twincity.vocab import ARTERIAL, MOTORWAY
+
+    net = SimpleNamespace(
+        n_nodes=6, node_x_m=np.array([0.0, 400.0, 4300.0, -1300.0, 0.0, 4300.0]),
+        node_y_m=np.array([0.0, 0.0, 0.0, 0.0, 8000.0, 8000.0]),
+        link_from=np.array([2, 1, 3, 4, 2, 0]), link_to=np.array([1, 2, 0, 0, 5, 1]),
+        road_class=np.array([MOTORWAY, MOTORWAY, MOTORWAY, ARTERIAL, MOTORWAY, ARTERIAL]),
+        length_m=np.array([3900.0, 3900.0, 1300.0, 8000.0, 8000.0, 400.0]))
+    spec = SimpleNamespace(city=SimpleNamespace(value_of_time_per_h=10.0, currency="XYZ",
+                                                ppp_per_usd=1.0))
+    return SimpleNamespace(network=net, centre_xy_m=(0.0, 0.0), spec=spec)
+
+
+#: On :func:`_line_city`: motorway midpoints lie 650 m (link 2), 2350 m (links 0 and 1) and
+#: 5873 m (link 4) from the centre; 0.4 of the 17.1 km of motorway is 6.84 km, reached
+#: after links 2, 0 and 1 (1.3 + 3.9 = 5.2 km before link 1 starts, 9.1 km before link 4).
+LINE_EXPRESSWAYS = {"scheme": "cordon_expressways", "central_share": 0.34,
+                    "expressway_share": 0.4, "expressway_gantry_spacing_m": 2600.0,
+                    "charge_vot_h": 0.5}
+
+
+def test_cordon_expressway_link_entering_the_cordon_pays_at_least_one_charge():
+    """By hand on :func:`_line_city` (spacing 2600 m): links 0 and 1 pay 3900 / 2600 = 1.5;
+    link 2 enters the cordon and is 1300 / 2600 = 0.5 gantry long, so it pays the cordon's
+    one charge; the arterial entering pays 1; the far motorway and the inside link nothing."""
+    from twincity.policies.pricing import priced_links
+
+    city = _line_city()
+    inside, weight = priced_links(city, ErpPolicy(LINE_EXPRESSWAYS).params)
+    assert inside.tolist() == [True, True, False, False, False, False]
+    np.testing.assert_allclose(weight, [1.5, 1.5, 1.0, 1.0, 0.0, 0.0])
+    # the cordon alone charges the three links entering it, one charge each
+    _, cordon = priced_links(city, ErpPolicy({**LINE_EXPRESSWAYS, "scheme": "cordon"}).params)
+    np.testing.assert_array_equal(cordon, [1.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+
+
+def test_cordon_expressways_adaptation_names_the_innermost_motorways_whatever_their_charge():
+    """The adaptation's expressways are the innermost motorways, also one whose charge is
+    exactly one (link 2, entering the cordon): 3 links, 9.1 km, 1.5 + 1.5 + 1 = 4 charges
+    end to end; each charged link carries its charges per passage, by hand."""
+    adaptation = ErpPolicy(LINE_EXPRESSWAYS).adapt(_line_city())
+    assert "4 links charged, 3 of them expressway links (9.1 km, 4 gantry passages" \
+        in adaptation.note
+    assert adaptation.concrete["charged_links"] == [0, 1, 2, 3]
+    np.testing.assert_allclose(adaptation.concrete["charges_per_passage"], [1.5, 1.5, 1.0, 1.0])
+    assert adaptation.concrete["charge"] == pytest.approx(0.5 * 10.0)
+    # with the spacing equal to links 0 and 1's length, they too pay exactly one charge each
+    exact = ErpPolicy({**LINE_EXPRESSWAYS, "expressway_gantry_spacing_m": 3900.0})
+    assert "3 of them expressway links (9.1 km, 3 gantry passages" \
+        in exact.adapt(_line_city()).note
+
+
 def test_expressway_gantries_charge_by_length_and_move_drivers_off_them(runs):
     """With gantries on the inner motorways as well, fewer vehicle-km are driven on those
     motorways than with the cordon alone, and each passage pays its link's share of a gantry."""
@@ -303,9 +363,9 @@ def test_expressway_gantries_charge_by_length_and_move_drivers_off_them(runs):
     links = np.asarray(concrete["charged_links"])
     per_passage = np.asarray(concrete["charges_per_passage"])
     net = both.city.network
-    from twincity.vocab import MOTORWAY
-    express = links[(np.asarray(net.road_class)[links] == MOTORWAY) & (per_passage != 1.0)]
-    assert len(express) > 0
+    from twincity.policies.pricing import innermost_motorways
+    express = innermost_motorways(both.city, 0.4)
+    assert len(express) > 0 and np.isin(express, links).all()
     np.testing.assert_allclose(both.transport_authority.toll_schedule.max(axis=0)[links],
                                concrete["charge"] * per_passage)
 

@@ -14,9 +14,9 @@ charge. ``scheme`` is ``cordon`` (charged on every link entering the area),
 inside) or ``cordon_expressways`` (the cordon plus gantries on the expressways
 nearest the centre: the innermost ``expressway_share`` of the motorway length,
 one gantry passage per ``expressway_gantry_spacing_m``, so a motorway link of
-length L pays ``L / spacing`` charges — Singapore's ERP charges 28 expressway
-gantries beside 39 in the CBD and 10 on arterials, and since 2020 mostly the
-expressways).
+length L pays ``L / spacing`` charges, and at least one if it enters the area —
+Singapore's ERP charges 28 expressway gantries beside 39 in the CBD and 10 on
+arterials, and since 2020 mostly the expressways).
 
 Mechanism: the transport authority's toll schedule. Tolls enter route costs
 (toll / value of time), car skims and so mode choice, and are paid in the
@@ -122,9 +122,10 @@ def priced_links(city: City, params: ErpParams) -> tuple[np.ndarray, np.ndarray]
     """(node mask of the priced area, charges per passage of each link as multiples of the base).
 
     A cordon or area gantry counts 1; a charged expressway link counts
-    ``length_m / expressway_gantry_spacing_m``; an uncharged link 0. The rule
-    of the priced area is :func:`central_node_mask`; expressways are chosen by
-    :func:`innermost_motorways`.
+    ``length_m / expressway_gantry_spacing_m``, or 1 if that is less and the
+    link enters the cordon (its cordon passage is one whole charge); an
+    uncharged link 0. The rule of the priced area is :func:`central_node_mask`;
+    expressways are chosen by :func:`innermost_motorways`.
     """
     net = city.network
     inside = central_node_mask(city, params.central_share)
@@ -133,9 +134,10 @@ def priced_links(city: City, params: ErpParams) -> tuple[np.ndarray, np.ndarray]
         major = np.isin(net.road_class, [MOTORWAY, ARTERIAL])
         charged = charged | (inside[net.link_from] & inside[net.link_to] & major)
     weight = charged.astype(np.float64)
-    if params.scheme == "cordon_expressways":
+    if params.scheme == "cordon_expressways":  # a cordon passage stays at least one charge
         express = innermost_motorways(city, params.expressway_share)
-        weight[express] = net.length_m[express] / params.expressway_gantry_spacing_m
+        weight[express] = np.maximum(weight[express],
+                                     net.length_m[express] / params.expressway_gantry_spacing_m)
     return inside, weight
 
 
@@ -188,11 +190,12 @@ class ErpPolicy(Policy):
         radius = float(np.max(np.hypot(city.network.node_x_m[inside] - city.centre_xy_m[0],
                                        city.network.node_y_m[inside] - city.centre_xy_m[1])))
         periods = ", ".join(f"{q.start_h:g}–{q.end_h:g} h ×{q.multiplier:g}" for q in p.periods)
-        express = charged & (np.asarray(city.network.road_class) == MOTORWAY) & (weight != 1.0)
-        expressways = (f", {int(express.sum())} of them expressway links "
-                       f"({city.network.length_m[express].sum() / 1000:.1f} km, "
-                       f"{weight[express].sum():.0f} gantry passages end to end)"
-                       if p.scheme == "cordon_expressways" else "")
+        expressways = ""
+        if p.scheme == "cordon_expressways":  # the links priced_links charged as expressways
+            express = innermost_motorways(city, p.expressway_share)
+            expressways = (f", {len(express)} of them expressway links "
+                           f"({city.network.length_m[express].sum() / 1000:.1f} km, "
+                           f"{weight[express].sum():.0f} gantry passages end to end)")
         note = (f"{p.scheme}: the {p.central_share:.0%} most central nodes ({int(inside.sum())} "
                 f"nodes, within {radius / 1000:.1f} km of the centre); {int(charged.sum())} links "
                 f"charged{expressways}; base charge {charge:,.2f} {target.currency} per passage "
