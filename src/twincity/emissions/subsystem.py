@@ -8,7 +8,7 @@ Sources (all t/yr unless stated; the city's whole population):
   year's day types: ``W_weekday ×`` the reported weekday ``+ W_weekend ×`` the simulated
   weekend day (:mod:`twincity.traffic.weekend`; the weekday again without
   ``demand.weekend``), ``W`` the days of each type in ``climate.representative_days``
-  (:meth:`~twincity.scenario.sections_energy.ClimateSpec.days_of_type`: 261 and 104 in
+  (:meth:`~twincity.scenario.sections_climate.ClimateSpec.days_of_type`: 261 and 104 in
   the shipped cities). PM2.5 is exhaust + non-exhaust (tyre, brake and road wear).
   NOx of petrol and diesel cars is then corrected from the table's Euro 6d factor to
   each trip's Euro standard drawn from ``fleet.euro_mix`` (on-road factors by standard,
@@ -238,7 +238,7 @@ class EmissionsSubsystem:
 
         ``W_weekday ×`` the weekday ``+ W_weekend ×`` the weekend day (the weekday
         again when no weekend day is given), ``W`` from
-        :meth:`~twincity.scenario.sections_energy.ClimateSpec.days_of_type`.
+        :meth:`~twincity.scenario.sections_climate.ClimateSpec.days_of_type`.
         """
         model = self.context
         climate = model.city.spec.climate

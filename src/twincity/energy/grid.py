@@ -50,7 +50,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numba import njit
 
-from twincity.scenario.sections_energy import DAYS_IN_MONTH, GridSpec
+from twincity.scenario.sections_climate import DAYS_IN_MONTH
+from twincity.scenario.sections_energy import GridSpec
 
 #: Bisection steps for the level of an energy-limited unit (2⁻⁶⁰ of the load range).
 _LEVEL_ITERATIONS = 60

@@ -11,7 +11,7 @@ covers the other losses (inverter, wiring, soiling, mismatch).
 
 Example:
     >>> import numpy as np
-    >>> from twincity.scenario.sections_energy import ClimateSpec
+    >>> from twincity.scenario.sections_climate import ClimateSpec
     >>> from twincity.energy.weather import synthesize_weather
     >>> c = ClimateSpec.model_validate({"monthly_mean_temp_c": [27.0] * 12,
     ...                                  "diurnal_range_c": 7, "cloudiness": 0.6})

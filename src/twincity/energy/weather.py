@@ -20,7 +20,7 @@ the synthetic diurnal curve over every day of the year.
 
 Example:
     >>> import numpy as np
-    >>> from twincity.scenario.sections_energy import ClimateSpec
+    >>> from twincity.scenario.sections_climate import ClimateSpec
     >>> c = ClimateSpec.model_validate({"monthly_mean_temp_c": [27.0] * 12,
     ...                                  "diurnal_range_c": 7, "cloudiness": 0.6})
     >>> w = synthesize_weather(c, 1.35, 103.99, 8, 80, np.random.default_rng(1))
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import lfilter
 
-from twincity.scenario.sections_energy import DAYS_IN_MONTH, ClimateSpec
+from twincity.scenario.sections_climate import DAYS_IN_MONTH, ClimateSpec
 
 SUBSTEPS_PER_HOUR = 12
 SOLAR_CONSTANT_WM2 = 1367.0
@@ -308,11 +308,11 @@ def synthesize_weather(
     hourly autocorrelation ``noise_autocorrelation``; set ``noise_std_c=0`` for the
     deterministic climatological day. ``temp_anomaly_c`` shifts the whole day (a peak
     day of :attr:`RepresentativeDay.temp_anomaly_c
-    <twincity.scenario.sections_energy.RepresentativeDay.temp_anomaly_c>`).
+    <twincity.scenario.sections_climate.RepresentativeDay.temp_anomaly_c>`).
 
     Example:
         >>> import numpy as np
-        >>> from twincity.scenario.sections_energy import ClimateSpec
+        >>> from twincity.scenario.sections_climate import ClimateSpec
         >>> c = ClimateSpec.model_validate({"monthly_mean_temp_c": [0.0] * 12,
         ...                                  "diurnal_range_c": 10, "cloudiness": 0.5})
         >>> w = synthesize_weather(c, 60.17, 24.94, 2, 172, np.random.default_rng(0),
@@ -379,7 +379,7 @@ def sky_factor(climate: ClimateSpec, latitude_deg: float, longitude_deg: float,
     without one the factor is 1.
 
     Example:
-        >>> from twincity.scenario.sections_energy import ClimateSpec
+        >>> from twincity.scenario.sections_climate import ClimateSpec
         >>> c = ClimateSpec.model_validate({"monthly_mean_temp_c": [5.0] * 12,
         ...     "diurnal_range_c": 8, "cloudiness": 0.6, "annual_ghi_kwh_per_m2": 980})
         >>> k = sky_factor(c, 60.17, 24.94, 2.0)
@@ -419,7 +419,7 @@ def wind_availability(
     clip to 0..1). Without ``rng`` the day is flat.
 
     Example:
-        >>> from twincity.scenario.sections_energy import ClimateSpec
+        >>> from twincity.scenario.sections_climate import ClimateSpec
         >>> c = ClimateSpec.model_validate({"monthly_mean_temp_c": [0.0] * 12,
         ...     "diurnal_range_c": 8, "cloudiness": 0.5, "wind_capacity_factor": 0.3})
         >>> a = wind_availability(c, 15, np.random.default_rng(0))

@@ -28,7 +28,7 @@ import pandas as pd
 
 from twincity.energy.weather import HourlyWeather
 from twincity.errors import ScenarioError
-from twincity.scenario.sections_energy import DAYS_IN_MONTH, ClimateSpec
+from twincity.scenario.sections_climate import DAYS_IN_MONTH, ClimateSpec
 
 FIELD = "climate.weather_file"
 

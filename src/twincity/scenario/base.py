@@ -15,9 +15,14 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+#: Field types of the climate and energy sections (finite: :class:`Section` refuses NaN and ±inf).
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
 
 #: (suffix written in a file, SI suffix of the field, factor to multiply by).
 #: Longer suffixes come first so ``_kmh`` is not read as ``_km``.
@@ -81,6 +86,24 @@ def one_or_many_schema(schema: dict[str, Any]) -> None:
                                               if k in schema}]
     items = [o["items"] for o in options if o.get("type") == "array" and "items" in o]
     schema["anyOf"] = [*items[:1], *options]
+
+
+def one_to_twelve(value: object) -> object:
+    """Expand one number to twelve monthly values; leave lists for validation.
+
+    >>> one_to_twelve(2)[:3], one_to_twelve([1, 2])
+    ([2.0, 2.0, 2.0], [1, 2])
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return [float(value)] * 12
+    return value
+
+
+def check_len(values: tuple[float, ...], n: int, what: str) -> tuple[float, ...]:
+    """``values`` if there are ``n`` of them, else a ValueError naming ``what`` was expected."""
+    if len(values) != n:
+        raise ValueError(f"expected {n} {what}, got {len(values)}")
+    return values
 
 
 class Section(BaseModel):

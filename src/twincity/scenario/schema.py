@@ -25,7 +25,8 @@ from twincity.scenario.sections_city import (
     TransitSpec,
     ZonesSpec,
 )
-from twincity.scenario.sections_energy import BuildingsSpec, ChargingSpec, ClimateSpec, GridSpec
+from twincity.scenario.sections_climate import ClimateSpec
+from twincity.scenario.sections_energy import BuildingsSpec, ChargingSpec, GridSpec
 from twincity.scenario.sections_network import NetworkSpec
 from twincity.scenario.sections_observations import ObservationsSpec
 
