@@ -58,11 +58,6 @@ class EntryLayout:
         """Which of ``entries`` are travellers (the rest are vehicles nobody chose)."""
         return np.asarray(entries) < self.n_people
 
-    def is_truck(self, entries: np.ndarray) -> np.ndarray:
-        """Which of ``entries`` are trucks."""
-        e = np.asarray(entries)
-        return (e >= self.n_people) & (e < self.n_people + self.n_trucks)
-
     def trucks(self) -> np.ndarray:
         """The entries of the trucks."""
         return np.arange(self.n_people, self.n_people + self.n_trucks)
@@ -70,10 +65,6 @@ class EntryLayout:
     def hire(self) -> np.ndarray:
         """The entries of the hire legs."""
         return np.arange(self.n_people + self.n_trucks, self.n)
-
-    def truck_number(self, entries: np.ndarray) -> np.ndarray:
-        """Each truck entry's number among the trucks (``0 .. n_trucks - 1``)."""
-        return np.asarray(entries) - self.n_people
 
     def hire_number(self, entries: np.ndarray) -> np.ndarray:
         """Each hire entry's number among the hire legs (``0 .. n_hire - 1``)."""

@@ -56,7 +56,7 @@ from twincity.traffic.assignment import bpr_cost, frank_wolfe
 from twincity.traffic.demand import Trips, generate_trips
 from twincity.traffic.entries import EntryLayout
 from twincity.traffic.equilibrium import DayRecord, DynamicEquilibrium, EquilibriumReport
-from twincity.traffic.hire import hire_legs
+from twincity.traffic.hire import HireLegs, hire_legs
 from twincity.traffic.linkcosts import tolls_by_slot
 from twincity.traffic.modechoice import (
     choose_by_errors,
@@ -70,36 +70,25 @@ from twincity.traffic.routes import (
     no_routes,
     replace_routes,
     representative_slots,
-    route_costs,
     route_trips,
     take_routes,
 )
 from twincity.traffic.simulation import TrafficSim
-from twincity.traffic.skims import car_link_cost_s, car_skims, car_skims_sets, straight_line_m
+from twincity.traffic.skims import car_link_cost_s, car_skims, car_skims_sets
 from twincity.traffic.transit import transit_skims
+from twincity.traffic.triptable import build_trip_table
 from twincity.traffic.weekend import WeekendDay, entry_ratios, weekend_copies, weekend_frame
 from twincity.vocab import (
-    ACTIVE_MODES,
-    BIKE,
     CAR,
-    FREIGHT,
     FREIGHT_PURPOSE,
-    HIRE,
-    HIRE_EMPTY,
     MODES,
-    PURPOSES,
-    TRANSIT,
-    TRIP_MODES,
     TRUCK,
-    WALK,
 )
 
 if TYPE_CHECKING:
     from twincity.context import RunContext
     from twincity.subsystems import Products
 
-#: Detour factor of walking and cycling over straight-line distance (as mode choice uses).
-ACTIVE_DETOUR = 1.3
 #: Rounds of (static assignment, mode choice) before the first simulated day.
 WARM_START_ROUNDS = 1
 #: Iterations of the discrete route-spreading step before the first simulated day.
@@ -119,13 +108,6 @@ TRUCK_WINDOW_S = (6 * 3600.0, 20 * 3600.0)
 #: multi-agent transportation simulations", Simul. Model. Pract. Theory 108; the
 #: MATSim community's storageCapacityFactor = flowCapacityFactor^0.75 rule of thumb).
 STORAGE_EXPONENT = 0.75
-
-
-def _scatter(values: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
-    """``values`` placed at ``index`` of a NaN array of length ``n``."""
-    out = np.full(n, np.nan)
-    out[index] = values
-    return out
 
 
 def sampled_network(net: Network, share: float) -> Network:
@@ -206,7 +188,7 @@ class TrafficSubsystem:
         self.weekend_spec = spec.demand.weekend \
             if spec.climate.days_of_type("weekend") > 0 else None
         self._weekend: WeekendDay | None = None
-        # The route book: one entry per traveller, then one per truck (EntryLayout).
+        # The route book: one entry per traveller, truck and hire leg (EntryLayout).
         lay, node_zone, h = self.layout, city.zones.node_zone, self.hire
         self.origin_node = lay.join(t.origin_node, self.truck_origin, h.origin_node)
         self.dest_node = lay.join(t.dest_node, self.truck_dest, h.dest_node)
@@ -253,7 +235,7 @@ class TrafficSubsystem:
         index = np.array([self.classes.index(c) for c in names], dtype=np.int8)
         return index[draw]
 
-    def _hire_legs(self, free_time_s: np.ndarray):
+    def _hire_legs(self, free_time_s: np.ndarray) -> HireLegs:
         """The day's hire-car legs (:func:`~twincity.traffic.hire.hire_legs`)."""
         spec = self.context.city.spec
         hire = spec.fleet.hire
@@ -502,84 +484,9 @@ class TrafficSubsystem:
         cached = self._trip_table  # tables(), kpis() and energy all ask
         if cached is not None and cached[0] is self.sim and cached[1] == self.sim.now_s:
             return cached[2].copy()
-        table = self._build_trip_table()
+        table = build_trip_table(self)
         self._trip_table = (self.sim, self.sim.now_s, table)
         return table.copy()
-
-    def _build_trip_table(self) -> pd.DataFrame:
-        """:meth:`trip_table`, computed afresh."""
-        t, kernel = self.trips, self.sim.trip_table()
-        city = self.context.city
-        d = city.spec.demand
-        road = self.sim_road
-        lay = self.layout
-        drivers = road[lay.is_person(road)]
-        n_drv = len(drivers)
-        walk_m = straight_line_m(city.zones)[t.origin_zone, t.dest_zone] * ACTIVE_DETOUR
-        link_time = self.days[-1].link_time_s if self.days else None
-        transit = transit_skims(city, link_time_s=None if link_time is None
-                                else link_time.mean(axis=0))
-        pt_s = (transit.access_s + transit.wait_s + transit.in_vehicle_s)[t.origin_zone,
-                                                                           t.dest_zone]
-        mode = self.mode
-        tt = np.select([mode == TRANSIT, mode == WALK, mode == BIKE],
-                       [pt_s, walk_m / d.walk_speed_mps, walk_m / d.bike_speed_mps], np.nan)
-        dist = np.where(np.isin(mode, ACTIVE_MODES), walk_m, np.nan)
-        routes = take_routes(self.book, road)
-        ff = np.where(routes.ok, route_costs(routes.start, routes.links, self.net.free_flow_s,
-                                             np.zeros(len(road), dtype=np.int64)), np.nan)
-        col = {c: np.zeros(len(t), dtype=kernel[c].dtype)
-               for c in ("toll_paid", "stuck", "trip_energy")}
-        free = np.full(len(t), np.nan)
-        tt[drivers] = kernel["travel_time_s"].to_numpy()[:n_drv]
-        dist[drivers] = kernel["distance_m"].to_numpy()[:n_drv]
-        for c in col:
-            col[c][drivers] = kernel[c].to_numpy()[:n_drv]
-        free[drivers] = ff[:n_drv]
-        aborted = np.asarray(kernel["state"] == "aborted")
-        person_aborted = np.zeros(len(t), dtype=bool)
-        person_aborted[drivers] = aborted[:n_drv]
-        cls = np.full(len(t), "", dtype=object)
-        cls[drivers] = np.asarray(self.classes, dtype=object)[self.car_class[drivers]]
-        # vehicles nobody chose (trucks, then hire legs): scattered to their entries
-        n_v = lay.n - lay.n_people
-        v_rows = road[n_drv:] - lay.n_people  # those the kernel simulated, in order
-        sim_v = kernel.iloc[n_drv:]
-        veh = {c: _scatter(sim_v[c].to_numpy(np.float64), v_rows, n_v)
-               for c in ("travel_time_s", "distance_m", "toll_paid", "trip_energy")}
-        veh["stuck"] = _scatter(sim_v["stuck"].to_numpy(np.float64), v_rows, n_v) == 1
-        veh_aborted = _scatter(aborted[n_drv:].astype(np.float64), v_rows, n_v) == 1
-        h = self.hire
-        v_departure = self.desired_s[lay.n_people:]
-        v_mode = np.concatenate([np.full(self.n_trucks, FREIGHT),
-                                 np.where(h.occupied, HIRE, HIRE_EMPTY)])
-        v_class = np.concatenate([np.full(self.n_trucks, TRUCK, dtype=object),
-                                  np.asarray(self.classes, dtype=object)[self.hire_class]])
-        zone = self.context.city.zones.node_zone
-        v_origin = np.concatenate([np.full(self.n_trucks, -1), zone[h.origin_node]])
-        v_dest = np.concatenate([np.full(self.n_trucks, -1), zone[h.dest_node]])
-        no_path = np.zeros(lay.n, dtype=bool)
-        no_path[self.unroutable] = True
-        return pd.DataFrame({
-            "mode": pd.Categorical.from_codes(np.concatenate([mode, v_mode]), TRIP_MODES),
-            "purpose": pd.Categorical.from_codes(self.entry_purpose, PURPOSES),
-            "veh_class": np.concatenate([cls, v_class]),
-            "origin_zone": np.concatenate([t.origin_zone, v_origin]),
-            "dest_zone": np.concatenate([t.dest_zone, v_dest]),
-            # road travellers may have shifted their departure (departure-time choice)
-            "departure_s": np.concatenate([np.where(mode == CAR, self.departure_s[: len(t)],
-                                                   t.departure_s), v_departure]),
-            "desired_departure_s": np.concatenate([t.departure_s, v_departure]),
-            "travel_time_s": np.concatenate([tt, veh["travel_time_s"]]),
-            "distance_m": np.concatenate([dist, veh["distance_m"]]),
-            "toll_paid": np.concatenate([col["toll_paid"], veh["toll_paid"]]),
-            "energy_kwh": np.concatenate([col["trip_energy"], veh["trip_energy"]]),
-            "aborted": np.concatenate([person_aborted, veh_aborted]),
-            "no_path": no_path,
-            "stuck": np.concatenate([col["stuck"], veh["stuck"]]).astype(bool),
-            "road": np.concatenate([mode == CAR, np.ones(n_v, dtype=bool)]),
-            "free_flow_time_s": np.concatenate([free, _scatter(ff[n_drv:], v_rows, n_v)]),
-        }).assign(arrival_s=lambda df: df["departure_s"] + df["travel_time_s"])
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``trips``, ``links`` and ``equilibration`` (one row per day), with expansion factors."""
