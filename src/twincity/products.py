@@ -5,7 +5,8 @@ entry (:mod:`twincity.subsystems`) and hands them out on request
 (``provide(name)``); a consumer reads them through
 :class:`~twincity.subsystems.Products`, never through the provider's attributes.
 
-* ``trips`` — :class:`TripTable`: one row per person trip, then per freight vehicle.
+* ``trips`` — :class:`TripTable`: one row per person trip, then per freight vehicle,
+  then per hire-car leg.
 * ``road_traffic`` — :class:`RoadTraffic`: the kernel's link emissions and distance.
 * ``weekend_trips``, ``weekend_road_traffic`` — the same for the simulated weekend day
   (the weekday's own when there is none; :mod:`twincity.traffic.weekend`).
@@ -58,6 +59,10 @@ class TripTable:
     def freight(self) -> pd.DataFrame:
         """Rows of freight vehicles."""
         return self.layout.truck_rows(self.frame)
+
+    def hire(self) -> pd.DataFrame:
+        """Rows of hire-car legs (taxis and ride-hail; passenger aboard or empty)."""
+        return self.layout.hire_rows(self.frame)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ Each ``Literal`` type is the definition (pydantic validates scenario fields
 with it) and its tuple is derived from it, so the two cannot drift.
 
 Road-vehicle book entries (route memory, the equilibrium's plan) hold people
-first, then trucks: :class:`twincity.traffic.entries.EntryLayout` is the one
+first, then trucks, then hire cars: :class:`twincity.traffic.entries.EntryLayout` is the one
 place that convention is spelled out.
 
 Example:
@@ -28,9 +28,11 @@ Mode = Literal["car", "transit", "walk", "bike"]
 #: Person modes; a traveller's mode code is the index here.
 MODES: tuple[str, ...] = get_args(Mode)
 CAR, TRANSIT, WALK, BIKE = (MODES.index(m) for m in ("car", "transit", "walk", "bike"))
-#: Modes of the trip table: the person modes, then freight vehicles.
-TRIP_MODES: tuple[str, ...] = (*MODES, "freight")
-FREIGHT = TRIP_MODES.index("freight")
+#: Modes of the trip table: the person modes, then the vehicles no traveller drives:
+#: freight, hire cars (taxis and ride-hail) with a passenger aboard and hire cars
+#: running empty (to a pickup or cruising; :mod:`twincity.traffic.hire`).
+TRIP_MODES: tuple[str, ...] = (*MODES, "freight", "hire", "hire_empty")
+FREIGHT, HIRE, HIRE_EMPTY = (TRIP_MODES.index(m) for m in ("freight", "hire", "hire_empty"))
 #: Modes on foot or by bicycle: their time is distance over speed (no network).
 ACTIVE_MODES: tuple[int, ...] = (WALK, BIKE)
 

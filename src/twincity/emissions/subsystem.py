@@ -109,19 +109,21 @@ def road_euro_nox_correction_t_per_yr(context: RunContext, trips: TripTable | No
 
     ``trips``' day stands for ``days`` days of the year.
 
-    Each person trip's car gets its standard from :func:`twincity.emissions.euro.
-    trip_euro_class` (the draw the low-emission-zone rule sees too); the correction is
-    exact because the table's NOx of a combustion car is its energy × a constant. Zero
-    without ``fleet.euro_mix``.
+    Each person trip's car and each hire leg's car gets its standard from
+    :func:`twincity.emissions.euro.trip_euro_class` (the draw the low-emission-zone rule
+    sees too); the correction is exact because the table's NOx of a combustion car is
+    its energy × a constant. Zero without ``fleet.euro_mix``.
     """
     euro_mix = context.city.spec.fleet.euro_mix
     if trips is None or not euro_mix:
         return 0.0
-    person = trips.people()
-    names = person["veh_class"].to_numpy()
-    ids = trips.row_identity()[: trips.layout.n_people]
+    lay = trips.layout
+    cars = pd.concat([trips.people(), trips.hire()])  # travellers' cars and hire cars
+    names = cars["veh_class"].to_numpy()
+    ids = trips.row_identity()
+    ids = np.concatenate([ids[: lay.n_people], ids[lay.hire_slice]])
     idx = trip_euro_class(names, trip_uniforms(context, ids), euro_mix)
-    grams = euro_nox_correction_g(names, idx, person["energy_kwh"].to_numpy())
+    grams = euro_nox_correction_g(names, idx, cars["energy_kwh"].to_numpy())
     return grams / trips.sample_share * days / G_PER_T
 
 
@@ -136,7 +138,7 @@ def road_freight_correction_per_yr(context: RunContext, trips: TripTable | None,
     if trips is None or not mix:
         return {}
     freight = trips.freight()
-    ids = trips.row_identity()[trips.layout.n_people:]
+    ids = trips.row_identity()[trips.layout.truck_slice]
     types = freight_types(context, ids, mix)
     grams = freight_correction(types, freight["energy_kwh"].to_numpy())
     scale = days / trips.sample_share

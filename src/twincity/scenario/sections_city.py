@@ -209,6 +209,30 @@ class DemandSpec(Section):
 EuroClass = Literal["euro3", "euro4", "euro5", "euro6", "euro6d"]
 
 
+class HireSpec(Section):
+    """Taxis and ride-hail cars (point-to-point transport): vehicles no traveller drives.
+
+    Their passengers' trips are drawn from the day's person trips (keyed; see
+    :mod:`twincity.traffic.hire`); empty running adds legs from a drop-off to the
+    next pickup so that ``empty_km_share`` of their distance is driven empty.
+    """
+
+    trips_per_day: int = Field(
+        default=0, ge=0, le=100_000_000,
+        description="Trips with a passenger per weekday, city scale.")
+    empty_km_share: Share = Field(
+        default=0.0, lt=1.0,
+        description="Share of hire-car vehicle-km driven without a passenger.")
+    car_shares: dict[CarClass, Share] | None = Field(
+        default=None,
+        description="Hire cars by class (sums to 1); none given: the fleet's car_shares.")
+
+    @field_validator("car_shares")
+    @classmethod
+    def _cars_sum(cls, value):
+        return None if value is None else check_shares(value, "hire car fleet")
+
+
 class FleetSpec(Section):
     """The vehicle fleet by emission class."""
 
@@ -220,6 +244,9 @@ class FleetSpec(Section):
     freight_mix: dict[FreightType, Share] | None = Field(
         default=None,
         description="Freight vehicles by type (shares sum to 1); none given: all articulated.")
+    hire: HireSpec = Field(
+        default_factory=HireSpec,
+        description="Taxis and ride-hail cars; none by default.")
     euro_mix: dict[EuroCarClass, dict[EuroClass, Share]] | None = Field(
         default=None,
         description="Euro standards of petrol and diesel cars, shares per class (each sums "

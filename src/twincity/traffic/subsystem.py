@@ -9,6 +9,8 @@ Built from the run context (:class:`~twincity.context.RunContext`) when a
    Freight vehicles are added as ``fleet.truck_share`` of road vehicles: they
    take the origin and destination of a random car-available trip and depart
    uniformly between 06:00 and 20:00 (an assumption; no freight survey is used).
+   Hire cars (taxis and ride-hail, ``fleet.hire``) carry a keyed share of the person
+   trips and drive empty between them (:mod:`twincity.traffic.hire`).
 2. **Warm start.** Modes are chosen on free-flow skims; each routing slot's
    road demand is then assigned by static user equilibrium (BPR costs,
    bi-conjugate Frank-Wolfe) and modes are chosen again on those times.
@@ -54,6 +56,7 @@ from twincity.traffic.assignment import bpr_cost, frank_wolfe
 from twincity.traffic.demand import Trips, generate_trips
 from twincity.traffic.entries import EntryLayout
 from twincity.traffic.equilibrium import DayRecord, DynamicEquilibrium, EquilibriumReport
+from twincity.traffic.hire import HireLegs, hire_legs
 from twincity.traffic.linkcosts import tolls_by_slot
 from twincity.traffic.modechoice import (
     choose_by_errors,
@@ -67,34 +70,25 @@ from twincity.traffic.routes import (
     no_routes,
     replace_routes,
     representative_slots,
-    route_costs,
     route_trips,
     take_routes,
 )
 from twincity.traffic.simulation import TrafficSim
-from twincity.traffic.skims import car_link_cost_s, car_skims, car_skims_sets, straight_line_m
+from twincity.traffic.skims import car_link_cost_s, car_skims, car_skims_sets
 from twincity.traffic.transit import transit_skims
+from twincity.traffic.triptable import build_trip_table
 from twincity.traffic.weekend import WeekendDay, entry_ratios, weekend_copies, weekend_frame
 from twincity.vocab import (
-    ACTIVE_MODES,
-    BIKE,
     CAR,
-    FREIGHT,
     FREIGHT_PURPOSE,
     MODES,
-    PURPOSES,
-    TRANSIT,
-    TRIP_MODES,
     TRUCK,
-    WALK,
 )
 
 if TYPE_CHECKING:
     from twincity.context import RunContext
     from twincity.subsystems import Products
 
-#: Detour factor of walking and cycling over straight-line distance (as mode choice uses).
-ACTIVE_DETOUR = 1.3
 #: Rounds of (static assignment, mode choice) before the first simulated day.
 WARM_START_ROUNDS = 1
 #: Iterations of the discrete route-spreading step before the first simulated day.
@@ -114,13 +108,6 @@ TRUCK_WINDOW_S = (6 * 3600.0, 20 * 3600.0)
 #: multi-agent transportation simulations", Simul. Model. Pract. Theory 108; the
 #: MATSim community's storageCapacityFactor = flowCapacityFactor^0.75 rule of thumb).
 STORAGE_EXPONENT = 0.75
-
-
-def _scatter(values: np.ndarray, index: np.ndarray, n: int) -> np.ndarray:
-    """``values`` placed at ``index`` of a NaN array of length ``n``."""
-    out = np.full(n, np.nan)
-    out[index] = values
-    return out
 
 
 def sampled_network(net: Network, share: float) -> Network:
@@ -172,13 +159,17 @@ class TrafficSubsystem:
         truck_trip = self._pick_truck_trips()
         t = self.trips
         self.n_trucks = len(truck_trip)
-        #: People first, then trucks: the order of every per-vehicle array.
-        self.layout = EntryLayout(len(t), self.n_trucks)
+        self.hire = self._hire_legs(free.time_s)
+        #: People first, then trucks, then hire legs: the order of every per-vehicle array.
+        self.layout = EntryLayout(len(t), self.n_trucks, self.hire.n)
         self.truck_origin = t.origin_node[truck_trip]
         self.truck_dest = t.dest_node[truck_trip]
         self.truck_departure = self._truck_departures(truck_trip)
-        #: Identities of book entries for keyed draws: trip ids, then trucks by their trip.
-        self.identity = self.layout.identities(self.trip_id, self.trip_id[truck_trip])
+        #: Identities of book entries for keyed draws: trip ids, trucks by their trip, hire legs.
+        self.identity = self.layout.identities(self.trip_id, self.trip_id[truck_trip],
+                                               self.hire.identity)
+        #: Vehicle class of each hire leg (index into :attr:`classes`).
+        self.hire_class = self._draw_hire_classes()
         rule_input = TripRuleInput(
             trips=self.trips, car_class=np.asarray(self.classes, dtype=object)[self.car_class],
             context=context, trip_id=self.trip_id)
@@ -197,15 +188,20 @@ class TrafficSubsystem:
         self.weekend_spec = spec.demand.weekend \
             if spec.climate.days_of_type("weekend") > 0 else None
         self._weekend: WeekendDay | None = None
-        # The route book: one entry per traveller, then one per truck (EntryLayout).
-        lay, node_zone = self.layout, city.zones.node_zone
-        self.origin_node = lay.join(t.origin_node, self.truck_origin)
-        self.dest_node = lay.join(t.dest_node, self.truck_dest)
+        # The route book: one entry per traveller, truck and hire leg (EntryLayout).
+        lay, node_zone, h = self.layout, city.zones.node_zone, self.hire
+        self.origin_node = lay.join(t.origin_node, self.truck_origin, h.origin_node)
+        self.dest_node = lay.join(t.dest_node, self.truck_dest, h.dest_node)
         #: Desired departures (s after midnight); ``_departure`` is the chosen one.
-        self.desired_s = lay.join(t.departure_s, self.truck_departure)
+        self.desired_s = lay.join(t.departure_s, self.truck_departure, h.departure_s)
         self.departure_s = self.desired_s.copy()
-        self._origin_zone = lay.join(t.origin_zone, node_zone[self.truck_origin])
-        self._dest_zone = lay.join(t.dest_zone, node_zone[self.truck_dest])
+        self._origin_zone = lay.join(t.origin_zone, node_zone[self.truck_origin],
+                                     node_zone[h.origin_node])
+        self._dest_zone = lay.join(t.dest_zone, node_zone[self.truck_dest],
+                                   node_zone[h.dest_node])
+        #: Purpose code of every entry: the trip's, freight, the hire passenger's.
+        self.entry_purpose = lay.join(t.purpose, np.full(self.n_trucks, FREIGHT_PURPOSE,
+                                                         dtype=t.purpose.dtype), h.purpose)
         self.book: Routes = no_routes(lay.n)
         free_time = np.repeat(self.net.free_flow_s[None, :], self.n_slots, axis=0)
         self.flows_by_slot = np.ones_like(free_time)
@@ -221,14 +217,35 @@ class TrafficSubsystem:
         CDF of her own uniform, so a policy that shifts fleet shares changes only
         the classes of travellers at the margin.
         """
+        return self._classes_by_draw(self.context.city.spec.fleet.car_shares,
+                                     draws.uniform(self.seed, "fleet", self.trip_id))
+
+    def _draw_hire_classes(self) -> np.ndarray:
+        """Car class per hire leg: ``fleet.hire.car_shares`` (or the fleet's), per car (keyed)."""
         fleet = self.context.city.spec.fleet
-        names = list(fleet.car_shares)
-        p = np.array([fleet.car_shares[c] for c in names], dtype=np.float64)
+        return self._classes_by_draw(fleet.hire.car_shares or fleet.car_shares,
+                                     draws.uniform(self.seed, "fleet", self.hire.car_identity))
+
+    def _classes_by_draw(self, shares: dict[str, float], u: np.ndarray) -> np.ndarray:
+        """Class index (into :attr:`classes`) at each uniform ``u`` by inverse CDF of ``shares``."""
+        names = list(shares)
+        p = np.array([shares[c] for c in names], dtype=np.float64)
         cdf = np.cumsum(p / p.sum())
-        u = draws.uniform(self.seed, "fleet", self.trip_id)
         draw = np.minimum(np.searchsorted(cdf, u, side="right"), len(names) - 1)
         index = np.array([self.classes.index(c) for c in names], dtype=np.int8)
         return index[draw]
+
+    def _hire_legs(self, free_time_s: np.ndarray) -> HireLegs:
+        """The day's hire-car legs (:func:`~twincity.traffic.hire.hire_legs`)."""
+        spec = self.context.city.spec
+        hire = spec.fleet.hire
+        city_trips = spec.city.population * spec.demand.trips_per_person_per_day
+        net = self.context.city.network
+        return hire_legs(self.trips, self.trip_id, self.seed,
+                         passenger_share=min(1.0, hire.trips_per_day / city_trips),
+                         empty_km_share=hire.empty_km_share, node_x_m=net.node_x_m,
+                         node_y_m=net.node_y_m, free_time_s=free_time_s,
+                         window_s=(self.start_s, self.start_s + self.duration_s))
 
     def _pick_truck_trips(self) -> np.ndarray:
         """Trips whose origin and destination the day's freight vehicles take (sorted).
@@ -310,9 +327,9 @@ class TrafficSubsystem:
         return choose_by_errors(self.mode_utilities(gc), self.mode_errors())
 
     def road_vehicles(self) -> np.ndarray:
-        """Indices into the route book of today's road vehicles: drivers, then trucks."""
+        """Indices into the route book of today's road vehicles: drivers, trucks, hire legs."""
         drivers = np.flatnonzero(self.mode == CAR)
-        return self.layout.join(drivers, self.layout.trucks())
+        return self.layout.join(drivers, self.layout.trucks(), self.layout.hire())
 
     def book_od(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Origin node, destination node and departure (from the start) of book entries."""
@@ -422,9 +439,7 @@ class TrafficSubsystem:
     def _kernel_for(self, road: np.ndarray) -> TrafficSim:
         """A kernel for book entries ``road`` (routable; people first, repeats allowed)."""
         routes = take_routes(self.book, road)
-        person = self.layout.is_person(road)
-        cls = self.layout.join(self.car_class[road[person]],
-                               np.full(int(np.sum(~person)), self.classes.index(TRUCK), np.int8))
+        cls = self.entry_classes(road)
         sim_spec = self.context.city.spec.simulation
         return TrafficSim(
             self.net, departure_s=self.departure_s[road] - self.start_s, route_start=routes.start,
@@ -435,6 +450,16 @@ class TrafficSubsystem:
             min_speed_ratio=sim_spec.min_speed_ratio, green_share=self.authority.green_share,
             toll_schedule=self.authority.toll_schedule, toll_slot_s=self.authority.toll_slot_s,
             ef_g_per_m=self.ef, energy_index=self.energy_index)
+
+    def entry_classes(self, entries: np.ndarray) -> np.ndarray:
+        """Vehicle class (index into :attr:`classes`) of book entries (any order)."""
+        lay = self.layout
+        cls = np.full(len(entries), self.classes.index(TRUCK), dtype=np.int8)
+        person = lay.is_person(entries)
+        cls[person] = self.car_class[entries[person]]
+        hire = entries >= lay.hire_slice.start
+        cls[hire] = self.hire_class[lay.hire_number(entries[hire])]
+        return cls
 
     def advance(self, start_s: float, end_s: float) -> None:
         """Advance the reported day's kernel to ``end_s`` (model clock)."""
@@ -449,7 +474,7 @@ class TrafficSubsystem:
                 "vehicles_waiting_to_enter": c["waiting"] / self.share}
 
     def trip_table(self) -> pd.DataFrame:
-        """One row per person trip (every mode), then one per freight vehicle.
+        """One row per person trip (every mode), then per freight vehicle, then per hire leg.
 
         Road trips carry the kernel's times; transit, walk and bike trips their
         door-to-door skim times (access + wait + in-vehicle for transit). Times are
@@ -459,77 +484,9 @@ class TrafficSubsystem:
         cached = self._trip_table  # tables(), kpis() and energy all ask
         if cached is not None and cached[0] is self.sim and cached[1] == self.sim.now_s:
             return cached[2].copy()
-        table = self._build_trip_table()
+        table = build_trip_table(self)
         self._trip_table = (self.sim, self.sim.now_s, table)
         return table.copy()
-
-    def _build_trip_table(self) -> pd.DataFrame:
-        """:meth:`trip_table`, computed afresh."""
-        t, kernel = self.trips, self.sim.trip_table()
-        city = self.context.city
-        d = city.spec.demand
-        road = self.sim_road
-        lay = self.layout
-        drivers = road[lay.is_person(road)]
-        n_drv = len(drivers)
-        walk_m = straight_line_m(city.zones)[t.origin_zone, t.dest_zone] * ACTIVE_DETOUR
-        link_time = self.days[-1].link_time_s if self.days else None
-        transit = transit_skims(city, link_time_s=None if link_time is None
-                                else link_time.mean(axis=0))
-        pt_s = (transit.access_s + transit.wait_s + transit.in_vehicle_s)[t.origin_zone,
-                                                                           t.dest_zone]
-        mode = self.mode
-        tt = np.select([mode == TRANSIT, mode == WALK, mode == BIKE],
-                       [pt_s, walk_m / d.walk_speed_mps, walk_m / d.bike_speed_mps], np.nan)
-        dist = np.where(np.isin(mode, ACTIVE_MODES), walk_m, np.nan)
-        routes = take_routes(self.book, road)
-        ff = np.where(routes.ok, route_costs(routes.start, routes.links, self.net.free_flow_s,
-                                             np.zeros(len(road), dtype=np.int64)), np.nan)
-        col = {c: np.zeros(len(t), dtype=kernel[c].dtype)
-               for c in ("toll_paid", "stuck", "trip_energy")}
-        free = np.full(len(t), np.nan)
-        tt[drivers] = kernel["travel_time_s"].to_numpy()[:n_drv]
-        dist[drivers] = kernel["distance_m"].to_numpy()[:n_drv]
-        for c in col:
-            col[c][drivers] = kernel[c].to_numpy()[:n_drv]
-        free[drivers] = ff[:n_drv]
-        aborted = np.asarray(kernel["state"] == "aborted")
-        person_aborted = np.zeros(len(t), dtype=bool)
-        person_aborted[drivers] = aborted[:n_drv]
-        cls = np.full(len(t), "", dtype=object)
-        cls[drivers] = np.asarray(self.classes, dtype=object)[self.car_class[drivers]]
-        n_tr = self.n_trucks
-        truck_rows = lay.truck_number(road[n_drv:])  # trucks the kernel simulated, in order
-        sim_tr = kernel.iloc[n_drv:]
-        trucks = {c: _scatter(sim_tr[c].to_numpy(np.float64), truck_rows, n_tr)
-                  for c in ("travel_time_s", "distance_m", "toll_paid", "trip_energy")}
-        trucks["stuck"] = _scatter(sim_tr["stuck"].to_numpy(np.float64), truck_rows, n_tr) == 1
-        truck_aborted = _scatter(aborted[n_drv:].astype(np.float64), truck_rows, n_tr) == 1
-        trucks["departure_s"] = self.truck_departure
-        no_path = np.zeros(lay.n, dtype=bool)
-        no_path[self.unroutable] = True
-        return pd.DataFrame({
-            "mode": pd.Categorical.from_codes(np.concatenate([mode, np.full(n_tr, FREIGHT)]),
-                                              TRIP_MODES),
-            "purpose": pd.Categorical.from_codes(
-                np.concatenate([t.purpose, np.full(n_tr, FREIGHT_PURPOSE)]), PURPOSES),
-            "veh_class": np.concatenate([cls, np.full(n_tr, TRUCK, dtype=object)]),
-            "origin_zone": np.concatenate([t.origin_zone, np.full(n_tr, -1)]),
-            "dest_zone": np.concatenate([t.dest_zone, np.full(n_tr, -1)]),
-            # road travellers may have shifted their departure (departure-time choice)
-            "departure_s": np.concatenate([np.where(mode == CAR, self.departure_s[: len(t)],
-                                                   t.departure_s), trucks["departure_s"]]),
-            "desired_departure_s": np.concatenate([t.departure_s, trucks["departure_s"]]),
-            "travel_time_s": np.concatenate([tt, trucks["travel_time_s"]]),
-            "distance_m": np.concatenate([dist, trucks["distance_m"]]),
-            "toll_paid": np.concatenate([col["toll_paid"], trucks["toll_paid"]]),
-            "energy_kwh": np.concatenate([col["trip_energy"], trucks["trip_energy"]]),
-            "aborted": np.concatenate([person_aborted, truck_aborted]),
-            "no_path": no_path,
-            "stuck": np.concatenate([col["stuck"], trucks["stuck"]]).astype(bool),
-            "road": np.concatenate([mode == CAR, np.ones(n_tr, dtype=bool)]),
-            "free_flow_time_s": np.concatenate([free, _scatter(ff[n_drv:], truck_rows, n_tr)]),
-        }).assign(arrival_s=lambda df: df["departure_s"] + df["travel_time_s"])
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``trips``, ``links`` and ``equilibration`` (one row per day), with expansion factors."""
@@ -587,7 +544,7 @@ class TrafficSubsystem:
         if self._weekend is not None:
             return self._weekend
         copies = weekend_copies(self.seed, self.identity,
-                                entry_ratios(self.weekend_spec, self.trips.purpose, self.layout))
+                                entry_ratios(self.weekend_spec, self.entry_purpose))
         road = self.sim_road
         # every copy of a simulated weekday vehicle, in the weekday kernel's order
         entry = np.repeat(road, copies[road])

@@ -37,8 +37,7 @@ import pandas as pd
 from twincity import draws
 from twincity.products import RoadTraffic
 from twincity.scenario.sections_city import WeekendSpec
-from twincity.traffic.entries import EntryLayout
-from twincity.vocab import COMMUTE
+from twincity.vocab import COMMUTE, FREIGHT_PURPOSE, OTHER, PURPOSES
 
 #: The draws module's purpose name of the weekend draw.
 WEEKEND_PURPOSE = "weekend"
@@ -57,16 +56,19 @@ def weekend_copies(seed: int, identity: np.ndarray, ratio: np.ndarray) -> np.nda
     return (whole + (u < ratio - whole)).astype(np.int64)
 
 
-def entry_ratios(spec: WeekendSpec, purpose: np.ndarray, layout: EntryLayout) -> np.ndarray:
-    """Weekend/weekday ratio of every book entry: people by trip purpose, then trucks.
+def entry_ratios(spec: WeekendSpec, purpose: np.ndarray) -> np.ndarray:
+    """Weekend/weekday ratio of every book entry by its purpose code (hire legs: the
+    passenger's; trucks: freight).
 
     Example:
         >>> s = WeekendSpec(commute_ratio=0.25, other_ratio=1.1, freight_ratio=0.3)
-        >>> entry_ratios(s, np.array([0, 1]), EntryLayout(2, 1)).tolist()
+        >>> entry_ratios(s, np.array([0, 1, 2])).tolist()
         [0.25, 1.1, 0.3]
     """
-    people = np.where(np.asarray(purpose) == COMMUTE, spec.commute_ratio, spec.other_ratio)
-    return layout.join(people.astype(np.float64), np.full(layout.n_trucks, spec.freight_ratio))
+    by_purpose = np.empty(len(PURPOSES))
+    by_purpose[[COMMUTE, OTHER, FREIGHT_PURPOSE]] = (spec.commute_ratio, spec.other_ratio,
+                                                     spec.freight_ratio)
+    return by_purpose[np.asarray(purpose, dtype=np.int64)]
 
 
 @dataclass(frozen=True)
