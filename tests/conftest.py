@@ -53,7 +53,7 @@ def write_variant(folder: Path, name: str, changes: dict, *, base: str = "tiny.y
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """Workers for addopts' ``-n auto``: one per core (pytest-xdist's own count) for a run
     of the whole suite (bare ``pytest``, README's and CI's command), none when the command
-    line names its own files or node ids (starting workers, each importing and compiling
+    line names its own paths or node ids (starting workers, each importing and compiling
     twincity, costs more there than it saves), unless it asks for workers itself (``-n``)
     or ``PYTEST_XDIST_AUTO_NUM_WORKERS`` sets the count."""
     asked = any(arg.startswith(("-n", "--numprocesses")) for arg in config.invocation_params.args)
