@@ -20,7 +20,7 @@ equilibrated routes, departures and modes, for the trips made at weekends:
   Singapore).
 
 Annual traffic figures are ``W_weekday × weekday + W_weekend × weekend`` with the
-day counts of :meth:`~twincity.scenario.sections_energy.ClimateSpec.days_of_type`.
+day counts of :meth:`~twincity.scenario.sections_climate.ClimateSpec.days_of_type`.
 
 Example:
     >>> weekend_copies(1, np.arange(6), np.array([0.0, 1.0, 2.0, 0.0, 1.0, 2.0])).tolist()
