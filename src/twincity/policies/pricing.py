@@ -190,6 +190,9 @@ class ErpPolicy(Policy):
         radius = float(np.max(np.hypot(city.network.node_x_m[inside] - city.centre_xy_m[0],
                                        city.network.node_y_m[inside] - city.centre_xy_m[1])))
         periods = ", ".join(f"{q.start_h:g}–{q.end_h:g} h ×{q.multiplier:g}" for q in p.periods)
+        motorway_band = (f" ({p.motorway_speed_kmh[0]:g}–{p.motorway_speed_kmh[1]:g} km/h on "
+                         "motorways)" if np.any(charged & (np.asarray(city.network.road_class)
+                                                           == MOTORWAY)) else "")
         expressways = ""
         if p.scheme == "cordon_expressways":  # the links priced_links charged as expressways
             express = innermost_motorways(city, p.expressway_share)
@@ -204,7 +207,7 @@ class ErpPolicy(Policy):
                     "; reviewed between equilibrated states (at most "
                     f"{p.review_rounds} rounds) to keep priced-link speeds, signal delay "
                     f"included, within {p.target_speed_kmh[0]:g}–{p.target_speed_kmh[1]:g} km/h"
-                    if p.review else ""))
+                    f"{motorway_band}" if p.review else ""))
         return Adaptation(policy=self.name, note=note, concrete={
             "charged_links": np.flatnonzero(charged).tolist(), "charge": charge,
             "charges_per_passage": weight[charged].tolist(),
