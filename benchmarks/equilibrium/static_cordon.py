@@ -29,7 +29,6 @@ import numpy as np
 
 from twincity.model import CityModel
 from twincity.traffic.assignment import bpr_cost, frank_wolfe
-from twincity.traffic.linkcosts import tolls_by_slot
 from twincity.traffic.routes import departure_slot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,10 +48,8 @@ def main() -> None:
     zones = model.city.zones
     road = t.road_vehicles()
     slot = departure_slot(t.departure_s[road] - t.start_s, t.slot_s, t.n_slots)
-    cell = (zones.node_zone[t.origin_node[road]].astype(np.int64) * zones.n
-            + zones.node_zone[t.dest_node[road]])
-    a = t.authority
-    tolls = tolls_by_slot(a.toll_schedule, a.toll_slot_s, t.slot_s, t.n_slots)
+    cell = t.origin_zone_of_entry[road].astype(np.int64) * zones.n + t.dest_zone_of_entry[road]
+    tolls = t.tolls()
     per_h = 3600.0 / t.slot_s
     scale = 1.0 / t.share / per_h  # sample flow per hour over the slot → city vehicles
     total = np.zeros((2, 3))

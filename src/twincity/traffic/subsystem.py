@@ -16,7 +16,7 @@ Built from the run context (:class:`~twincity.context.RunContext`) when a
    bi-conjugate Frank-Wolfe) and modes are chosen again on those times.
    First routes start from those link times and are spread over alternative
    paths by a discrete method of successive averages on BPR costs
-   (:meth:`TrafficSubsystem._spread_routes`).
+   (:mod:`twincity.traffic.warmstart`).
 3. **Dynamic equilibrium** (:meth:`TrafficSubsystem.equilibrate`, in
    :mod:`twincity.traffic.equilibrium`): simulated days with route memory,
    time-dependent column generation, departure-time choice and mode choice on
@@ -52,7 +52,6 @@ from twincity.kpi import make_kpi
 from twincity.products import RoadTraffic, TripTable
 from twincity.results import KPI
 from twincity.traffic import kpis as tk
-from twincity.traffic.assignment import bpr_cost, frank_wolfe
 from twincity.traffic.demand import Trips, generate_trips
 from twincity.traffic.entries import EntryLayout
 from twincity.traffic.equilibrium import DayRecord, DynamicEquilibrium, EquilibriumReport
@@ -68,7 +67,6 @@ from twincity.traffic.routes import (
     Routes,
     departure_slot,
     no_routes,
-    replace_routes,
     representative_slots,
     route_trips,
     take_routes,
@@ -77,6 +75,7 @@ from twincity.traffic.simulation import TrafficSim
 from twincity.traffic.skims import car_link_cost_s, car_skims, car_skims_sets
 from twincity.traffic.transit import transit_skims
 from twincity.traffic.triptable import build_trip_table
+from twincity.traffic.warmstart import warm_start
 from twincity.traffic.weekend import WeekendDay, entry_ratios, weekend_copies, weekend_frame
 from twincity.vocab import (
     CAR,
@@ -89,12 +88,6 @@ if TYPE_CHECKING:
     from twincity.context import RunContext
     from twincity.subsystems import Products
 
-#: Rounds of (static assignment, mode choice) before the first simulated day.
-WARM_START_ROUNDS = 1
-#: Iterations of the discrete route-spreading step before the first simulated day.
-SPREAD_ITERATIONS = 4
-#: Relative gap of the warm-start static assignments.
-WARM_START_GAP = 1e-3
 #: Share of car-available travellers who drive: only sizes the freight fleet
 #: (trucks = truck_share of road vehicles), before mode choice is known.
 CAR_USE_OF_CAR_AVAILABLE = 0.6
@@ -195,10 +188,11 @@ class TrafficSubsystem:
         #: Desired departures (s after midnight); ``_departure`` is the chosen one.
         self.desired_s = lay.join(t.departure_s, self.truck_departure, h.departure_s)
         self.departure_s = self.desired_s.copy()
-        self._origin_zone = lay.join(t.origin_zone, node_zone[self.truck_origin],
-                                     node_zone[h.origin_node])
-        self._dest_zone = lay.join(t.dest_zone, node_zone[self.truck_dest],
-                                   node_zone[h.dest_node])
+        #: Origin and destination zone of every book entry.
+        self.origin_zone_of_entry = lay.join(t.origin_zone, node_zone[self.truck_origin],
+                                             node_zone[h.origin_node])
+        self.dest_zone_of_entry = lay.join(t.dest_zone, node_zone[self.truck_dest],
+                                           node_zone[h.dest_node])
         #: Purpose code of every entry: the trip's, freight, the hire passenger's.
         self.entry_purpose = lay.join(t.purpose, np.full(self.n_trucks, FREIGHT_PURPOSE,
                                                          dtype=t.purpose.dtype), h.purpose)
@@ -207,7 +201,7 @@ class TrafficSubsystem:
         self.flows_by_slot = np.ones_like(free_time)
         #: Each traveller's mode (index into twincity.vocab.MODES).
         self.mode = self.preferred_modes(self.skims_by_slot(free_time))
-        self._warm_start(free_time)
+        warm_start(self, free_time)
 
     # ------------------------------------------------------------------ set-up
     def _draw_car_classes(self) -> np.ndarray:
@@ -274,18 +268,18 @@ class TrafficSubsystem:
         """The sampled network with capacities after the authority's green shares."""
         return self.net.replace(capacity_vph=self.net.capacity_vph * self.authority.green_share)
 
-    def _tolls(self) -> np.ndarray:
+    def tolls(self) -> np.ndarray:
         """Tolls per routing slot and link from the authority's schedule."""
         return tolls_by_slot(self.authority.toll_schedule, self.authority.toll_slot_s,
                              self.slot_s, self.n_slots)
 
     def _link_costs(self, link_time_s: np.ndarray) -> np.ndarray:
-        return car_link_cost_s(link_time_s, self._tolls(), self.vot)
+        return car_link_cost_s(link_time_s, self.tolls(), self.vot)
 
     def skims_by_slot(self, link_time_s: np.ndarray) -> np.ndarray:
         """Generalised costs ``gc[slot, mode, o, d]`` on the times of each slot."""
         city = self.context.city
-        tolls, costs = self._tolls(), self._link_costs(link_time_s)
+        tolls, costs = self.tolls(), self._link_costs(link_time_s)
         weights = np.maximum(1.0, self.flows_by_slot)
         mean_time = (link_time_s * weights).sum(axis=0) / weights.sum(axis=0)
         transit = transit_skims(city, link_time_s=mean_time)
@@ -339,67 +333,6 @@ class TrafficSubsystem:
         """Best routes of book entries ``idx`` under the given link times."""
         o, d, dep = self.book_od(idx)
         return route_trips(self.net, self._link_costs(link_time_s), self.slot_s, o, d, dep)
-
-    def _static_link_times(self) -> np.ndarray:
-        """Warm start: BPR link times per slot at the static equilibrium of its road OD.
-
-        Each slot's road vehicles (as zone-to-zone flows per hour) are assigned by
-        bi-conjugate Frank-Wolfe to a relative gap of :data:`WARM_START_GAP`, tolls
-        counted at the value of time; free-flow routes would pile a whole city's
-        demand onto the same few links on the first simulated day.
-        """
-        zones = self.context.city.zones
-        road = self.road_vehicles()
-        slot = departure_slot(self.departure_s[road] - self.start_s, self.slot_s, self.n_slots)
-        cell = self._origin_zone[road].astype(np.int64) * zones.n + self._dest_zone[road]
-        tolls = self._tolls()
-        times = np.repeat(self.net.free_flow_s[None, :], self.n_slots, axis=0)
-        per_h = 3600.0 / self.slot_s
-        for s in np.unique(slot):  # a loop over time slots, not vehicles
-            od = np.bincount(cell[slot == s], minlength=zones.n * zones.n).reshape(
-                zones.n, zones.n) * per_h
-            net = self.planning_network().replace(toll=tolls[s])
-            res = frank_wolfe(net, od, zones.node, gap=WARM_START_GAP, max_iter=100,
-                              method="bfw", toll_factor=3600.0 / self.vot)
-            times[s] = bpr_cost(net, res.flow_vph)
-        return times
-
-    def _spread_routes(self, link_time_s: np.ndarray) -> np.ndarray:
-        """First-day routes spread like a static equilibrium; returns their BPR link times.
-
-        Routing every vehicle on equilibrium link times puts all trips of an
-        origin on one path (all-or-nothing), which overloads it. Instead, as a
-        discrete method of successive averages on BPR costs, a share
-        ``1/(k + 1)`` of vehicles takes the best route under the link flows of
-        the current routes at each of :data:`SPREAD_ITERATIONS` iterations.
-        """
-        net = self.planning_network()
-        road = self.road_vehicles()
-        slot = departure_slot(self.departure_s[road] - self.start_s, self.slot_s, self.n_slots)
-        self.book = replace_routes(self.book, road, self.reroute(road, link_time_s))
-        per_h = 3600.0 / self.slot_s
-        times = link_time_s
-        for k in range(1, SPREAD_ITERATIONS + 1):
-            mine = take_routes(self.book, road)
-            cell = np.repeat(slot, np.diff(mine.start)) * net.n_links + mine.links
-            flow_vph = np.bincount(cell, minlength=self.n_slots * net.n_links).reshape(
-                self.n_slots, net.n_links) * per_h
-            times = net.free_flow_s * (1.0 + net.bpr_alpha * (flow_vph / net.capacity_vph)
-                                       ** net.bpr_beta)
-            u = draws.uniform(self.seed, "route-spread", self.identity[road], k)
-            movers = road[u < 1.0 / (k + 1)]
-            self.book = replace_routes(self.book, movers, self.reroute(movers, times))
-        return times
-
-    def _warm_start(self, link_time: np.ndarray) -> None:
-        """Static-equilibrium link times, modes again, spread first routes (module doc, 2).
-
-        Starts from the modes chosen on ``link_time`` (free flow) in ``__init__``.
-        """
-        for _ in range(WARM_START_ROUNDS):
-            link_time = self._static_link_times()
-            self.mode = self.preferred_modes(self.skims_by_slot(link_time))
-        self._spread_routes(link_time)
 
     def equilibrate(self, progress: bool = False,
                     start: PlanState | None = None) -> EquilibriumReport:
