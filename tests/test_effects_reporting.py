@@ -206,7 +206,7 @@ def test_unconverged_runs_are_flagged() -> None:
         store.write(RunOutput(run_id=rid, spec={"scenario": "s.yaml", "policies": [],
                                                 "without": ["s:p"], "seed": 4},
                               scenario_hash="h", kpis=[], equilibrium=eq))
-    assert store.record("a" * 16)["store_format"] == STORE_FORMAT == 3
+    assert store.record("a" * 16)["store_format"] == STORE_FORMAT == 4
     flags = convergence_flags(store, ["a" * 16, "b" * 16, "c" * 16])
     assert flags["run_id"].tolist() == ["a" * 16]
     assert flags["relative_gap"].tolist() == [0.21] and flags["without"].tolist() == ["s:p"]

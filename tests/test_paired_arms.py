@@ -1,10 +1,12 @@
-"""Paired arms in experiments: the changed arm continues from its reference's equilibrated plan.
+"""Paired arms in experiments: both arms continue from their reference's equilibrated plan.
 
 Truths: a continued spec's reference (the city as it is, same seed and
-overrides) is planned and run first, even when not asked for; the plan it
-leaves in the store is the one the continued arm starts from, so the stored
-result equals a direct run that computes the reference plan itself; a spec
-cannot continue without a policy change.
+overrides) is planned and run first, even when not asked for, and the
+control (the city as it is, continued for as many days as the changed arm
+took) runs beside it; the plan the reference leaves in the store is the one
+both arms start from, so the stored results equal direct runs that compute
+the reference plan themselves; a null change gives results identical to its
+control; a spec cannot continue without a policy change.
 """
 
 from __future__ import annotations
@@ -35,29 +37,50 @@ def test_a_continued_spec_needs_a_change_and_round_trips(tiny_path: Path) -> Non
                                           policies=(TOLL,)))
     # specs that do not continue hash as before (stored results stay valid)
     assert "continues" not in spec.reference().to_dict()
+    # the control: the city as it is, continued, naming its changed arm
+    control = spec.control()
+    assert control.control_of == f"{TOLL}|" and control.continues and not control.policies
+    assert RunSpec.from_dict(control.to_dict()) == control
+    assert control.changed() == spec
+    assert "control_of" not in spec.to_dict()
+    for bad in ({"continues": False}, {"policies": (TOLL,)}, {"control_of": "no bar"}):
+        with pytest.raises(InputError, match="control"):
+            RunSpec(str(tiny_path), seed=3, **{"continues": True, "control_of": f"{TOLL}|",
+                                               **bad})
 
 
-def test_the_reference_is_planned_first_and_its_plan_is_the_start(tiny_path: Path,
-                                                                   tmp_path: Path) -> None:
+def test_the_reference_runs_first_and_both_arms_continue_from_its_plan(
+        tiny_path: Path, tmp_path: Path) -> None:
+    """Planned: changed arm, its control, the reference; stored results equal direct runs."""
     spec = _continued(tiny_path)
     runs = plan([spec])
-    assert [r.spec for r in runs] == [spec, spec.reference()]
-    assert runs[0].reference_id == run_id(spec.reference()) == runs[1].run_id
+    assert [r.spec for r in runs] == [spec, spec.control(), spec.reference()]
+    assert runs[0].reference_id == runs[1].reference_id == run_id(spec.reference())
+    assert runs[1].control_for == run_id(spec) and runs[0].control_for is None
+    assert plan([spec.control()])[0].spec == spec  # asking for the control plans both
     store = ResultStore(tmp_path / "store")
     kpis = run_experiment([spec], store, progress=False)
-    assert store.done(run_id(spec.reference()))
+    assert store.done(run_id(spec.reference())) and store.done(run_id(spec.control()))
     assert (tmp_path / "store" / "plans" / f"{run_id(spec.reference())}.npz").is_file()
-    direct = execute(spec)  # computes the reference's plan afresh
-    mine = kpis[kpis.run_id == run_id(spec)].set_index("name")["value"]
-    for k in direct.kpis:
-        assert mine[k.name] == pytest.approx(k.value, rel=0, abs=0, nan_ok=True), k.name
-    record = store.record(run_id(spec))
-    assert record["equilibrium"]["continued_from_day"] > 0
+    changed_eq = store.record(run_id(spec))["equilibrium"]
+    control_eq = store.record(run_id(spec.control()))["equilibrium"]
+    assert changed_eq["continued_from_day"] > 0
+    assert control_eq["iterations"] == changed_eq["iterations"]  # as many days
+    assert control_eq["continued_from_day"] == changed_eq["continued_from_day"]
+    for arm in (spec, spec.control()):
+        direct = execute(arm)  # computes the reference's plan (and the changed days) afresh
+        mine = kpis[kpis.run_id == run_id(arm)].set_index("name")["value"]
+        for k in direct.kpis:
+            assert mine[k.name] == pytest.approx(k.value, rel=0, abs=0, nan_ok=True), k.name
+    assert set(kpis.loc[kpis.run_id == run_id(spec.control()), "control_of"]) == {f"{TOLL}|"}
 
 
-def test_charges_reviewed_in_the_reference_stay_reviewed_in_the_continued_arm(
+def test_identical_arms_give_identical_results_and_reviewed_charges_stay(
         tiny_path: Path) -> None:
-    """A policy in force in both arms keeps the reference's reviewed charges (no re-review)."""
+    """A null change continued beside its control is bit-identical to it (common random numbers).
+
+    The policy in force in both arms keeps the reference's reviewed charges (no re-review).
+    """
     import numpy as np
 
     from twincity.model import CityModel
@@ -76,31 +99,18 @@ def test_charges_reviewed_in_the_reference_stay_reviewed_in_the_continued_arm(
                                policies=[ErpPolicy(erp), null], start_from=ref.plan_state())
     assert cont.traffic.equilibrium.reviews == 0
     np.testing.assert_array_equal(cont.transport_authority.toll_schedule, reviewed)
-    assert cont.run().kpi("total_delay") == ref.run().kpi("total_delay")
+    days = cont.traffic.equilibrium.iterations
+    control = CityModel.from_file(tiny_path, seed=2, overrides=peak, subsystems=("traffic",),
+                                  policies=[ErpPolicy(erp)], start_from=ref.plan_state(),
+                                  control_days=days)
+    assert control.traffic.equilibrium.iterations == days
+    a, b = cont.run(), control.run()
+    for k in a.kpis:
+        assert b.kpi(k.name) == pytest.approx(k.value, rel=0, abs=0, nan_ok=True), k.name
 
 
-def test_a_continued_arm_counts_only_what_the_change_moved_in_its_mode_criterion():
-    """The reference's residual mode imbalance (held travellers) does not hold a changed arm.
+def test_a_control_needs_a_plan_to_continue_from(tiny_path: Path) -> None:
+    from twincity.model import CityModel
 
-    Traveller 0 held her reference residue (prefers transit, drives, as in the
-    reference); traveller 1's preference changed with the policy; traveller 2 is
-    content. Only traveller 1's wish counts toward the continued arm's criterion.
-    """
-    from types import SimpleNamespace
-
-    import numpy as np
-
-    from twincity.traffic.duerules import mode_imbalance
-    from twincity.traffic.equilibrium import DynamicEquilibrium
-
-    de = object.__new__(DynamicEquilibrium)
-    de.ts = SimpleNamespace(mode=np.array([0, 0, 1], dtype=np.int8))
-    de.held_mode = np.array([1, 0, -1], dtype=np.int8)  # reference preferences held
-    de.ref_mode = np.array([0, 0, 1], dtype=np.int8)
-    preferred = np.array([1, 1, 1], dtype=np.int8)
-    assert de._unheld(preferred).tolist() == [0, 1, 1]
-    assert mode_imbalance(de._unheld(preferred), de.ts.mode) < mode_imbalance(preferred,
-                                                                             de.ts.mode)
-    # a cold start holds nothing: the criterion sees every preference
-    de.held_mode = np.full(3, -1, dtype=np.int8)
-    assert de._unheld(preferred).tolist() == [1, 1, 1]
+    with pytest.raises(ValueError, match="control_days"):
+        CityModel.from_file(tiny_path, seed=2, control_days=3)

@@ -159,9 +159,13 @@ def test_transfer_arms_are_with_minus_without_in_both_cities() -> None:
     # the target keeps its own policy in force in both arms: Sejong's BRT runs in both
     target_arms = [s for s in specs if Path(s.scenario).stem == "sejong"]
     assert all(s.without == () for s in target_arms)
-    # the store names the arms (control, treatment) as (policies, without) columns
-    assert arms[str(sg)].store_arms() == (("", "singapore:erp"), ("", ""))
-    assert arms[str(sj)].store_arms() == (("", ""), ("singapore:erp", ""))
+    # both arms continue; the city as it is is the control run beside the changed arm
+    assert all(s.continues for s in specs)
+    assert {s.control_of for s in specs if not (s.policies or s.without)} == {
+        "|singapore:erp", "singapore:erp|"}
+    # the store names the arms (control, treatment) as (policies, without, control_of)
+    assert arms[str(sg)].store_arms() == (("", "singapore:erp", ""), ("", "", "|singapore:erp"))
+    assert arms[str(sj)].store_arms() == (("", "", "singapore:erp|"), ("singapore:erp", "", ""))
 
 
 def test_every_policy_declares_primary_kpis_the_registry_knows() -> None:

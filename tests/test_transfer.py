@@ -63,13 +63,18 @@ def result(cities: Path, store_dir: Path):
 
 
 def _pairs(result, city: str, kpi: str) -> tuple[np.ndarray, np.ndarray]:
-    """(without, with) per seed: at home the toll is in force and removed by ``without``."""
+    """(without, with) per seed: at home the toll is in force and removed by ``without``.
+
+    The city as it is in each pair is the control run beside the changed arm
+    (``control_of`` names it), not the reference the plan came from.
+    """
     runs = result.runs[(result.runs["city"] == city) & (result.runs["name"] == kpi)]
-    arm = runs["policies"] + "|" + runs["without"]
+    arm = runs["policies"] + "|" + runs["without"] + "|" + runs["control_of"]
     wide = runs.assign(arm=arm).pivot_table(index="seed", columns="arm", values="value")
     if city == result.origin:
-        return wide[f"|{result.policy}"].to_numpy(), wide["|"].to_numpy()
-    return wide["|"].to_numpy(), wide[f"{result.policy}|"].to_numpy()
+        return (wide[f"|{result.policy}|"].to_numpy(),
+                wide[f"||{'|' + result.policy}"].to_numpy())
+    return wide[f"||{result.policy}|"].to_numpy(), wide[f"{result.policy}||"].to_numpy()
 
 
 def test_effect_cis_equal_scipy_t_intervals(result) -> None:

@@ -4,15 +4,15 @@ For each shipped city, builds the model (traffic only), runs the dynamic
 equilibrium to ``simulation.equilibrium_gap`` and reports the relative gap per
 iteration, the wall time of each phase (build, warm start, kernel days, column
 generation, scoring, mode choice) and the traffic KPIs. With ``--tight GAP`` it
-continues the same run from its equilibrated plan to a tighter gap (nothing
-held: every traveller may move) and reports how much TTI, total delay and car
-share move (the equilibrium issue's check: ≤ 1% from 0.02 to 0.01); with
-``--cold`` the tighter run starts afresh instead, which adds the spread between
-two day-to-day processes to the change. With ``--seeds`` the check runs per
-seed and reports the mean change with its 95% CI beside the seed-to-seed
-spread of the levels: one run's KPIs wander by a few percent from day to day
-near equilibrium (each simulated vehicle moves 1/sample_share real ones), so
-a single seed cannot tell a systematic shift from that wander.
+continues the same run from its equilibrated plan to a tighter gap and
+reports how much TTI, total delay and car share move (the equilibrium issue's
+check: ≤ 1% from 0.02 to 0.01); with ``--cold`` the tighter run starts afresh
+instead, which adds the spread between two day-to-day processes to the change.
+With ``--seeds`` the check runs per seed and reports the mean change with its
+95% CI beside the seed-to-seed spread of the levels: one run's KPIs wander by a
+few percent from day to day near equilibrium (each simulated vehicle moves
+1/sample_share real ones), so a single seed cannot tell a systematic shift
+from that wander.
 
 Usage (from the repository root):
 
@@ -79,10 +79,7 @@ def describe(r: dict) -> str:
 def tighten(city: str, gap: float, cold: bool, seed: int | None) -> tuple[dict, dict]:
     """The city at its default gap and at ``gap`` (continued from it unless ``cold``)."""
     base = run_city(city, {}, seed=seed)
-    plan = None
-    if not cold:  # the same run, continued: release the residue it held
-        plan = base["plan"]
-        plan.excess_s[:], plan.preferred_mode[:] = float("nan"), -1
+    plan = None if cold else base["plan"]  # the same run, continued
     tight = run_city(city, {"simulation.equilibrium_gap": gap}, start_from=plan, seed=seed)
     return base, tight
 

@@ -58,9 +58,11 @@ class RunContext:
     grid_operator: GridOperator
     #: Hooks: rules removing trips from the demand (see :data:`DemandRule`).
     demand_rules: list[DemandRule] = field(default_factory=list)
-    #: The traffic equilibrium's progress bar, and the plan a paired arm continues from.
+    #: The traffic equilibrium's progress bar, the plan a paired arm continues from,
+    #: and a control arm's fixed number of continued days (its changed arm's).
     progress: bool = False
     start_from: Any = None
+    control_days: int | None = None
 
     def stream_seed(self, name: str) -> np.random.SeedSequence:
         """The seed sequence of stream ``name``: a child of the root seed keyed by the name."""

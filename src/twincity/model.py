@@ -94,7 +94,8 @@ class CityModel(mesa.Model):
                  overrides: dict | None = None, policies: Sequence = (),
                  without: Sequence[str] = (),
                  subsystems: Sequence[str] | None = None, progress: bool = False,
-                 start_from: PlanState | None = None) -> None:
+                 start_from: PlanState | None = None,
+                 control_days: int | None = None) -> None:
         """``city`` is a built :class:`City` or a scenario file path.
 
         With a path, ``overrides`` change the scenario, the scenario's own
@@ -106,11 +107,17 @@ class CityModel(mesa.Model):
         to it. Passing a path makes the model usable from ``mesa.batch_run``.
         ``start_from``: a reference arm's equilibrated plan
         (:meth:`plan_state`) the traffic equilibrium continues from (the changed
-        arm of a paired experiment, :mod:`twincity.traffic.planstate`).
+        arm of a paired experiment, :mod:`twincity.traffic.planstate`);
+        ``control_days``: with ``start_from``, continue exactly that many days
+        (the control of a changed arm that took them, see
+        :mod:`twincity.traffic.equilibrium`).
         ``subsystems``: names in the registry (:mod:`twincity.subsystems`); by
         default every default entry. They are built in the order their products
         require, whatever the order given.
         """
+        if control_days is not None and (start_from is None or control_days < 1):
+            raise ValueError("control_days needs start_from (a reference plan) and at least "
+                             "one day")
         if isinstance(city, City):
             if overrides or without:
                 raise ValueError("overrides and without need the scenario path, not a built "
@@ -141,7 +148,8 @@ class CityModel(mesa.Model):
                                   end_s=self.end_s, interval_s=self.interval_s,
                                   transport_authority=self.transport_authority, host=self,
                                   grid_operator=self.grid_operator,
-                                  progress=progress, start_from=start_from)
+                                  progress=progress, start_from=start_from,
+                                  control_days=control_days)
         #: Rules removing trips from the generated demand (the context's hook).
         self.demand_rules = self.context.demand_rules
         self.policies = applied

@@ -96,8 +96,9 @@ def transfer(policy: str, to: str, origin: str | None, out_dir: Path | None, see
     Design: with − without in both cities over the same seeds (paired). At
     home, where the policy is in force, the city as it is minus the city
     without it; in the target, the city with the policy added (adapted) minus
-    the city as it is. The changed arm continues from the equilibrated plan of
-    the city as it is (same seed). Reports per KPI the effect in each city (95%
+    the city as it is. Both arms continue from the equilibrated plan of the
+    city as it is (same seed): the changed arm until it re-equilibrates, the
+    city as it is (the control) for as many days. Reports per KPI the effect in each city (95%
     t-interval of paired differences; the policy's primary KPIs at 95% each,
     the others Holm-adjusted), whether the effects go the same way (only when
     both are significant), the ratio target/origin (Fieller 95% CI, only

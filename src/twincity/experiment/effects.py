@@ -196,8 +196,17 @@ def fieller_ratio(a: float, se_a: float, b: float, se_b: float, *, df: float,
     return ((theta - root) / (1.0 - g), (theta + root) / (1.0 - g))
 
 
-Arm = tuple[str, str]
-"""An arm as the store's KPI columns name it: (``policies``, ``without``), each joined by ``,``."""
+Arm = tuple[str, ...]
+"""An arm as the store's KPI columns name it: (``policies``, ``without``[, ``control_of``]).
+
+``policies`` and ``without`` are joined by ``,``; ``control_of`` (default empty)
+picks a paired control arm: the city as it is, run beside the changed arm it
+names (:attr:`~twincity.experiment.spec.RunSpec.control_of`).
+"""
+
+
+def _arm3(arm: Arm) -> tuple[str, str, str]:
+    return (arm[0], arm[1], arm[2] if len(arm) > 2 else "")
 
 
 def effects_table(kpis: pd.DataFrame, *, city_of: dict[str, str], policy_arm: str = "",
@@ -220,16 +229,18 @@ def effects_table(kpis: pd.DataFrame, *, city_of: dict[str, str], policy_arm: st
     from twincity.kpi import CATALOGUE, judge_effect
 
     alpha = 1.0 - confidence
-    if "without" not in kpis:
-        kpis = kpis.assign(without="")
+    for column in ("without", "control_of"):
+        if column not in kpis:
+            kpis = kpis.assign(**{column: ""})
     arms = arms or {s: (("", ""), (policy_arm, "")) for s in city_of}
     designs = designs or {}
     data = kpis[kpis["scenario"].isin(city_of)].assign(
-        arm=lambda f: list(zip(f["policies"], f["without"].fillna(""), strict=True)))
+        arm=lambda f: list(zip(f["policies"], f["without"].fillna(""),
+                               f["control_of"].fillna(""), strict=True)))
     names = kpi_names if kpi_names is not None else sorted(data["name"].unique())
     rows = []
     for scenario, city in city_of.items():
-        control, treatment = arms[scenario]
+        control, treatment = (_arm3(a) for a in arms[scenario])
         here = data[(data["scenario"] == scenario) & data["arm"].isin([control, treatment])]
         units = here.drop_duplicates("name").set_index("name")["unit"]
         wide = here.assign(arm=here["arm"].map({control: "control", treatment: "treatment"})

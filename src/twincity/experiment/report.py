@@ -51,9 +51,10 @@ DESIGN_TEXT = (
     "with its policy in force − the same city without it (the policy removed: `--without`); "
     "effect in the target = the target with the policy added (adapted to it) − the target as "
     "it is (its own policies in force kept in both arms). Both arms of a city run the same "
-    "seeds, and the arm that changes the city continues from the equilibrated plan of the "
-    "city as it is (same seed) and re-equilibrates under the change, so the pair differs by "
-    "the policy, not by where two day-to-day processes stopped.")
+    "seeds and continue from the equilibrated plan of the city as it is (same seed): the arm "
+    "that changes the city until it re-equilibrates under the change, the city as it is (the "
+    "control) for as many days, so the pair differs by the policy, not by where two "
+    "day-to-day processes stopped or by how long one of them ran on.")
 
 
 # ---------------------------------------------------------------------- formatting

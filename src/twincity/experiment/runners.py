@@ -100,6 +100,8 @@ class PlannedRun:
     size: float
     #: Run id of the reference whose plan a continued spec starts from (None otherwise).
     reference_id: str | None = None
+    #: A control arm: the run id of the changed arm whose number of days it runs.
+    control_for: str | None = None
 
 
 def plan(specs: Iterable[RunSpec]) -> list[PlannedRun]:
@@ -136,26 +138,41 @@ def plan(specs: Iterable[RunSpec]) -> list[PlannedRun]:
         rid = run_id(spec, content_hash=scen.content_hash, policies=described[pkey])
         sim = scen.spec.simulation
         size = scen.spec.city.population * sim.sample_share * sim.duration_s
-        ref_id = None
-        if spec.continues:  # its reference runs too (first): the plan comes from it
-            ref = spec.reference()
-            ref_id = run_id(ref, content_hash=scen.content_hash, policies=[])
-            refs.setdefault(ref_id, PlannedRun(ref, ref_id, scen.content_hash, size))
-        out.setdefault(rid, PlannedRun(spec, rid, scen.content_hash, size, ref_id))
+        if not spec.continues:
+            out.setdefault(rid, PlannedRun(spec, rid, scen.content_hash, size))
+            continue
+        # a paired arm: its reference runs first (the plan comes from it), and the
+        # changed arm and its control both run, whichever of them was asked for
+        ref = spec.reference()
+        ref_id = run_id(ref, content_hash=scen.content_hash, policies=[])
+        refs.setdefault(ref_id, PlannedRun(ref, ref_id, scen.content_hash, size))
+        changed = spec.changed() if spec.control_of else spec
+        ckey = (policy_folder(changed), changed.policies)
+        if ckey not in described:
+            described[ckey] = describe_policies(changed)
+        changed_id = run_id(changed, content_hash=scen.content_hash, policies=described[ckey])
+        control = changed.control()
+        control_id = run_id(control, content_hash=scen.content_hash, policies=[])
+        out.setdefault(changed_id, PlannedRun(changed, changed_id, scen.content_hash, size,
+                                              ref_id))
+        out.setdefault(control_id, PlannedRun(control, control_id, scen.content_hash, size,
+                                              ref_id, control_for=changed_id))
     for ref_id, ref in refs.items():
         out.setdefault(ref_id, ref)
     return list(out.values())
 
 
 def run_task(spec: RunSpec, run_id: str, *, keep_tables: Sequence[str] = (),
-             base_dir: str | None = None, plan_path: str | None = None) -> RunOutput:
+             base_dir: str | None = None, plan_path: str | None = None,
+             control_days: int | None = None) -> RunOutput:
     """Execute one spec and return its outputs as plain data (the task a worker runs).
 
     ``base_dir`` resolves a relative scenario path (the parent's working
     folder, so workers started elsewhere find the same file on a shared file
     system); the stored spec keeps the path as given. ``plan_path``: for a
     spec that ``continues``, its reference's saved plan (computed and saved
-    there if missing); for a reference, where to save its plan.
+    there if missing); for a reference, where to save its plan. ``control_days``:
+    a control arm's days (its changed arm's; computed when not given).
 
     >>> spec = RunSpec("tests/data/tiny.yaml", seed=1, overrides={"simulation.duration_h": 1})
     >>> run_task(spec, run_id(spec)).kpis[0]                     # doctest: +SKIP
@@ -166,7 +183,8 @@ def run_task(spec: RunSpec, run_id: str, *, keep_tables: Sequence[str] = (),
         runnable = replace(spec, scenario=str(Path(base_dir) / spec.scenario))
     start = time.perf_counter()
     if runnable.continues:
-        results = execute(runnable, start_from=reference_plan(runnable, plan_path))
+        results = execute(runnable, start_from=reference_plan(runnable, plan_path),
+                          control_days=control_days)
     elif plan_path is not None:
         results = execute(runnable, save_plan=plan_path)
     else:
@@ -251,10 +269,25 @@ def plan_paths(pending: Sequence[PlannedRun], store: ResultStore) -> dict[str, s
 
 
 def waves(pending: Sequence[PlannedRun]) -> list[list[PlannedRun]]:
-    """Runs in the order they can go: references (and every other run), then continued arms."""
+    """Runs in the order they can go: references (and every other run), changed arms, controls."""
     first = [r for r in pending if r.reference_id is None]
-    second = [r for r in pending if r.reference_id is not None]
-    return [w for w in (first, second) if w]
+    second = [r for r in pending if r.reference_id is not None and r.control_for is None]
+    third = [r for r in pending if r.control_for is not None]
+    return [w for w in (first, second, third) if w]
+
+
+def control_days(run: PlannedRun, store: ResultStore) -> int | None:
+    """A control arm's number of days: what its changed arm took (``None`` for other runs).
+
+    Read from the changed arm's stored equilibrium record; a changed arm that
+    did not finish fails its control with a clear error.
+    """
+    if run.control_for is None:
+        return None
+    if not store.done(run.control_for):
+        raise InputError(f"the control {run.spec.label()} needs its changed arm "
+                         f"[{run.control_for}], which did not finish")
+    return int(store.record(run.control_for)["equilibrium"]["iterations"])
 
 
 def _run_serial(pending: list[PlannedRun], store: ResultStore, progress: bool
@@ -265,7 +298,8 @@ def _run_serial(pending: list[PlannedRun], store: ResultStore, progress: bool
         for run in (r for wave in waves(pending) for r in wave):
             try:
                 output = _check(run_task(run.spec, run.run_id, keep_tables=store.tables,
-                                         plan_path=plans.get(run.run_id)), run)
+                                         plan_path=plans.get(run.run_id),
+                                         control_days=control_days(run, store)), run)
             except Exception as exc:
                 failures[run.run_id] = exc
                 log.warning("run %s (%s) failed: %s", run.run_id, run.spec.label(), exc)
@@ -334,9 +368,18 @@ def _run_wave(client: Any, wave: list[PlannedRun], store: ResultStore, base_dir:
     """Submit ``wave``'s runs and write each output to the store as it completes."""
     from distributed import as_completed
 
+    ready = []
+    for run in wave:
+        try:
+            ready.append((run, control_days(run, store)))
+        except InputError as exc:  # a control whose changed arm failed
+            failures[run.run_id] = exc
+            bar.update(1)
+    wave = [run for run, _ in ready]
     futures = [client.submit(run_task, run.spec, run.run_id, keep_tables=store.tables,
                              base_dir=base_dir, plan_path=plans.get(run.run_id),
-                             key=f"twincity-run-{run.run_id}", pure=False) for run in wave]
+                             control_days=days, key=f"twincity-run-{run.run_id}", pure=False)
+               for run, days in ready]
     by_key = {future.key: run for future, run in zip(futures, wave, strict=True)}
     outstanding.update({future.key: future for future in futures})
     completed = as_completed(futures)
@@ -371,7 +414,7 @@ def run_experiment(specs: Iterable[RunSpec], store: ResultStore, *, workers: int
 
     >>> import tempfile
     >>> run_experiment([], ResultStore(tempfile.mkdtemp()), progress=False).columns.tolist()[:5]
-    ['run_id', 'scenario', 'policies', 'without', 'seed']
+    ['run_id', 'scenario', 'policies', 'without', 'control_of']
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(f"expected a positive whole number of workers, got {workers!r}",

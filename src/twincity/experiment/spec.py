@@ -141,6 +141,11 @@ class RunSpec:
     #: Continue the traffic equilibrium from the :meth:`reference` run's equilibrated
     #: plan (the changed arm of a paired comparison, :mod:`twincity.traffic.planstate`).
     continues: bool = False
+    #: A control arm: the city as it is, continued from the same plan for as many days
+    #: as the changed arm named here (:func:`arm_key`: ``"policies|without"``) took,
+    #: so both arms relax the reference's residual disequilibrium alike (see
+    #: :mod:`twincity.traffic.equilibrium`). Empty for every other run.
+    control_of: str = ""
 
     def __post_init__(self) -> None:
         """Normalise the scenario path and the policy and ``without`` names to text tuples.
@@ -179,7 +184,14 @@ class RunSpec:
         object.__setattr__(self, "overrides", normalise_overrides(self.overrides))
         if not isinstance(self.continues, bool):
             raise InputError(f"expected true or false, got {self.continues!r}", path="continues")
-        if self.continues and not (self.policies or self.without):
+        if not isinstance(self.control_of, str):
+            raise InputError(f"expected text, got {self.control_of!r}", path="control_of")
+        if self.control_of:
+            if not self.continues or self.policies or self.without or "|" not in self.control_of:
+                raise InputError("a control arm continues the city as it is (no policies of "
+                                 "its own) and names its changed arm as 'policies|without'",
+                                 path="control_of")
+        elif self.continues and not (self.policies or self.without):
             raise InputError("a run that continues from its reference must add or remove a "
                              "policy (the reference is the city as it is)", path="continues")
 
@@ -190,6 +202,26 @@ class RunSpec:
         'a.yaml seed=2'
         """
         return RunSpec(self.scenario, seed=self.seed, overrides=self.overrides)
+
+    def control(self) -> RunSpec:
+        """The control arm of this changed arm (see :attr:`control_of`).
+
+        >>> RunSpec("a.yaml", seed=2, policies=("x:toll",), continues=True).control().label()
+        'a.yaml seed=2 (control of x:toll)'
+        """
+        if not self.continues or self.control_of:
+            raise ValueError("only a changed arm that continues has a control")
+        return RunSpec(self.scenario, seed=self.seed, overrides=self.overrides, continues=True,
+                       control_of=arm_key(self.policies, self.without))
+
+    def changed(self) -> RunSpec:
+        """The changed arm whose control this is (inverse of :meth:`control`)."""
+        if not self.control_of:
+            raise ValueError("not a control arm")
+        pol, wo = self.control_of.split("|", 1)
+        return RunSpec(self.scenario, seed=self.seed, overrides=self.overrides, continues=True,
+                       policies=tuple(p for p in pol.split(",") if p),
+                       without=tuple(w for w in wo.split(",") if w))
 
     def overrides_dict(self) -> dict[str, Any]:
         """Overrides as the ``{dotted key: value}`` mapping :func:`load_scenario` takes."""
@@ -203,12 +235,15 @@ class RunSpec:
             out["without"] = list(self.without)
         if self.continues:
             out["continues"] = True
+        if self.control_of:
+            out["control_of"] = self.control_of
         return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
         """Inverse of :meth:`to_dict`."""
-        extra = set(data) - {"scenario", "policies", "seed", "overrides", "without", "continues"}
+        extra = set(data) - {"scenario", "policies", "seed", "overrides", "without", "continues",
+                             "control_of"}
         if extra:
             raise InputError(f"unknown run spec fields: {', '.join(sorted(extra))}")
         if "seed" not in data or "scenario" not in data:
@@ -219,7 +254,8 @@ class RunSpec:
         return cls(data["scenario"], policies=tuple(data.get("policies") or ()),
                    seed=data["seed"], overrides=overrides,
                    without=tuple(data.get("without") or ()),
-                   continues=bool(data.get("continues", False)))
+                   continues=bool(data.get("continues", False)),
+                   control_of=str(data.get("control_of", "")))
 
     def to_json(self) -> str:
         """Canonical JSON: sorted keys, no whitespace (what :func:`run_id` hashes)."""
@@ -229,8 +265,24 @@ class RunSpec:
         """A short human label: ``tiny.yaml[erp] seed=3``, ``sejong.yaml[-sejong:brt] seed=3``."""
         arms = [*self.policies, *(f"-{w}" for w in self.without)]
         policies = f"[{','.join(arms)}]" if arms else ""
-        paired = " (continued)" if self.continues else ""
+        paired = (f" (control of {self._change_label()})" if self.control_of
+                  else " (continued)" if self.continues else "")
         return f"{Path(self.scenario).name}{policies} seed={self.seed}{paired}"
+
+    def _change_label(self) -> str:
+        """The changed arm's change as :meth:`label` writes it: ``x:toll``, ``-sejong:brt``."""
+        pol, wo = self.control_of.split("|", 1)
+        return ",".join([*(p for p in pol.split(",") if p),
+                         *(f"-{w}" for w in wo.split(",") if w)])
+
+
+def arm_key(policies: Sequence[str], without: Sequence[str]) -> str:
+    """An arm as the store names it: ``"policies|without"``, each joined by ``,``.
+
+    >>> arm_key(("singapore:erp",), ())
+    'singapore:erp|'
+    """
+    return f"{','.join(policies)}|{','.join(without)}"
 
 
 def scenario_hash(spec: RunSpec) -> str:
@@ -378,46 +430,57 @@ def check_policies(spec: RunSpec) -> list[dict[str, Any]]:
 
 
 def build_model(spec: RunSpec, *, start_from: PlanState | None = None,
-                 subsystems: tuple[str, ...] | None = None) -> CityModel:
+                 subsystems: tuple[str, ...] | None = None,
+                 control_days: int | None = None) -> CityModel:
     """Build the model for ``spec``: load, apply the spec's policies, seed.
 
     Policy references resolve against the scenario's folder
     (:meth:`CityModel.from_file`); each is adapted to the city, changes its
     scenario and network, and attaches its rules to the operator agents.
-    ``start_from``: the reference's plan a continued spec's equilibrium goes on from.
+    ``start_from``: the reference's plan a continued spec's equilibrium goes on from;
+    ``control_days``: a control arm's days (its changed arm's).
     """
     from twincity.model import CityModel
 
     more = {} if subsystems is None else {"subsystems": subsystems}
     return CityModel.from_file(spec.scenario, seed=spec.seed, overrides=spec.overrides_dict(),
                                policies=list(spec.policies), without=spec.without,
-                               start_from=start_from, **more)
+                               start_from=start_from, control_days=control_days, **more)
 
 
 def reference_plan(spec: RunSpec, saved: str | Path | None = None) -> PlanState:
     """The equilibrated plan of ``spec.reference()``: read from ``saved`` if that file exists.
 
-    Otherwise the reference's traffic equilibrium is computed (its traffic
-    alone decides the plan) and, when ``saved`` is given, written there.
+    Otherwise (or when the saved plan is of another format or was made by
+    other twincity code) the reference's traffic equilibrium is computed (its
+    traffic alone decides the plan) and, when ``saved`` is given, written there.
     """
+    from twincity.provenance import engine_fingerprint
     from twincity.traffic.planstate import PlanState
 
     if saved is not None and Path(saved).is_file():
-        return PlanState.load(saved)
+        try:
+            plan = PlanState.load(saved)
+        except (ValueError, KeyError):  # another plan format: made by other code
+            plan = None
+        if plan is not None and plan.engine == engine_fingerprint():
+            return plan
     plan = build_model(spec.reference(), subsystems=("traffic",)).plan_state()
+    plan.engine = engine_fingerprint()
     if saved is not None:
         plan.save(saved)
     return plan
 
 
 def execute(spec: RunSpec, *, start_from: PlanState | None = None,
-            save_plan: str | Path | None = None) -> Results:
+            save_plan: str | Path | None = None, control_days: int | None = None) -> Results:
     """Run one spec to the end in this process and return its :class:`Results`.
 
     A spec that ``continues`` needs its reference's plan: given as
     ``start_from``, or else computed here (:func:`reference_plan`).
     ``save_plan``: write this run's equilibrated plan there (for arms that
-    continue from it).
+    continue from it). A control arm (``spec.control_of``) runs ``control_days``
+    continued days, computed here from its changed arm when not given.
 
     >>> spec = RunSpec("tests/data/tiny.yaml", seed=1, overrides={"simulation.duration_h": 1})
     >>> execute(spec).kpi("population")                # doctest: +SKIP
@@ -425,7 +488,11 @@ def execute(spec: RunSpec, *, start_from: PlanState | None = None,
     """
     if spec.continues and start_from is None:
         start_from = reference_plan(spec)
-    model = build_model(spec, start_from=start_from if spec.continues else None)
+    if spec.control_of and control_days is None:
+        changed = build_model(spec.changed(), start_from=start_from, subsystems=("traffic",))
+        control_days = changed.traffic.equilibrium.iterations
+    model = build_model(spec, start_from=start_from if spec.continues else None,
+                        control_days=control_days if spec.control_of else None)
     if save_plan is not None:
         model.plan_state().save(save_plan)
     return model.run()

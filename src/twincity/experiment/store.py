@@ -57,12 +57,14 @@ from twincity.provenance import engine_fingerprint
 #: joined with ``,`` (empty for a baseline); ``without`` the city's own
 #: policies in force that the run leaves out, joined alike (empty: all in
 #: force); ``overrides`` is the spec's overrides as canonical JSON (``[]``
-#: when none), so override variants stay apart.
+#: when none), so override variants stay apart; ``control_of`` names the changed
+#: arm (``"policies|without"``) a paired control arm ran beside (empty otherwise).
 KPI_SCHEMA = pa.schema([
     ("run_id", pa.string()),
     ("scenario", pa.string()),
     ("policies", pa.string()),
     ("without", pa.string()),
+    ("control_of", pa.string()),
     ("seed", pa.int64()),
     ("overrides", pa.string()),
     ("name", pa.string()),
@@ -73,8 +75,8 @@ KPI_SCHEMA = pa.schema([
 
 #: Version of the on-disk layout, written into every marker (2: the ``without``
 #: column, and the run's ``equilibrium`` record in its marker; 3: the run's
-#: ``engine_fingerprint`` in its marker).
-STORE_FORMAT = 3
+#: ``engine_fingerprint`` in its marker; 4: the ``control_of`` column of paired control arms).
+STORE_FORMAT = 4
 #: :meth:`ResultStore.engines` key of runs stored before markers named their engine.
 UNKNOWN_ENGINE = "unknown"
 #: ``engine=`` value selecting runs of every engine.
@@ -245,6 +247,7 @@ class ResultStore:
             "scenario": [spec["scenario"]] * n,
             "policies": [",".join(spec.get("policies", []))] * n,
             "without": [",".join(spec.get("without", []))] * n,
+            "control_of": [spec.get("control_of", "")] * n,
             "seed": [int(spec["seed"])] * n,
             "overrides": [json.dumps(spec.get("overrides", []), sort_keys=True,
                                      separators=(",", ":"))] * n,
@@ -329,8 +332,9 @@ class ResultStore:
         if not files:
             return KPI_SCHEMA.empty_table().to_pandas()
         frame = ds.dataset(files, schema=KPI_SCHEMA, format="parquet").to_table().to_pandas()
-        # runs stored before format 2 have no ``without`` column: they left nothing out
-        return frame.fillna({"without": ""})
+        # runs stored before format 2 have no ``without`` column: they left nothing out;
+        # before format 4 no ``control_of``: no run was a control
+        return frame.fillna({"without": "", "control_of": ""})
 
     def table(self, name: str, run_ids: Iterable[str] | None = None, *,
               engine: str = "current") -> pd.DataFrame:
@@ -360,6 +364,7 @@ class ResultStore:
                 "scenario": spec["scenario"],
                 "policies": ",".join(spec.get("policies", [])),
                 "without": ",".join(spec.get("without", [])),
+                "control_of": spec.get("control_of", ""),
                 "seed": spec["seed"],
                 "overrides": json.dumps(spec.get("overrides", []), sort_keys=True,
                                         separators=(",", ":")),
@@ -372,7 +377,7 @@ class ResultStore:
                 "kpi_count": rec.get("kpi_count"),
                 "tables": ",".join(sorted(rec.get("tables", {}))),
             })
-        columns = ["run_id", "scenario", "policies", "without", "seed", "overrides",
+        columns = ["run_id", "scenario", "policies", "without", "control_of", "seed", "overrides",
                    "scenario_hash", "twincity_version", "engine_fingerprint", "git_commit",
                    "elapsed_s", "finished_at", "kpi_count", "tables"]
         return pd.DataFrame(rows, columns=columns)

@@ -69,7 +69,7 @@ from twincity.experiment.effects import (
     t_quantile,
 )
 from twincity.experiment.report import DESIGN_TEXT, RATIO_METHOD
-from twincity.experiment.spec import RunSpec
+from twincity.experiment.spec import RunSpec, arm_key
 from twincity.experiment.store import ResultStore
 from twincity.kpi import report_kpis
 
@@ -228,17 +228,17 @@ def context_table(contexts: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------- running
 def treatment_run_ids(runs: pd.DataFrame, scenario: str, arms: ArmPair) -> list[str]:
-    """Run ids of the arm that changes the city (policy added, or removed at home)."""
-    (_, _), (pol, wo) = arms.store_arms()
+    """Run ids of the treatment arm (the policy in force: added, or the city as it is at home)."""
+    _, (pol, wo, ctrl) = arms.store_arms()
     here = runs[(runs["scenario"] == scenario) & (runs["policies"] == pol)
-                & (runs["without"] == wo)]
+                & (runs["without"] == wo) & (runs["control_of"] == ctrl)]
     return list(here["run_id"].unique())
 
 
 def _as_is_rows(runs: pd.DataFrame, scenario: str) -> pd.DataFrame:
-    """KPI rows of the city as it is: nothing added, its policies in force kept."""
+    """KPI rows of the city as it is (the references): nothing added, its policies in force."""
     return runs[(runs["scenario"] == scenario) & (runs["policies"] == "")
-                & (runs["without"] == "")]
+                & (runs["without"] == "") & (runs["control_of"] == "")]
 
 
 def policy_in_force_in(policy: str, scenario: Path) -> bool:
@@ -253,15 +253,23 @@ def policy_in_force_in(policy: str, scenario: Path) -> bool:
 
 @dataclass(frozen=True)
 class ArmPair:
-    """The two arms of one city: ``control`` and ``treatment`` run specs' (policies, without)."""
+    """The two arms of one city: ``control`` and ``treatment`` run specs' (policies, without).
+
+    The arm that changes the city continues from the reference's plan; the
+    arm of the city as it is is the paired control run beside it for as many
+    days (:attr:`~twincity.experiment.spec.RunSpec.control_of`), not the
+    reference itself.
+    """
 
     design: str  # "in_force" (with − without at home) or "added"
     control: tuple[tuple[str, ...], tuple[str, ...]]
     treatment: tuple[tuple[str, ...], tuple[str, ...]]
 
-    def store_arms(self) -> tuple[tuple[str, str], tuple[str, str]]:
-        """The arms as the store's (policies, without) columns name them."""
-        return tuple((",".join(p), ",".join(w)) for p, w in (self.control, self.treatment))
+    def store_arms(self) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+        """The arms as the store's (policies, without, control_of) columns name them."""
+        changed = next(arm for arm in (self.control, self.treatment) if arm[0] or arm[1])
+        return tuple((",".join(p), ",".join(w), "" if (p or w) else arm_key(*changed))
+                     for p, w in (self.control, self.treatment))
 
 
 def arm_pair(policy: str, scenario: Path) -> ArmPair:
@@ -279,16 +287,22 @@ def arm_specs(scenarios: Sequence[Path], policy: str, seeds: Sequence[int], *,
               overrides: Mapping[str, Any] | None) -> tuple[list[RunSpec], dict[str, ArmPair]]:
     """The run specs of every scenario's two arms over ``seeds``, and each scenario's arms.
 
-    The arm that changes the city (the policy added, or removed at home)
-    continues from the equilibrated plan of the city as it is, same seed
-    (:mod:`twincity.traffic.planstate`): the pair differs by the policy, not
-    by where two independent day-to-day processes stopped.
+    Both arms continue from the equilibrated plan of the city as it is, same
+    seed (:mod:`twincity.traffic.planstate`): the arm that changes the city
+    (the policy added, or removed at home) until it is equilibrated again,
+    and the city as it is (its control) for as many days, so the pair
+    differs by the policy, not by where two day-to-day processes stopped.
+    The reference that makes the plan runs too (:func:`~twincity.experiment.runners.plan`).
     """
     arms = {str(s): arm_pair(policy, s) for s in scenarios}
-    specs = [RunSpec(str(s), policies=p, without=w, seed=seed, overrides=dict(overrides or {}),
-                     continues=bool(p or w))
-             for s in scenarios for p, w in (arms[str(s)].control, arms[str(s)].treatment)
-             for seed in seeds]
+    specs = []
+    for s in scenarios:
+        p, w = next(arm for arm in (arms[str(s)].control, arms[str(s)].treatment)
+                    if arm[0] or arm[1])
+        for seed in seeds:
+            changed = RunSpec(str(s), policies=p, without=w, seed=seed,
+                              overrides=dict(overrides or {}), continues=True)
+            specs += [changed, changed.control()]
     return specs, arms
 
 

@@ -45,21 +45,18 @@ would leave it, over its users) exceeds ``MODE_IMBALANCE_TOLERANCE``, on
 ``simulation.equilibrium_days`` and says so (a warning, the notes,
 ``converged: false`` in ``summary.json``).
 
-**Continued arms** (:meth:`DynamicEquilibrium.resume`): the changed arm of a
-paired experiment starts from its reference's equilibrated plan
-(:mod:`twincity.traffic.planstate`) with a fresh step schedule while it
-holds the reference's residual disequilibrium: while a vehicle keeps its
-reference route and departure it moves only if its excess cost grew by more
-than the band since the reference's last day, and while a traveller keeps
-her reference mode she moves only if her preferred mode changed (pivoting,
-as incremental demand models pivot on a base: Daly, Fox & Patruni 2012,
-"Pivoting in travel demand models", European Transport Conference). The
-mode criterion of a continued arm counts only travellers not holding that
-residue (it met the criterion in the reference): counting it kept Singapore's
-"without ERP" arms running to the cap, and the extra days' drift of delay
-biased the ERP effect (+2–3% total delay over 26–60 continued days, against
-−0.1…+0.6% over 4–5). Should the criteria fail on the residue alone, it is
-released.
+**Paired arms** (:meth:`DynamicEquilibrium.resume`): both arms of a paired
+experiment continue from the same reference plan (the city as it is,
+equilibrated) with the same keyed draws: the changed arm until it meets the
+criteria (``n`` days), the *control* (the reference's own settings) for exactly
+those ``n`` days (``run(days=n)``). Both relax the reference's residual
+disequilibrium alike, so their difference is the change's effect. Comparing
+the changed arm with the reference itself is biased: at a gap of 0.02 each
+continued day still lowers delay (Singapore, seed 3: the control's total delay
+fell 2.6% in 14 continued days), so the arm that ran on looked better:
+against the reference, ERP "raised" Singapore's delay by 1.8–2.9% with the
+reference as it is and by 0.0–0.2% the other way round; against a control,
+−0.86% and +0.66% (seed 3, 2026-12-03, ``benchmarks/equilibrium/pairing.py``).
 
 Road-pricing reviews (LTA's quarterly review) act only between equilibrated
 states, up to the authority's ``review_rounds`` times, each followed by
@@ -188,17 +185,9 @@ class DynamicEquilibrium:
         #: Each entry's excess cost (s) and each traveller's preferred mode on the last day.
         self.excess_s = np.full(n, np.nan)
         self.preferred_mode = np.full(self.n_people, -1, dtype=np.int8)
-        #: A continued arm holds the reference's residual disequilibrium: an entry moves
-        #: only if its excess grew by more than the band, a traveller only if her
-        #: preferred mode changed (−inf / −1: nothing held).
-        self.held_excess_s = np.full(n, -np.inf)
-        self.held_mode = np.full(self.n_people, -1, dtype=np.int8)
-        #: The reference's choices: a hold lasts only while the entry keeps them.
-        self.ref_choice = np.full(n, -1, dtype=np.int64)  # route slot * shifts + shift
         self.toll_initial = np.array(traffic.authority.toll_schedule, dtype=np.float64)
         self.days_done = 0  # days simulated, counting a continued arm's reference days
         self.reviews = 0  # review rounds the authority has made (a continued arm inherits them)
-        self.ref_mode = np.full(self.n_people, -1, dtype=np.int8)
         self.time_s: dict[str, float] = {}  # wall time per phase of the loop
         #: Work done, independent of the machine's load: time-dependent trees grown,
         #: nodes they settled, route × departure walks scored (and candidate walks
@@ -326,22 +315,6 @@ class DynamicEquilibrium:
         per = max(1, round(t.slot_s / sim.interval_s))
         return by_slot(sim.inflow_veh.astype(np.float64), per)[: t.n_slots].sum(axis=1)
 
-    def _unheld(self, preferred: np.ndarray) -> np.ndarray:
-        """``preferred`` with travellers holding the reference's residue counted as content.
-
-        A continued arm inherits the reference's residual mode disequilibrium, which
-        met the criterion there; while a traveller keeps her reference mode and
-        preference she cannot move (see :meth:`resume`), so the criterion counts
-        only what the change itself moved. Without a hold: ``preferred`` as is.
-        """
-        holding = self._holding_mode(preferred)
-        return np.where(holding, self.ts.mode, preferred) if holding.any() else preferred
-
-    def _holding_mode(self, preferred: np.ndarray) -> np.ndarray:
-        """Travellers still holding the reference's residue: its mode and its preference."""
-        return (self.held_mode >= 0) & (preferred == self.held_mode) & (
-            self.ts.mode == self.ref_mode)
-
     def _gap(self, current: np.ndarray, best: np.ndarray) -> float:
         """Relative gap Σ max(0, c − b − ε) / Σc over entries with finite costs (ε: the band)."""
         ok = np.isfinite(current) & np.isfinite(best)
@@ -349,13 +322,17 @@ class DynamicEquilibrium:
         excess = np.maximum(0.0, current[ok] - best[ok] - self.band_s)
         return float(excess.sum() / total) if total > 0 else 0.0
 
-    def run(self, progress: bool = False, start: PlanState | None = None) -> EquilibriumReport:
+    def run(self, progress: bool = False, start: PlanState | None = None,
+            days: int | None = None) -> EquilibriumReport:
         """Equilibrate the subsystem's plan (see the module docstring).
 
         With ``start`` (a reference arm's :class:`~twincity.traffic.planstate.PlanState`),
         continue from that equilibrated plan instead of the warm start: the
         day count, and with it the swap step and the keyed draws, carries on
-        from the reference's.
+        from the reference's. With ``days`` (a paired control arm), run exactly
+        that many days, with no early stop and no pricing review (the
+        reference's reviews stand); ``converged`` then says whether the
+        criteria held on its last day.
         """
         from tqdm.auto import tqdm
 
@@ -370,10 +347,11 @@ class DynamicEquilibrium:
         d_shifts = len(self.shifts_s)
         streak, reviews, converged = 0, reviews0, False
         record: DayRecord | None = None
-        bar = tqdm(total=self.max_days, desc="equilibrium", unit="day", disable=not progress,
+        n_days = self.max_days if days is None else days
+        bar = tqdm(total=n_days, desc="equilibrium", unit="day", disable=not progress,
                    leave=False)
         with bar:
-            for i in range(self.max_days):
+            for i in range(n_days):
                 day = first_day + i  # sets the swap step and keys the day's draws
                 self.days_done = day + 1
                 with self._clock("kernel"):
@@ -410,7 +388,7 @@ class DynamicEquilibrium:
                 self.preferred_mode = preferred
                 unhappy = np.flatnonzero(preferred != t.mode)
                 mode_gap = len(unhappy) / max(1, self.n_people)
-                imbalance = mode_imbalance(self._unheld(preferred), t.mode)
+                imbalance = mode_imbalance(preferred, t.mode)
                 tt = sim.state.arrive_s - sim.departure_s
                 record = DayRecord(
                     day=i, relative_gap=gap, car_trips=int(np.sum(t.mode == CAR)),
@@ -424,10 +402,12 @@ class DynamicEquilibrium:
                 bar.set_postfix(gap=f"{gap:.4f}", modes=f"{imbalance:.4f}")
                 met = gap <= self.target_gap and imbalance <= MODE_IMBALANCE_TOLERANCE
                 streak = streak + 1 if met else 0
-                if streak >= CONSECUTIVE:
+                if days is not None:  # a control: its changed arm's days, no stop or review
+                    converged = met  # a fixed-length run: its end must be an equilibrium
+                elif streak >= CONSECUTIVE:
                     # the authority reviews between equilibrated states (LTA's quarterly
                     # review); a changed setting means equilibrating again under it
-                    last = i == self.max_days - 1  # no days left to re-equilibrate
+                    last = i == n_days - 1  # no days left to re-equilibrate
                     if not last and reviews < t.authority.review_rounds and t.authority.review(
                             ReviewState(
                                 round=reviews, link_time_s=link_slot,
@@ -439,10 +419,10 @@ class DynamicEquilibrium:
                     else:
                         converged = True
                         break
-                if i == self.max_days - 1:
+                if i == n_days - 1:
                     break
                 record.route_swaps, record.mode_swaps = self._swap(
-                    i, day, road, cur, best, best_alt, preferred, unhappy, met)
+                    day, road, cur, best, best_alt, preferred, unhappy)
                 self._sync_book()
         rep = EquilibriumReport(
             converged=converged, relative_gap=record.relative_gap if record else float("nan"),
@@ -452,16 +432,21 @@ class DynamicEquilibrium:
             reviews=reviews - reviews0, target_gap=self.target_gap,
             continued_from_day=first_day if start is not None else None)
         if not converged:
-            msg = (f"equilibrium NOT reached: stopped at the cap of {self.max_days} days with "
-                   f"relative gap {rep.relative_gap:.4f} (target {self.target_gap}) and "
-                   f"a mode imbalance of {rep.mode_imbalance:.2%} (target "
-                   f"{MODE_IMBALANCE_TOLERANCE:.2%}); raise simulation.equilibrium_days")
+            how = (f"control arm: its {days} continued days (as many as its changed arm took) "
+                   "ended off equilibrium" if days is not None else
+                   f"equilibrium NOT reached: stopped at the cap of {self.max_days} days")
+            fix = "" if days is not None else "; raise simulation.equilibrium_days"
+            msg = (f"{how} with relative gap {rep.relative_gap:.4f} (target {self.target_gap}) "
+                   f"and a mode imbalance of {rep.mode_imbalance:.3%} (target "
+                   f"{MODE_IMBALANCE_TOLERANCE:.2%}){fix}")
             warnings.warn(msg, RuntimeWarning, stacklevel=2)
             rep.notes.append(msg)
         else:
             since = ("" if start is None else
                      f" (continuing from the reference arm's plan, equilibrated in "
                      f"{first_day} days)")
+            if days is not None:
+                since += f"; a control arm, run for its changed arm's {days} days"
             rep.notes.append(
                 f"equilibrium reached in {rep.iterations} days{since}: relative gap "
                 f"{rep.relative_gap:.4f} ≤ {self.target_gap}, mode imbalance "
@@ -471,35 +456,19 @@ class DynamicEquilibrium:
         return rep
 
 
-    def _swap(self, i: int, day: int, road: np.ndarray, cur: np.ndarray, best: np.ndarray,
-              best_alt: np.ndarray, preferred: np.ndarray, unhappy: np.ndarray,
-              met: bool) -> tuple[int, int]:
+    def _swap(self, day: int, road: np.ndarray, cur: np.ndarray, best: np.ndarray,
+              best_alt: np.ndarray, preferred: np.ndarray,
+              unhappy: np.ndarray) -> tuple[int, int]:
         """Move willing vehicles to their best alternative and travellers to their best mode.
 
-        Gap-proportional route/departure swaps with the decaying step of day
-        ``i`` (``day`` keys the draws); returns (route swaps, mode swaps).
+        Gap-proportional route/departure swaps with the decaying step of
+        ``day``, which also keys the draws; returns (route swaps, mode swaps).
         """
         t = self.ts
         d_shifts = len(self.shifts_s)
-        # a continued arm holding its reference's residue restarts the step
-        # schedule (only what the policy moved is eligible, see resume); draws
-        # stay keyed by the continued day
-        holding = bool(np.isfinite(self.held_excess_s).any()
-                       or (self.held_mode >= 0).any())
-        step = swap_step(i if holding else day)
+        step = swap_step(day)
         excess = cur - best
         ok = np.isfinite(cur) & np.isfinite(best) & (excess > self.band_s)
-        choice = self.chosen[road] * d_shifts + self.shift[road]
-        held = ok & (excess <= self.held_excess_s[road] + self.band_s) & (
-            choice == self.ref_choice[road])
-        mode_held = self._holding_mode(preferred)[unhappy]
-        if not met and not (ok & ~held).any() and mode_held.all() and (
-                held.any() or mode_held.any()):
-            # the criteria fail on the reference's own residue alone: release it
-            self.held_excess_s[:], self.held_mode[:] = -np.inf, -1
-            held[:], mode_held[:] = False, False
-        ok &= ~held
-        unhappy = unhappy[~mode_held]
         rel = np.where(ok, excess / np.maximum(cur, 1e-9), 0.0)
         p = step * np.minimum(1.0, rel / FULL_SWAP_GAP)
         u = draws.uniform(self.seed, "route-swap", t.identity[road], day)
@@ -528,7 +497,6 @@ class DynamicEquilibrium:
             turns=m.turns.copy(), chosen=self.chosen.copy(), shift=self.shift.copy(),
             preferred_arrival_s=self.preferred_arrival_s.copy(),
             smoothed_s=np.array(self.smoothed, dtype=np.float64),
-            excess_s=self.excess_s.copy(), preferred_mode=self.preferred_mode.copy(),
             flows_by_slot=np.array(t.flows_by_slot, dtype=np.float64),
             toll_initial=self.toll_initial.copy(),
             toll_final=np.array(t.authority.toll_schedule, dtype=np.float64),
@@ -564,10 +532,6 @@ class DynamicEquilibrium:
             toll[same] = state.toll_final[same]
             if np.any(same & (state.toll_final != state.toll_initial)):
                 self.reviews = state.reviews
-        self.held_excess_s[got] = np.nan_to_num(state.excess_s[src[got]], nan=-np.inf)
-        self.held_mode[people] = state.preferred_mode[src[people]]
-        self.ref_choice[got] = self.chosen[got] * len(self.shifts_s) + self.shift[got]
-        self.ref_mode[people] = t.mode[people]
         self.smoothed = state.smoothed_s.copy()
         t.flows_by_slot = state.flows_by_slot.copy()
         v = t.mode_utilities(t.skims_by_slot(self.smoothed))

@@ -4,12 +4,15 @@ Two arms of an experiment (the city as it is, and the city with a policy
 added or removed) are each an equilibrium within the same tolerance band,
 but a band is wide: started afresh, the arms' day-to-day paths drift apart
 and land on different points of it, and that drift, not the policy, then
-dominates their difference. The *changed* arm therefore continues from the
-*reference* arm's equilibrated plan (each traveller's mode, remembered
+dominates their difference. Both arms therefore continue from the
+*reference* run's equilibrated plan (each traveller's mode, remembered
 routes, chosen route and departure shift, and the smoothed link times mode
-choice sees) and re-equilibrates under the policy; the difference measures
-how the equilibrium moves, not where a second random walk stopped. This is
-how policy cases are run from a base case's output plans in MATSim studies
+choice sees): the *changed* arm re-equilibrates under the policy, and the
+*control* (the reference's own settings) runs as many days from the same
+plan, so the difference measures how the equilibrium moves, not where a
+second random walk stopped nor how far the continued days alone carried one
+arm (see :mod:`twincity.traffic.equilibrium`, "Paired arms"). Continuing
+policy cases from a base case's output plans is how MATSim studies run them
 (Horni, Nagel & Axhausen, eds., 2016, *The Multi-Agent Transport Simulation
 MATSim*, Ubiquity Press).
 
@@ -42,7 +45,7 @@ from twincity.city.network import Network
 from twincity.ioutil import atomic_write_bytes
 
 #: File format of a saved plan (bump when fields change).
-FORMAT = 1
+FORMAT = 2
 
 
 def topology_key(net: Network) -> str:
@@ -90,13 +93,14 @@ class PlanState:
     preferred_arrival_s: np.ndarray  # float64 [entries]
     smoothed_s: np.ndarray  # float64 [slot, link]
     flows_by_slot: np.ndarray  # float64 [slot, link]
-    excess_s: np.ndarray  # float64 [entries]: cost over the best alternative (NaN: off road)
-    preferred_mode: np.ndarray  # int8 [people]: best mode on the last day's skims
     toll_initial: np.ndarray  # float64 [toll slot, link]: the authority's tolls before reviews
     toll_final: np.ndarray  # float64 [toll slot, link]: after the reference's reviews
     reviews: int  # review rounds the reference's authority made
     days: int  # days the reference equilibration took (the pivot's days continue from it)
     topology: str
+    #: The twincity code that made the plan (:func:`~twincity.provenance.engine_fingerprint`);
+    #: a saved plan of other code is recomputed, not reused.
+    engine: str = ""
 
     def matches(self, identity: np.ndarray, origin_node: np.ndarray, dest_node: np.ndarray,
                 desired_s: np.ndarray) -> np.ndarray:
@@ -127,5 +131,5 @@ class PlanState:
             kw = {f.name: z[f.name] for f in fields(cls)}
         kw["n_people"], kw["days"] = int(kw["n_people"]), int(kw["days"])
         kw["reviews"] = int(kw["reviews"])
-        kw["topology"] = str(kw["topology"])
+        kw["topology"], kw["engine"] = str(kw["topology"]), str(kw["engine"])
         return cls(**kw)

@@ -334,17 +334,18 @@ class TrafficSubsystem:
         o, d, dep = self.book_od(idx)
         return route_trips(self.net, self._link_costs(link_time_s), self.slot_s, o, d, dep)
 
-    def equilibrate(self, progress: bool = False,
-                    start: PlanState | None = None) -> EquilibriumReport:
+    def equilibrate(self, progress: bool = False, start: PlanState | None = None,
+                    days: int | None = None) -> EquilibriumReport:
         """Run the dynamic equilibrium and make the reported day's kernel from its plan.
 
         ``start``: a reference arm's equilibrated plan to continue from (see
-        :mod:`twincity.traffic.planstate`). Returns (and keeps as
+        :mod:`twincity.traffic.planstate`); ``days``: a control arm's fixed
+        number of continued days. Returns (and keeps as
         ``self.equilibrium``) the report; a run that stops at the cap
         unconverged warns and says so in the notes.
         """
         self.dynamic = DynamicEquilibrium(self)
-        self.equilibrium = self.dynamic.run(progress, start=start)
+        self.equilibrium = self.dynamic.run(progress, start=start, days=days)
         self.notes.extend(self.equilibrium.notes)
         self.sim = self.make_sim()
         self.authority.bind_kernel(self.sim)
@@ -352,7 +353,8 @@ class TrafficSubsystem:
 
     def prepare(self) -> None:
         """The dynamic equilibrium, continued from the context's ``start_from`` if given."""
-        self.equilibrate(self.context.progress, start=self.context.start_from)
+        c = self.context
+        self.equilibrate(c.progress, start=c.start_from, days=c.control_days)
 
     # ------------------------------------------------------------------ kernel
     def make_sim(self) -> TrafficSim:
