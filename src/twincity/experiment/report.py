@@ -143,15 +143,27 @@ def convergence_text(flags: pd.DataFrame | None) -> str:
     """A warning paragraph listing runs that did not converge, or ''."""
     if flags is None or flags.empty:
         return ""
+    from twincity.traffic.duerules import MODE_IMBALANCE_TOLERANCE
+
+    def finite(x: Any) -> bool:
+        return isinstance(x, float | int) and math.isfinite(x)
+
     parts = []
     for r in flags.itertuples(index=False):
         arm = ("+" + r.policies if r.policies else "") + ("−" + r.without if r.without else "")
+        if getattr(r, "control_of", ""):
+            arm = "as is (the control, run its changed arm's days)"
         gap = getattr(r, "relative_gap", math.nan)
-        gap_s = f"gap {gap:.3f}" if isinstance(gap, float | int) and math.isfinite(gap) else \
-            "gap n/a"
+        why = [f"gap {gap:.3f}" if finite(gap) else "gap n/a"]
+        target = getattr(r, "target_gap", math.nan)
+        if finite(gap) and finite(target) and gap <= target:
+            why[0] += f" ≤ {target:g}"
+        imbalance = getattr(r, "mode_imbalance", math.nan)
+        if finite(imbalance) and imbalance > MODE_IMBALANCE_TOLERANCE:
+            why.append(f"mode imbalance {imbalance:.2%} > {MODE_IMBALANCE_TOLERANCE:.2%}")
         parts.append(f"{getattr(r, 'city', None) or r.scenario} {arm or 'as is'} seed {r.seed} "
-                     f"({gap_s})")
-    return (f"**Warning: {len(flags)} run(s) stopped before their equilibrium converged** "
+                     f"({', '.join(why)})")
+    return (f"**Warning: {len(flags)} run(s) did not end at their equilibrium** "
             f"(`converged: false`): {'; '.join(parts)}. Their levels and effects depend on "
             "where the day-to-day loop stopped; treat the effects of these cities with care.")
 

@@ -328,8 +328,9 @@ def primary_kpis(policy: str, scenarios_dir: str | Path) -> tuple[str, ...]:
 def convergence_flags(store: ResultStore, run_ids: Sequence[str]) -> pd.DataFrame:
     """Runs whose record says their equilibrium did not converge (``converged: false``).
 
-    Columns: run_id, scenario, policies, without, seed, relative_gap. Runs
-    that report nothing about convergence are not listed.
+    Columns: run_id, scenario, policies, without, control_of, seed,
+    relative_gap, mode_imbalance, target_gap. Runs that report nothing about
+    convergence are not listed.
     """
     rows = []
     for rid in dict.fromkeys(run_ids):
@@ -340,10 +341,14 @@ def convergence_flags(store: ResultStore, run_ids: Sequence[str]) -> pd.DataFram
             rows.append({"run_id": rid, "scenario": spec.get("scenario"),
                          "policies": ",".join(spec.get("policies", [])),
                          "without": ",".join(spec.get("without", [])),
+                         "control_of": spec.get("control_of", ""),
                          "seed": spec.get("seed"),
-                         "relative_gap": eq.get("relative_gap", math.nan)})
-    return pd.DataFrame(rows, columns=["run_id", "scenario", "policies", "without", "seed",
-                                       "relative_gap"])
+                         "relative_gap": eq.get("relative_gap", math.nan),
+                         "mode_imbalance": eq.get("mode_imbalance", math.nan),
+                         "target_gap": eq.get("target_gap", math.nan)})
+    return pd.DataFrame(rows, columns=["run_id", "scenario", "policies", "without",
+                                       "control_of", "seed", "relative_gap",
+                                       "mode_imbalance", "target_gap"])
 
 
 def select_kpis(kpis: pd.DataFrame, wanted: Sequence[str] | None,
