@@ -451,22 +451,16 @@ def build_model(spec: RunSpec, *, start_from: PlanState | None = None,
 def reference_plan(spec: RunSpec, saved: str | Path | None = None) -> PlanState:
     """The equilibrated plan of ``spec.reference()``: read from ``saved`` if that file exists.
 
-    Otherwise (or when the saved plan is of another format or was made by
-    other twincity code) the reference's traffic equilibrium is computed (its
-    traffic alone decides the plan) and, when ``saved`` is given, written there.
+    Otherwise the reference's traffic equilibrium is computed (its traffic
+    alone decides the plan) and, when ``saved`` is given, written there. (A
+    store keeps plans by the reference's run id, which the engine
+    fingerprint is part of: a plan of other code is never found.)
     """
-    from twincity.provenance import engine_fingerprint
     from twincity.traffic.planstate import PlanState
 
     if saved is not None and Path(saved).is_file():
-        try:
-            plan = PlanState.load(saved)
-        except (ValueError, KeyError):  # another plan format: made by other code
-            plan = None
-        if plan is not None and plan.engine == engine_fingerprint():
-            return plan
+        return PlanState.load(saved)
     plan = build_model(spec.reference(), subsystems=("traffic",)).plan_state()
-    plan.engine = engine_fingerprint()
     if saved is not None:
         plan.save(saved)
     return plan

@@ -98,9 +98,6 @@ class PlanState:
     reviews: int  # review rounds the reference's authority made
     days: int  # days the reference equilibration took (the pivot's days continue from it)
     topology: str
-    #: The twincity code that made the plan (:func:`~twincity.provenance.engine_fingerprint`);
-    #: a saved plan of other code is recomputed, not reused.
-    engine: str = ""
 
     def matches(self, identity: np.ndarray, origin_node: np.ndarray, dest_node: np.ndarray,
                 desired_s: np.ndarray) -> np.ndarray:
@@ -131,5 +128,5 @@ class PlanState:
             kw = {f.name: z[f.name] for f in fields(cls)}
         kw["n_people"], kw["days"] = int(kw["n_people"]), int(kw["days"])
         kw["reviews"] = int(kw["reviews"])
-        kw["topology"], kw["engine"] = str(kw["topology"]), str(kw["engine"])
+        kw["topology"] = str(kw["topology"])
         return cls(**kw)
