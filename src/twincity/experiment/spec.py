@@ -263,17 +263,15 @@ class RunSpec:
 
     def label(self) -> str:
         """A short human label: ``tiny.yaml[erp] seed=3``, ``sejong.yaml[-sejong:brt] seed=3``."""
-        arms = [*self.policies, *(f"-{w}" for w in self.without)]
-        policies = f"[{','.join(arms)}]" if arms else ""
-        paired = (f" (control of {self._change_label()})" if self.control_of
+        change = self._change()
+        policies = f"[{change}]" if change else ""
+        paired = (f" (control of {self.changed()._change()})" if self.control_of
                   else " (continued)" if self.continues else "")
         return f"{Path(self.scenario).name}{policies} seed={self.seed}{paired}"
 
-    def _change_label(self) -> str:
-        """The changed arm's change as :meth:`label` writes it: ``x:toll``, ``-sejong:brt``."""
-        pol, wo = self.control_of.split("|", 1)
-        return ",".join([*(p for p in pol.split(",") if p),
-                         *(f"-{w}" for w in wo.split(",") if w)])
+    def _change(self) -> str:
+        """The policies added and removed, as :meth:`label` writes them: ``x:toll,-sejong:brt``."""
+        return ",".join([*self.policies, *(f"-{w}" for w in self.without)])
 
 
 def arm_key(policies: Sequence[str], without: Sequence[str]) -> str:

@@ -265,10 +265,14 @@ class ArmPair:
     control: tuple[tuple[str, ...], tuple[str, ...]]
     treatment: tuple[tuple[str, ...], tuple[str, ...]]
 
+    @property
+    def changed(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The arm that changes the city: (policies, without), the one that is not empty."""
+        return next(arm for arm in (self.control, self.treatment) if arm[0] or arm[1])
+
     def store_arms(self) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
         """The arms as the store's (policies, without, control_of) columns name them."""
-        changed = next(arm for arm in (self.control, self.treatment) if arm[0] or arm[1])
-        return tuple((",".join(p), ",".join(w), "" if (p or w) else arm_key(*changed))
+        return tuple((",".join(p), ",".join(w), "" if (p or w) else arm_key(*self.changed))
                      for p, w in (self.control, self.treatment))
 
 
@@ -297,8 +301,7 @@ def arm_specs(scenarios: Sequence[Path], policy: str, seeds: Sequence[int], *,
     arms = {str(s): arm_pair(policy, s) for s in scenarios}
     specs = []
     for s in scenarios:
-        p, w = next(arm for arm in (arms[str(s)].control, arms[str(s)].treatment)
-                    if arm[0] or arm[1])
+        p, w = arms[str(s)].changed
         for seed in seeds:
             changed = RunSpec(str(s), policies=p, without=w, seed=seed,
                               overrides=dict(overrides or {}), continues=True)
