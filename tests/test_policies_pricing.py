@@ -15,7 +15,7 @@ from twincity.model import CityModel
 from twincity.operators import ReviewState, TransportAuthority
 from twincity.policies.pricing import ErpPolicy, SpeedBandReview
 from twincity.policies.registry import apply_policies
-from twincity.traffic.duerules import CONSECUTIVE, MODE_IMBALANCE_TOLERANCE
+from twincity.traffic.duerules import CONSECUTIVE, MODE_IMBALANCE_TOLERANCE, gap_levelled
 from twincity.traffic.skims import car_link_cost_s, car_skims
 from twincity.vocab import ROAD_CLASSES
 
@@ -241,8 +241,11 @@ def test_review_waits_for_an_equilibrated_state(tiny_path, gap, rounds, cap):
     rule = model.transport_authority.reviewers[0]
     assert [h["round"] for h in rule.history] == rounds
     days = model.traffic.days
-    met = [d.relative_gap <= gap and d.mode_imbalance <= MODE_IMBALANCE_TOLERANCE
-           for d in days]
+    gaps = [d.relative_gap for d in days]
+    levelled = [gap_levelled(gaps[:i + 1], gap) for i in range(len(days))]
+    assert [d.gap_levelled for d in days] == levelled
+    met = [d.relative_gap <= gap and d.mode_imbalance <= MODE_IMBALANCE_TOLERANCE and lev
+           for d, lev in zip(days, levelled, strict=True)]
     # a review (and the end) comes after CONSECUTIVE days meeting the criteria, never earlier
     settled = 0
     for d, ok in zip(days, met, strict=True):

@@ -158,6 +158,8 @@ def convergence_text(flags: pd.DataFrame | None) -> str:
         target = getattr(r, "target_gap", math.nan)
         if finite(gap) and finite(target) and gap <= target:
             why[0] += f" ≤ {target:g}"
+            if not getattr(r, "gap_levelled", True):
+                why[0] += " but still falling"
         imbalance = getattr(r, "mode_imbalance", math.nan)
         if finite(imbalance) and imbalance > MODE_IMBALANCE_TOLERANCE:
             why.append(f"mode imbalance {imbalance:.2%} > {MODE_IMBALANCE_TOLERANCE:.2%}")

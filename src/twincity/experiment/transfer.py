@@ -332,8 +332,9 @@ def convergence_flags(store: ResultStore, run_ids: Sequence[str]) -> pd.DataFram
     """Runs whose record says their equilibrium did not converge (``converged: false``).
 
     Columns: run_id, scenario, policies, without, control_of, seed,
-    relative_gap, mode_imbalance, target_gap. Runs that report nothing about
-    convergence are not listed.
+    relative_gap, mode_imbalance, target_gap, gap_levelled (True in records
+    older than the criterion). Runs that report nothing about convergence are
+    not listed.
     """
     rows = []
     for rid in dict.fromkeys(run_ids):
@@ -348,10 +349,11 @@ def convergence_flags(store: ResultStore, run_ids: Sequence[str]) -> pd.DataFram
                          "seed": spec.get("seed"),
                          "relative_gap": eq.get("relative_gap", math.nan),
                          "mode_imbalance": eq.get("mode_imbalance", math.nan),
-                         "target_gap": eq.get("target_gap", math.nan)})
+                         "target_gap": eq.get("target_gap", math.nan),
+                         "gap_levelled": bool(eq.get("gap_levelled", True))})
     return pd.DataFrame(rows, columns=["run_id", "scenario", "policies", "without",
                                        "control_of", "seed", "relative_gap",
-                                       "mode_imbalance", "target_gap"])
+                                       "mode_imbalance", "target_gap", "gap_levelled"])
 
 
 def select_kpis(kpis: pd.DataFrame, wanted: Sequence[str] | None,

@@ -80,6 +80,17 @@ MODE_STEP_FLOOR = 0.3
 MODE_IMBALANCE_TOLERANCE = 0.0025
 #: Days in a row that must meet the criteria.
 CONSECUTIVE = 2
+#: The gap has *levelled off* when it is at least ``1 − LEVEL_DROP`` times its value
+#: ``LEVEL_DAYS`` days earlier (:func:`gap_levelled`). A loop that crosses the target
+#: while still falling fast stops mid-transient, and its KPIs depend on where: Helsinki
+#: (6% sample, 2026-12-03) met 0.02 on day 7 at gaps of 0.016-0.017 while still falling
+#: ~20% a day; continued to 0.01 its total delay moved by −1.3…−3.3% (five seeds), the
+#: one seed that stopped at 0.013 by −0.2% (``benchmarks/latest/equilibrium-tight.txt``).
+#: A gap at or below ``LEVEL_BELOW`` × the target counts as levelled: whatever it still
+#: falls is a fraction of the target (the tiny test city stops at gaps of 0.001, not 0.0003).
+LEVEL_DAYS = 3
+LEVEL_DROP = 0.2
+LEVEL_BELOW = 0.5
 #: Smoothing of the link times mode choice sees: MSA weight 1/(d+1), never below
 #: this. With a floor of 0.2 the first days' gridlocked times (Singapore's day 0:
 #: 6× the converged delay) still weighed a third in the skims on day 9, so car
@@ -94,6 +105,27 @@ def swap_step(day: int) -> float:
     logarithmically: the usual conditions of stochastic approximation).
     """
     return SWAP_STEP_0 / (1.0 + day / SWAP_STEP_DAYS)
+
+
+def gap_levelled(gaps, target: float) -> bool:
+    """Whether the last of a run's daily gaps has levelled off (see ``LEVEL_DROP``).
+
+    Needs ``LEVEL_DAYS`` earlier days of the same run (a run younger than that
+    has not shown that its gap stopped falling), unless the gap is at most
+    ``LEVEL_BELOW`` × ``target``.
+
+    >>> gap_levelled([0.034, 0.025, 0.020, 0.016], 0.02)   # still falling 20%+ in 3 days
+    False
+    >>> gap_levelled([0.019, 0.021, 0.018, 0.018], 0.02)   # wandering at its floor
+    True
+    >>> gap_levelled([0.018, 0.017], 0.02), gap_levelled([0.04, 0.008], 0.02)
+    (False, True)
+    """
+    if gaps[-1] <= LEVEL_BELOW * target:
+        return True
+    if len(gaps) <= LEVEL_DAYS:
+        return False
+    return gaps[-1] >= (1.0 - LEVEL_DROP) * gaps[-1 - LEVEL_DAYS]
 
 
 def mode_imbalance(preferred: np.ndarray, current: np.ndarray) -> float:

@@ -39,9 +39,12 @@ the cost resolution of a sampled simulation (``indifference_s``: one
 simulated vehicle's headway in a lane, 40 s at a 5% sample) — the
 indifference band of a boundedly rational equilibrium (Mahmassani & Chang
 1987). **Converged** when the gap is at most ``simulation.equilibrium_gap``
-and no mode's net imbalance (travellers who would join it minus those who
-would leave it, over its users) exceeds ``MODE_IMBALANCE_TOLERANCE``, on
-``CONSECUTIVE`` consecutive days; otherwise the run stops at
+and has levelled off (fallen by less than ``LEVEL_DROP`` over the last
+``LEVEL_DAYS`` days, or below half the target: a loop still falling fast
+stops mid-transient, where its KPIs still move), and no mode's net
+imbalance (travellers who would join it minus those who would leave it, over
+its users) exceeds ``MODE_IMBALANCE_TOLERANCE``, on ``CONSECUTIVE``
+consecutive days; otherwise the run stops at
 ``simulation.equilibrium_days`` and says so (a warning, the notes,
 ``converged: false`` in ``summary.json``).
 
@@ -88,11 +91,14 @@ from twincity.traffic.duerules import (
     EARLY_WEIGHT,
     FULL_SWAP_GAP,
     LATE_WEIGHT,
+    LEVEL_DAYS,
+    LEVEL_DROP,
     LINK_PRIOR_VEH,
     MODE_IMBALANCE_TOLERANCE,
     MODE_STEP_FLOOR,
     MOVEMENT_PRIOR_VEH,
     SMOOTHING_FLOOR,
+    gap_levelled,
     indifference_s,
     mode_imbalance,
     swap_step,
@@ -125,6 +131,7 @@ class DayRecord:
     flow_veh: np.ndarray | None = None  # vehicles leaving each link per slot [slot, link]
     mode_gap: float = 0.0  # share of travellers preferring another mode
     mode_imbalance: float = 0.0  # largest relative net imbalance of a mode (the criterion)
+    gap_levelled: bool = False  # the gap has stopped falling fast (duerules.gap_levelled)
     departure_shift_mean_s: float = 0.0
     route_swaps: int = 0
     mode_swaps: int = 0
@@ -144,6 +151,8 @@ class EquilibriumReport:
     target_gap: float
     #: Days of the reference arm's equilibration this one continued from (None: a cold start).
     continued_from_day: int | None = None
+    #: Whether the last day's gap had levelled off (see ``duerules.LEVEL_DROP``).
+    gap_levelled: bool = True
     notes: list[str] = field(default_factory=list)
 
     def record(self) -> dict:
@@ -152,6 +161,7 @@ class EquilibriumReport:
                 "mode_gap": self.mode_gap, "mode_imbalance": self.mode_imbalance,
                 "iterations": self.iterations,
                 "reviews": self.reviews, "target_gap": self.target_gap,
+                "gap_levelled": self.gap_levelled,
                 "continued_from_day": self.continued_from_day}
 
 
@@ -347,6 +357,7 @@ class DynamicEquilibrium:
         d_shifts = len(self.shifts_s)
         streak, reviews, converged = 0, reviews0, False
         record: DayRecord | None = None
+        gaps: list[float] = []  # this run's daily gaps (has the gap levelled off?)
         n_days = self.max_days if days is None else days
         bar = tqdm(total=n_days, desc="equilibrium", unit="day", disable=not progress,
                    leave=False)
@@ -389,18 +400,21 @@ class DynamicEquilibrium:
                 unhappy = np.flatnonzero(preferred != t.mode)
                 mode_gap = len(unhappy) / max(1, self.n_people)
                 imbalance = mode_imbalance(preferred, t.mode)
+                gaps.append(gap)
+                levelled = gap_levelled(gaps, self.target_gap)
                 tt = sim.state.arrive_s - sim.departure_s
                 record = DayRecord(
                     day=i, relative_gap=gap, car_trips=int(np.sum(t.mode == CAR)),
                     mean_car_time_s=float(np.nanmean(tt)) if len(tt) else np.nan,
                     link_time_s=link_slot, flow_veh=t.flows_by_slot, mode_gap=mode_gap,
-                    mode_imbalance=imbalance,
+                    mode_imbalance=imbalance, gap_levelled=levelled,
                     departure_shift_mean_s=float(np.mean(self.shifts_s[self.shift[road]]
                                                          * t.layout.is_person(road))))
                 t.days.append(record)
                 bar.update(1)
                 bar.set_postfix(gap=f"{gap:.4f}", modes=f"{imbalance:.4f}")
-                met = gap <= self.target_gap and imbalance <= MODE_IMBALANCE_TOLERANCE
+                met = (gap <= self.target_gap and imbalance <= MODE_IMBALANCE_TOLERANCE
+                       and levelled)
                 streak = streak + 1 if met else 0
                 if days is not None:  # a control: its changed arm's days, no stop or review
                     converged = met  # a fixed-length run: its end must be an equilibrium
@@ -430,14 +444,19 @@ class DynamicEquilibrium:
             mode_imbalance=record.mode_imbalance if record else float("nan"),
             iterations=len(t.days),
             reviews=reviews - reviews0, target_gap=self.target_gap,
-            continued_from_day=first_day if start is not None else None)
+            continued_from_day=first_day if start is not None else None,
+            gap_levelled=record.gap_levelled if record else False)
         if not converged:
             how = (f"control arm: its {days} continued days (as many as its changed arm took) "
                    "ended off equilibrium" if days is not None else
                    f"equilibrium NOT reached: stopped at the cap of {self.max_days} days")
             fix = "" if days is not None else "; raise simulation.equilibrium_days"
-            msg = (f"{how} with relative gap {rep.relative_gap:.4f} (target {self.target_gap}) "
-                   f"and a mode imbalance of {rep.mode_imbalance:.3%} (target "
+            falling = ("" if rep.gap_levelled else
+                       f", too few days ({rep.iterations}) to tell it has levelled off"
+                       if rep.iterations <= LEVEL_DAYS else
+                       f", still falling (by more than {LEVEL_DROP:.0%} in {LEVEL_DAYS} days)")
+            msg = (f"{how} with relative gap {rep.relative_gap:.4f} (target {self.target_gap})"
+                   f"{falling} and a mode imbalance of {rep.mode_imbalance:.3%} (target "
                    f"{MODE_IMBALANCE_TOLERANCE:.2%}){fix}")
             warnings.warn(msg, RuntimeWarning, stacklevel=2)
             rep.notes.append(msg)
@@ -449,7 +468,7 @@ class DynamicEquilibrium:
                 since += f"; a control arm, run for its changed arm's {days} days"
             rep.notes.append(
                 f"equilibrium reached in {rep.iterations} days{since}: relative gap "
-                f"{rep.relative_gap:.4f} ≤ {self.target_gap}, mode imbalance "
+                f"{rep.relative_gap:.4f} ≤ {self.target_gap} and levelled off, mode imbalance "
                 f"{rep.mode_imbalance:.2%} ≤ {MODE_IMBALANCE_TOLERANCE:.2%} "
                 f"({rep.mode_gap:.2%} of travellers preferring another mode); "
                 f"{reviews - reviews0} road-pricing review(s)")

@@ -431,7 +431,7 @@ class TrafficSubsystem:
             links = links.rename(columns={f"emission_{p}_g": f"{name}_{unit}"})
         days = pd.DataFrame([{"day": r.day, "relative_gap": r.relative_gap,
                               "mode_gap": r.mode_gap, "mode_imbalance": r.mode_imbalance,
-                              "car_trips": r.car_trips,
+                              "gap_levelled": r.gap_levelled, "car_trips": r.car_trips,
                               "route_swaps": r.route_swaps, "mode_swaps": r.mode_swaps,
                               "departure_shift_mean_s": r.departure_shift_mean_s,
                               "mean_road_time_s": r.mean_car_time_s, "review": r.review}
