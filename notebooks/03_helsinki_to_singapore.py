@@ -29,7 +29,8 @@
 # figures from representative days, so district heating's effect does not
 # depend on the span. Set `TWINCITY_NOTEBOOK_SCALE=full` for the whole day.
 # The test suite runs it at `TWINCITY_NOTEBOOK_SCALE=ci`: the same span on a smaller
-# generated network with a 0.5% sample and one day of route adjustment.
+# generated network with a 0.5% sample and one day of route adjustment, with 2 seeds
+# (`TWINCITY_NOTEBOOK_SEEDS=2`) in the kernel's own process (`TWINCITY_NOTEBOOK_WORKERS=1`).
 
 # %%
 # %matplotlib inline

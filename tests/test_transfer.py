@@ -183,9 +183,12 @@ def test_resume_skips_finished_runs(result, cities: Path, store_dir: Path,
 
 
 @pytest.mark.dask
-def test_serial_equals_dask(cities: Path, tmp_path: Path) -> None:
+def test_serial_equals_dask(result, cities: Path, store_dir: Path, tmp_path: Path) -> None:
     kwargs = {"to": "target", "seeds": 2, "scenarios_dir": cities, "overrides": FAST}
-    serial = transfer("origin:toll", store=tmp_path / "serial", **kwargs)
+    # the serial side: the first 2 spawned seeds are the first 2 of the module's 6, which
+    # ``result`` ran in this process (no new runs); the Dask side runs them again, in a
+    # fresh store on a 2-worker LocalCluster
+    serial = transfer("origin:toll", store=store_dir, **kwargs)
     dask = transfer("origin:toll", store=tmp_path / "dask", workers=2, **kwargs)
     cols = ["city", "kpi", "effect", "ci_low", "ci_high"]
     assert serial.effects[cols].equals(dask.effects[cols])
@@ -225,11 +228,21 @@ def test_same_city_and_missing_origin_are_input_errors(cities: Path) -> None:
         transfer("remote_work", to="target", seeds=2, scenarios_dir=cities)
 
 
-def test_cli_writes_the_report(result, cities: Path, store_dir: Path, tmp_path: Path) -> None:
+def test_cli_writes_the_report(result, cities: Path, store_dir: Path, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # the module's runs (``result``, same seeds and overrides) come from the store: the
+    # command line is what is tested here (``--days`` of transfer runs in
+    # test_readme_run.py and test_help_examples.py)
+    import twincity.experiment.runners as runners
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the command line ran a run the module's store holds")
+
+    monkeypatch.setattr(runners, "run_task", refuse)
     out = tmp_path / "cli-report"
     res = CliRunner().invoke(main, [
         "transfer", "origin:toll", "--to", "target", "--seeds", str(SEEDS), "--scenarios",
-        str(cities), "--store", str(store_dir), "--days", "1", "--set",
+        str(cities), "--store", str(store_dir), "--set",
         "simulation.duration_h=12", "--out", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
     assert (out / "report.md").is_file() and "vehicle_km" in res.output
