@@ -83,9 +83,10 @@ CONSECUTIVE = 2
 #: The gap has *levelled off* when it is at least ``1 − LEVEL_DROP`` times its value
 #: ``LEVEL_DAYS`` days earlier (:func:`gap_levelled`). A loop that crosses the target
 #: while still falling fast stops mid-transient, and its KPIs depend on where: Helsinki
-#: (6% sample, 2026-12-03) met 0.02 on day 7 at gaps of 0.016-0.017 while still falling
-#: ~20% a day; continued to 0.01 its total delay moved by −1.3…−3.3% (five seeds), the
-#: one seed that stopped at 0.013 by −0.2% (``benchmarks/latest/equilibrium-tight.txt``).
+#: (6% sample, 2026-12-03) met 0.02 on day 7-9 at gaps of 0.013-0.017 while still
+#: falling ~20% a day; continued to 0.01 its total delay moved by −1.45% (6 seeds,
+#: −3.3…+0.1%); with this criterion it stops at ~0.009 on day 12-14 and moves −0.86%
+#: (``benchmarks/latest/equilibrium-tight.txt``).
 #: A gap at or below ``LEVEL_BELOW`` × the target counts as levelled: whatever it still
 #: falls is a fraction of the target (the tiny test city stops at gaps of 0.001, not 0.0003).
 LEVEL_DAYS = 3
