@@ -4,7 +4,7 @@ A sampled run (``simulation.sample_share`` = s) scales flow capacities by s, so
 one simulated vehicle holds a link for ``1 / (s · capacity)`` — its headway,
 100 s for a 1,800 veh/h lane at s = 2%. With random arrivals below capacity
 (utilisation ρ) the mean wait of such a queue is Pollaczek–Khinchine's for
-deterministic service (M/D/1; Kleinrock 1975, *Queueing Systems* I, eq. 5.73):
+deterministic service (M/D/1; Kleinrock 1975, *Queueing Systems* I, ch. 5):
 ``W = ρ h / (2 (1 − ρ))``, h the headway. The real city's queue has s times the
 arrivals and a headway s times shorter, so its wait is s times smaller: the
 sampled queue adds a spurious wait of about ``(1/s − 1)`` times the real one at
