@@ -357,7 +357,6 @@ class DynamicEquilibrium:
         d_shifts = len(self.shifts_s)
         streak, reviews, converged = 0, reviews0, False
         record: DayRecord | None = None
-        gaps: list[float] = []  # this run's daily gaps (has the gap levelled off?)
         n_days = self.max_days if days is None else days
         bar = tqdm(total=n_days, desc="equilibrium", unit="day", disable=not progress,
                    leave=False)
@@ -400,8 +399,9 @@ class DynamicEquilibrium:
                 unhappy = np.flatnonzero(preferred != t.mode)
                 mode_gap = len(unhappy) / max(1, self.n_people)
                 imbalance = mode_imbalance(preferred, t.mode)
-                gaps.append(gap)
-                levelled = gap_levelled(gaps, self.target_gap)
+                # t.days holds this run's days only (a continued arm starts its own list)
+                levelled = gap_levelled([*(d.relative_gap for d in t.days), gap],
+                                        self.target_gap)
                 tt = sim.state.arrive_s - sim.departure_s
                 record = DayRecord(
                     day=i, relative_gap=gap, car_trips=int(np.sum(t.mode == CAR)),
